@@ -1,0 +1,25 @@
+"""srccrit: source criticism and citation analysis.
+
+Load a case, find contradictory testimony, estimate how far each witness can be trusted, and
+tell which independent lines of evidence support each conclusion.
+
+>>> import srccrit
+>>> case = srccrit.load_case()            # the bundled Sino-Soviet/Korea case
+>>> srccrit.contradictions(case)          # doctest: +SKIP
+"""
+
+from .errors import CaseError, OutputError, Problem, SrccritError
+from .io.case_file import load_case
+from .model import Case, UnknownName
+
+__all__ = [
+    "load_case",
+    "Case",
+    "CaseError",
+    "Problem",
+    "SrccritError",
+    "OutputError",
+    "UnknownName",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""The value rules of the case format: dates, numbers and text, and when two values conflict.
+
+A date names an interval of days: ``1950`` is 1950-01-01/1950-12-31, ``1950-02`` is the whole of
+February 1950, ``1940-03/1940-05`` runs from 1 March to 31 May 1940, and a trailing ``?`` marks
+the date as uncertain (the interval is kept; the flag is reported). Intervals are held as
+proleptic Gregorian day ordinals (``datetime.date.toordinal``), so that date and number values
+share one representation: a closed range ``[low, high]``.
+
+A number is a value with an optional tolerance: ``12``, ``12±3``, ``12 +/- 3``, ``1.5e3``.
+Text is compared after folding case, accents and white space.
+
+Two values conflict exactly when their ranges do not overlap (text: when their folds differ).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "Value",
+    "ValueError_",
+    "parse_date",
+    "parse_number",
+    "parse_value",
+    "fold_text",
+    "conflict",
+    "format_date_interval",
+]
+
+
+class ValueError_(ValueError):
+    """A value that does not follow the case format's syntax."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed value: a closed range ``[low, high]`` (days for dates) or a folded text."""
+
+    type: str  # "date" | "number" | "text" | "boolean"
+    written: str
+    low: float | None = None
+    high: float | None = None
+    fold: str | None = None
+    uncertain: bool = False
+
+    def conflicts_with(self, other: "Value") -> bool:
+        return conflict(self, other)
+
+    @property
+    def start(self) -> dt.date | None:
+        return dt.date.fromordinal(int(self.low)) if self.type == "date" else None
+
+    @property
+    def end(self) -> dt.date | None:
+        return dt.date.fromordinal(int(self.high)) if self.type == "date" else None
+
+
+_DATE_RE = re.compile(r"^(\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def _point(text: str) -> tuple[int, int]:
+    m = _DATE_RE.match(text)
+    if not m:
+        raise ValueError_(f"unparseable date {text!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+    year = int(m.group(1))
+    if year < 1:
+        raise ValueError_(f"unparseable date {text!r}: year must be 1 or later")
+    month = int(m.group(2)) if m.group(2) else None
+    day = int(m.group(3)) if m.group(3) else None
+    try:
+        if month is None:
+            return dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal()
+        if day is None:
+            last = calendar.monthrange(year, month)[1]
+            return dt.date(year, month, 1).toordinal(), dt.date(year, month, last).toordinal()
+        d = dt.date(year, month, day).toordinal()
+        return d, d
+    except ValueError as exc:  # month 13, 30 February ...
+        raise ValueError_(f"unparseable date {text!r}: {exc}") from None
+
+
+def parse_date(raw: object) -> Value:
+    """Parse a case-format date (or a ``datetime.date`` / year ``int`` as YAML gives them)."""
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        d = raw.toordinal()
+        return Value("date", raw.isoformat(), d, d)
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError_(f"unparseable date {raw!r}")
+    if isinstance(raw, int):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        raise ValueError_(f"unparseable date {raw!r}")
+    text = raw.strip()
+    uncertain = text.endswith("?")
+    if uncertain:
+        text = text[:-1].strip()
+    if not text:
+        raise ValueError_(f"unparseable date {raw!r}")
+    if "/" in text:
+        a, _, b = text.partition("/")
+        lo, _ = _point(a.strip().rstrip("?"))
+        _, hi = _point(b.strip().rstrip("?"))
+        uncertain = uncertain or a.strip().endswith("?") or b.strip().endswith("?")
+        if hi < lo:
+            raise ValueError_(f"unparseable date {raw!r}: the interval ends before it starts")
+    else:
+        lo, hi = _point(text)
+    return Value("date", str(raw).strip(), lo, hi, uncertain=uncertain)
+
+
+_NUM_RE = re.compile(
+    r"^\s*([-+]?(?:\d+(?:[.,]\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:(?:±|\+/-|\+-)\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
+)
+
+
+def parse_number(raw: object) -> Value:
+    """Parse ``12``, ``12±3``, ``12 +/- 3`` into the range ``[9, 15]``."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError_(f"unparseable number {raw!r}")
+    if isinstance(raw, (int, float)):
+        v = float(raw)
+        return Value("number", str(raw), v, v)
+    m = _NUM_RE.match(str(raw).replace("\u2212", "-"))
+    if not m:
+        raise ValueError_(f"unparseable number {raw!r} (expected e.g. 120 or 120±10)")
+    v = float(m.group(1).replace(",", "."))
+    tol = float(m.group(2)) if m.group(2) else 0.0
+    return Value("number", str(raw).strip(), v - tol, v + tol)
+
+
+def fold_text(text: object) -> str:
+    """Fold case, accents and white space: 'Port  Arthur ' == 'port arthur', 'Kovalëv' == 'kovalev'."""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return " ".join(s.casefold().split())
+
+
+def parse_value(raw: object, type_: str) -> Value:
+    """Parse a claim's value (or a conclusion's requirement) for a proposition of ``type_``."""
+    if type_ == "date":
+        return parse_date(raw)
+    if type_ == "number":
+        return parse_number(raw)
+    if type_ == "text":
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise ValueError_("empty text value")
+        return Value("text", str(raw), fold=fold_text(raw))
+    if type_ == "boolean":
+        if isinstance(raw, bool):
+            return Value("boolean", str(raw).lower(), float(raw), float(raw))
+        text = fold_text(raw)
+        if text in ("true", "yes", "affirms"):
+            return Value("boolean", "true", 1.0, 1.0)
+        if text in ("false", "no", "denies"):
+            return Value("boolean", "false", 0.0, 0.0)
+        raise ValueError_(f"expected true or false, got {raw!r}")
+    raise ValueError_(f"unknown proposition type {type_!r}")
+
+
+def conflict(a: Value, b: Value) -> bool:
+    """True when the two values cannot both be right under the case format's rules."""
+    if a.type == "text" or b.type == "text":
+        return a.fold != b.fold
+    return a.high < b.low or b.high < a.low
+
+
+def format_date_interval(low: float, high: float) -> str:
+    """Write a day range back in the shortest case-format syntax (1950, 1950-02, A/B)."""
+    a, b = dt.date.fromordinal(int(low)), dt.date.fromordinal(int(high))
+    if a == b:
+        return a.isoformat()
+    if a.month == 1 and a.day == 1 and b.month == 12 and b.day == 31 and a.year == b.year:
+        return str(a.year)
+    if a.day == 1 and a.year == b.year and a.month == b.month and b.day == calendar.monthrange(b.year, b.month)[1]:
+        return f"{a.year:04d}-{a.month:02d}"
+    return f"{a.isoformat()}/{b.isoformat()}"

@@ -1,0 +1,136 @@
+"""Loading a case: YAML file -> raw tables (inline or from files) -> bibliography -> validation.
+
+Nothing here analyses anything; :func:`load_case` returns a validated :class:`~srccrit.Case` or
+raises one :class:`~srccrit.CaseError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import CaseError, Problem
+from .bibliography import read_bibliography
+from .tables import YamlDocument, read_table_file, read_yaml, yaml_table
+
+__all__ = ["load_case", "RawCase", "read_raw_case", "TABLES", "default_case_path"]
+
+TABLES = ("sources", "witnesses", "propositions", "conclusions", "claims")
+
+
+class RawCase:
+    """The case as written: top-level fields, the five tables as frames, the bibliography."""
+
+    def __init__(self, path: Path, display: str, doc: YamlDocument):
+        self.path = path
+        self.display = display
+        self.doc = doc
+        self.tables: dict[str, Any] = {}
+        self.bibliography = None
+        self.bib_files: list[str] = []
+        self.problems: list[Problem] = []
+
+
+def _display(path: Path) -> str:
+    """Paths in messages: relative to the working directory when that is shorter."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if len(rel) < len(str(path)) else str(path)
+
+
+def default_case_path() -> Path:
+    """The bundled case (``data/sino-soviet-korea/case.yaml``), or ``$SRCCRIT_CASE``."""
+    env = os.environ.get("SRCCRIT_CASE")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "data" / "sino-soviet-korea" / "case.yaml"
+
+
+def _case_file(path: str | os.PathLike | None) -> Path:
+    from ..errors import SrccritError
+
+    p = Path(path) if path is not None else default_case_path()
+    if p.is_dir():
+        candidates = [p / "case.yaml", p / "case.yml"]
+        for c in candidates:
+            if c.exists():
+                return c
+        raise SrccritError(f"{p}: no case.yaml in this folder")
+    if not p.exists():
+        raise SrccritError(f"{p}: no such case file")
+    return p
+
+
+def read_raw_case(path: str | os.PathLike | None) -> RawCase:
+    case_path = _case_file(path)
+    display = _display(case_path)
+    try:
+        doc = read_yaml(case_path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        raise CaseError([Problem(display, line, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise CaseError([Problem(display, 0, f"the case file is not UTF-8: {exc}")]) from None
+    raw = RawCase(case_path, display, doc)
+    if not isinstance(doc.data, dict):
+        raise CaseError([Problem(display, 1, "a case file must be a YAML mapping (case:, title:, sources:, ...)")])
+    for dup_path, line in doc.duplicates:
+        if len(dup_path) == 1:
+            raw.problems.append(Problem(display, line, f"duplicate top-level key {dup_path[0]!r}"))
+
+    base = case_path.parent
+    for name in TABLES:
+        value = doc.data.get(name)
+        key_name = "id"
+        if isinstance(value, str):
+            table_path = (base / value).resolve()
+            frame, probs = read_table_file(table_path, _display(table_path), key_name)
+            if probs and probs[0].line == 0 and "not found" in probs[0].message:
+                probs = [Problem(display, doc.line(name), f"{name}: table file not found: {value}")]
+            raw.tables[name] = frame
+            raw.problems.extend(probs)
+        else:
+            frame, probs = yaml_table(value, doc, (name,), display, key_name)
+            raw.tables[name] = frame
+            raw.problems.extend(probs)
+
+    bib = doc.data.get("bibliography")
+    if bib is None:
+        bib_list: list = []
+    elif isinstance(bib, str):
+        bib_list = [bib]
+    elif isinstance(bib, list) and all(isinstance(b, str) for b in bib):
+        bib_list = bib
+    else:
+        raw.problems.append(Problem(display, doc.line("bibliography"), "bibliography must be a path or a list of paths"))
+        bib_list = []
+    paths = []
+    for entry in bib_list:
+        p = (base / entry).resolve()
+        if not p.exists():
+            raw.problems.append(Problem(display, doc.line("bibliography"), f"bibliography file not found: {entry}"))
+            continue
+        paths.append((p, _display(p)))
+        raw.bib_files.append(str(p))
+    raw.bibliography, probs = read_bibliography(paths)
+    raw.problems.extend(probs)
+    return raw
+
+
+def load_case(path: str | os.PathLike | None = None):
+    """Load and validate a case from a ``case.yaml`` (or a folder holding one).
+
+    With no path, loads the bundled case. Raises :class:`srccrit.CaseError` listing every problem
+    (``file:line: message``, sorted) when the case breaks the format; warnings are kept on
+    ``case.warnings``.
+    """
+    from ..validation import build_case
+
+    raw = read_raw_case(path)
+    return build_case(raw)

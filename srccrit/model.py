@@ -1,0 +1,188 @@
+"""The case model: a research question with its sources, witnesses, propositions, claims and
+conclusions, held as typed pandas tables, with name lookup across aliases and spellings."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .dates import fold_text
+from .errors import Problem, SrccritError
+
+__all__ = [
+    "Case",
+    "SOURCE_KINDS",
+    "PROXIMITIES",
+    "PROPOSITION_TYPES",
+    "STANCES",
+    "UnknownName",
+    "frame_html",
+]
+
+SOURCE_KINDS = (
+    "monograph", "article", "memoir", "interview", "diary", "letter", "document",
+    "archival-release", "testimony", "speech", "report", "review", "newspaper", "other",
+)
+#: closest to the events first
+PROXIMITIES = (
+    "participant", "eyewitness", "official", "document", "contemporary", "secondhand",
+    "historian", "reviewer",
+)
+PROPOSITION_TYPES = ("boolean", "date", "number", "text")
+STANCES = ("affirms", "denies", "uncertain")
+
+
+class UnknownName(SrccritError, KeyError):
+    """A name that matches no witness (or source); the message suggests the closest ones."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+def frame_html(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 60) -> str:
+    """An HTML table of ``frame`` with every cell and label escaped (pandas' ``escape=True``)."""
+    shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore")
+    shown = shown.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    out = shown.to_html(max_rows=max_rows, escape=True, border=0, classes="srccrit-table", na_rep="")
+    if caption:
+        out = f"<p><strong>{html.escape(caption)}</strong></p>" + out
+    return out
+
+
+@dataclass
+class Case:
+    """A loaded, validated case. Build one with :func:`srccrit.load_case`.
+
+    Tables (``pandas.DataFrame``, indexed by id except ``claims`` which has an ``id`` column):
+
+    * ``sources``: kind, date_start/date_end, available_start/available_end, derives_from, author
+      (witness id), and the bibliographic fields entry_type, bib_author, title, year, ...
+    * ``witnesses``: name, aliases, role, side, proximity, hostile_to, prior
+    * ``propositions``: text, type, date_start/date_end
+    * ``conclusions``: text, held_by, and ``rests_on`` as its own table (conclusion, proposition,
+      required, required_low, required_high, required_fold)
+    * ``claims``: id, witness, source, locator, proposition, stance, value (as written),
+      value_low/value_high (days for dates), value_fold, date_start/date_end, via, quote, note
+    """
+
+    id: str
+    title: str
+    path: Path | None
+    sources: pd.DataFrame
+    witnesses: pd.DataFrame
+    propositions: pd.DataFrame
+    conclusions: pd.DataFrame
+    rests_on: pd.DataFrame
+    claims: pd.DataFrame
+    bibliography: Any = None
+    warnings: list[Problem] = field(default_factory=list)
+    _names: dict[str, str] | None = field(default=None, repr=False)
+
+    # ----------------------------------------------------------------- lookups
+    @property
+    def name_index(self) -> dict[str, str]:
+        """Folded id, name and alias -> witness id (first witness wins on a clash)."""
+        if self._names is None:
+            from .names import name_keys
+
+            names: dict[str, str] = {}
+            for wid, row in self.witnesses.iterrows():
+                for n in [wid, row.get("name")] + list(row.get("aliases") or []):
+                    if n:
+                        for key in sorted(name_keys(n)):
+                            names.setdefault(key, wid)
+            self._names = names
+        return self._names
+
+    def witness(self, name: str) -> pd.Series:
+        """The witness called ``name`` (id, name or alias; case- and accent-insensitive).
+
+        >>> case.witness("Shih Che")["name"]
+        'Shi Zhe'
+        """
+        wid = self.resolve_witness(name)
+        row = self.witnesses.loc[wid].copy()
+        row.name = wid
+        return row
+
+    def resolve_witness(self, name: str) -> str:
+        """The id of the witness called ``name``; :class:`UnknownName` with suggestions if none."""
+        key = fold_text(name)
+        if key in self.name_index:
+            return self.name_index[key]
+        # transliteration variants (Wade-Giles, Russian romanisations) where the module can tell
+        from .names import romanisation_keys
+
+        for variant in romanisation_keys(name):
+            if variant in self.name_index:
+                return self.name_index[variant]
+        plain = [k for k in self.name_index if not k.startswith(("c:", "r:"))]
+        hints = process.extract(key, plain, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+        suggestion = ", ".join(sorted({f"{self.name_index[h[0]]!r}" for h in hints}))
+        raise UnknownName(f"no witness called {name!r} in case {self.id!r}" + (f"; did you mean {suggestion}?" if suggestion else ""))
+
+    def source(self, key: str) -> pd.Series:
+        if key not in self.sources.index:
+            hints = process.extract(key, list(self.sources.index), scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+            hint = ", ".join(repr(h[0]) for h in hints)
+            raise UnknownName(f"no source {key!r} in case {self.id!r}" + (f"; did you mean {hint}?" if hint else ""))
+        row = self.sources.loc[key].copy()
+        row.name = key
+        return row
+
+    def witness_name(self, wid: str) -> str:
+        if wid in self.witnesses.index:
+            return str(self.witnesses.at[wid, "name"])
+        return wid
+
+    # ------------------------------------------------------------ derivation
+    def with_claims(self, claims: pd.DataFrame) -> "Case":
+        """The same case over a subset (or reordering) of its claims."""
+        return replace(self, claims=claims, _names=self._names)
+
+    def available_claims(self, as_of: str | None) -> pd.DataFrame:
+        """Claims whose source was available to historians by ``as_of`` (all if None)."""
+        if as_of is None:
+            return self.claims
+        from .dates import parse_date
+
+        try:
+            limit = parse_date(as_of)
+        except ValueError as exc:
+            raise SrccritError(f"--as-of: {exc}") from None
+        end = pd.Timestamp(limit.end).as_unit("s")
+        avail = self.sources["available_end"].reindex(self.claims["source"]).to_numpy()
+        keep = pd.isna(avail) | (avail <= end.to_datetime64())
+        return self.claims[keep]
+
+    # ---------------------------------------------------------------- display
+    def summary(self) -> dict[str, int]:
+        return {
+            "sources": len(self.sources),
+            "witnesses": len(self.witnesses),
+            "propositions": len(self.propositions),
+            "conclusions": len(self.conclusions),
+            "claims": len(self.claims),
+        }
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{v} {k}" for k, v in self.summary().items())
+        return f"<Case {self.id!r}: {counts}>"
+
+    def _repr_html_(self) -> str:
+        counts = self.summary()
+        witnesses = self.witnesses[["name", "role", "side", "proximity"]].copy()
+        witnesses["claims"] = self.claims["witness"].value_counts().reindex(witnesses.index).fillna(0).astype(int)
+        parts = [
+            f"<h3>{html.escape(self.title)} <small>({html.escape(self.id)})</small></h3>",
+            "<p>" + ", ".join(f"{v} {html.escape(k)}" for k, v in counts.items()) + "</p>",
+            frame_html(witnesses, "Witnesses"),
+        ]
+        if self.warnings:
+            parts.append("<p><strong>Warnings</strong></p><ul>" + "".join(f"<li>{html.escape(str(w))}</li>" for w in self.warnings) + "</ul>")
+        return "\n".join(parts)

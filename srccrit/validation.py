@@ -1,0 +1,527 @@
+"""Validation: raw tables -> a typed :class:`~srccrit.Case`, every problem found in one pass.
+
+Checks are vectorised over the claims table (a collection may hold millions of rows); messages
+are built only for the rows that fail. Each problem names its file and line; the list is sorted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .dates import ValueError_, fold_text, parse_date, parse_value
+from .errors import CaseError, Problem
+from .model import PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
+
+__all__ = ["build_case", "ID_PATTERN"]
+
+ID_PATTERN = r"[A-Za-z0-9_.\-]+"
+_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+_MAX_ROW_ERRORS = 200  # per check: a broken million-row table must not print a million lines
+
+BIB_COLUMNS = ("entry_type", "bib_author", "bib_editor", "title", "year", "journaltitle", "publisher", "doi", "url")
+
+
+def _ordinals_to_datetime(values: Iterable[float | None]) -> np.ndarray:
+    arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype="float64")
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype="datetime64[s]")
+    ok = ~np.isnan(arr)
+    out[ok] = (arr[ok].astype("int64") - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[s]")
+    return out
+
+
+def _blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    if isinstance(v, str) and not v.strip():
+        return True
+    return False
+
+
+def _text(v: Any) -> str | None:
+    if _blank(v):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v).strip()
+
+
+class _Checker:
+    def __init__(self, raw):
+        self.raw = raw
+        self.problems: list[Problem] = list(raw.problems)
+        self.warnings: list[Problem] = []
+
+    def line(self, frame: pd.DataFrame, pos: int) -> int:
+        lines = frame.attrs.get("csv_lines")
+        if lines is not None:
+            return lines(pos)
+        return int(frame["_line"].iat[pos])
+
+    def error(self, frame: pd.DataFrame, pos: int, message: str) -> None:
+        self.problems.append(Problem(str(frame["_file"].iat[pos]), self.line(frame, pos), message))
+
+    def warn(self, frame: pd.DataFrame, pos: int, message: str) -> None:
+        self.warnings.append(Problem(str(frame["_file"].iat[pos]), self.line(frame, pos), message, "warning"))
+
+    def errors_where(self, frame: pd.DataFrame, mask: np.ndarray, make_message) -> None:
+        positions = np.flatnonzero(mask)
+        for pos in positions[:_MAX_ROW_ERRORS]:
+            self.error(frame, int(pos), make_message(int(pos)))
+        if len(positions) > _MAX_ROW_ERRORS:
+            self.error(frame, int(positions[_MAX_ROW_ERRORS]), f"... and {len(positions) - _MAX_ROW_ERRORS} more rows with the same problem")
+
+
+def _hint(value: str, choices: Iterable[str], aliases: dict[str, str] | None = None) -> str:
+    value = str(value)
+    if aliases:
+        hit = aliases.get(fold_text(value))
+        if hit:
+            return f"; did you mean {hit!r}?"
+    choices = list(choices)
+    if not choices:
+        return ""
+    best = process.extractOne(value, choices, scorer=fuzz.ratio, processor=fold_text, score_cutoff=60)
+    return f"; did you mean {best[0]!r}?" if best else ""
+
+
+def _ensure(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    for col in columns:
+        if col not in frame.columns:
+            frame[col] = None
+    return frame
+
+
+def _check_ids(ck: _Checker, frame: pd.DataFrame, what: str, syntax: bool = True) -> None:
+    ids = frame["id"]
+    missing = ids.map(_blank).to_numpy(dtype=bool)
+    ck.errors_where(frame, missing, lambda pos: f"{what} has no id")
+    ids = ids.astype("string")
+    if syntax:
+        bad = ~missing & ~ids.str.fullmatch(ID_PATTERN).fillna(False).to_numpy(dtype=bool)
+        ck.errors_where(frame, bad, lambda pos: f"invalid {what} id {frame['id'].iat[pos]!r}: use letters, digits, '-', '_' and '.'")
+    dup = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~missing
+    ck.errors_where(frame, dup, lambda pos: f"duplicate {what} id {frame['id'].iat[pos]!r}")
+
+
+def _str_list_column(frame: pd.DataFrame, col: str) -> None:
+    frame[col] = frame[col].map(lambda v: [str(x).strip() for x in v] if isinstance(v, list) else ([] if _blank(v) else [str(v).strip()]))
+
+
+def _parse_date_column(ck: _Checker, frame: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a date column (cached by distinct value); return low, high ordinals and an uncertain flag."""
+    values = frame[col].tolist()
+    cache: dict[Any, Any] = {}
+    low = np.full(len(values), np.nan)
+    high = np.full(len(values), np.nan)
+    unc = np.zeros(len(values), dtype=bool)
+    bad: list[tuple[int, str]] = []
+    for i, v in enumerate(values):
+        if _blank(v):
+            continue
+        key = (type(v), v)
+        if key not in cache:
+            try:
+                cache[key] = parse_date(v)
+            except ValueError_ as exc:
+                cache[key] = exc
+        res = cache[key]
+        if isinstance(res, Exception):
+            bad.append((i, str(res)))
+        else:
+            low[i], high[i], unc[i] = res.low, res.high, res.uncertain
+    for i, msg in bad[:_MAX_ROW_ERRORS]:
+        ck.error(frame, i, f"{what} {col}: {msg}")
+    return low, high, unc
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def _sources(ck: _Checker, raw) -> pd.DataFrame:
+    frame = _ensure(raw.tables["sources"], ["id", "kind", "date", "available", "derives_from", "author"])
+    frame["id"] = frame["id"].map(_text)
+    _check_ids(ck, frame, "source", syntax=False)
+    frame["kind"] = frame["kind"].map(lambda v: "other" if _blank(v) else str(v).strip())
+    bad_kind = ~frame["kind"].isin(SOURCE_KINDS).to_numpy()
+    ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{_hint(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})")
+    _str_list_column(frame, "derives_from")
+    lo, hi, unc = _parse_date_column(ck, frame, "date", f"source")
+    alo, ahi, _ = _parse_date_column(ck, frame, "available", "source")
+    alo = np.where(np.isnan(alo), lo, alo)
+    ahi = np.where(np.isnan(ahi), hi, ahi)
+    frame["date"] = frame["date"].map(_text)
+    frame["available"] = frame["available"].map(_text)
+    frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
+    frame["date_uncertain"] = unc
+    frame["available_start"], frame["available_end"] = _ordinals_to_datetime(alo), _ordinals_to_datetime(ahi)
+    frame["author"] = frame["author"].map(_text)
+
+    bib = raw.bibliography
+    names = "; ".join(raw.bib_files and [str(p) for p in _bib_display(raw)]) or "no bibliography is named"
+    for pos, key in enumerate(frame["id"]):
+        if not _blank(key) and key not in bib.records:
+            ck.error(frame, pos, f"citekey {key!r} is not in the bibliography ({names}){_hint(key, bib.records)}")
+    for col in BIB_COLUMNS:
+        frame[col] = None
+    for pos, key in enumerate(frame["id"]):
+        rec = None if _blank(key) else bib.records.get(key)
+        if rec is None:
+            continue
+        frame.at[frame.index[pos], "entry_type"] = rec.entry_type
+        frame.at[frame.index[pos], "bib_author"] = rec.get("author")
+        frame.at[frame.index[pos], "bib_editor"] = rec.get("editor")
+        frame.at[frame.index[pos], "title"] = rec.get("title")
+        frame.at[frame.index[pos], "year"] = rec.year
+        frame.at[frame.index[pos], "journaltitle"] = rec.get("journaltitle") or rec.get("journal")
+        frame.at[frame.index[pos], "publisher"] = rec.get("publisher")
+        frame.at[frame.index[pos], "doi"] = rec.get("doi")
+        frame.at[frame.index[pos], "url"] = rec.get("url")
+    return frame
+
+
+def _bib_display(raw) -> list[str]:
+    return [display for display, _ in raw.bibliography.raw_libraries]
+
+
+def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
+    frame = _ensure(raw.tables["witnesses"], ["id", "name", "aliases", "role", "side", "proximity", "hostile_to", "prior", "prior_strength"])
+    frame["id"] = frame["id"].map(_text)
+    _check_ids(ck, frame, "witness")
+    frame["name"] = [(_text(n) or i) for n, i in zip(frame["name"], frame["id"])]
+    _str_list_column(frame, "aliases")
+    _str_list_column(frame, "hostile_to")
+    for col in ("role", "side"):
+        frame[col] = frame[col].map(_text)
+    frame["proximity"] = frame["proximity"].map(_text)
+    bad = frame["proximity"].notna().to_numpy() & ~frame["proximity"].isin(PROXIMITIES).to_numpy()
+    ck.errors_where(frame, bad, lambda pos: f"witness {frame['id'].iat[pos]!r}: unknown proximity {frame['proximity'].iat[pos]!r}{_hint(frame['proximity'].iat[pos], PROXIMITIES)} (closest first: {', '.join(PROXIMITIES)})")
+    for col, lo, hi in (("prior", 0.0, 1.0), ("prior_strength", 0.0, float("inf"))):
+        values = []
+        for pos, v in enumerate(frame[col]):
+            if _blank(v):
+                values.append(np.nan)
+                continue
+            try:
+                f = float(v)
+                if not (lo < f < hi):
+                    raise ValueError
+                values.append(f)
+            except (TypeError, ValueError):
+                ck.error(frame, pos, f"witness {frame['id'].iat[pos]!r}: {col} must be a number between {lo:g} and {hi:g} (exclusive), got {v!r}")
+                values.append(np.nan)
+        frame[col] = np.asarray(values, dtype="float64")
+    # the same spelling for two witnesses makes lookups ambiguous
+    seen: dict[str, str] = {}
+    for pos, (wid, name, aliases) in enumerate(zip(frame["id"], frame["name"], frame["aliases"])):
+        for n in {fold_text(x) for x in [wid, name, *aliases] if x}:
+            other = seen.get(n)
+            if other is not None and other != wid:
+                ck.warn(frame, pos, f"witness {wid!r}: the name {n!r} also belongs to {other!r}; lookups by it find {other!r}")
+            seen.setdefault(n, wid)
+    return frame
+
+
+def _propositions(ck: _Checker, raw) -> pd.DataFrame:
+    frame = _ensure(raw.tables["propositions"], ["id", "text", "type", "date"])
+    frame["id"] = frame["id"].map(_text)
+    _check_ids(ck, frame, "proposition")
+    frame["text"] = [(_text(t) or i) for t, i in zip(frame["text"], frame["id"])]
+    frame["type"] = frame["type"].map(lambda v: "boolean" if _blank(v) else str(v).strip())
+    bad = ~frame["type"].isin(PROPOSITION_TYPES).to_numpy()
+    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(PROPOSITION_TYPES)})")
+    lo, hi, _ = _parse_date_column(ck, frame, "date", "proposition")
+    frame["date"] = frame["date"].map(_text)
+    frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
+    return frame
+
+
+def _parse_mapping(value: Any) -> dict | None:
+    """``rests_on`` inline (a mapping) or in a CSV cell (``a: true; b: 1950``)."""
+    if isinstance(value, dict):
+        return value
+    if _blank(value):
+        return {}
+    if isinstance(value, str):
+        out = {}
+        for part in value.split(";"):
+            if not part.strip():
+                continue
+            sep = ":" if ":" in part else "="
+            if sep not in part:
+                return None
+            k, _, v = part.partition(sep)
+            v = v.strip()
+            out[k.strip()] = {"true": True, "false": False}.get(v.lower(), v)
+        return out
+    return None
+
+
+def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = _ensure(raw.tables["conclusions"], ["id", "text", "held_by", "rests_on"])
+    frame["id"] = frame["id"].map(_text)
+    _check_ids(ck, frame, "conclusion")
+    frame["text"] = [(_text(t) or i) for t, i in zip(frame["text"], frame["id"])]
+    _str_list_column(frame, "held_by")
+    known_holders = set(sources["id"].dropna()) | set(witnesses["id"].dropna())
+    ptype = dict(zip(props["id"], props["type"]))
+    rows = []
+    for pos in range(len(frame)):
+        cid = frame["id"].iat[pos]
+        for holder in frame["held_by"].iat[pos]:
+            if holder not in known_holders:
+                ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{_hint(holder, known_holders)}")
+        mapping = _parse_mapping(frame["rests_on"].iat[pos])
+        if mapping is None:
+            ck.error(frame, pos, f"conclusion {cid!r}: rests_on must map propositions to the value the conclusion needs")
+            continue
+        if not mapping:
+            ck.error(frame, pos, f"conclusion {cid!r}: rests_on is empty (name the propositions it rests on)")
+        for prop, required in mapping.items():
+            prop = str(prop)
+            if prop not in ptype:
+                ck.error(frame, pos, f"conclusion {cid!r}: rests_on names unknown proposition {prop!r}{_hint(prop, ptype)}")
+                continue
+            try:
+                v = parse_value(required, ptype[prop])
+            except ValueError_ as exc:
+                ck.error(frame, pos, f"conclusion {cid!r}: rests_on {prop!r} ({ptype[prop]}): {exc}")
+                continue
+            rows.append({"conclusion": cid, "proposition": prop, "type": ptype[prop], "required": v.written if v.type != "boolean" else v.written,
+                         "required_low": v.low, "required_high": v.high, "required_fold": v.fold})
+    frame["rests_on"] = frame["rests_on"].map(lambda m: {str(k): _text(v) if not isinstance(v, bool) else v for k, v in (_parse_mapping(m) or {}).items()})
+    rests = pd.DataFrame(rows, columns=["conclusion", "proposition", "type", "required", "required_low", "required_high", "required_fold"])
+    return frame, rests
+
+
+def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> pd.DataFrame:
+    frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"])
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    frame["id"] = frame["id"].map(_text) if n < 50_000 else frame["id"].astype("object").where(frame["id"].notna(), None)
+    _check_ids(ck, frame, "claim")
+    src_ids = pd.Index(sources["id"].dropna())
+    wit_ids = pd.Index(witnesses["id"].dropna())
+    prop_ids = pd.Index(props["id"].dropna())
+    aliases: dict[str, str] = {}
+    for wid, name, al in zip(witnesses["id"], witnesses["name"], witnesses["aliases"]):
+        for x in [name, *al]:
+            aliases.setdefault(fold_text(x), wid)
+
+    # source
+    src = frame["source"]
+    src_missing = src.isna().to_numpy()
+    ck.errors_where(frame, src_missing, lambda pos: f"claim {frame['id'].iat[pos]!r} has no source")
+    unknown_src = ~src_missing & ~src.isin(src_ids).to_numpy()
+    ck.errors_where(frame, unknown_src, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown source {src.iat[pos]!r}{_hint(src.iat[pos], src_ids)}")
+
+    # witness, defaulting to the source's author
+    author = pd.Series(sources["author"].to_numpy(), index=sources["id"].to_numpy())
+    author = author[~author.index.duplicated()]
+    wit = frame["witness"].astype("object")
+    no_wit = wit.isna().to_numpy()
+    if no_wit.any():
+        wit = wit.where(~no_wit, src.map(author))
+    frame["witness"] = wit
+    still = wit.isna().to_numpy() & ~src_missing & ~unknown_src
+    ck.errors_where(frame, still, lambda pos: f"claim {frame['id'].iat[pos]!r} names no witness and its source {src.iat[pos]!r} has no author")
+    unknown_w = wit.notna().to_numpy() & ~wit.isin(wit_ids).to_numpy()
+    ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{_hint(wit.iat[pos], wit_ids, aliases)}")
+
+    # proposition
+    prop = frame["proposition"]
+    p_missing = prop.isna().to_numpy()
+    ck.errors_where(frame, p_missing, lambda pos: f"claim {frame['id'].iat[pos]!r} names no proposition")
+    unknown_p = ~p_missing & ~prop.isin(prop_ids).to_numpy()
+    ck.errors_where(frame, unknown_p, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown proposition {prop.iat[pos]!r}{_hint(prop.iat[pos], prop_ids)}")
+    ptype_map = pd.Series(props["type"].to_numpy(), index=props["id"].to_numpy())
+    ptype_map = ptype_map[~ptype_map.index.duplicated()]
+    ptype = prop.map(ptype_map)
+    frame["type"] = ptype
+
+    # stance / value
+    stance = frame["stance"].astype("object").where(frame["stance"].notna(), None)
+    stance = stance.map(lambda s: None if _blank(s) else str(s).strip()) if n < 50_000 else stance
+    frame["stance"] = stance
+    value_raw = frame["value"]
+    has_stance = stance.notna().to_numpy()
+    has_value = ~value_raw.map(_blank).to_numpy(dtype=bool) if n < 50_000 else value_raw.notna().to_numpy() & value_raw.astype(str).str.strip().ne("").to_numpy()
+    is_bool = (ptype == "boolean").to_numpy()
+    known_type = ptype.notna().to_numpy()
+    both = has_stance & has_value
+    ck.errors_where(frame, both, lambda pos: f"claim {frame['id'].iat[pos]!r} has both a stance and a value (a claim has one or the other)")
+    stance_on_value = has_stance & ~has_value & known_type & ~is_bool
+    ck.errors_where(frame, stance_on_value, lambda pos: f"claim {frame['id'].iat[pos]!r}: a stance on {ptype.iat[pos]} proposition {prop.iat[pos]!r} (give a value instead)")
+    value_on_bool = has_value & ~has_stance & is_bool
+    ck.errors_where(frame, value_on_bool, lambda pos: f"claim {frame['id'].iat[pos]!r}: a value on boolean proposition {prop.iat[pos]!r} (give a stance: affirms, denies or uncertain)")
+    no_stance = ~has_stance & ~has_value & known_type & is_bool
+    ck.errors_where(frame, no_stance, lambda pos: f"claim {frame['id'].iat[pos]!r} on boolean proposition {prop.iat[pos]!r} has no stance (affirms, denies or uncertain)")
+    no_value = ~has_stance & ~has_value & known_type & ~is_bool
+    ck.errors_where(frame, no_value, lambda pos: f"claim {frame['id'].iat[pos]!r} on {ptype.iat[pos]} proposition {prop.iat[pos]!r} has no value")
+    bad_stance = has_stance & ~stance.isin(STANCES).to_numpy()
+    ck.errors_where(frame, bad_stance, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown stance {stance.iat[pos]!r}{_hint(stance.iat[pos], STANCES)} (affirms, denies or uncertain)")
+
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    fold = np.full(n, None, dtype=object)
+    written = np.full(n, None, dtype=object)
+    valued = has_value & ~has_stance & known_type & ~is_bool
+    if valued.any():
+        sub = pd.DataFrame({"t": ptype[valued].to_numpy(), "v": value_raw[valued].to_numpy()})
+        sub["k"] = list(zip(sub["t"], sub["v"].map(lambda v: (type(v).__name__, v))))
+        cache: dict = {}
+        for k in pd.unique(sub["k"]):
+            t, (_, v) = k
+            try:
+                cache[k] = parse_value(v, t)
+            except ValueError_ as exc:
+                cache[k] = exc
+        parsed = sub["k"].map(cache).tolist()
+        positions = np.flatnonzero(valued)
+        errs = 0
+        for pos, res in zip(positions, parsed):
+            if isinstance(res, Exception):
+                if errs < _MAX_ROW_ERRORS:
+                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: value for {ptype.iat[pos]} proposition {prop.iat[pos]!r}: {res}")
+                errs += 1
+                continue
+            low[pos], high[pos], fold[pos], written[pos] = res.low, res.high, res.fold, res.written
+    frame["value"] = written
+    frame["value_low"], frame["value_high"], frame["value_fold"] = low, high, fold
+
+    # claim date, defaulting to the source's date
+    dlo, dhi, _ = _parse_date_column(ck, frame, "date", "claim")
+    frame["date"] = frame["date"].map(_text) if n < 50_000 else frame["date"]
+    if np.isnan(dlo).any():
+        s_lo = pd.Series(sources["date_start"].to_numpy(), index=sources["id"].to_numpy())
+        s_hi = pd.Series(sources["date_end"].to_numpy(), index=sources["id"].to_numpy())
+        s_lo, s_hi = s_lo[~s_lo.index.duplicated()], s_hi[~s_hi.index.duplicated()]
+        start = _ordinals_to_datetime(dlo)
+        end = _ordinals_to_datetime(dhi)
+        miss = np.isnan(dlo)
+        start[miss] = src[miss].map(s_lo).to_numpy(dtype="datetime64[s]")
+        end[miss] = src[miss].map(s_hi).to_numpy(dtype="datetime64[s]")
+        frame["date_start"], frame["date_end"] = start, end
+    else:
+        frame["date_start"], frame["date_end"] = _ordinals_to_datetime(dlo), _ordinals_to_datetime(dhi)
+
+    # via chains: witness ids or citekeys
+    _str_list_column(frame, "via") if n < 50_000 else None
+    via_lens = frame["via"].map(len).to_numpy()
+    if via_lens.any():
+        known = set(wit_ids) | set(src_ids)
+        for pos in np.flatnonzero(via_lens):
+            for hop in frame["via"].iat[pos]:
+                if hop not in known:
+                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}")
+    for col in ("locator", "quote", "note"):
+        if n < 50_000:
+            frame[col] = frame[col].map(_text)
+    return frame
+
+
+def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFrame) -> None:
+    ids = set(sources["id"].dropna())
+    pos_of = {sid: pos for pos, sid in enumerate(sources["id"]) if not _blank(sid)}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(ids))
+    wit_ids = set(witnesses["id"].dropna())
+    for pos, (sid, parents, author) in enumerate(zip(sources["id"], sources["derives_from"], sources["author"])):
+        if not _blank(author) and author not in wit_ids:
+            ck.error(sources, pos, f"source {sid!r}: author {author!r} is not a witness id{_hint(author, wit_ids)}")
+        for parent in parents:
+            if parent not in ids:
+                ck.error(sources, pos, f"source {sid!r}: derives_from names unknown source {parent!r}{_hint(parent, ids)}")
+                continue
+            graph.add_edge(sid, parent)
+            child_end, parent_start = sources["date_end"].iat[pos], sources["date_start"].iat[pos_of[parent]]
+            if pd.notna(child_end) and pd.notna(parent_start) and parent_start > child_end:
+                ck.warn(sources, pos, f"source {sid!r} derives from {parent!r}, which is dated after it")
+    for component in sorted(nx.strongly_connected_components(graph), key=lambda c: sorted(c)):
+        if len(component) == 1 and not graph.has_edge(next(iter(component)), next(iter(component))):
+            continue
+        start = min(component)
+        cycle = nx.find_cycle(graph.subgraph(component), source=start)
+        path = [edge[0] for edge in cycle] + [cycle[-1][1]]
+        ck.error(sources, pos_of[start], "cycle in derives_from: " + " -> ".join(path))
+
+
+def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
+    ids = set(witnesses["id"].dropna())
+    for pos, (wid, hostile) in enumerate(zip(witnesses["id"], witnesses["hostile_to"])):
+        for other in hostile:
+            if other not in ids:
+                ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{_hint(other, ids)}")
+            elif other == wid:
+                ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
+
+
+def _usage_warnings(ck: _Checker, sources, witnesses, props, claims) -> None:
+    used_w = set(claims["witness"].dropna()) | {h for via in claims["via"] for h in via}
+    for pos, wid in enumerate(witnesses["id"]):
+        if not _blank(wid) and wid not in used_w:
+            ck.warn(witnesses, pos, f"witness {wid!r} has no claims")
+    used_p = set(claims["proposition"].dropna())
+    for pos, pid in enumerate(props["id"]):
+        if not _blank(pid) and pid not in used_p:
+            ck.warn(props, pos, f"proposition {pid!r}: no claim is about it")
+    used_s = set(claims["source"].dropna()) | {h for via in claims["via"] for h in via}
+    for pos, sid in enumerate(sources["id"]):
+        if not _blank(sid) and sid not in used_s:
+            ck.warn(sources, pos, f"source {sid!r}: no claim cites it")
+
+
+def _index(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[frame["id"].notna()].drop_duplicates("id").set_index("id")
+    frame.index.name = "id"
+    return frame
+
+
+def build_case(raw) -> Case:
+    """Validate a :class:`~srccrit.io.case_file.RawCase`; return a Case or raise CaseError."""
+    ck = _Checker(raw)
+    data = raw.doc.data
+    case_id = data.get("case")
+    if _blank(case_id):
+        ck.problems.append(Problem(raw.display, 1, "the case has no id (add 'case: <id>' at the top)"))
+        case_id = raw.path.parent.name
+    elif not pd.Series([str(case_id)]).str.fullmatch(ID_PATTERN).iat[0]:
+        ck.problems.append(Problem(raw.display, raw.doc.line("case"), f"invalid case id {case_id!r}: use letters, digits, '-', '_' and '.'"))
+    title = _text(data.get("title")) or str(case_id)
+
+    sources = _sources(ck, raw)
+    witnesses = _witnesses(ck, raw)
+    props = _propositions(ck, raw)
+    conclusions, rests = _conclusions(ck, raw, sources, witnesses, props)
+    claims = _claims(ck, raw, sources, witnesses, props)
+    _derivation_checks(ck, sources, witnesses)
+    _reference_checks(ck, witnesses)
+    errors = [p for p in ck.problems if p.level == "error"]
+    if errors:
+        raise CaseError(errors)
+    _usage_warnings(ck, sources, witnesses, props, claims)
+
+    claim_cols = ["id", "witness", "source", "locator", "proposition", "type", "stance", "value", "value_low", "value_high", "value_fold",
+                  "date", "date_start", "date_end", "via", "quote", "note", "_file", "_line"]
+    extra = [c for c in claims.columns if c not in claim_cols]
+    claims = claims[claim_cols + extra].reset_index(drop=True)
+    claims["stance"] = claims["stance"].astype("object")
+    return Case(
+        id=str(case_id),
+        title=title,
+        path=raw.path,
+        sources=_index(sources),
+        witnesses=_index(witnesses),
+        propositions=_index(props),
+        conclusions=_index(conclusions),
+        rests_on=rests,
+        claims=claims,
+        bibliography=raw.bibliography,
+        warnings=sorted(ck.warnings),
+    )
