@@ -11,6 +11,18 @@ tell which independent lines of evidence support each conclusion.
 from .errors import CaseError, OutputError, Problem, SrccritError
 from .io.case_file import load_case
 from .model import Case, UnknownName
+from .analysis import (
+    Reliability,
+    contradictions,
+    evidence_for,
+    lines,
+    positions,
+    propositions,
+    reliability,
+    support,
+    timeline,
+    undeclared_dependence,
+)
 
 __all__ = [
     "load_case",
@@ -20,6 +32,16 @@ __all__ = [
     "SrccritError",
     "OutputError",
     "UnknownName",
+    "contradictions",
+    "lines",
+    "undeclared_dependence",
+    "positions",
+    "Reliability",
+    "reliability",
+    "propositions",
+    "support",
+    "timeline",
+    "evidence_for",
 ]
 
 __version__ = "0.1.0"

@@ -1,0 +1,12 @@
+"""Analyses: plain functions and estimators that take a Case and return pandas DataFrames."""
+
+from .contradictions import contradictions, contradictions_records, lines, undeclared_dependence
+from .evidence import positions
+from .reliability import PRIOR_TABLE, Reliability, prior, propositions, reliability
+from .support import VERDICTS, evidence_for, support, timeline, verdict
+
+__all__ = [
+    "contradictions", "contradictions_records", "lines", "undeclared_dependence", "positions",
+    "Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions",
+    "support", "timeline", "verdict", "VERDICTS", "evidence_for",
+]

@@ -1,0 +1,265 @@
+"""How well each conclusion is supported, how fragile it is, and how that changed over time.
+
+A conclusion holds where every proposition it ``rests_on`` resolves the way it needs. Its
+**probability** is the product, over those propositions, of the posterior probability that the
+proposition resolves that way (propositions treated as independent): for a boolean proposition
+P(true) or P(false); for a valued one the total posterior of the sides whose value agrees with
+the required value under the case format's conflict rules. A proposition without evidence
+stands at 0.5, so a conclusion's **prior** (its probability with no evidence) is 0.5^k.
+
+**Verdicts** (``VERDICTS``): probability >= 0.90 ``well-supported``; >= 0.70 ``probable``;
+>= 0.40 ``contested``; >= 0.15 ``doubtful``; below ``contradicted``.
+
+**Fragility**: drop each witness who testified on the conclusion's propositions in turn
+(all his claims) and re-estimate. For cases up to ``exact_limit`` lines the whole model is refitted
+without him; above it, the other witnesses' reliabilities are held at their full-case values and
+only the propositions he touches are re-scored (a one-step approximation that keeps support
+with fragility linear in the size of the case). ``pivotal_witness`` moves the probability most;
+``fragile`` is true when one removal changes the verdict.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..dates import parse_date
+from ..errors import SrccritError
+from .reliability import Reliability, Votes
+
+__all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
+
+VERDICTS = [(0.90, "well-supported"), (0.70, "probable"), (0.40, "contested"), (0.15, "doubtful"), (0.0, "contradicted")]
+
+
+def verdict(p: float) -> str:
+    for threshold, name in VERDICTS:
+        if p >= threshold:
+            return name
+    return VERDICTS[-1][1]
+
+
+def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
+    """One row per (rests_on row, side of that proposition): compatible? lines on the side, slot."""
+    ev = est.evidence_[est.evidence_["side"] >= 0]
+    votes: Votes = est.votes_
+    observed = ev.groupby(["proposition", "side"]).agg(side_low=("side_low", "first"), side_high=("side_high", "first"),
+                                                        side_fold=("side_fold", "first"), lines=("line", "nunique"))
+    # every option of every voted proposition, including a boolean side nobody took
+    sides = pd.DataFrame({"proposition": votes.items[votes.slot_item] if len(votes.slot_item) else [],
+                          "side": votes.slot_side, "slot": np.arange(len(votes.slot_item))})
+    sides = sides[sides["side"] >= 0]
+    sides = sides.join(observed, on=["proposition", "side"])
+    is_bool = case.propositions["type"].reindex(sides["proposition"]).to_numpy() == "boolean"
+    truth = np.where(sides["side"].to_numpy() == 0, 1.0, 0.0)
+    sides["side_low"] = np.where(is_bool, truth, sides["side_low"].to_numpy(dtype=float))
+    sides["side_high"] = np.where(is_bool, truth, sides["side_high"].to_numpy(dtype=float))
+    sides["lines"] = sides["lines"].fillna(0)
+    rests = case.rests_on.reset_index(drop=True).reset_index(names="row")
+    m = rests.merge(sides, on="proposition", how="left")
+    has_side = m["side"].notna()
+    is_text = m["type"] == "text"
+    overlap = ~((m["side_high"] < m["required_low"]) | (m["required_high"] < m["side_low"]))
+    compatible = np.where(is_text, m["side_fold"] == m["required_fold"], overlap)
+    m["compatible"] = has_side & compatible
+    return m
+
+
+def _probabilities(rows: pd.DataFrame, post: np.ndarray, n_rests: int) -> np.ndarray:
+    """P(requirement) per rests_on row."""
+    valid = rows["slot"].fillna(-1).to_numpy().astype(np.int64) >= 0
+    p = np.zeros(len(rows))
+    slots = rows["slot"].fillna(-1).to_numpy().astype(np.int64)
+    p[valid] = post[slots[valid]]
+    p = np.where(rows["compatible"].to_numpy(dtype=bool), p, 0.0)
+    per_row = np.bincount(rows["row"].to_numpy(), p, minlength=n_rests)
+    voted = np.bincount(rows["row"].to_numpy(), valid.astype(float), minlength=n_rests) > 0
+    return np.where(voted, per_row, 0.5)
+
+
+def _conclusion_table(case, est: Reliability) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = _requirement_slots(case, est)
+    n_rests = len(case.rests_on)
+    p_req = _probabilities(rows, est.posterior_, n_rests)
+    rests = case.rests_on.reset_index(drop=True).copy()
+    rests["p"] = p_req
+    lines = rows.assign(lines=rows["lines"].fillna(0))
+    lf = lines[lines["compatible"]].groupby("row")["lines"].sum()
+    la = lines[~lines["compatible"] & lines["side"].notna()].groupby("row")["lines"].sum()
+    rests["lines_for"] = lf.reindex(rests.index).fillna(0).astype(int).to_numpy()
+    rests["lines_against"] = la.reindex(rests.index).fillna(0).astype(int).to_numpy()
+    table = rests.groupby("conclusion").agg(probability=("p", "prod"), lines_for=("lines_for", "sum"),
+                                            lines_against=("lines_against", "sum"), n=("p", "size"))
+    return table, rows
+
+
+def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 20_000, **params) -> pd.DataFrame:
+    """One row per conclusion: ``text``, ``probability``, ``prior``, ``verdict``, ``lines_for``,
+    ``lines_against``, ``fragile``, ``pivotal_witness``, ``pivotal_shift`` (signed change in
+    probability when he is dropped), ``verdict_without`` and ``as_of``."""
+    if as_of is not None:
+        try:
+            parse_date(as_of)
+        except ValueError as exc:
+            raise SrccritError(f"as_of: {exc}") from None
+    est = Reliability(as_of=as_of, **params).fit(case)
+    table, rows = _conclusion_table(case, est)
+    out = case.conclusions[["text"]].copy()
+    out.index.name = "conclusion"
+    out["probability"] = table["probability"].reindex(out.index).fillna(1.0)
+    out["prior"] = 0.5 ** table["n"].reindex(out.index).fillna(0)
+    out["verdict"] = out["probability"].map(verdict)
+    out["lines_for"] = table["lines_for"].reindex(out.index).fillna(0).astype(int)
+    out["lines_against"] = table["lines_against"].reindex(out.index).fillna(0).astype(int)
+    out["held_by"] = case.conclusions["held_by"]
+    out["fragile"] = False
+    out["pivotal_witness"] = None
+    out["pivotal_shift"] = 0.0
+    out["verdict_without"] = out["verdict"]
+    if fragility and len(out):
+        _fragility(case, est, rows, out, as_of, exact_limit, params)
+    out["as_of"] = as_of
+    return out
+
+
+def _touching(case, est: Reliability) -> dict[str, list[str]]:
+    """conclusion -> witnesses with a counted claim on one of its propositions (sorted)."""
+    ev = est.evidence_[est.evidence_["side"] >= 0][["proposition", "witness"]].drop_duplicates()
+    m = case.rests_on[["conclusion", "proposition"]].merge(ev, on="proposition")
+    return {c: sorted(set(g["witness"])) for c, g in m.groupby("conclusion")}
+
+
+def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
+    touching = _touching(case, est)
+    claims = case.available_claims(as_of)
+    exact = len(est.votes_.voter) <= exact_limit
+    cache: dict[str, pd.Series] = {}
+    local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy())
+    for cid in out.index:
+        base = float(out.at[cid, "probability"])
+        best_w, best_shift, fragile, v_without = None, 0.0, False, out.at[cid, "verdict"]
+        for wid in touching.get(cid, []):
+            if exact:
+                if wid not in cache:
+                    sub = Reliability(as_of=None, **params).fit(case, claims[claims["witness"] != wid])
+                    cache[wid] = _conclusion_table(case, sub)[0]["probability"]
+                p = float(cache[wid].get(cid, 1.0))
+            else:
+                p = local.probability_without(cid, wid)
+            shift = p - base
+            if abs(shift) > abs(best_shift) + 1e-12:
+                best_w, best_shift = wid, shift
+            if verdict(p) != out.at[cid, "verdict"] and not fragile:
+                fragile, v_without = True, verdict(p)
+        if fragile and best_w is not None:
+            v_without = verdict(base + best_shift) if verdict(base + best_shift) != out.at[cid, "verdict"] else v_without
+        out.at[cid, "fragile"] = fragile
+        out.at[cid, "pivotal_witness"] = best_w
+        out.at[cid, "pivotal_shift"] = best_shift
+        out.at[cid, "verdict_without"] = v_without
+
+
+class _LocalDrop:
+    """Re-score only the propositions a dropped witness touches, skills held fixed."""
+
+    def __init__(self, est: Reliability, rows: pd.DataFrame, n_rests: int, rest_conclusion: np.ndarray):
+        v: Votes = est.votes_
+        self.v = v
+        r = np.clip(est.skills_.to_numpy()[v.voter], 1e-9, 1 - 1e-9)
+        self.lr = np.log(r)
+        self.lw = np.log((1 - r) / (v.k[v.item] - 1))
+        base = np.bincount(v.item, self.lw, minlength=len(v.items))
+        bonus = np.bincount(v.slot, self.lr - self.lw, minlength=len(v.slot_item))
+        self.score = base[v.slot_item] + bonus
+        self.post = est.posterior_
+        self.by_voter_item = pd.Series(np.arange(len(v.voter))).groupby([v.voter, v.item]).indices
+        self.rows = rows
+        self.p_req = _probabilities(rows, self.post, n_rests)
+        self.rest_conclusion = rest_conclusion
+        self.rows_by_conclusion = {c: np.flatnonzero(rest_conclusion == c) for c in np.unique(rest_conclusion)}
+        self.rows_by_row = rows.groupby("row").indices
+        self.prop_item = {p: i for i, p in enumerate(v.items)}
+        self.witness_index = {w: i for i, w in enumerate(v.witnesses)}
+
+    def probability_without(self, cid: str, wid: str) -> float:
+        v = self.v
+        wi = self.witness_index.get(wid)
+        p = 1.0
+        for r in self.rows_by_conclusion.get(cid, []):
+            req_rows = self.rows.iloc[self.rows_by_row[r]]
+            prop = req_rows["proposition"].iat[0]
+            item = self.prop_item.get(prop)
+            idx = self.by_voter_item.get((wi, item)) if item is not None and wi is not None else None
+            if idx is None:
+                p *= self.p_req[r]
+                continue
+            lo, k = v.offsets[item], v.k[item]
+            score = self.score[lo:lo + k].copy()
+            score -= self.lw[idx].sum()
+            for j in idx:
+                score[v.slot[j] - lo] -= self.lr[j] - self.lw[j]
+            remaining = np.bincount(v.item == item, minlength=2)[1] - len(idx)
+            if remaining <= 0:
+                p *= 0.5
+                continue
+            e = np.exp(score - score.max())
+            post = e / e.sum()
+            comp = req_rows["compatible"].to_numpy(dtype=bool)
+            slots = req_rows["slot"].to_numpy().astype(np.int64) - lo
+            p *= float(post[slots[comp]].sum())
+        return p
+
+
+def timeline(case, **params) -> pd.DataFrame:
+    """Each conclusion's probability at each date a source became available.
+
+    Columns: ``as_of`` (the availability date as written), ``conclusion``, ``probability``,
+    ``verdict``, ``released`` (sources that became available then), ``archival`` (whether an
+    archival release is among them). The first row per conclusion, ``as_of = "prior"``, is the
+    probability with no evidence.
+    """
+    src = case.sources[case.sources["available_end"].notna()].copy()
+    src["label"] = src["available"].where(src["available"].notna(), src["date"])
+    src = src.sort_values(["available_end", "label"], kind="mergesort")
+    dates = src.groupby("available_end", sort=True).agg(label=("label", "first"), released=("label", lambda s: sorted(s.index)),
+                                                          archival=("kind", lambda k: bool((k == "archival-release").any())))
+    frames = []
+    first = support(case, as_of="0001", fragility=False, **params)
+    frames.append(pd.DataFrame({"as_of": "prior", "date": pd.NaT, "conclusion": first.index, "probability": first["prior"].to_numpy(),
+                                "verdict": first["prior"].map(verdict).to_numpy(), "released": [[]] * len(first), "archival": False}))
+    for end, row in dates.iterrows():
+        label = str(row["label"]).rstrip("?")
+        s = support(case, as_of=pd.Timestamp(end).date().isoformat(), fragility=False, **params)
+        frames.append(pd.DataFrame({"as_of": label, "date": end, "conclusion": s.index, "probability": s["probability"].to_numpy(),
+                                    "verdict": s["verdict"].to_numpy(), "released": [row["released"]] * len(s), "archival": row["archival"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliability | None = None) -> pd.DataFrame:
+    """The evidence ledger of one conclusion: every claim on its propositions, with the side it
+    takes relative to the conclusion (``for``/``against``/``uncertain``), the witness's
+    reliability and its independent line."""
+    if conclusion not in case.conclusions.index:
+        from ..model import UnknownName
+
+        raise UnknownName(f"no conclusion {conclusion!r} in case {case.id!r}")
+    est = est or Reliability(as_of=as_of).fit(case)
+    rows = _requirement_slots(case, est)
+    rows = rows[rows["conclusion"] == conclusion]
+    compat = {(p, s): c for p, s, c in zip(rows["proposition"], rows["side"], rows["compatible"]) if pd.notna(s)}
+    ev = est.evidence_
+    ev = ev[ev["proposition"].isin(set(case.rests_on.loc[case.rests_on["conclusion"] == conclusion, "proposition"]))]
+    claims = case.claims.set_index("id")
+    ledger = pd.DataFrame({
+        "claim": ev["claim"].to_numpy(),
+        "proposition": ev["proposition"].to_numpy(),
+        "position": ev["position"].to_numpy(),
+        "bears": ["uncertain" if s < 0 else ("for" if compat.get((p, s), False) else "against") for p, s in zip(ev["proposition"], ev["side"])],
+        "witness": ev["witness"].to_numpy(),
+        "source": ev["source"].to_numpy(),
+        "locator": claims["locator"].reindex(ev["claim"]).to_numpy(),
+        "quote": claims["quote"].reindex(ev["claim"]).to_numpy(),
+        "reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
+        "line": ev["line"].to_numpy(),
+    })
+    return ledger.sort_values(["bears", "reliability", "claim"], ascending=[True, False, True], kind="mergesort").reset_index(drop=True)

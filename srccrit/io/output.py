@@ -1,0 +1,90 @@
+"""Result tables as text, CSV and JSON: the documented, stable shapes of the CLI's output."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["to_jsonable", "dumps", "table_text", "table_csv", "records", "reliability_records", "support_records", "info_record"]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values: floats rounded to 6 places, NaN/NaT as null, dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [to_jsonable(v) for v in value]
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else round(f, 6)
+    if isinstance(value, (pd.Timestamp,)):
+        return value.date().isoformat()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).date().isoformat()
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value) if not isinstance(value, str) else value
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "; ".join(map(str, v))
+    if isinstance(v, float):
+        return "" if math.isnan(v) else round(v, 3)
+    return v
+
+
+def table_text(frame: pd.DataFrame, index: bool = True) -> str:
+    shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore").map(_cell)
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
+        return shown.to_string(index=index) + "\n"
+
+
+def table_csv(frame: pd.DataFrame, index: bool = True) -> str:
+    shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore")
+    shown = shown.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
+    return shown.to_csv(index=index, lineterminator="\n", float_format="%.6g")
+
+
+def records(frame: pd.DataFrame, index_name: str | None = None) -> list[dict]:
+    out = frame.reset_index() if index_name else frame
+    cols = [c for c in out.columns if not str(c).startswith("_")]
+    return [to_jsonable({c: row[c] for c in cols}) for _, row in out[cols].iterrows()]
+
+
+def reliability_records(table: pd.DataFrame) -> list[dict]:
+    keys = ["witness", "name", "reliability", "low", "high", "prior", "claims", "lines", "corroborated", "contradicted", "reasons"]
+    return [{k: r[k] for k in keys} for r in records(table, "witness")]
+
+
+def support_records(table: pd.DataFrame) -> list[dict]:
+    keys = ["conclusion", "text", "probability", "prior", "verdict", "lines_for", "lines_against", "fragile", "pivotal_witness",
+            "pivotal_shift", "verdict_without", "held_by", "as_of"]
+    return [{k: r[k] for k in keys} for r in records(table, "conclusion")]
+
+
+def info_record(case) -> dict:
+    return to_jsonable({
+        "case": case.id,
+        "title": case.title,
+        "counts": case.summary(),
+        "witnesses": [{"id": wid, "name": row["name"], "aliases": list(row["aliases"])} for wid, row in case.witnesses.iterrows()],
+        "warnings": [str(w) for w in case.warnings],
+    })
