@@ -92,6 +92,8 @@ def parse_date(raw: object) -> Value:
         return Value("date", raw.isoformat(), d, d)
     if isinstance(raw, bool) or raw is None:
         raise ValueError_(f"unparseable date {raw!r}")
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
     if isinstance(raw, int):
         raw = str(raw)
     if not isinstance(raw, str):

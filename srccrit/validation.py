@@ -64,16 +64,24 @@ class _Checker:
             return lines(pos)
         return int(frame["_line"].iat[pos])
 
-    def error(self, frame: pd.DataFrame, pos: int, message: str) -> None:
-        self.problems.append(Problem(str(frame["_file"].iat[pos]), self.line(frame, pos), message))
+    def field_line(self, frame: pd.DataFrame, pos: int, field: str | None) -> int:
+        """The line of ``field`` in row ``pos`` where the YAML tells it, else the row's line."""
+        if field and "_fieldlines" in frame.columns:
+            lines = frame["_fieldlines"].iat[pos]
+            if isinstance(lines, dict) and field in lines:
+                return int(lines[field])
+        return self.line(frame, pos)
+
+    def error(self, frame: pd.DataFrame, pos: int, message: str, field: str | None = None) -> None:
+        self.problems.append(Problem(str(frame["_file"].iat[pos]), self.field_line(frame, pos, field), message))
 
     def warn(self, frame: pd.DataFrame, pos: int, message: str) -> None:
         self.warnings.append(Problem(str(frame["_file"].iat[pos]), self.line(frame, pos), message, "warning"))
 
-    def errors_where(self, frame: pd.DataFrame, mask: np.ndarray, make_message) -> None:
+    def errors_where(self, frame: pd.DataFrame, mask: np.ndarray, make_message, field: str | None = None) -> None:
         positions = np.flatnonzero(mask)
         for pos in positions[:_MAX_ROW_ERRORS]:
-            self.error(frame, int(pos), make_message(int(pos)))
+            self.error(frame, int(pos), make_message(int(pos)), field)
         if len(positions) > _MAX_ROW_ERRORS:
             self.error(frame, int(positions[_MAX_ROW_ERRORS]), f"... and {len(positions) - _MAX_ROW_ERRORS} more rows with the same problem")
 
@@ -137,7 +145,8 @@ def _parse_date_column(ck: _Checker, frame: pd.DataFrame, col: str, what: str) -
         else:
             low[i], high[i], unc[i] = res.low, res.high, res.uncertain
     for i, msg in bad[:_MAX_ROW_ERRORS]:
-        ck.error(frame, i, f"{what} {col}: {msg}")
+        ident = frame["id"].iat[i] if "id" in frame.columns else None
+        ck.error(frame, i, f"{what} {ident!r} {col}: {msg}" if not _blank(ident) else f"{what} {col}: {msg}", col)
     return low, high, unc
 
 
@@ -150,7 +159,7 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     _check_ids(ck, frame, "source", syntax=False)
     frame["kind"] = frame["kind"].map(lambda v: "other" if _blank(v) else str(v).strip())
     bad_kind = ~frame["kind"].isin(SOURCE_KINDS).to_numpy()
-    ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{_hint(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})")
+    ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{_hint(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})", "kind")
     _str_list_column(frame, "derives_from")
     lo, hi, unc = _parse_date_column(ck, frame, "date", f"source")
     alo, ahi, _ = _parse_date_column(ck, frame, "available", "source")
@@ -201,7 +210,7 @@ def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
         frame[col] = frame[col].map(_text)
     frame["proximity"] = frame["proximity"].map(_text)
     bad = frame["proximity"].notna().to_numpy() & ~frame["proximity"].isin(PROXIMITIES).to_numpy()
-    ck.errors_where(frame, bad, lambda pos: f"witness {frame['id'].iat[pos]!r}: unknown proximity {frame['proximity'].iat[pos]!r}{_hint(frame['proximity'].iat[pos], PROXIMITIES)} (closest first: {', '.join(PROXIMITIES)})")
+    ck.errors_where(frame, bad, lambda pos: f"witness {frame['id'].iat[pos]!r}: unknown proximity {frame['proximity'].iat[pos]!r}{_hint(frame['proximity'].iat[pos], PROXIMITIES)} (closest first: {', '.join(PROXIMITIES)})", "proximity")
     for col, lo, hi in (("prior", 0.0, 1.0), ("prior_strength", 0.0, float("inf"))):
         values = []
         for pos, v in enumerate(frame[col]):
@@ -235,7 +244,7 @@ def _propositions(ck: _Checker, raw) -> pd.DataFrame:
     frame["text"] = [(_text(t) or i) for t, i in zip(frame["text"], frame["id"])]
     frame["type"] = frame["type"].map(lambda v: "boolean" if _blank(v) else str(v).strip())
     bad = ~frame["type"].isin(PROPOSITION_TYPES).to_numpy()
-    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(PROPOSITION_TYPES)})")
+    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(PROPOSITION_TYPES)})", "type")
     lo, hi, _ = _parse_date_column(ck, frame, "date", "proposition")
     frame["date"] = frame["date"].map(_text)
     frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
@@ -276,7 +285,7 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
         cid = frame["id"].iat[pos]
         for holder in frame["held_by"].iat[pos]:
             if holder not in known_holders:
-                ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{_hint(holder, known_holders)}")
+                ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{_hint(holder, known_holders)}", "held_by")
         mapping = _parse_mapping(frame["rests_on"].iat[pos])
         if mapping is None:
             ck.error(frame, pos, f"conclusion {cid!r}: rests_on must map propositions to the value the conclusion needs")
@@ -286,12 +295,12 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
         for prop, required in mapping.items():
             prop = str(prop)
             if prop not in ptype:
-                ck.error(frame, pos, f"conclusion {cid!r}: rests_on names unknown proposition {prop!r}{_hint(prop, ptype)}")
+                ck.error(frame, pos, f"conclusion {cid!r}: rests_on names unknown proposition {prop!r}{_hint(prop, ptype)}", "rests_on")
                 continue
             try:
                 v = parse_value(required, ptype[prop])
             except ValueError_ as exc:
-                ck.error(frame, pos, f"conclusion {cid!r}: rests_on {prop!r} ({ptype[prop]}): {exc}")
+                ck.error(frame, pos, f"conclusion {cid!r}: rests_on {prop!r} ({ptype[prop]}): {exc}", "rests_on")
                 continue
             rows.append({"conclusion": cid, "proposition": prop, "type": ptype[prop], "required": v.written if v.type != "boolean" else v.written,
                          "required_low": v.low, "required_high": v.high, "required_fold": v.fold})
@@ -319,7 +328,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     src_missing = src.isna().to_numpy()
     ck.errors_where(frame, src_missing, lambda pos: f"claim {frame['id'].iat[pos]!r} has no source")
     unknown_src = ~src_missing & ~src.isin(src_ids).to_numpy()
-    ck.errors_where(frame, unknown_src, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown source {src.iat[pos]!r}{_hint(src.iat[pos], src_ids)}")
+    ck.errors_where(frame, unknown_src, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown source {src.iat[pos]!r}{_hint(src.iat[pos], src_ids)}", "source")
 
     # witness, defaulting to the source's author
     author = pd.Series(sources["author"].to_numpy(), index=sources["id"].to_numpy())
@@ -332,14 +341,14 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     still = wit.isna().to_numpy() & ~src_missing & ~unknown_src
     ck.errors_where(frame, still, lambda pos: f"claim {frame['id'].iat[pos]!r} names no witness and its source {src.iat[pos]!r} has no author")
     unknown_w = wit.notna().to_numpy() & ~wit.isin(wit_ids).to_numpy()
-    ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{_hint(wit.iat[pos], wit_ids, aliases)}")
+    ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{_hint(wit.iat[pos], wit_ids, aliases)}", "witness")
 
     # proposition
     prop = frame["proposition"]
     p_missing = prop.isna().to_numpy()
     ck.errors_where(frame, p_missing, lambda pos: f"claim {frame['id'].iat[pos]!r} names no proposition")
     unknown_p = ~p_missing & ~prop.isin(prop_ids).to_numpy()
-    ck.errors_where(frame, unknown_p, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown proposition {prop.iat[pos]!r}{_hint(prop.iat[pos], prop_ids)}")
+    ck.errors_where(frame, unknown_p, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown proposition {prop.iat[pos]!r}{_hint(prop.iat[pos], prop_ids)}", "proposition")
     ptype_map = pd.Series(props["type"].to_numpy(), index=props["id"].to_numpy())
     ptype_map = ptype_map[~ptype_map.index.duplicated()]
     ptype = prop.map(ptype_map)
@@ -357,15 +366,15 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     both = has_stance & has_value
     ck.errors_where(frame, both, lambda pos: f"claim {frame['id'].iat[pos]!r} has both a stance and a value (a claim has one or the other)")
     stance_on_value = has_stance & ~has_value & known_type & ~is_bool
-    ck.errors_where(frame, stance_on_value, lambda pos: f"claim {frame['id'].iat[pos]!r}: a stance on {ptype.iat[pos]} proposition {prop.iat[pos]!r} (give a value instead)")
+    ck.errors_where(frame, stance_on_value, lambda pos: f"claim {frame['id'].iat[pos]!r}: a stance on {ptype.iat[pos]} proposition {prop.iat[pos]!r} (give a value instead)", "stance")
     value_on_bool = has_value & ~has_stance & is_bool
-    ck.errors_where(frame, value_on_bool, lambda pos: f"claim {frame['id'].iat[pos]!r}: a value on boolean proposition {prop.iat[pos]!r} (give a stance: affirms, denies or uncertain)")
+    ck.errors_where(frame, value_on_bool, lambda pos: f"claim {frame['id'].iat[pos]!r}: a value on boolean proposition {prop.iat[pos]!r} (give a stance: affirms, denies or uncertain)", "value")
     no_stance = ~has_stance & ~has_value & known_type & is_bool
-    ck.errors_where(frame, no_stance, lambda pos: f"claim {frame['id'].iat[pos]!r} on boolean proposition {prop.iat[pos]!r} has no stance (affirms, denies or uncertain)")
+    ck.errors_where(frame, no_stance, lambda pos: f"claim {frame['id'].iat[pos]!r} on boolean proposition {prop.iat[pos]!r} has no stance (affirms, denies or uncertain)", "stance")
     no_value = ~has_stance & ~has_value & known_type & ~is_bool
     ck.errors_where(frame, no_value, lambda pos: f"claim {frame['id'].iat[pos]!r} on {ptype.iat[pos]} proposition {prop.iat[pos]!r} has no value")
     bad_stance = has_stance & ~stance.isin(STANCES).to_numpy()
-    ck.errors_where(frame, bad_stance, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown stance {stance.iat[pos]!r}{_hint(stance.iat[pos], STANCES)} (affirms, denies or uncertain)")
+    ck.errors_where(frame, bad_stance, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown stance {stance.iat[pos]!r}{_hint(stance.iat[pos], STANCES)} (affirms, denies or uncertain)", "stance")
 
     low = np.full(n, np.nan)
     high = np.full(n, np.nan)
@@ -388,7 +397,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         for pos, res in zip(positions, parsed):
             if isinstance(res, Exception):
                 if errs < _MAX_ROW_ERRORS:
-                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: value for {ptype.iat[pos]} proposition {prop.iat[pos]!r}: {res}")
+                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: value for {ptype.iat[pos]} proposition {prop.iat[pos]!r}: {res}", "value")
                 errs += 1
                 continue
             low[pos], high[pos], fold[pos], written[pos] = res.low, res.high, res.fold, res.written
@@ -419,7 +428,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         for pos in np.flatnonzero(via_lens):
             for hop in frame["via"].iat[pos]:
                 if hop not in known:
-                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}")
+                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
     for col in ("locator", "quote", "note"):
         if n < 50_000:
             frame[col] = frame[col].map(_text)
@@ -434,10 +443,10 @@ def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFr
     wit_ids = set(witnesses["id"].dropna())
     for pos, (sid, parents, author) in enumerate(zip(sources["id"], sources["derives_from"], sources["author"])):
         if not _blank(author) and author not in wit_ids:
-            ck.error(sources, pos, f"source {sid!r}: author {author!r} is not a witness id{_hint(author, wit_ids)}")
+            ck.error(sources, pos, f"source {sid!r}: author {author!r} is not a witness id{_hint(author, wit_ids)}", "author")
         for parent in parents:
             if parent not in ids:
-                ck.error(sources, pos, f"source {sid!r}: derives_from names unknown source {parent!r}{_hint(parent, ids)}")
+                ck.error(sources, pos, f"source {sid!r}: derives_from names unknown source {parent!r}{_hint(parent, ids)}", "derives_from")
                 continue
             graph.add_edge(sid, parent)
             child_end, parent_start = sources["date_end"].iat[pos], sources["date_start"].iat[pos_of[parent]]
@@ -449,7 +458,7 @@ def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFr
         start = min(component)
         cycle = nx.find_cycle(graph.subgraph(component), source=start)
         path = [edge[0] for edge in cycle] + [cycle[-1][1]]
-        ck.error(sources, pos_of[start], "cycle in derives_from: " + " -> ".join(path))
+        ck.error(sources, pos_of[start], "cycle in derives_from: " + " -> ".join(path), "derives_from")
 
 
 def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
@@ -457,7 +466,7 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
     for pos, (wid, hostile) in enumerate(zip(witnesses["id"], witnesses["hostile_to"])):
         for other in hostile:
             if other not in ids:
-                ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{_hint(other, ids)}")
+                ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{_hint(other, ids)}", "hostile_to")
             elif other == wid:
                 ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
 
@@ -478,6 +487,7 @@ def _usage_warnings(ck: _Checker, sources, witnesses, props, claims) -> None:
 
 
 def _index(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.drop(columns=["_fieldlines"], errors="ignore")
     frame = frame[frame["id"].notna()].drop_duplicates("id").set_index("id")
     frame.index.name = "id"
     return frame
@@ -509,7 +519,7 @@ def build_case(raw) -> Case:
 
     claim_cols = ["id", "witness", "source", "locator", "proposition", "type", "stance", "value", "value_low", "value_high", "value_fold",
                   "date", "date_start", "date_end", "via", "quote", "note", "_file", "_line"]
-    extra = [c for c in claims.columns if c not in claim_cols]
+    extra = [c for c in claims.columns if c not in claim_cols and c != "_fieldlines"]
     claims = claims[claim_cols + extra].reset_index(drop=True)
     claims["stance"] = claims["stance"].astype("object")
     return Case(

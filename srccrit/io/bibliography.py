@@ -91,7 +91,9 @@ def parse_bib_file(path: Path, display: str | None = None) -> tuple[Library, Lib
             problems.append(Problem(display, line, f"duplicate BibTeX key {block.key!r}"))
         else:
             first = block.raw.strip().splitlines()[0][:60] if block.raw.strip() else ""
-            problems.append(Problem(display, line, f"BibTeX parse failure in block {first!r}: {getattr(block, 'error', '') or 'unreadable block'}".rstrip()))
+            err = getattr(block, "error", None)
+            reason = (getattr(err, "abort_reason", None) or str(err or "") or "unreadable block").strip()
+            problems.append(Problem(display, line, f"BibTeX parse failure in block {first!r}: {reason}"))
     return raw, decoded, problems
 
 

@@ -88,7 +88,8 @@ def _split_list(value: Any) -> list:
 
 def records_frame(records: list[dict], file: str, lines: list[int]) -> pd.DataFrame:
     """A DataFrame from row dicts, with ``_file``/``_line`` and list fields as Python lists."""
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    # object columns: YAML's own types (int years, dates, booleans) must not be coerced to float
+    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
     frame["_file"] = file
     frame["_line"] = pd.Series(lines, dtype="int64") if lines else pd.Series([], dtype="int64")
     for col in LIST_FIELDS & set(frame.columns):
@@ -186,6 +187,7 @@ def yaml_table(data: Any, doc: YamlDocument, path: tuple, display: str, key_name
                 continue
             rec = dict(row)
             rec[key_name] = key
+            rec["_fieldlines"] = {f: doc.line(*path, key, f) for f in row}
             records.append(rec)
             lines.append(line)
         for dup_path, line in doc.duplicates:
@@ -197,7 +199,9 @@ def yaml_table(data: Any, doc: YamlDocument, path: tuple, display: str, key_name
             if not isinstance(row, dict):
                 problems.append(Problem(display, line, "each row must be a mapping of fields"))
                 continue
-            records.append(dict(row))
+            rec = dict(row)
+            rec["_fieldlines"] = {f: doc.line(*path, i, f) for f in row}
+            records.append(rec)
             lines.append(line)
     else:
         problems.append(Problem(display, doc.line(*path), "a table must be a mapping keyed by id, a list of rows, or a file path"))

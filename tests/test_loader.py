@@ -1,0 +1,176 @@
+"""Loading cases: the bundled one, table files, bibliographies, lookups, display."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import srccrit
+from srccrit.io.tables import frame_to_csv_text
+
+from conftest import BUNDLED, CASES
+
+
+def test_bundled_case_meets_the_brief(bundled):
+    counts = bundled.summary()
+    assert counts["witnesses"] >= 10 and counts["claims"] >= 30 and counts["propositions"] >= 8 and counts["conclusions"] >= 5
+    for name in ["Stalin", "Mao Zedong", "Kim Il Sung", "Zhou Enlai", "Gao Gang", "Kovalev", "Shi Zhe", "Zubok", "Goncharov et al.", "Michael P. Madon"]:
+        bundled.resolve_witness(name)
+    kinds = set(bundled.sources["kind"])
+    assert {"monograph", "memoir", "review", "archival-release", "document"} <= kinds
+    # every claim with a quote is a quote from the seeds; locators where the texts give them
+    assert bundled.claims["quote"].notna().sum() >= 30
+    assert bundled.claims["locator"].str.contains("n. 12[456]", regex=True, na=False).sum() >= 3
+
+
+@pytest.mark.parametrize("spelling,wid", [
+    ("Shih Che", "shi-zhe"), ("shi zhe", "shi-zhe"), ("SHI ZHE", "shi-zhe"), ("Kao Kang", "gao-gang"),
+    ("Chou En-lai", "zhou-enlai"), ("Mao Tse-tung", "mao"), ("Kovalyov", "kovalev"), ("Kovalëv", "kovalev"),
+    ("Kim II Sung", "kim-il-sung"), ("Kim Il-sung", "kim-il-sung"), ("I. V. Kovalev", "kovalev"),
+])
+def test_witness_lookup_across_aliases_and_romanisations(bundled, spelling, wid):
+    assert bundled.witness(spelling).name == wid
+
+
+def test_unknown_witness_suggests_the_closest(bundled):
+    with pytest.raises(srccrit.UnknownName, match="did you mean 'kovalev'"):
+        bundled.witness("Kovalenko")
+
+
+def test_tables_are_typed(bundled):
+    c = bundled.claims
+    assert str(c["date_start"].dtype) == "datetime64[s]" and str(c["value_low"].dtype) == "float64"
+    s = bundled.sources
+    assert s.at["goncharov1993uncertain", "title"].startswith("Uncertain Partners")
+    assert s.at["goncharov1993uncertain", "publisher"] == "Stanford University Press"  # @string macro resolved
+    assert s.at["kovalev1991dialog", "title"] == "Диалог Сталина с Мао Цзэдуном"
+    assert s.at["shizhe1991memoirs", "title"].startswith("在历史巨人身边")
+    assert s.at["rusarch1995", "available_start"] == pd.Timestamp("1995-01-01")
+    # a claim without its own date takes its source's date
+    row = c.set_index("id").loc["zubok-stalin-endorsed"]
+    assert row["date_start"] == pd.Timestamp("2007-01-01")
+
+
+def test_source_author_is_the_default_witness(tonkin):
+    assert tonkin.claims.set_index("id").at["stockdale-no-boats", "witness"] == "stockdale"
+
+
+def test_folder_or_file_both_load():
+    assert srccrit.load_case(BUNDLED.parent).id == srccrit.load_case(BUNDLED).id == "sino-soviet-korea"
+
+
+def _table_twin(tmp_path: Path, suffix: str) -> Path:
+    """Write the Tonkin case with every table in a file of the given kind."""
+    case = srccrit.load_case(CASES / "tonkin")
+    folder = tmp_path / f"twin-{suffix}"
+    folder.mkdir()
+    shutil.copy(CASES / "tonkin" / "tonkin.bib", folder / "tonkin.bib")
+    raw = srccrit.io.case_file.read_raw_case(CASES / "tonkin")
+    for name, frame in raw.tables.items():
+        frame = frame.drop(columns=["_file", "_line", "_fieldlines"], errors="ignore")
+        if name == "conclusions":
+            frame["rests_on"] = frame["rests_on"].map(lambda m: "; ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in m.items()))
+        for col in frame.columns:
+            frame[col] = frame[col].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        if suffix == "csv":
+            (folder / f"{name}.csv").write_text(frame_to_csv_text(frame), encoding="utf-8")
+        else:
+            frame = frame.map(lambda v: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v else v)
+            frame.to_parquet(folder / f"{name}.parquet")
+    (folder / "case.yaml").write_text(
+        "case: tonkin-1964\ntitle: The Gulf of Tonkin incidents, August 1964\nbibliography: tonkin.bib\n"
+        + "".join(f"{n}: {n}.{suffix}\n" for n in raw.tables), encoding="utf-8")
+    assert case is not None
+    return folder
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_table_files_load_to_the_same_frames_as_inline(tmp_path, tonkin, suffix):
+    twin = srccrit.load_case(_table_twin(tmp_path, suffix))
+    for name in ["sources", "witnesses", "propositions"]:
+        a = getattr(tonkin, name).drop(columns=["_file", "_line"])
+        b = getattr(twin, name).drop(columns=["_file", "_line"])
+        pd.testing.assert_frame_equal(a.sort_index(axis=1), b.sort_index(axis=1), check_dtype=False)
+    cols = ["id", "witness", "source", "proposition", "stance", "value", "value_low", "value_high", "date_start", "date_end", "via", "quote"]
+    pd.testing.assert_frame_equal(tonkin.claims[cols], twin.claims[cols], check_dtype=False)
+    pd.testing.assert_frame_equal(tonkin.rests_on, twin.rests_on, check_dtype=False)
+    assert srccrit.support(twin)["probability"].round(9).tolist() == srccrit.support(tonkin)["probability"].round(9).tolist()
+
+
+def test_csv_errors_name_the_csv_row(make_case):
+    path = make_case("""
+        case: csvcase
+        sources: {s1: {kind: memoir}}
+        witnesses: {w: {name: W}}
+        propositions: {p: {text: P}}
+        claims: claims.csv
+    """)
+    path.parent.joinpath("claims.csv").write_text(
+        'id,witness,source,proposition,stance,quote\nc1,w,s1,p,affirms,"a quote\nover two lines"\nc2,ww,s1,p,denies,x\n', encoding="utf-8")
+    with pytest.raises(srccrit.CaseError) as err:
+        srccrit.load_case(path)
+    (problem,) = err.value.problems
+    assert Path(problem.file).name == "claims.csv" and problem.line == 4  # the quoted field spans lines 2-3
+    assert problem.message == "claim 'c2': unknown witness 'ww'; did you mean 'w'?"
+
+
+BIB_HARD = r"""
+@preamble{"\providecommand{\noopsort}[1]{}"}
+@string{gup = "G{\"o}ttingen University Press"}
+% a comment line kept by the user
+@book{mueller1990,
+  author = {M{\"u}ller, J{\"o}rg and Nov{\'a}k, Ji{\v r}{\'\i}},
+  title = {{\"U}ber die {Quellen}},
+  publisher = gup,
+  year = 1990,
+}
+@book{pavlov2001,
+  author = {Павлов, Иван},
+  title = {История холодной войны},
+  year = {2001},
+}
+@book{mao1965,
+  author = {毛泽东},
+  title = {毛泽东选集},
+  year = {1965},
+}
+"""
+
+
+def test_bib_with_strings_comments_accents_cjk_and_cyrillic(make_case):
+    path = make_case("""
+        case: bibcase
+        sources:
+          mueller1990: {kind: monograph, date: 1990}
+          pavlov2001: {kind: monograph, date: 2001}
+          mao1965: {kind: document, date: 1965}
+    """, bib=BIB_HARD)
+    case = srccrit.load_case(path)
+    s = case.sources
+    assert s.at["mueller1990", "publisher"] == "Göttingen University Press"
+    assert s.at["mueller1990", "bib_author"] == "Müller, Jörg and Novák, Jiří"
+    assert s.at["mueller1990", "title"] == "Über die Quellen"
+    assert s.at["pavlov2001", "title"] == "История холодной войны"
+    assert s.at["mao1965", "bib_author"] == "毛泽东"
+
+
+def test_case_displays_as_escaped_html(make_case):
+    path = make_case("""
+        case: xss
+        title: <script>alert(1)</script>
+        sources: {s1: {kind: memoir}}
+        witnesses: {w: {name: "<img src=x onerror=alert(1)>"}}
+        propositions: {p: {text: P}}
+        claims: [{id: c1, witness: w, source: s1, proposition: p, stance: affirms}]
+    """)
+    html = srccrit.load_case(path)._repr_html_()
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_missing_case_file_is_a_clear_error(tmp_path):
+    with pytest.raises(srccrit.SrccritError, match="no such case file"):
+        srccrit.load_case(tmp_path / "nope.yaml")
+    with pytest.raises(srccrit.SrccritError, match="no case.yaml"):
+        srccrit.load_case(tmp_path)

@@ -1,0 +1,122 @@
+"""Every error class of the case format, each with a broken fixture and its exact file:line."""
+
+from pathlib import Path
+
+import pytest
+
+import srccrit
+from srccrit.cli import main
+
+from conftest import CASES
+
+BROKEN = CASES / "broken"
+
+
+def problems(name: str) -> list[str]:
+    with pytest.raises(srccrit.CaseError) as err:
+        srccrit.load_case(BROKEN / name)
+    return [f"{Path(p.file).name}:{p.line}: {p.message}" for p in err.value.problems]
+
+
+def test_unknown_id_with_hint():
+    assert problems("unknown-witness.yaml") == ["unknown-witness.yaml:11: claim 'c1': unknown witness 'kovalyov'; did you mean 'kovalev'?"]
+
+
+def test_duplicate_ids():
+    assert problems("duplicate-ids.yaml") == [
+        "duplicate-ids.yaml:7: duplicate id 'kovalev'",
+        "duplicate-ids.yaml:12: duplicate claim id 'c1'",
+    ]
+
+
+def test_citekey_missing_from_bibliography():
+    (msg,) = problems("missing-citekey.yaml")
+    assert msg.startswith("missing-citekey.yaml:5: citekey 'kovalev1992' is not in the bibliography (")
+    assert msg.endswith("base.bib); did you mean 'kovalev1991'?")
+
+
+def test_stance_on_date_proposition():
+    assert problems("stance-on-date.yaml") == ["stance-on-date.yaml:16: claim 'c1': a stance on date proposition 'when' (give a value instead)"]
+
+
+def test_unparseable_dates():
+    assert problems("bad-date.yaml") == [
+        "bad-date.yaml:6: source 'kovalev1991' date: unparseable date '1991-13': bad month number 13; must be 1-12",
+        "bad-date.yaml:12: claim 'c1': value for date proposition 'when': unparseable date '30 January 1950' (expected YYYY, YYYY-MM or YYYY-MM-DD)",
+    ]
+
+
+def test_cycle_in_derives_from_is_named():
+    assert problems("cycle.yaml") == ["cycle.yaml:7: cycle in derives_from: kovalev1991 -> shi1991 -> kovalev1991"]
+
+
+def test_bibtex_parse_failure_names_the_bib_line():
+    (msg,) = problems("bib-failure.yaml")
+    assert msg.startswith("bib-failure.bib:3: BibTeX parse failure in block '@book{broken1991,'")
+
+
+def test_every_problem_reported_in_one_pass_sorted():
+    found = problems("many-problems.yaml")
+    assert len(found) == 14
+    lines = [int(m.split(":")[1]) for m in found]
+    assert lines == sorted(lines)
+    joined = "\n".join(found)
+    for expected in [
+        ":1: invalid case id 'broken case'",
+        ":4: source 'kovalev1991': unknown kind 'memoirs'; did you mean 'memoir'?",
+        ":4: source 'kovalev1991': author 'kovalov' is not a witness id; did you mean 'kovalev'?",
+        ":6: witness 'kovalev': unknown proximity 'witness'; did you mean 'eyewitness'?",
+        ":6: witness 'kovalev': hostile_to names unknown witness 'shizhe'",
+        ":11: conclusion 'c': rests_on 'gao' (boolean): expected true or false, got 'maybe'",
+        ":11: conclusion 'c': rests_on names unknown proposition 'nope'",
+        ":13: claim 'c1': a value on boolean proposition 'gao'",
+        ":14: claim 'c2' has both a stance and a value",
+        ":15: claim 'c3': value for number proposition 'n': unparseable number 'many'",
+        ":16: claim 'c 4': unknown proposition 'gaoo'; did you mean 'gao'?",
+        ":16: claim 'c 4': unknown stance 'affirm'; did you mean 'affirms'?",
+        ":16: claim 'c 4': via names unknown witness or source 'nobody'",
+        ":16: invalid claim id 'c 4'",
+    ]:
+        assert expected in joined
+
+
+def test_warnings_are_collected_not_fatal(make_case):
+    path = make_case("""
+        case: warn
+        sources:
+          s1: {kind: monograph, date: 1950, derives_from: [s2]}
+          s2: {kind: document, date: 1960}
+          s3: {kind: memoir}
+        witnesses:
+          w: {name: W}
+          idle: {name: Idle}
+        propositions:
+          p: {text: P}
+          q: {text: Q}
+        claims:
+          - {id: c1, witness: w, source: s1, proposition: p, stance: affirms}
+          - {id: c2, witness: w, source: s2, proposition: p, stance: affirms}
+    """)
+    case = srccrit.load_case(path)
+    msgs = [w.message for w in case.warnings]
+    assert "witness 'idle' has no claims" in msgs
+    assert "proposition 'q': no claim is about it" in msgs
+    assert "source 's3': no claim cites it" in msgs
+    assert "source 's1' derives from 's2', which is dated after it" in msgs
+
+
+def test_cli_validate_exit_codes(capsys):
+    assert main(["validate", str(BROKEN / "unknown-witness.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown-witness.yaml:11: claim 'c1': unknown witness 'kovalyov'; did you mean 'kovalev'?" in err
+    assert "Traceback" not in err
+    assert main(["validate", str(CASES / "tonkin")]) == 0
+    assert "ok: tonkin-1964 is valid" in capsys.readouterr().out
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path, capsys):
+    bad = tmp_path / "case.yaml"
+    bad.write_text("case: x\nsources:\n  s1: {kind: memoir\nwitnesses: {}\n", encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "case.yaml:4: YAML syntax error" in err or "case.yaml:3: YAML syntax error" in err
