@@ -189,21 +189,37 @@ def _attach_derived(case, out: pd.DataFrame) -> pd.DataFrame:
     derived = authorial & (out["side"].to_numpy() >= 0) & np.isin(own_source, list(anc))
     if not derived.any():
         return out
-    counted = out[out["side"] >= 0]
-    by_prop_side = {k: g for k, g in counted.groupby(["proposition", "side"], sort=False)}
+    props = out["proposition"].to_numpy()
+    sides = out["side"].to_numpy()
+    sources = out["source"].to_numpy()
+    witnesses = out["witness"].to_numpy()
+    # only the (proposition, side) pairs a derived claim stands on need their members listed
+    wanted = {(props[i], sides[i]) for i in np.flatnonzero(derived)}
+    members: dict[tuple, list[tuple[str, str]]] = {}
+    for i in np.flatnonzero(sides >= 0):
+        key = (props[i], sides[i])
+        if key in wanted:
+            members.setdefault(key, []).append(i)
     origin = out["origin"].to_numpy().copy()
-    for pos in np.flatnonzero(derived):
-        key = (out["proposition"].iat[pos], out["side"].iat[pos])
-        group = by_prop_side.get(key)
-        if group is None:
-            continue
+    derived_pos = np.flatnonzero(derived)
+    candidates = {}
+    for pos in derived_pos:
         parents = anc[own_source[pos]]
         parent_authors = {authors_of[p] for p in parents if p in authors_of}
-        own = out["witness"].iat[pos]
-        hits = group[(group["source"].isin(parents) | group["witness"].isin(parent_authors)) & (group["witness"] != own)]
-        if len(hits):
-            # the original testimony: the earliest-sorted witness among the claims it derives from
-            origin[pos] = sorted(hits["origin"].astype(str))[0]
+        own = witnesses[pos]
+        candidates[pos] = [i for i in members.get((props[pos], sides[pos]), ())
+                           if witnesses[i] != own and (sources[i] in parents or witnesses[i] in parent_authors)]
+    # repeat until stable, so that a chain of derivative works resolves to its first testimony
+    for _ in range(len(derived_pos) + 1):
+        changed = False
+        for pos, hits in candidates.items():
+            if hits:
+                # the original testimony: the earliest-sorted origin among the claims it derives from
+                new = min(str(origin[i]) for i in hits)
+                if new != origin[pos]:
+                    origin[pos], changed = new, True
+        if not changed:
+            break
     out["origin"] = origin
     return out
 

@@ -46,7 +46,7 @@ def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
     observed = ev.groupby(["proposition", "side"]).agg(side_low=("side_low", "first"), side_high=("side_high", "first"),
                                                         side_fold=("side_fold", "first"), lines=("line", "nunique"))
     # every option of every voted proposition, including a boolean side nobody took
-    sides = pd.DataFrame({"proposition": votes.items[votes.slot_item] if len(votes.slot_item) else [],
+    sides = pd.DataFrame({"proposition": pd.Series(np.asarray(votes.items, dtype=object)[votes.slot_item] if len(votes.slot_item) else [], dtype=object),
                           "side": votes.slot_side, "slot": np.arange(len(votes.slot_item))})
     sides = sides[sides["side"] >= 0]
     sides = sides.join(observed, on=["proposition", "side"])

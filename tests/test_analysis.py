@@ -1,0 +1,246 @@
+"""The analyses on small hand-made cases whose answers are worked out by hand."""
+
+import numpy as np
+import pytest
+
+import srccrit
+from srccrit.analysis.support import verdict
+
+TWO_AGAINST_ONE = """
+    case: hand
+    sources:
+      s1: {kind: memoir, date: 1960}
+      s2: {kind: memoir, date: 1961}
+      s3: {kind: memoir, date: 1962}
+      s4: {kind: monograph, date: 1990, derives_from: [s1], author: h}
+      s5: {kind: review, date: 1991}
+    witnesses:
+      a: {name: Anna, proximity: participant}
+      b: {name: Boris, proximity: participant}
+      c: {name: Chen, proximity: participant}
+      h: {name: Historian, proximity: historian}
+      r: {name: Reviewer, proximity: reviewer}
+    propositions:
+      p: {text: P happened}
+    conclusions:
+      p-true: {text: P is true, rests_on: {p: true}}
+    claims:
+      - {id: a1, witness: a, source: s1, proposition: p, stance: affirms}
+      - {id: b1, witness: b, source: s2, proposition: p, stance: affirms}
+      - {id: c1, witness: c, source: s3, proposition: p, stance: denies}
+"""
+
+
+def test_boolean_contradiction_sides_and_lines(make_case):
+    case = srccrit.load_case(make_case(TWO_AGAINST_ONE))
+    table = srccrit.contradictions(case)
+    assert table["position"].tolist() == ["affirms", "denies"]
+    assert table["witnesses"].tolist() == [["a", "b"], ["c"]]
+    assert table["sources"].tolist() == [["s1", "s2"], ["s3"]]
+    assert table["lines"].tolist() == [2, 1]
+
+
+def test_a_transmission_chain_is_one_line(make_case):
+    # the historian's book (derived from s1) repeats Anna, and a review relays Anna via the book
+    text = TWO_AGAINST_ONE + """
+      - {id: h1, witness: h, source: s4, proposition: p, stance: affirms}
+      - {id: a2, witness: a, source: s5, proposition: p, stance: affirms, via: [h, s4]}
+    """
+    case = srccrit.load_case(make_case(text))
+    table = srccrit.contradictions(case)
+    assert table.loc[table["position"] == "affirms", "lines"].item() == 2  # Anna (x3) and Boris
+    lines = srccrit.lines(case).set_index("claim")
+    assert lines.at["h1", "origin"] == "a" and lines.at["a2", "origin"] == "a"
+    assert lines.at["a2", "chain"] == "a -> s4 -> h -> s5"
+    assert lines.at["a1", "line_claims"] == 3
+    # and it changes no reliability or probability
+    base = srccrit.load_case(make_case(TWO_AGAINST_ONE, name="base"))
+    np.testing.assert_allclose(srccrit.reliability(case).loc[["a", "b", "c"], "reliability"],
+                               srccrit.reliability(base).loc[["a", "b", "c"], "reliability"])
+    assert srccrit.support(case)["probability"].item() == pytest.approx(srccrit.support(base)["probability"].item())
+
+
+def test_chained_ranges_are_grouped_into_mutually_compatible_sides(make_case):
+    # A=[1,3] overlaps B=[2,5], B overlaps C=[4,6], A does not overlap C
+    text = """
+        case: chain
+        sources: {s1: {kind: memoir}, s2: {kind: memoir}, s3: {kind: memoir}}
+        witnesses: {a: {name: A}, b: {name: B}, c: {name: C}}
+        propositions: {n: {text: How many, type: number}}
+        claims:
+          - {id: ca, witness: a, source: s1, proposition: n, value: 2±1}
+          - {id: cb, witness: b, source: s2, proposition: n, value: 3.5±1.5}
+          - {id: cc, witness: c, source: s3, proposition: n, value: 5±1}
+    """
+    case = srccrit.load_case(make_case(text))
+    table = srccrit.contradictions(case)
+    assert table["claims"].tolist() == [["ca", "cb"], ["cc"]]
+    assert table["kind"].unique().tolist() == ["value"]
+    # the side's value is the range all its members accept
+    ev = srccrit.positions(case).set_index("claim")
+    assert (ev.at["ca", "side_low"], ev.at["ca", "side_high"]) == (2.0, 3.0)
+
+
+def test_dates_that_overlap_agree_and_disjoint_dates_contradict(make_case):
+    text = """
+        case: dates
+        sources: {s1: {kind: memoir}, s2: {kind: document}, s3: {kind: memoir}}
+        witnesses: {a: {name: A}, b: {name: B}, c: {name: C}}
+        propositions: {d: {text: When, type: date}}
+        claims:
+          - {id: da, witness: a, source: s1, proposition: d, value: 1950}
+          - {id: db, witness: b, source: s2, proposition: d, value: 1950-01-30}
+          - {id: dc, witness: c, source: s3, proposition: d, value: 1951-06}
+    """
+    table = srccrit.contradictions(srccrit.load_case(make_case(text)))
+    assert table["claims"].tolist() == [["da", "db"], ["dc"]]
+    assert table["position"].tolist() == ["1950-01-30", "1951-06"]
+
+
+def test_a_witness_on_both_sides_contradicts_himself(make_case):
+    text = """
+        case: recant
+        sources: {s1: {kind: testimony, date: 1950}, s2: {kind: memoir, date: 1980}, s3: {kind: memoir}}
+        witnesses: {k: {name: K}, o: {name: O}}
+        propositions: {p: {text: P}}
+        claims:
+          - {id: k1, witness: k, source: s1, proposition: p, stance: affirms}
+          - {id: k2, witness: k, source: s2, proposition: p, stance: denies, note: recants}
+          - {id: o1, witness: o, source: s3, proposition: p, stance: uncertain}
+    """
+    table = srccrit.contradictions(srccrit.load_case(make_case(text)))
+    assert table["self_contradicting"].iloc[0] == ["k"]
+    assert table["uncertain"].iloc[0] == ["o"]
+
+
+def test_text_values_fold_case_accents_and_space(make_case):
+    text = """
+        case: text
+        sources: {s1: {kind: memoir}, s2: {kind: memoir}, s3: {kind: memoir}}
+        witnesses: {a: {name: A}, b: {name: B}, c: {name: C}}
+        propositions: {t: {text: Which port, type: text}}
+        claims:
+          - {id: ta, witness: a, source: s1, proposition: t, value: Port Arthur}
+          - {id: tb, witness: b, source: s2, proposition: t, value: "  port   ARTHUR"}
+          - {id: tc, witness: c, source: s3, proposition: t, value: Dalian}
+    """
+    table = srccrit.contradictions(srccrit.load_case(make_case(text)))
+    assert table["claims"].tolist() == [["tc"], ["ta", "tb"]]
+
+
+def test_reliability_em_by_hand(make_case):
+    """One boolean proposition, two participants for, one against, all testifying in memoirs.
+
+    Prior by hand: participant .65, memoirs -.05 = .60, strength 4: a = 2.4, b = 1.6.
+    At the EM fixed point r_a = r_b = (2.4 + P) / 5 and r_c = (2.4 + 1 - P) / 5, where
+    P = P(true) = r_a r_b (1 - r_c) / (r_a r_b (1 - r_c) + (1 - r_a)(1 - r_b) r_c).
+    """
+    case = srccrit.load_case(make_case(TWO_AGAINST_ONE))
+    est = srccrit.Reliability().fit(case)
+    assert est.prior_.loc["a", ["prior", "a", "b"]].tolist() == pytest.approx([0.60, 2.4, 1.6])
+    rel = est.reliability_
+    p_true = est.propositions_.at["p", "p_true"]
+    ra, rb, rc = rel.at["a", "reliability"], rel.at["b", "reliability"], rel.at["c", "reliability"]
+    assert ra == pytest.approx((2.4 + p_true) / 5, abs=1e-6) and rb == pytest.approx(ra)
+    assert rc == pytest.approx((2.4 + 1 - p_true) / 5, abs=1e-6)
+    expected = ra * rb * (1 - rc) / (ra * rb * (1 - rc) + (1 - ra) * (1 - rb) * rc)
+    assert p_true == pytest.approx(expected, abs=1e-6)
+    assert ra > 0.60 > rc
+    assert rel.at["a", "low"] < ra < rel.at["a", "high"]
+    assert est.converged_
+    assert "participant: base 0.65 (+)" in rel.at["a", "reasons"]
+    assert "testifies mostly in memoirs, interviews or later testimony (−)" in rel.at["a", "reasons"]
+    assert "1 of 1 claims corroborated by independent witnesses (+)" in rel.at["a", "reasons"]
+    assert "1 of 1 claims contradicted by other witnesses (−)" in rel.at["c", "reasons"]
+
+
+def test_prior_reasons_from_source_criticism(tonkin):
+    rel = srccrit.reliability(tonkin)
+    assert "testimony within a year of the events (+)" in rel.at["herrick", "reasons"]
+    assert "testimony 15 years after the events (−)" in rel.at["mcnamara", "reasons"]  # median of 1964 and 1995
+    assert rel.at["nsa-history", "prior"] == pytest.approx(0.90)  # document .85 + contemporary records .05
+    assert any("mostly in memoirs" in r for r in rel.at["stockdale", "reasons"])
+
+
+def test_bundled_reliability_reasons_name_hostility_and_the_archive(bundled):
+    rel = srccrit.reliability(bundled)
+    assert "hostile to Shi Zhe, who contradicts him (−)" in rel.at["kovalev", "reasons"]
+    assert "hostile to Ivan V. Kovalev, who contradicts him (−)" in rel.at["shi-zhe", "reasons"]
+    assert any("checked by the 1995 archival release (rusarch1995) agree with it (+)" in r for r in rel.at["zubok", "reasons"])
+    # the archive's strong prior puts it first
+    assert rel.index[0] == "russian-archives-1995"
+    assert (rel["low"] <= rel["reliability"]).all() and (rel["reliability"] <= rel["high"]).all()
+
+
+def test_bundled_contradictions_include_gao_gang_and_manchuria(bundled):
+    table = srccrit.contradictions(bundled)
+    gao = table[table["proposition"] == "gao-manchuria-proposal"].set_index("position")
+    assert "kovalev" in gao.at["affirms", "witnesses"] and gao.at["denies", "witnesses"] == ["shi-zhe"]
+    manch = table[table["proposition"] == "ussr-kept-manchurian-concessions"].set_index("position")
+    assert manch.at["denies", "sources"] == ["zubok2007failed"]
+    assert manch.at["affirms", "sources"] == ["madonreview"]
+    assert manch.at["affirms", "witnesses"] == ["goncharov-lewis-xue"]
+
+
+def test_support_verdicts_lines_and_fragility(make_case):
+    case = srccrit.load_case(make_case(TWO_AGAINST_ONE))
+    s = srccrit.support(case).loc["p-true"]
+    assert s["lines_for"] == 2 and s["lines_against"] == 1
+    assert s["probability"] == pytest.approx(srccrit.propositions(case).at["p", "p_true"])
+    assert s["verdict"] == verdict(s["probability"])
+    # dropping Anna (or, equally, Boris) leaves one against one: back to even, the largest move
+    assert s["pivotal_witness"] == "a" and s["pivotal_shift"] < 0
+    assert s["probability"] + s["pivotal_shift"] == pytest.approx(0.5)
+
+
+def test_fragile_when_one_witness_carries_the_conclusion(bundled):
+    s = srccrit.support(bundled)
+    row = s.loc["stalin-turned-in-january-1950"]
+    assert row["fragile"] and row["pivotal_witness"] == "zubok"
+    assert row["verdict_without"] != row["verdict"]
+    assert s.loc["stalin-approved-invasion", "verdict"] == "well-supported"
+    assert not s.loc["stalin-approved-invasion", "fragile"]
+
+
+def test_as_of_counts_only_available_sources(bundled):
+    before = srccrit.support(bundled, as_of="1994").loc["stalin-approved-invasion", "probability"]
+    after = srccrit.support(bundled, as_of="1995").loc["stalin-approved-invasion", "probability"]
+    assert after > before  # the 1995 release corroborates
+    with pytest.raises(srccrit.SrccritError):
+        srccrit.support(bundled, as_of="nineteen")
+
+
+def test_timeline_steps_as_archives_open(bundled):
+    t = srccrit.timeline(bundled)
+    inv = t[t["conclusion"] == "stalin-approved-invasion"].set_index("as_of")
+    assert inv.at["prior", "probability"] == 0.5
+    assert bool(inv.at["1995", "archival"]) and "rusarch1995" in inv.at["1995", "released"]
+    assert inv.at["1995", "probability"] > inv.at["1994", "probability"]
+
+
+def test_propositions_resolve_values(bundled):
+    props = srccrit.propositions(bundled)
+    assert props.at["stalin-change-of-mind-date", "value"] == "1950-01-30"
+    assert props.at["treaty-breakthrough-date", "value"] in {"1950-01-22", "1950-01-01/1950-01-10"}
+    assert 0.5 <= props.at["stalin-assisted-invasion", "probability"] <= 1
+
+
+def test_undeclared_dependence_flags_shared_minority_positions(make_case):
+    rows = []
+    for i in range(4):
+        # x and y share every minority position; five independent witnesses hold the majority
+        rows.append(f"  - {{id: x{i}, witness: x, source: s1, proposition: p{i}, stance: denies}}")
+        rows.append(f"  - {{id: y{i}, witness: y, source: s2, proposition: p{i}, stance: denies}}")
+        for j in range(5):
+            rows.append(f"  - {{id: m{i}{j}, witness: m{j}, source: s3, proposition: p{i}, stance: affirms}}")
+    text = ("case: copy\nsources: {s1: {kind: memoir}, s2: {kind: memoir}, s3: {kind: document}}\n"
+            "witnesses: {x: {name: X}, y: {name: Y}, " + ", ".join(f"m{j}: {{name: M{j}}}" for j in range(5)) + "}\n"
+            "propositions: {" + ", ".join(f"p{i}: {{text: P{i}}}" for i in range(4)) + "}\nclaims:\n" + "\n".join(rows) + "\n")
+    table = srccrit.undeclared_dependence(srccrit.load_case(make_case(text)))
+    assert table[["witness_a", "witness_b"]].values.tolist() == [["x", "y"]]
+    assert table["shared_minority"].item() == 4 and table["score"].item() > 2
+
+
+def test_no_evidence_leaves_conclusions_at_their_prior(bundled):
+    s = srccrit.support(bundled, as_of="1900")
+    assert (s["probability"] == s["prior"]).all()

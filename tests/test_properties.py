@@ -1,0 +1,129 @@
+"""Properties that must hold for any case (hypothesis generates the cases)."""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import srccrit
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def cases(draw):
+    n_w = draw(st.integers(2, 5))
+    n_p = draw(st.integers(1, 3))
+    claims = draw(st.lists(st.tuples(st.integers(0, n_w - 1), st.integers(0, n_p), st.sampled_from(["affirms", "denies", "uncertain", "v1", "v2", "v3"])),
+                           min_size=2, max_size=12, unique_by=lambda t: (t[0], t[1])))
+    proximities = draw(st.lists(st.sampled_from(["participant", "eyewitness", "historian", "document", "reviewer"]), min_size=n_w, max_size=n_w))
+    return n_w, n_p, claims, proximities
+
+
+def render(n_w, n_p, claims, proximities, extra_claims=(), extra_witnesses=(), order=None) -> str:
+    lines = ["case: prop", "bibliography: refs.bib", "sources:"]
+    for i in range(n_w + len(extra_witnesses)):
+        lines.append(f"  s{i}: {{kind: memoir, date: {1950 + i}, available: {1960 + i}, author: w{i}}}")
+    lines.append("witnesses:")
+    for i in range(n_w):
+        lines.append(f"  w{i}: {{name: W{i}, proximity: {proximities[i]}}}")
+    for i, _ in enumerate(extra_witnesses, start=n_w):
+        lines.append(f"  w{i}: {{name: W{i}, proximity: participant}}")
+    lines.append("propositions:")
+    for j in range(n_p):
+        lines.append(f"  p{j}: {{text: P{j}}}")
+    lines.append(f"  n: {{text: A number, type: number}}")
+    lines.append("conclusions:")
+    for j in range(n_p):
+        lines.append(f"  c{j}: {{text: C{j}, rests_on: {{p{j}: true}}}}")
+    lines.append("  cn: {text: CN, rests_on: {n: 10}}")
+    lines.append("claims:")
+    rows = []
+    for k, (w, p, s) in enumerate(list(claims) + list(extra_claims)):
+        if p == n_p or s.startswith("v"):
+            value = {"v1": "10", "v2": "10±3", "v3": "20"}.get(s, "10")
+            rows.append(f"  - {{id: k{k}, witness: w{w}, source: s{w}, proposition: n, value: '{value}'}}")
+        else:
+            rows.append(f"  - {{id: k{k}, witness: w{w}, source: s{w}, proposition: p{p}, stance: {s}}}")
+    if order is not None:
+        rows = [rows[i] for i in order]
+    lines += rows
+    return "\n".join(lines) + "\n"
+
+
+def load(text: str, n_sources: int):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        bib = "\n".join(f"@misc{{s{i}, title = {{S{i}}}, year = {{{1950 + i}}}}}" for i in range(n_sources))
+        (folder / "refs.bib").write_text(bib, encoding="utf-8")
+        (folder / "case.yaml").write_text(text, encoding="utf-8")
+        return srccrit.load_case(folder)
+
+
+def results(case, fragility=True):
+    rel = srccrit.reliability(case)["reliability"].sort_index()
+    sup = srccrit.support(case, fragility=fragility)[["probability", "lines_for", "lines_against", "pivotal_witness"]].sort_index()
+    con = srccrit.contradictions(case)
+    con = sorted((r.proposition, r.position, tuple(r.claims), r.lines) for r in con.itertuples())
+    return rel, sup, con
+
+
+@SETTINGS
+@given(cases(), st.randoms(use_true_random=False))
+def test_row_order_never_changes_a_result(spec, rnd):
+    n_w, n_p, claims, prox = spec
+    order = list(range(len(claims)))
+    rnd.shuffle(order)
+    a = results(load(render(n_w, n_p, claims, prox), n_w))
+    b = results(load(render(n_w, n_p, claims, prox, order=order), n_w))
+    np.testing.assert_allclose(a[0].to_numpy(), b[0].to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(a[1]["probability"].to_numpy(), b[1]["probability"].to_numpy(), atol=1e-9)
+    assert a[1]["lines_for"].tolist() == b[1]["lines_for"].tolist()
+    assert a[2] == b[2]
+
+
+@SETTINGS
+@given(cases(), st.data())
+def test_repeating_a_claim_through_a_via_chain_changes_nothing(spec, data):
+    n_w, n_p, claims, prox = spec
+    base = load(render(n_w, n_p, claims, prox), n_w)
+    w, p, s = data.draw(st.sampled_from(claims))
+    relay = (w + 1) % n_w
+    # the same testimony of w, read again in the relay's source, reached it via the relay
+    text = render(n_w, n_p, claims, prox).rstrip("\n")
+    prop = "n" if (p == n_p or s.startswith("v")) else f"p{p}"
+    field = f"value: '{ {'v1': '10', 'v2': '10±3', 'v3': '20'}.get(s, '10') }'" if prop == "n" else f"stance: {s}"
+    text += f"\n  - {{id: relayed, witness: w{w}, source: s{relay}, proposition: {prop}, {field}, via: [w{relay}]}}\n"
+    repeated = load(text, n_w)
+    a, b = results(base, fragility=False), results(repeated, fragility=False)
+    np.testing.assert_allclose(a[0].to_numpy(), b[0].to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(a[1]["probability"].to_numpy(), b[1]["probability"].to_numpy(), atol=1e-9)
+
+
+@SETTINGS
+@given(cases(), st.data())
+def test_independent_corroboration_never_lowers_reliability(spec, data):
+    n_w, n_p, claims, prox = spec
+    stated = [c for c in claims if c[2] in ("affirms", "denies") and c[1] < n_p]
+    if not stated:
+        return
+    w, p, s = data.draw(st.sampled_from(stated))
+    base = srccrit.reliability(load(render(n_w, n_p, claims, prox), n_w)).at[f"w{w}", "reliability"]
+    # a new, independent witness agrees with w
+    more = load(render(n_w, n_p, claims, prox, extra_claims=[(n_w, p, s)], extra_witnesses=["new"]), n_w + 1)
+    after = srccrit.reliability(more).at[f"w{w}", "reliability"]
+    assert after >= base - 1e-9
+
+
+@SETTINGS
+@given(cases())
+def test_as_of_before_every_source_leaves_conclusions_at_their_prior(spec):
+    n_w, n_p, claims, prox = spec
+    case = load(render(n_w, n_p, claims, prox), n_w)
+    s = srccrit.support(case, as_of="1959")
+    np.testing.assert_allclose(s["probability"].to_numpy(), s["prior"].to_numpy())
+    rel = srccrit.reliability(case, as_of="1959")
+    np.testing.assert_allclose(rel["reliability"].to_numpy(), rel["prior"].to_numpy())
