@@ -1,7 +1,153 @@
-"""CLI commands for the bibliography, charts, notebooks, the report and text ingestion.
+"""CLI commands for the bibliography, charts, notebooks and the report.
 
 Kept apart from :mod:`srccrit.cli` so that each command sits beside the library calls it makes;
 the parsing conventions (CASE, --format, --output, exit status 2) are the same.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import bibtex
+from .cli import _case_arg, _emit, _register
+from .errors import SrccritError
+from .io import output
+from .io.atomic import write_text
+from .io.case_file import load_case
+
+
+def cmd_bib(args) -> int:
+    if args.bib_command == "export":
+        case = load_case(args.case)
+        if args.format == "csl-json":
+            text = bibtex.csl_json(case)
+        else:
+            text = bibtex.export(case, dialect=args.dialect, annotate=args.annotate)
+        if args.output:
+            bibtex._refuse_overwrite(case, args.output)
+            write_text(args.output, text)
+            print(f"wrote {len(case.sources)} entries to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.bib_command == "merge":
+        if not args.output:
+            raise SrccritError("bib merge: give -o OUT.bib (inputs are never rewritten)")
+        text, report = bibtex.merge(args.files, output=args.output, prefer=args.prefer)
+        if args.report:
+            write_text(args.report, report.to_json())
+        merged = sum(1 for d in report.decisions if d["action"] == "merged")
+        renamed = sum(1 for d in report.decisions if d["action"] == "renamed")
+        print(f"wrote {args.output}: {merged} duplicate{'s' if merged != 1 else ''} merged, {renamed} key{'s' if renamed != 1 else ''} renamed", file=sys.stderr)
+        return 0
+    if args.bib_command == "keys":
+        rows = bibtex.propose_keys(args.file)
+        if args.format == "json":
+            _emit(args, output.dumps(rows))
+        else:
+            _emit(args, "".join(f"{r['key']}\t{r['proposed']}{'' if r['changed'] else '  (unchanged)'}\n" for r in rows))
+        return 0
+    raise SrccritError("bib: choose export, merge or keys")
+
+
+def _cfg_bib(p):
+    sub = p.add_subparsers(dest="bib_command", metavar="SUBCOMMAND", required=True)
+    e = sub.add_parser("export", help="the case's sources as biblatex, BibTeX or CSL-JSON", description="Export the case's sources, sorted by citekey, original fields kept.")
+    _case_arg(e)
+    e.add_argument("-o", "--output", metavar="FILE", help="write to FILE (a new file; never the case's own .bib)")
+    e.add_argument("--dialect", choices=["biblatex", "bibtex"], default="biblatex", help="biblatex (default, unicode) or classic BibTeX (LaTeX-encoded)")
+    e.add_argument("--annotate", action="store_true", help="add annotation/keywords: kind, witnesses and their reliability interval")
+    e.add_argument("--format", choices=["bib", "csl-json"], default="bib", help="bib (default) or CSL-JSON for Zotero and pandoc")
+    m = sub.add_parser("merge", help="merge .bib files, de-duplicating entries", description="Merge and de-duplicate: DOI/ISBN, else fuzzy title + year + first author.")
+    m.add_argument("files", nargs="+", metavar="FILE.bib")
+    m.add_argument("-o", "--output", metavar="OUT", help="the merged file (required; inputs are never rewritten)")
+    m.add_argument("--report", metavar="FILE", help="write every merge decision as JSON")
+    m.add_argument("--prefer", choices=["first", "last"], default="first", help="which file wins a field conflict (default: first)")
+    k = sub.add_parser("keys", help="propose Better BibTeX-style keys (authoryearshorttitle)", description="Propose citation keys for a .bib file.")
+    k.add_argument("file", metavar="FILE.bib")
+    k.add_argument("--format", "-f", choices=["table", "json"], default="table")
+    k.add_argument("--output", "-o", metavar="FILE")
+
+
+def cmd_cite(args) -> int:
+    case = load_case(args.case)
+    if args.conclusion not in case.conclusions.index:
+        from rapidfuzz import process
+
+        best = process.extractOne(args.conclusion, list(case.conclusions.index))
+        raise SrccritError(f"no conclusion {args.conclusion!r} in case {case.id!r}" + (f"; did you mean {best[0]!r}?" if best else ""))
+    _emit(args, bibtex.cite(case, args.conclusion, against=args.against, style=args.format))
+    return 0
+
+
+def _cfg_cite(p):
+    _case_arg(p, required=True)
+    p.add_argument("conclusion", metavar="CONCLUSION", help="a conclusion id")
+    p.add_argument("--against", action="store_true", help="the sources against it instead")
+    p.add_argument("--format", "-f", choices=["latex", "pandoc", "bib"], default="latex", help="\\cite{a,b} (default), [@a; @b] or a .bib subset")
+    p.add_argument("--output", "-o", metavar="FILE")
+
+
+def cmd_chart(args) -> int:
+    import matplotlib.pyplot as plt
+
+    from . import charts
+
+    case = load_case(args.case)
+    out = Path(args.output)
+    figures = charts.all_charts(case)
+    names = args.only or list(figures)
+    for name in names:
+        charts.save(figures[name], out / f"{name}.{args.format}", args.format)
+        print(out / f"{name}.{args.format}")
+    for fig in figures.values():
+        plt.close(fig)
+    return 0
+
+
+def _cfg_chart(p):
+    _case_arg(p)
+    p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the charts")
+    p.add_argument("--format", choices=["png", "svg", "pdf"], default="png")
+    p.add_argument("--only", action="append", choices=["reliability", "support-matrix", "timeline", "contradictions"], help="one chart (repeatable)")
+
+
+def cmd_notebook(args) -> int:
+    from .io.notebooks import build_notebooks
+
+    case = load_case(args.case)
+    for path in build_notebooks(case, args.output, execute_cells=args.execute, html_too=args.html,
+                                progress=lambda m: print(m, file=sys.stderr, flush=True)):
+        print(path)
+    return 0
+
+
+def _cfg_notebook(p):
+    _case_arg(p)
+    p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the notebooks")
+    p.add_argument("--execute", action="store_true", default=True, help="run them on the python3 kernel so outputs are stored (default)")
+    p.add_argument("--no-execute", dest="execute", action="store_false", help="write them without running")
+    p.add_argument("--html", action="store_true", help="also export each to HTML with nbconvert")
+
+
+def cmd_report(args) -> int:
+    from .report import _progress_printer, build_report
+
+    case = load_case(args.case)
+    summary = build_report(case, args.output, execute=args.execute, progress=_progress_printer(6))
+    sys.stdout.write(summary.text())
+    return 0
+
+
+def _cfg_report(p):
+    _case_arg(p)
+    p.add_argument("-o", "--output", metavar="DIR", default="out", help="output folder (default: out)")
+    p.add_argument("--no-execute", dest="execute", action="store_false", default=True, help="do not run the notebooks")
+
+
+_register("bib", "bibliography: export (biblatex/BibTeX/CSL-JSON), merge, keys", cmd_bib, _cfg_bib)
+_register("cite", "the citations behind (or against) a conclusion", cmd_cite, _cfg_cite)
+_register("chart", "reliability, support-matrix, timeline and contradictions charts", cmd_chart, _cfg_chart)
+_register("notebook", "an overview notebook and one per conclusion, executed", cmd_notebook, _cfg_notebook)
+_register("report", "the main job: tables, bibliography, charts, notebooks and index.html", cmd_report, _cfg_report)

@@ -1,0 +1,487 @@
+"""Bibliographies out: biblatex/BibTeX export, lossless round trip, merge and de-duplication,
+citation keys, CSL-JSON, and the citations behind each conclusion.
+
+Everything goes through bibtexparser v2: parsing (:mod:`srccrit.io.bibliography`), its
+``Library``/``Entry``/``Field`` model, its middlewares, and its writer. Values from the user's
+file are kept as written (already LaTeX); values srccrit generates (annotations, keywords) are
+LaTeX-escaped; the ``bibtex`` dialect additionally LaTeX-encodes non-ASCII characters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser import middlewares as mw
+from bibtexparser.library import Library
+from bibtexparser.model import Entry, Field
+from pylatexenc.latexencode import unicode_to_latex
+from rapidfuzz import fuzz
+
+from .dates import fold_text
+from .errors import SrccritError
+from .io.atomic import write_text
+from .io.bibliography import decoded_stack, parse_bib_file
+
+__all__ = [
+    "export", "export_library", "latex_escape", "round_trip", "merge", "MergeReport", "propose_keys", "citation_key",
+    "csl_json", "cite", "citing_sources", "write_library",
+]
+
+_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+             "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+# biblatex -> classic BibTeX
+_TYPE_MAP = {"online": "misc", "report": "techreport", "thesis": "phdthesis", "collection": "book", "mvbook": "book",
+             "bookinbook": "inbook", "suppbook": "inbook", "suppcollection": "incollection", "reference": "book",
+             "mvreference": "book", "inreference": "incollection", "periodical": "misc", "unpublished": "unpublished",
+             "review": "article", "letter": "misc", "archive": "misc", "dataset": "misc", "software": "misc",
+             "patent": "misc", "audio": "misc", "video": "misc", "movie": "misc", "music": "misc", "image": "misc",
+             "standard": "misc", "jurisdiction": "misc", "legislation": "misc", "legal": "misc", "performance": "misc"}
+_STANDARD_BIBTEX = {"article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual",
+                    "mastersthesis", "misc", "phdthesis", "proceedings", "techreport", "unpublished"}
+_FIELD_MAP = {"journaltitle": "journal", "location": "address", "institution": "institution", "annotation": "annote"}
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+
+def latex_escape(text: str) -> str:
+    """Make generated text safe in BibTeX: the ten LaTeX specials escaped, nothing else changed."""
+    return "".join(_SPECIALS.get(ch, ch) for ch in str(text))
+
+
+def _braced(value: str) -> str:
+    return "{" + value + "}"
+
+
+def _raw_value(f: Field) -> str:
+    """A raw field value as bibtexparser keeps it: with its braces/quotes, or a macro name."""
+    return str(f.value)
+
+
+def _strip_enclosing(value: str) -> str:
+    v = value.strip()
+    if len(v) >= 2 and ((v[0] == "{" and v[-1] == "}") or (v[0] == '"' and v[-1] == '"')):
+        return v[1:-1]
+    return v
+
+
+def _entries_for(case) -> tuple[list[Entry], list]:
+    """The raw entries of the case's sources (sorted by citekey) and the @string blocks they use."""
+    wanted = set(case.sources.index)
+    entries, strings = {}, {}
+    for _display, lib in case.bibliography.raw_libraries:
+        for e in lib.entries:
+            if e.key in wanted and e.key not in entries:
+                entries[e.key] = e
+        for s in lib.strings:
+            strings.setdefault(s.key, s)
+    return [entries[k] for k in sorted(entries)], [strings[k] for k in sorted(strings)]
+
+
+def _copy_entry(e: Entry) -> Entry:
+    return Entry(e.entry_type, e.key, [Field(f.key, f.value) for f in e.fields])
+
+
+def _annotation(case, key: str, reliability) -> tuple[str, str]:
+    src = case.sources.loc[key]
+    claims = case.claims[case.claims["source"] == key]
+    witnesses = sorted(set(claims["witness"]))
+    parts = [f"{src['kind']}"]
+    for w in witnesses:
+        name = case.witness_name(w)
+        if reliability is not None and w in reliability.index:
+            r = reliability.loc[w]
+            parts.append(f"{name}: reliability {r['reliability']:.2f} (90% interval {r['low']:.2f} to {r['high']:.2f})")
+        else:
+            parts.append(name)
+    keywords = ",".join(dict.fromkeys(["srccrit", str(src["kind"])] + witnesses))
+    return "; ".join(parts), keywords
+
+
+def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> Library:
+    """A bibtexparser Library of the case's sources, ready for :func:`bibtexparser.write_string`."""
+    if dialect not in ("biblatex", "bibtex"):
+        raise SrccritError(f"unknown dialect {dialect!r} (use biblatex or bibtex)")
+    entries, strings = _entries_for(case)
+    reliability = None
+    if annotate:
+        from .analysis import reliability as _rel
+
+        reliability = _rel(case)
+    lib = Library()
+    for s in strings:
+        lib.add(bibtexparser.model.String(s.key, s.value))
+    for e in entries:
+        e = _copy_entry(e)
+        if annotate:
+            note, keywords = _annotation(case, e.key, reliability)
+            field_name = "annotation" if dialect == "biblatex" else "annote"
+            e.set_field(Field(field_name, _braced(latex_escape(note))))
+            existing = e.fields_dict.get("keywords")
+            kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
+            e.set_field(Field("keywords", _braced(kw)))
+        if dialect == "bibtex":
+            e = _to_bibtex(e)
+        lib.add(e)
+    return lib
+
+
+def _to_bibtex(e: Entry) -> Entry:
+    etype = e.entry_type.lower()
+    new_type = _TYPE_MAP.get(etype, etype if etype in _STANDARD_BIBTEX else "misc")
+    fields: dict[str, str] = {}
+    extra_notes = []
+    for f in e.fields:
+        key = f.key.lower()
+        value = _raw_value(f)
+        if key == "date":
+            inner = _strip_enclosing(value)
+            m = re.match(r"(\d{4})(?:-(\d{2}))?", inner)
+            if m:
+                fields.setdefault("year", _braced(m.group(1)))
+                if m.group(2) and "/" not in inner:
+                    fields.setdefault("month", _MONTHS[int(m.group(2)) - 1])
+            continue
+        if key in ("related", "relatedtype", "langid", "titleaddon", "pagetotal"):
+            if key == "titleaddon":
+                extra_notes.append(_strip_enclosing(value))
+            continue
+        key = _FIELD_MAP.get(key, key)
+        fields[key] = value
+    if new_type == "misc" and etype not in ("misc",):
+        extra_notes.insert(0, f"{etype}")
+        if "howpublished" not in fields and "publisher" in fields:
+            fields["howpublished"] = fields.pop("publisher")
+    if extra_notes:
+        old = _strip_enclosing(fields.get("note", "{}"))
+        fields["note"] = _braced("; ".join([n for n in [old, *extra_notes] if n]))
+    out = Entry(new_type, e.key, [])
+    for k, v in fields.items():
+        if v.startswith("{") or v.startswith('"'):
+            inner = v[1:-1]
+            v = v[0] + unicode_to_latex(inner, non_ascii_only=True, unknown_char_warning=False) + v[-1]
+        out.set_field(Field(k, v))
+    return out
+
+
+def _format():
+    fmt = bibtexparser.BibtexFormat()
+    fmt.indent = "  "
+    fmt.block_separator = "\n"
+    fmt.trailing_comma = True
+    return fmt
+
+
+def write_library(lib: Library) -> str:
+    """Serialise a raw library exactly (no re-enclosing: values are written as they are held)."""
+    return bibtexparser.write_string(lib, unparse_stack=[], bibtex_format=_format())
+
+
+def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None) -> str:
+    """The case's sources as biblatex (default) or BibTeX, sorted by citekey; written atomically
+    to ``output`` when given (never over one of the case's own bibliography files)."""
+    text = write_library(export_library(case, dialect, annotate))
+    if output is not None:
+        _refuse_overwrite(case, output)
+        write_text(output, text)
+    return text
+
+
+def _refuse_overwrite(case, output) -> None:
+    out = Path(output).resolve()
+    for display, _ in case.bibliography.raw_libraries:
+        if Path(display).resolve() == out:
+            raise SrccritError(f"{output}: refusing to overwrite the case's own bibliography; write to a new file")
+
+
+def round_trip(path: str | Path) -> str:
+    """Read a user's .bib and write it back: every entry, field, @string, @preamble and comment kept."""
+    raw, _decoded, problems = parse_bib_file(Path(path))
+    if problems:
+        from .errors import CaseError
+
+        raise CaseError(problems)
+    return bibtexparser.write_string(raw, unparse_stack=[], bibtex_format=_format())
+
+
+# ------------------------------------------------------------------------------ keys
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+_STOP = {"a", "an", "the", "on", "of", "in", "and", "for", "to", "from", "with", "at", "by", "der", "die", "das", "le", "la", "les", "el", "il"}
+
+
+def _decoded_fields(e: Entry) -> dict[str, str]:
+    lib = Library([_copy_entry(e)])
+    for m in decoded_stack():
+        lib = m.transform(lib)
+    return {f.key.lower(): str(f.value) for f in lib.entries[0].fields}
+
+
+def _family_names(author: str) -> list[str]:
+    out = []
+    for person in re.split(r"\s+and\s+", author.strip()):
+        person = person.strip().strip("{}")
+        if not person:
+            continue
+        if "," in person:
+            out.append(person.split(",")[0].strip())
+        else:
+            out.append(person.split()[-1])
+    return out
+
+
+def citation_key(fields: dict[str, str]) -> str:
+    """Better BibTeX's ``authoryearshorttitle``: goncharov1993uncertain (ASCII-folded)."""
+    who = fields.get("author") or fields.get("editor") or ""
+    fam = _family_names(who)
+    name = re.sub(r"[^a-z0-9]", "", _ascii(fam[0]).lower()) if fam else ""
+    year = fields.get("year") or (fields.get("date") or "")[:4]
+    year = re.sub(r"[^0-9]", "", year)[:4]
+    words = [re.sub(r"[^a-z0-9]", "", _ascii(w).lower()) for w in re.split(r"[\s\-:]+", fields.get("title", ""))]
+    words = [w for w in words if w and w not in _STOP]
+    key = f"{name}{year}{words[0] if words else ''}"
+    return key or "anon"
+
+
+def propose_keys(path: str | Path, taken: set[str] | None = None) -> list[dict]:
+    """Proposed keys for every entry of a file, ``a``/``b`` suffixes on collision."""
+    raw, _dec, problems = parse_bib_file(Path(path))
+    if problems:
+        from .errors import CaseError
+
+        raise CaseError(problems)
+    used = set(taken or ())
+    rows = []
+    for e in raw.entries:
+        base = citation_key(_decoded_fields(e))
+        key, n = base, 0
+        while key in used:
+            key = base + "abcdefghijklmnopqrstuvwxyz"[n % 26] * (1 + n // 26)
+            n += 1
+        used.add(key)
+        rows.append({"key": e.key, "proposed": key, "changed": key != e.key})
+    return rows
+
+
+# ----------------------------------------------------------------------------- merge
+
+
+@dataclass
+class MergeReport:
+    decisions: list[dict] = field(default_factory=list)
+
+    def add(self, **kw) -> None:
+        self.decisions.append(kw)
+
+    def to_json(self) -> str:
+        return json.dumps(self.decisions, ensure_ascii=False, indent=2) + "\n"
+
+
+def _norm_title(t: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", fold_text(_ascii(t)) if t else "")
+
+
+def _identity(fields: dict[str, str]) -> tuple[str | None, str | None]:
+    doi = fields.get("doi", "").lower().strip().removeprefix("https://doi.org/") or None
+    isbn = re.sub(r"[^0-9x]", "", fields.get("isbn", "").lower()) or None
+    return doi, isbn
+
+
+def _same_work(a: dict[str, str], b: dict[str, str]) -> tuple[bool, str]:
+    da, ia = _identity(a)
+    db, ib = _identity(b)
+    if da and db:
+        return da == db, "same DOI" if da == db else "different DOI"
+    if ia and ib and ia == ib:
+        return True, "same ISBN"
+    ya = (a.get("year") or a.get("date", ""))[:4]
+    yb = (b.get("year") or b.get("date", ""))[:4]
+    if ya != yb:
+        return False, ""
+    fa, fb = _family_names(a.get("author", "")), _family_names(b.get("author", ""))
+    if fa and fb:
+        from .names import name_keys
+
+        if not (name_keys(fa[0]) & name_keys(fb[0])) and fuzz.ratio(fold_text(fa[0]), fold_text(fb[0])) < 85:
+            return False, ""
+    score = fuzz.token_sort_ratio(_norm_title(a.get("title", "")), _norm_title(b.get("title", "")))
+    return score >= 92, f"title {score:.0f}% alike, same year and first author"
+
+
+def merge(paths: list[str | Path], output: str | Path | None = None, prefer: str = "first") -> tuple[str, MergeReport]:
+    """Merge .bib files: duplicates found by DOI/ISBN, else fuzzy title + year + first author
+    across LaTeX/unicode spellings and romanisations; merged entries keep the union of fields
+    (conflicts reported; the first file wins unless ``prefer='last'``); different works sharing
+    a key are renamed. Returns the merged text and the report of every decision."""
+    report = MergeReport()
+    merged: list[tuple[Entry, dict[str, str], str]] = []
+    strings: dict[str, object] = {}
+    others: list = []
+    all_problems = []
+    for path in paths:
+        raw, _dec, problems = parse_bib_file(Path(path))
+        all_problems += problems
+        for s in raw.strings:
+            strings.setdefault(s.key, s)
+        others += [b for b in raw.blocks if b.__class__.__name__ in ("Preamble", "ExplicitComment", "ImplicitComment")]
+        for e in raw.entries:
+            fields = _decoded_fields(e)
+            match = None
+            for i, (m, mf, _src) in enumerate(merged):
+                same, why = _same_work(mf, fields)
+                if same:
+                    match = (i, why)
+                    break
+            if match is None:
+                merged.append((_copy_entry(e), fields, str(path)))
+                continue
+            i, why = match
+            target, tf, src = merged[i]
+            conflicts = []
+            for f in e.fields:
+                existing = target.fields_dict.get(f.key)
+                if existing is None:
+                    target.set_field(Field(f.key, f.value))
+                elif _norm_title(tf.get(f.key.lower(), "")) != _norm_title(fields.get(f.key.lower(), "")):
+                    conflicts.append(f.key)
+                    if prefer == "last":
+                        target.set_field(Field(f.key, f.value))
+            merged[i] = (target, _decoded_fields(target), src)
+            report.add(action="merged", key=e.key, into=target.key, file=str(path), reason=why, conflicts=conflicts,
+                       kept=("last" if prefer == "last" else "first"))
+    if all_problems:
+        from .errors import CaseError
+
+        raise CaseError(all_problems)
+    used: set[str] = set()
+    lib = Library()
+    for s in sorted(strings.values(), key=lambda s: s.key):
+        lib.add(bibtexparser.model.String(s.key, s.value))
+    for b in others:
+        if b.__class__.__name__ == "Preamble":
+            lib.add(bibtexparser.model.Preamble(b.value))
+    for e, _f, src in merged:
+        key = e.key
+        if key in used:
+            n = 0
+            while f"{key}{'abcdefghijklmnopqrstuvwxyz'[n % 26]}" in used:
+                n += 1
+            new = f"{key}{'abcdefghijklmnopqrstuvwxyz'[n % 26]}"
+            report.add(action="renamed", key=key, to=new, file=src, reason="a different work already has this key")
+            e = Entry(e.entry_type, new, e.fields)
+            key = new
+        used.add(key)
+        lib.add(e)
+    text = bibtexparser.write_string(lib, unparse_stack=[], bibtex_format=_format())
+    if output is not None:
+        for p in paths:
+            if Path(p).resolve() == Path(output).resolve():
+                raise SrccritError(f"{output}: refusing to overwrite an input file; write the merge to a new file")
+        write_text(output, text)
+    return text, report
+
+
+# --------------------------------------------------------------------------- CSL-JSON
+
+_CSL_TYPES = {"article": "article-journal", "book": "book", "inbook": "chapter", "incollection": "chapter", "inproceedings": "paper-conference",
+              "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis", "techreport": "report", "report": "report",
+              "online": "webpage", "unpublished": "manuscript", "misc": "document", "collection": "book", "review": "review"}
+
+
+def _csl_names(text: str) -> list[dict]:
+    out = []
+    for person in re.split(r"\s+and\s+", text.strip()):
+        person = person.strip()
+        if not person:
+            continue
+        if person.startswith("{") and person.endswith("}"):
+            out.append({"literal": person.strip("{}")})
+        elif "," in person:
+            fam, _, given = person.partition(",")
+            out.append({"family": fam.strip(), "given": given.strip()})
+        elif " " in person:
+            *given, fam = person.split()
+            out.append({"family": fam, "given": " ".join(given)})
+        else:
+            out.append({"literal": person})
+    return out
+
+
+def csl_json(case) -> str:
+    """CSL-JSON of the case's sources, for Zotero, pandoc and citeproc."""
+    items = []
+    for key in sorted(case.sources.index):
+        rec = case.bibliography.records.get(key)
+        if rec is None:
+            continue
+        f = rec.fields
+        item = {"id": key, "type": _CSL_TYPES.get(rec.entry_type, "document")}
+        if f.get("title"):
+            item["title"] = f["title"] + (f" [{f['titleaddon']}]" if f.get("titleaddon") else "")
+        for src, dst in (("author", "author"), ("editor", "editor")):
+            if f.get(src):
+                raw = _strip_enclosing(str(rec.raw.fields_dict[src].value)) if src in rec.raw.fields_dict else ""
+                if raw.startswith("{") and raw.endswith("}") and " and " not in raw:
+                    item[dst] = [{"literal": f[src]}]  # a corporate author, braced as one name
+                else:
+                    item[dst] = _csl_names(f[src])
+        date = f.get("date") or f.get("year")
+        if date:
+            parts = [[int(x) for x in p.split("-") if x.isdigit()] for p in date.split("/") if p]
+            if parts and all(parts):
+                item["issued"] = {"date-parts": parts}
+        for src, dst in (("journaltitle", "container-title"), ("journal", "container-title"), ("publisher", "publisher"),
+                         ("location", "publisher-place"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN"), ("volume", "volume"),
+                         ("number", "issue"), ("pages", "page"), ("note", "note"), ("langid", "language"), ("series", "collection-title")):
+            if f.get(src) and dst not in item:
+                item[dst] = f[src]
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+# ------------------------------------------------------------------------------- cite
+
+
+def citing_sources(case, conclusion: str, against: bool = False) -> list[str]:
+    """Citekeys carrying the independent lines for (or against) a conclusion, most reliable first:
+    one source per line, the one in which the line's origin speaks most directly."""
+    from .analysis import evidence_for
+
+    ledger = evidence_for(case, conclusion)
+    ledger = ledger[ledger["bears"] == ("against" if against else "for")]
+    if ledger.empty:
+        return []
+    origin = ledger["line"].str.rsplit("|", n=1).str[-1]
+    ledger = ledger.assign(own=(ledger["witness"] == origin).astype(int))
+    ledger = ledger.sort_values(["line", "own", "source"], ascending=[True, False, True], kind="mergesort")
+    best = ledger.drop_duplicates("line")
+    best = best.sort_values(["reliability", "source"], ascending=[False, True], kind="mergesort")
+    return list(dict.fromkeys(best["source"]))
+
+
+def cite(case, conclusion: str, against: bool = False, style: str = "latex") -> str:
+    keys = citing_sources(case, conclusion, against)
+    if style == "latex":
+        return "\\cite{" + ",".join(keys) + "}\n" if keys else "% no independent line " + ("against" if against else "for") + f" {conclusion}\n"
+    if style == "pandoc":
+        return "[" + "; ".join("@" + k for k in keys) + "]\n" if keys else ""
+    if style == "bib":
+        lib = export_library(case)
+        keep = Library()
+        for s in lib.strings:
+            keep.add(bibtexparser.model.String(s.key, s.value))
+        for k in keys:
+            keep.add(next(e for e in lib.entries if e.key == k))
+        return write_library(keep)
+    raise SrccritError(f"unknown citation format {style!r} (use latex, pandoc or bib)")
+
+
+_ = mw  # middlewares are used through decoded_stack()

@@ -1,0 +1,213 @@
+"""Charts as matplotlib Figures: reliability forest plot, support matrix, timeline, contradictions.
+
+Every chart has a title, labelled axes and a legend where colour carries meaning, and stays
+legible in greyscale print: sides are told apart by marker shape as well as colour, support by
+the sign printed in each cell, conclusions by line style.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+import matplotlib.ticker
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from .analysis import Reliability, contradictions, positions, support, timeline  # noqa: E402
+
+__all__ = ["reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "all_charts"]
+
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "h", "<", ">"]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1))]
+
+
+def _wrap(text: str, width: int = 40) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def _side_styles(sides: list[str]) -> dict[str, tuple]:
+    cmap = plt.get_cmap("tab10")
+    return {s: (cmap(i % 10), MARKERS[i % len(MARKERS)]) for i, s in enumerate(sides)}
+
+
+def _case_side_styles(case) -> dict[str, tuple]:
+    """One colour and marker per side, the same in every chart of the case."""
+    return _side_styles(sorted(set(case.witnesses["side"].fillna("(no side)"))))
+
+
+def reliability_chart(case, estimator: Reliability | None = None, as_of: str | None = None) -> Figure:
+    """Forest plot: one row per witness, posterior mean and 90% interval, prior marked (|),
+    claims counted on the right, colour and marker by the witness's side."""
+    est = estimator or Reliability(as_of=as_of).fit(case)
+    table = est.reliability_.iloc[::-1]  # most reliable at the top
+    sides_of = case.witnesses["side"].fillna("(no side)").reindex(table.index)
+    styles = _case_side_styles(case)
+    styles = {k: v for k, v in styles.items() if k in set(sides_of)}
+    n = len(table)
+    fig = Figure(figsize=(9, max(2.5, 0.42 * n + 1.5)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(n)
+    for i, (wid, row) in enumerate(table.iterrows()):
+        color, marker = styles[sides_of[wid]]
+        ax.plot([row["low"], row["high"]], [i, i], color=color, linewidth=2, solid_capstyle="butt")
+        ax.plot(row["reliability"], i, marker=marker, color=color, markersize=8, markeredgecolor="black", linestyle="none")
+        ax.plot(row["prior"], i, marker="|", color="black", markersize=14, markeredgewidth=2, linestyle="none")
+        ax.annotate(f"{int(row['claims'])} claim{'s' if row['claims'] != 1 else ''}", (1.02, i), xycoords=("axes fraction", "data"), va="center", fontsize=8)
+    ax.set_yticks(y, [_wrap(case.witness_name(w), 34) for w in table.index], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.axvline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("reliability (posterior mean and 90% interval)")
+    ax.set_ylabel("witness")
+    ax.set_title(f"Witness reliability — {case.title}" + (f" (sources available by {as_of})" if as_of else ""), fontsize=10)
+    handles = [Line2D([], [], color=c, marker=m, linestyle="-", markeredgecolor="black", label=s) for s, (c, m) in styles.items()]
+    handles.append(Line2D([], [], color="black", marker="|", linestyle="none", markersize=12, markeredgewidth=2, label="prior"))
+    ax.legend(handles=handles, title="side", loc="lower right", fontsize=7, title_fontsize=8, framealpha=0.9)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
+    """Conclusions x witnesses: for each independent line a witness originates on a proposition a
+    conclusion rests on, + its reliability if the line supports the conclusion, - if it
+    contradicts it; each line counted once."""
+    from .analysis.support import _requirement_slots
+
+    est = estimator or Reliability().fit(case)
+    rows = _requirement_slots(case, est)
+    ev = est.evidence_[est.evidence_["side"] >= 0].drop_duplicates("line")
+    m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin"]], on=["proposition", "side"])
+    rel = est.skills_.reindex(m["origin"]).to_numpy()
+    m["weight"] = np.where(m["compatible"].to_numpy(dtype=bool), rel, -rel)
+    cells = m.pivot_table(index="conclusion", columns="origin", values="weight", aggfunc="sum", fill_value=0.0)
+    return cells.reindex(index=case.conclusions.index, fill_value=0.0)
+
+
+def support_matrix(case, estimator: Reliability | None = None) -> Figure:
+    """Heat map of :func:`support_cells`; the sign and weight are printed in each cell."""
+    cells = support_cells(case, estimator)
+    cells = cells.loc[:, sorted(cells.columns, key=lambda w: case.witness_name(w))] if len(cells.columns) else cells
+    n_c, n_w = cells.shape
+    fig = Figure(figsize=(max(6, 0.55 * n_w + 4), max(3, 0.5 * n_c + 2.5)), layout="constrained")
+    ax = fig.add_subplot()
+    limit = max(1.0, float(np.abs(cells.to_numpy()).max(initial=0)))
+    im = ax.imshow(cells.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    for i in range(n_c):
+        for j in range(n_w):
+            v = cells.iat[i, j]
+            if v:
+                ax.text(j, i, f"{'+' if v > 0 else '−'}{abs(v):.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(v) > 0.6 * limit else "black")
+    ax.set_xticks(np.arange(n_w), [_wrap(case.witness_name(w), 18) for w in cells.columns], rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(np.arange(n_c), [_wrap(case.conclusions.at[c, "text"], 45) for c in cells.index], fontsize=7)
+    ax.set_xlabel("witness (origin of an independent line)")
+    ax.set_ylabel("conclusion")
+    ax.set_title("Which witnesses support (+) or contradict (−) each conclusion, weighted by reliability", fontsize=10)
+    bar = fig.colorbar(im, ax=ax, shrink=0.8)
+    bar.set_label("support (+) / contradiction (−)")
+    return fig
+
+
+def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
+    """Each conclusion's probability stepping as sources became available; archival releases marked."""
+    table = timeline(case) if table is None else table
+    dated = table[table["as_of"] != "prior"].copy()
+    fig = Figure(figsize=(10, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    if dated.empty:
+        ax.text(0.5, 0.5, "no dated sources", ha="center", transform=ax.transAxes)
+    else:
+        years = dated["date"].dt.year + (dated["date"].dt.dayofyear - 1) / 366  # when it became available
+        dated = dated.assign(x=years.to_numpy())
+        first_x = dated["x"].min() - 1
+        for k, (cid, g) in enumerate(dated.groupby("conclusion", sort=False)):
+            prior = table[(table["conclusion"] == cid) & (table["as_of"] == "prior")]["probability"]
+            xs = np.r_[first_x, g["x"].to_numpy()]
+            ys = np.r_[prior.iloc[0] if len(prior) else 0.5, g["probability"].to_numpy()]
+            ax.step(xs, ys, where="post", linestyle=LINESTYLES[k % len(LINESTYLES)], marker=MARKERS[k % len(MARKERS)], markersize=4,
+                    label=_wrap(case.conclusions.at[cid, "text"], 50), linewidth=1.6)
+        releases = dated[dated["archival"]].drop_duplicates("as_of")
+        for _, r in releases.iterrows():
+            ax.axvline(r["x"], color="black", linewidth=1, linestyle=":")
+            ax.annotate(f"archival release {r['as_of']}", (r["x"], 1.01), xycoords=("data", "axes fraction"), rotation=0, fontsize=8, ha="center")
+    ax.set_ylim(0, 1.05)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("year the evidence became available to historians")
+    ax.set_ylabel("probability the conclusion holds")
+    ax.set_title("How support for each conclusion changed as sources became available", fontsize=10, pad=18)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="conclusion", title_fontsize=8)
+    return fig
+
+
+def contradictions_chart(case) -> Figure:
+    """Witnesses as nodes, contradictions as edges (width: propositions in dispute), hostility dashed."""
+    ev = positions(case)
+    counted = ev[ev["side"] >= 0][["proposition", "side", "witness"]].drop_duplicates()
+    pairs = counted.merge(counted, on="proposition")
+    pairs = pairs[(pairs["side_x"] != pairs["side_y"]) & (pairs["witness_x"] < pairs["witness_y"])]
+    weights = pairs.groupby(["witness_x", "witness_y"])["proposition"].nunique()
+    graph = nx.Graph()
+    nodes = sorted(set(pairs["witness_x"]) | set(pairs["witness_y"]))
+    hostile = [(a, b) for a, hs in case.witnesses["hostile_to"].items() for b in hs]
+    for a, b in hostile:
+        nodes += [a, b]
+    nodes = sorted(set(nodes))
+    graph.add_nodes_from(nodes)
+    for (a, b), w in weights.items():
+        graph.add_edge(a, b, weight=int(w))
+    fig = Figure(figsize=(9, 7), layout="constrained")
+    ax = fig.add_subplot()
+    if not nodes:
+        ax.text(0.5, 0.5, "no contradictions", ha="center", transform=ax.transAxes)
+    else:
+        pos = nx.spring_layout(graph, seed=7, k=1.5 / max(1, len(nodes)) ** 0.5)
+        sides = case.witnesses["side"].fillna("(no side)")
+        used = {sides.get(n, "(no side)") for n in nodes}
+        styles = {k: v for k, v in _case_side_styles(case).items() if k in used}
+        for n in nodes:
+            color, marker = styles[sides.get(n, "(no side)")]
+            ax.scatter(*pos[n], s=320, color=color, marker=marker, edgecolors="black", zorder=3)
+            ax.annotate(_wrap(case.witness_name(n), 20), pos[n], xytext=(0, -18), textcoords="offset points", ha="center", va="top", fontsize=8, zorder=4)
+        for a, b, d in graph.edges(data=True):
+            (x1, y1), (x2, y2) = pos[a], pos[b]
+            ax.plot([x1, x2], [y1, y2], color="firebrick", linewidth=1 + 1.5 * d["weight"], zorder=1)
+        for a, b in hostile:
+            (x1, y1), (x2, y2) = pos[a], pos[b]
+            ax.annotate("", xy=(x2, y2), xytext=(x1, y1), arrowprops=dict(arrowstyle="->", linestyle="--", color="black", connectionstyle="arc3,rad=0.2", shrinkA=12, shrinkB=12), zorder=2)
+        handles = [Line2D([], [], color=c, marker=m, linestyle="none", markeredgecolor="black", markersize=10, label=s) for s, (c, m) in styles.items()]
+        handles += [Line2D([], [], color="firebrick", linewidth=2.5, label="contradicts (width: propositions)"),
+                    Line2D([], [], color="black", linestyle="--", label="hostile to (arrow)")]
+        ax.legend(handles=handles, fontsize=8, loc="best")
+        ax.margins(0.15)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("layout: spring model (positions carry no meaning)")
+    ax.set_ylabel("witnesses")
+    ax.set_title("Contradictory testimony between witnesses", fontsize=10)
+    return fig
+
+
+def all_charts(case, estimator: Reliability | None = None) -> dict[str, Figure]:
+    est = estimator or Reliability().fit(case)
+    return {
+        "reliability": reliability_chart(case, est),
+        "support-matrix": support_matrix(case, est),
+        "timeline": timeline_chart(case),
+        "contradictions": contradictions_chart(case),
+    }
+
+
+def save(fig: Figure, path, fmt: str) -> None:
+    """Save deterministically (no timestamps in SVG/PDF metadata)."""
+    from .io.atomic import atomic_path
+
+    metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
+    with atomic_path(path, suffix="." + fmt) as tmp:
+        with matplotlib.rc_context({"svg.hashsalt": "srccrit"}):
+            fig.savefig(tmp, format=fmt, dpi=110, metadata=metadata)
