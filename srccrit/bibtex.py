@@ -102,6 +102,25 @@ def _annotation(case, key: str, reliability) -> tuple[str, str]:
     return "; ".join(parts), keywords
 
 
+# entry types biber's default data model validates; others (letter, review, ...) are written as the
+# closest of these with ``entrysubtype`` keeping the original type, so biber and styles accept them
+_BIBLATEX_TYPES = {"article", "book", "mvbook", "inbook", "bookinbook", "suppbook", "booklet", "collection", "mvcollection",
+                   "incollection", "suppcollection", "dataset", "manual", "misc", "online", "patent", "periodical",
+                   "suppperiodical", "proceedings", "mvproceedings", "inproceedings", "reference", "mvreference",
+                   "inreference", "report", "set", "software", "thesis", "unpublished", "xdata"}
+_BIBLATEX_FALLBACK = {"review": "article", "commentary": "article", "letter": "misc", "archive": "misc"}
+
+
+def _to_biblatex(e: Entry) -> Entry:
+    etype = e.entry_type.lower()
+    if etype in _BIBLATEX_TYPES or etype.startswith("custom"):
+        return e
+    out = Entry(_BIBLATEX_FALLBACK.get(etype, "misc"), e.key, [Field(f.key, f.value) for f in e.fields])
+    if "entrysubtype" not in out.fields_dict:
+        out.set_field(Field("entrysubtype", _braced(etype)))
+    return out
+
+
 def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> Library:
     """A bibtexparser Library of the case's sources, ready for :func:`bibtexparser.write_string`."""
     if dialect not in ("biblatex", "bibtex"):
@@ -124,8 +143,7 @@ def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> L
             existing = e.fields_dict.get("keywords")
             kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
             e.set_field(Field("keywords", _braced(kw)))
-        if dialect == "bibtex":
-            e = _to_bibtex(e)
+        e = _to_bibtex(e) if dialect == "bibtex" else _to_biblatex(e)
         lib.add(e)
     return lib
 
@@ -146,7 +164,7 @@ def _to_bibtex(e: Entry) -> Entry:
                 if m.group(2) and "/" not in inner:
                     fields.setdefault("month", _MONTHS[int(m.group(2)) - 1])
             continue
-        if key in ("related", "relatedtype", "langid", "titleaddon", "pagetotal"):
+        if key in ("related", "relatedtype", "langid", "titleaddon", "pagetotal", "entrysubtype"):
             if key == "titleaddon":
                 extra_notes.append(_strip_enclosing(value))
             continue
@@ -308,9 +326,9 @@ def _same_work(a: dict[str, str], b: dict[str, str]) -> tuple[bool, str]:
         return False, ""
     fa, fb = _family_names(a.get("author", "")), _family_names(b.get("author", ""))
     if fa and fb:
-        from .names import name_keys
+        from .names import same_person
 
-        if not (name_keys(fa[0]) & name_keys(fb[0])) and fuzz.ratio(fold_text(fa[0]), fold_text(fb[0])) < 85:
+        if not same_person(fa[0], fb[0]) and fuzz.ratio(fold_text(fa[0]), fold_text(fb[0])) < 85:
             return False, ""
     score = fuzz.token_sort_ratio(_norm_title(a.get("title", "")), _norm_title(b.get("title", "")))
     return score >= 92, f"title {score:.0f}% alike, same year and first author"

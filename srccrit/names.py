@@ -17,7 +17,7 @@ import re
 
 from .dates import fold_text
 
-__all__ = ["wade_giles_to_pinyin", "russian_skeleton", "compact", "romanisation_keys", "name_keys"]
+__all__ = ["same_person", "wade_giles_to_pinyin", "russian_skeleton", "compact", "romanisation_keys", "name_keys"]
 
 _APOS = "'’‘`ʻʼ"
 
@@ -141,3 +141,10 @@ def romanisation_keys(query: str) -> list[str]:
     keys += sorted("c:" + c for c in wade_giles_to_pinyin(query))
     keys.append("r:" + russian_skeleton(query).replace(" ", ""))
     return keys
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two spellings may name the same person (Kao Kang = Gao Gang, Kovalyov = Kovalev)."""
+    ka = set(romanisation_keys(a)) | name_keys(a)
+    kb = set(romanisation_keys(b)) | name_keys(b)
+    return bool(ka & kb)
