@@ -122,7 +122,7 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
     if dated.empty:
         ax.text(0.5, 0.5, "no dated sources", ha="center", transform=ax.transAxes)
     else:
-        years = dated["date"].dt.year + (dated["date"].dt.dayofyear - 1) / 366  # when it became available
+        years = dated["date"].dt.year + (dated["date"].dt.day_of_year - 1) / 366  # when it became available
         dated = dated.assign(x=years.to_numpy())
         first_x = dated["x"].min() - 1
         for k, (cid, g) in enumerate(dated.groupby("conclusion", sort=False)):
@@ -141,7 +141,8 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
     ax.set_ylabel("probability the conclusion holds")
     ax.set_title("How support for each conclusion changed as sources became available", fontsize=10, pad=18)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="conclusion", title_fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="conclusion", title_fontsize=8)
     return fig
 
 

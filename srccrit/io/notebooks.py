@@ -116,24 +116,31 @@ def conclusion_notebook(case, conclusion: str, out_dir: Path):
     return c.notebook(str(row["text"]))
 
 
+def _ipc_kernel_manager_class():
+    from jupyter_client import KernelManager
+
+    class IPCKernelManager(KernelManager):
+        """Local sockets in a private folder instead of TCP ports (and no warning about them)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(Path(tempfile.mkdtemp(prefix="srccrit-kernel-")) / "kernel")
+
+    return IPCKernelManager
+
+
 def execute(nb, out_dir: Path, timeout: int = 300):
     """Run every cell on the ``python3`` kernel (this environment's ipykernel); error outputs fail."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from jupyter_client import KernelManager
-
-    # IPC transport: local sockets in the working folder, no TCP ports (and no warning about them)
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tempfile.mkdtemp(prefix="srccrit-kernel-")) / "k"))
-    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", record_timing=False, allow_errors=False,
-                            resources={"metadata": {"path": str(out_dir)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, allow_errors=False,
+                            kernel_manager_class=_ipc_kernel_manager_class(), resources={"metadata": {"path": str(out_dir)}})
     try:
         client.execute()
     except CellExecutionError as exc:
         raise SrccritError(f"a notebook cell failed: {str(exc).splitlines()[0] if str(exc) else exc}") from None
-    finally:
-        if km.has_kernel and km.is_alive():
-            km.shutdown_kernel(now=True)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = _coalesce_streams(cell.outputs)

@@ -1,0 +1,185 @@
+"""What a reader sees: the report's index.html, the notebooks' HTML and JupyterLab, rendered in
+headless Chromium (Debian's package, driven by Playwright without a browser download).
+Screenshots are saved under tests/artifacts/."""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import srccrit
+from srccrit.report import build_report
+
+from conftest import ARTIFACTS
+from test_notebooks import XSS
+
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]
+CHROMIUM = "/usr/lib/chromium/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: run `make test` (it installs Debian's chromium) or apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, bundled):
+    out = tmp_path_factory.mktemp("report") / "out"
+    build_report(bundled, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def xss_report(tmp_path_factory):
+    import textwrap
+
+    folder = tmp_path_factory.mktemp("xss")
+    (folder / "refs.bib").write_text("@misc{s1, title = {S1}, year = {1950}}\n", encoding="utf-8")
+    (folder / "case.yaml").write_text("bibliography: refs.bib\n" + textwrap.dedent(XSS).lstrip(), encoding="utf-8")
+    case = srccrit.load_case(folder)
+    build_report(case, folder / "out")
+    return folder / "out"
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def test_index_html_opened_as_a_file(page, report, bundled):
+    page.goto((report / "index.html").as_uri())
+    rows = page.locator("#support table tbody tr")
+    assert rows.count() == len(bundled.conclusions)
+    assert page.locator("#reliability table tbody tr").count() == len(bundled.witnesses)
+    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    assert page.locator("img").count() == 4
+    links = page.locator("#conclusions a")
+    assert links.count() == len(bundled.conclusions)
+    shot(page, "index")
+    # every link points at a file that exists
+    for href in page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))"):
+        assert (report / href).exists(), href
+
+
+def test_notebook_html_shows_the_ledger_and_the_chart(page, report):
+    page.goto((report / "notebooks" / "conclusion-gao-offered-manchuria.html").as_uri(), wait_until="domcontentloaded")
+    page.wait_for_selector("table")
+    text = page.locator("body").inner_text()
+    assert "kovalev-gao-proposal" in text and "shizhe-disputes-gao-proposal" in text
+    shot(page, "conclusion-html")
+    page.goto((report / "notebooks" / "overview.html").as_uri(), wait_until="domcontentloaded")
+    page.wait_for_function("Array.from(document.images).filter(i => i.naturalWidth > 0).length >= 4")
+    shot(page, "overview-html")
+
+
+def test_payloads_render_as_text_and_no_script_runs(page, xss_report):
+    for rel in ["index.html", "notebooks/overview.html", "notebooks/conclusion-c.html"]:
+        page.goto((xss_report / rel).as_uri(), wait_until="domcontentloaded")
+        page.wait_for_timeout(300)
+        body = page.locator("body").inner_text()
+        assert "<img src=x onerror=alert('witness')>" in body or "<img src=y onerror=alert('conclusion')>" in body or "<script>alert('title')</script>" in body, rel
+        assert page.evaluate("document.querySelectorAll('img[onerror]').length") == 0, rel
+        assert page.evaluate("Array.from(document.scripts).filter(s => s.textContent.includes(\"alert('\")).length") == 0, rel
+    shot(page, "xss-conclusion-html")
+    assert page.dialogs == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, report, xss_report):
+    root = tmp_path_factory.mktemp("labroot")
+    shutil.copytree(report, root / "case", symlinks=False)
+    shutil.copytree(xss_report, root / "xss")
+    # the notebooks load their case by a relative path; keep it valid from the copies
+    token = secrets.token_hex(16)
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".cfg"), JUPYTER_RUNTIME_DIR=str(root / ".rt"))
+    settings = root / ".settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    cmd = [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", "--LabApp.extension_manager=readonly",
+           "--LabApp.news_url=None", f"--LabApp.workspaces_dir={root / '.ws'}", f"--LabApp.user_settings_dir={settings}",
+           f"--ServerApp.root_dir={root}"]
+    log = open(root / "lab.log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail("JupyterLab exited: " + (root / "lab.log").read_text())
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text())
+    yield base, token
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/api/shutdown?token={token}", method="POST"), timeout=5)
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def test_jupyterlab_renders_the_evidence_table_and_the_reliability_chart(page, lab):
+    base, token = lab
+    page.goto(f"{base}/lab/tree/case/notebooks/overview.ipynb?token={token}")
+    page.wait_for_selector(f"{PANEL} .jp-OutputArea-output table", timeout=60_000)
+    page.wait_for_selector(f"{PANEL} .jp-RenderedImage img", timeout=60_000)
+    assert page.locator(f"{PANEL} .jp-RenderedImage img").count() >= 4
+    shot(page, "lab-overview")
+    page.goto(f"{base}/lab/tree/case/notebooks/conclusion-gao-offered-manchuria.ipynb?token={token}")
+    table = page.wait_for_selector(f"{PANEL} .jp-OutputArea-output table", timeout=60_000)
+    assert table is not None
+    page.wait_for_function("document.body.innerText.includes('kovalev-gao-proposal')", timeout=30_000)
+    shot(page, "lab-conclusion")
+
+
+def test_jupyterlab_shows_payloads_as_text(page, lab):
+    base, token = lab
+    page.goto(f"{base}/lab/tree/xss/notebooks/conclusion-c.ipynb?token={token}")
+    page.wait_for_selector(f"{PANEL} .jp-OutputArea-output table", timeout=60_000)
+    page.wait_for_function("document.body.innerText.includes(\"onerror=alert('conclusion')\")", timeout=30_000)
+    page.wait_for_timeout(500)
+    shot(page, "lab-xss")
+    assert page.dialogs == []

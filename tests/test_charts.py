@@ -1,0 +1,100 @@
+"""Charts show what they claim: rows, intervals, priors, labels, legends, markers."""
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+import numpy as np
+import pytest
+
+import srccrit
+from srccrit import charts
+from srccrit.cli import main
+
+
+@pytest.fixture(scope="module")
+def est(bundled):
+    return srccrit.Reliability().fit(bundled)
+
+
+def test_reliability_forest_plot(bundled, est):
+    fig = charts.reliability_chart(bundled, est)
+    ax = fig.axes[0]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    rel = est.reliability_
+    assert labels == [bundled.witness_name(w) for w in rel.index[::-1]]  # one row per witness, best on top
+    # each row: an interval line from low to high, a point at the mean and a prior mark
+    lines = [l for l in ax.get_lines() if len(l.get_xdata()) == 2 and l.get_ydata()[0] == l.get_ydata()[1]]
+    spans = sorted((round(l.get_xdata()[0], 6), round(l.get_xdata()[1], 6)) for l in lines)
+    assert spans == sorted((round(a, 6), round(b, 6)) for a, b in zip(rel["low"], rel["high"]))
+    priors = [l for l in ax.get_lines() if l.get_marker() == "|" and len(l.get_xdata()) == 1]
+    assert sorted(round(p.get_xdata()[0], 6) for p in priors) == sorted(round(p, 6) for p in rel["prior"])
+    texts = [t.get_text() for t in ax.texts]
+    assert "12 claims" in texts
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"USSR", "PRC", "historians", "reviewers", "prior"} <= set(legend)
+    assert ax.get_title().startswith("Witness reliability") and "90% interval" in ax.get_xlabel()
+    # greyscale: sides differ by marker shape, not only colour
+    markers = {l.get_marker() for l in ax.get_lines() if l.get_marker() not in ("None", "|", None)}
+    assert len(markers) >= 4
+
+
+def test_support_matrix_counts_lines_once_and_signs_them(bundled, est):
+    cells = charts.support_cells(bundled, est)
+    assert cells.loc["gao-offered-manchuria", "kovalev"] > 0 > cells.loc["gao-offered-manchuria", "shi-zhe"]
+    assert cells.loc["china-entered-for-its-own-security", "zubok"] < 0
+    fig = charts.support_matrix(bundled, est)
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == len(bundled.conclusions)
+    printed = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("−") for t in printed) and any(t.startswith("+") for t in printed)
+    assert fig.axes[1].get_ylabel().startswith("support")
+
+
+def test_support_matrix_stays_readable_with_30_witnesses_and_15_conclusions(make_case):
+    ws = "".join(f"  w{i}: {{name: Witness number {i} of a long list}}\n" for i in range(30))
+    ps = "".join(f"  p{j}: {{text: P{j}}}\n" for j in range(15))
+    cs = "".join(f"  c{j}: {{text: Conclusion number {j} with a long explanatory title, rests_on: {{p{j}: true}}}}\n" for j in range(15))
+    cl = "".join(f"  - {{id: k{i}-{j}, witness: w{i}, source: s1, proposition: p{j}, stance: {'affirms' if (i + j) % 3 else 'denies'}}}\n"
+                 for i in range(30) for j in range(15) if (i * j) % 4 == 0)
+    case = srccrit.load_case(make_case(f"case: big\nsources: {{s1: {{kind: memoir}}}}\nwitnesses:\n{ws}propositions:\n{ps}conclusions:\n{cs}claims:\n{cl}"))
+    fig = charts.support_matrix(case)
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert len(boxes) == 30
+    xs = sorted(b.x1 for b in boxes)
+    assert all(b - a > 5 for a, b in zip(xs, xs[1:]))  # rotated labels, spaced apart
+    ys = sorted((t.get_window_extent(renderer) for t in ax.get_yticklabels()), key=lambda b: b.y0)
+    assert all(b.y0 >= a.y1 - 1 for a, b in zip(ys, ys[1:]))  # row labels do not overlap
+
+
+def test_timeline_marks_the_archival_release(bundled):
+    fig = charts.timeline_chart(bundled)
+    ax = fig.axes[0]
+    assert any("archival release 1995" in t.get_text() for t in ax.texts)
+    assert len(ax.get_legend().get_texts()) == len(bundled.conclusions)
+    styles = {l.get_linestyle() for l in ax.get_lines() if len(l.get_xdata()) > 2}
+    assert len(styles) >= 4  # told apart in greyscale
+    assert ax.get_ylabel().startswith("probability")
+
+
+def test_contradictions_graph_has_the_disputes_and_the_hostility(bundled):
+    fig = charts.contradictions_chart(bundled)
+    ax = fig.axes[0]
+    names = {t.get_text().replace("\n", " ") for t in ax.texts}
+    assert {"Ivan V. Kovalev", "Shi Zhe", "Vladislav M. Zubok"} <= names
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "hostile to (arrow)" in legend
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 2  # Kovalev -> Shi Zhe and back
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_chart_command_writes_deterministic_files(tmp_path, fmt):
+    assert main(["chart", "-o", str(tmp_path / "a"), "--format", fmt]) == 0
+    assert main(["chart", "-o", str(tmp_path / "b"), "--format", fmt]) == 0
+    for name in ["reliability", "support-matrix", "timeline", "contradictions"]:
+        a = (tmp_path / "a" / f"{name}.{fmt}").read_bytes()
+        assert a == (tmp_path / "b" / f"{name}.{fmt}").read_bytes()
+        assert len(a) > 5000
