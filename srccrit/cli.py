@@ -87,6 +87,8 @@ def cmd_contradictions(args) -> int:
     case = load_case(args.case)
     claims = case.available_claims(args.as_of)
     table = analysis.contradictions(case.with_claims(claims))
+    if args.format == "table":
+        table = table.drop(columns=["text", "claims"])
     _table(args, table, analysis.contradictions_records, index=False)
     return 0
 

@@ -1,0 +1,116 @@
+"""The command line: documented JSON contracts, help texts, README coverage, exit statuses,
+atomic outputs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from srccrit.cli import COMMANDS, build_parser, main
+
+from conftest import CASES, ROOT
+
+
+def run_json(capsys, *argv):
+    assert main([*argv, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_info_json_contract(capsys):
+    data = run_json(capsys, "info")
+    assert set(data) >= {"case", "title", "counts", "witnesses", "warnings"}
+    assert data["case"] == "sino-soviet-korea"
+    assert set(data["counts"]) == {"sources", "witnesses", "propositions", "conclusions", "claims"}
+    shi = next(w for w in data["witnesses"] if w["id"] == "shi-zhe")
+    assert shi["name"] == "Shi Zhe" and "Shih Che" in shi["aliases"]
+    assert any("has no claims" in w for w in data["warnings"])
+
+
+def test_contradictions_json_contract(capsys):
+    data = run_json(capsys, "contradictions", str(CASES / "tonkin"))
+    (item,) = data
+    assert item["proposition"] == "aug4-attack" and item["kind"] == "stance"
+    assert [s["position"] for s in item["sides"]] == ["affirms", "denies"]
+    denies = item["sides"][1]
+    assert denies == {"position": "denies", "witnesses": ["nsa-history", "stockdale"], "claims": ["hanyok-no-attack", "stockdale-no-boats"],
+                      "sources": ["hanyok2005", "stockdale1984"], "lines": 2}
+    assert item["self_contradicting"] == [] and item["uncertain"] == ["herrick"]
+
+
+def test_reliability_json_contract(capsys):
+    data = run_json(capsys, "reliability")
+    keys = {"witness", "name", "reliability", "low", "high", "claims", "corroborated", "contradicted", "reasons"}
+    assert all(keys <= set(d) for d in data)
+    assert [d["reliability"] for d in data] == sorted((d["reliability"] for d in data), reverse=True)
+    assert all(d["low"] <= d["reliability"] <= d["high"] for d in data)
+    assert all(isinstance(r, str) for d in data for r in d["reasons"])
+
+
+def test_support_json_contract_and_as_of(capsys):
+    data = run_json(capsys, "support", "--as-of", "1994")
+    keys = {"conclusion", "text", "probability", "verdict", "lines_for", "lines_against", "fragile", "pivotal_witness", "pivotal_shift", "as_of"}
+    assert all(keys <= set(d) for d in data)
+    assert {d["as_of"] for d in data} == {"1994"}
+    assert {d["verdict"] for d in data} <= {"well-supported", "probable", "contested", "doubtful", "contradicted"}
+
+
+def test_json_is_byte_identical_across_runs():
+    def out():
+        return subprocess.run([sys.executable, "-m", "srccrit.cli", "support", "--format", "json"], capture_output=True, check=True).stdout
+
+    assert out() == out()
+
+
+@pytest.mark.parametrize("argv", [["support", "--as-of", "soon"], ["reliability", "/nonexistent/case.yaml"],
+                                  ["cite", "data/sino-soviet-korea", "no-such-conclusion"], ["validate", str(CASES / "broken" / "cycle.yaml")]])
+def test_bad_input_exits_2_without_traceback(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("srccrit:") and "Traceback" not in err
+
+
+def test_console_script_exit_status():
+    broken = str(CASES / "broken" / "unknown-witness.yaml")
+    run = subprocess.run([str(Path(sys.executable).parent / "srccrit"), "validate", broken], capture_output=True, text=True)
+    assert run.returncode == 2 and "did you mean 'kovalev'" in run.stderr
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name in COMMANDS:
+        assert sub.choices[name].description, name
+        assert f"srccrit {name}" in readme, f"README does not show `srccrit {name}`"
+    for bib_cmd in ["export", "merge", "keys"]:
+        assert f"srccrit bib {bib_cmd}" in readme
+
+
+def test_output_file_is_written_atomically(tmp_path, capsys):
+    target = tmp_path / "support.json"
+    target.write_text("previous", encoding="utf-8")
+    assert main(["support", "--as-of", "never", "--format", "json", "-o", str(target)]) == 2
+    assert target.read_text(encoding="utf-8") == "previous"  # nothing half-written
+    assert main(["support", "--format", "json", "-o", str(target)]) == 0
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["conclusion"]
+    assert [p.name for p in tmp_path.iterdir()] == ["support.json"]  # no temporary files left
+
+
+def test_report_on_error_replaces_nothing(tmp_path, monkeypatch):
+    import srccrit
+    from srccrit import report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("old report", encoding="utf-8")
+
+    def boom(*a, **k):
+        raise srccrit.SrccritError("chart failed")
+
+    monkeypatch.setattr(report.charts, "all_charts", boom)
+    with pytest.raises(srccrit.SrccritError):
+        report.build_report(srccrit.load_case(CASES / "tonkin"), out, execute=False)
+    assert (out / "index.html").read_text(encoding="utf-8") == "old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
