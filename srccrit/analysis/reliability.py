@@ -68,64 +68,78 @@ MEMORY_PROXIMITIES = {"participant", "eyewitness", "official", "contemporary", "
 
 
 def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, document_strength: float = 12.0) -> pd.DataFrame:
-    """The source-critical prior of each witness: ``prior``, ``strength``, ``a``, ``b``, ``reasons``."""
+    """The source-critical prior of each witness: ``prior``, ``strength``, ``a``, ``b``, ``prior_reasons``."""
     ev = positions(case) if evidence is None else evidence
     w = case.witnesses
     claims = case.claims
-    rows = []
     kinds = case.sources["kind"].reindex(claims["source"]).to_numpy()
     gap_years = ((claims["date_start"] - case.propositions["date_end"].reindex(claims["proposition"]).to_numpy()).dt.days / 365.25).to_numpy()
-    per_w = pd.DataFrame({"witness": claims["witness"].to_numpy(), "kind": kinds, "gap": gap_years})
-    kinds_by_w = {k: g for k, g in per_w.groupby("witness")}
-    # who stands against whom: (witness, other) pairs on opposite sides of a proposition
-    counted = ev[ev["side"] >= 0][["proposition", "side", "witness"]].drop_duplicates()
-    opp = counted.merge(counted, on="proposition")
-    opp = opp[opp["side_x"] != opp["side_y"]]
-    opponents = opp.groupby("witness_x")["witness_y"].agg(set).to_dict()
+    per = pd.DataFrame({"witness": claims["witness"].to_numpy(), "gap": gap_years,
+                        "records": np.isin(kinds, list(CONTEMPORARY_KINDS)), "memory": np.isin(kinds, list(RECOLLECTION_KINDS))})
+    g = per.groupby("witness")
+    stats = pd.DataFrame({"gap": g["gap"].median(), "records": g["records"].mean(), "memory": g["memory"].mean()}).reindex(w.index)
+
+    prox = w["proximity"].where(w["proximity"].isin(list(PRIOR_TABLE)), None)
+    base = prox.map(lambda x: PRIOR_TABLE.get(x if isinstance(x, str) else None, 0.60)).astype(float).to_numpy()
+    p = base.copy()
+    memory_prox = prox.isin(list(MEMORY_PROXIMITIES)).to_numpy()
+    gap = stats["gap"].to_numpy()
+    has_gap = memory_prox & ~np.isnan(gap)
+    near, far, very_far = has_gap & (gap <= 1), has_gap & (gap > 10) & (gap <= 25), has_gap & (gap > 25)
+    p += np.where(near, 0.05, 0.0) - np.where(far, 0.05, 0.0) - np.where(very_far, 0.10, 0.0)
+    records = stats["records"].fillna(0).to_numpy() >= 0.5
+    memory = ~records & (stats["memory"].fillna(0).to_numpy() >= 0.5)
+    p += np.where(records, 0.05, 0.0) - np.where(memory, 0.05, 0.0)
+
+    # hostility: only witnesses who declare it need the opponents' list
+    hostile_ids = [wid for wid, hs in w["hostile_to"].items() if hs]
+    opponents: dict[str, set] = {}
+    if hostile_ids:
+        counted = ev[(ev["side"] >= 0) & ev["witness"].isin(hostile_ids)][["proposition", "side", "witness"]].drop_duplicates()
+        others = ev[ev["side"] >= 0][["proposition", "side", "witness"]].drop_duplicates()
+        opp = counted.merge(others, on="proposition")
+        opp = opp[opp["side_x"] != opp["side_y"]]
+        opponents = opp.groupby("witness_x")["witness_y"].agg(set).to_dict()
     names = w["name"].to_dict()
-    for wid, row in w.iterrows():
-        reasons: list[str] = []
-        prox = row["proximity"] if isinstance(row["proximity"], str) else None
-        p = PRIOR_TABLE.get(prox, 0.60)
-        reasons.append(f"{prox or 'proximity not stated'}: base {p:.2f}" + (" (+)" if p > 0.62 else " (−)" if p < 0.6 else ""))
-        g = kinds_by_w.get(wid)
-        if g is not None and len(g):
-            gaps = g["gap"].dropna()
-            if prox in MEMORY_PROXIMITIES and len(gaps):
-                med = float(np.median(gaps))
-                if med <= 1:
-                    p += 0.05
-                    reasons.append("testimony within a year of the events (+)")
-                elif med > 25:
-                    p -= 0.10
-                    reasons.append(f"testimony {med:.0f} years after the events (−)")
-                elif med > 10:
-                    p -= 0.05
-                    reasons.append(f"testimony {med:.0f} years after the events (−)")
-            share_records = float(np.isin(g["kind"], list(CONTEMPORARY_KINDS)).mean())
-            share_memory = float(np.isin(g["kind"], list(RECOLLECTION_KINDS)).mean())
-            if share_records >= 0.5:
-                p += 0.05
-                reasons.append("testifies mostly in contemporary records (+)")
-            elif share_memory >= 0.5:
-                p -= 0.05
-                reasons.append("testifies mostly in memoirs, interviews or later testimony (−)")
-        hostile = [h for h in row["hostile_to"] if h in w.index]
-        if hostile:
-            against = [h for h in hostile if h in opponents.get(wid, set())]
-            if against:
-                p -= 0.05
-                reasons.append("hostile to " + ", ".join(names[h] for h in against) + ", who contradicts him (−)")
-            else:
-                p -= 0.02
-                reasons.append("hostile to " + ", ".join(names[h] for h in hostile) + " (−)")
-        if not np.isnan(row["prior"]):
-            p = float(row["prior"])
-            reasons = [f"prior set by the case: {p:.2f}"]
-        p = float(np.clip(p, 0.05, 0.95))
-        s = float(row["prior_strength"]) if not np.isnan(row["prior_strength"]) else (document_strength if prox == "document" else strength)
-        rows.append({"witness": wid, "prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons})
-    return pd.DataFrame(rows).set_index("witness")
+    hostility_note: dict[str, str] = {}
+    pos_of = {wid: i for i, wid in enumerate(w.index)}
+    for wid in hostile_ids:
+        hostile = [h for h in w.at[wid, "hostile_to"] if h in pos_of]
+        against = [h for h in hostile if h in opponents.get(wid, set())]
+        if against:
+            p[pos_of[wid]] -= 0.05
+            hostility_note[wid] = "hostile to " + ", ".join(names[h] for h in against) + ", who contradicts him (−)"
+        elif hostile:
+            p[pos_of[wid]] -= 0.02
+            hostility_note[wid] = "hostile to " + ", ".join(names[h] for h in hostile) + " (−)"
+
+    override = w["prior"].to_numpy(dtype=float)
+    p = np.where(np.isnan(override), p, override)
+    p = np.clip(p, 0.05, 0.95)
+    s = np.where(prox.to_numpy() == "document", document_strength, strength)
+    s = np.where(np.isnan(w["prior_strength"].to_numpy(dtype=float)), s, w["prior_strength"].to_numpy(dtype=float))
+
+    reasons = []
+    for i, wid in enumerate(w.index):
+        if not np.isnan(override[i]):
+            reasons.append([f"prior set by the case: {override[i]:.2f}"])
+            continue
+        x = prox.iat[i] if isinstance(prox.iat[i], str) else None
+        rs = [f"{x or 'proximity not stated'}: base {base[i]:.2f}" + (" (+)" if base[i] > 0.62 else " (−)" if base[i] < 0.6 else "")]
+        if near[i]:
+            rs.append("testimony within a year of the events (+)")
+        elif far[i] or very_far[i]:
+            rs.append(f"testimony {gap[i]:.0f} years after the events (−)")
+        if records[i]:
+            rs.append("testifies mostly in contemporary records (+)")
+        elif memory[i]:
+            rs.append("testifies mostly in memoirs, interviews or later testimony (−)")
+        if wid in hostility_note:
+            rs.append(hostility_note[wid])
+        reasons.append(rs)
+    out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index)
+    out.index.name = "witness"
+    return out
 
 
 @dataclass
@@ -309,57 +323,57 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
 
 
 def _archival_agreement(case, counted: pd.DataFrame) -> dict[str, list[str]]:
-    """'2 of 3 claims agree with <archival release> (+)' for witnesses an archive checks."""
+    """'2 of 3 claims checked by the 1995 archival release (rusarch1995) agree with it (+)'."""
     kinds = case.sources["kind"].reindex(counted["source"]).to_numpy()
-    arch = counted[np.isin(kinds, ["archival-release"])]
+    arch = counted[kinds == "archival-release"][["source", "witness", "proposition", "side"]].drop_duplicates(["source", "proposition"])
     if arch.empty:
         return {}
+    m = counted[["witness", "proposition", "side"]].merge(arch, on="proposition", suffixes=("", "_arch"))
+    m = m[m["witness"] != m["witness_arch"]]
+    if m.empty:
+        return {}
+    m["agree"] = m["side"] == m["side_arch"]
+    res = m.groupby(["witness", "source"], sort=True)["agree"].agg(["sum", "size"]).reset_index()
+    dates = case.sources["date"]
     out: dict[str, list[str]] = {}
-    for src, g in arch.groupby("source"):
-        year = case.sources.at[src, "date"] if isinstance(case.sources.at[src, "date"], str) else ""
-        label = f"the {year} archival release ({src})" if year else f"the archival release {src}"
-        arch_side = g.drop_duplicates("proposition").set_index("proposition")["side"]
-        others = counted[counted["proposition"].isin(arch_side.index) & ~counted["witness"].isin(g["witness"])]
-        if others.empty:
-            continue
-        agree = others["side"].to_numpy() == arch_side.reindex(others["proposition"]).to_numpy()
-        res = pd.DataFrame({"witness": others["witness"].to_numpy(), "agree": agree}).groupby("witness")["agree"].agg(["sum", "size"])
-        for wid, row in res.iterrows():
-            k, n = int(row["sum"]), int(row["size"])
-            sign = "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
-            out.setdefault(wid, []).append(f"{k} of {n} claims checked by {label} agree with it {sign}")
+    for wid, src, k, n in zip(res["witness"], res["source"], res["sum"].astype(int), res["size"].astype(int)):
+        year = dates.get(src)
+        label = f"the {year} archival release ({src})" if isinstance(year, str) else f"the archival release {src}"
+        sign = "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
+        out.setdefault(wid, []).append(f"{k} of {n} claims checked by {label} agree with it {sign}")
     return out
 
 
 def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     """Each proposition's verdict: P(true) or the best-supported value, with its probability."""
-    rows = []
     props = case.propositions
-    for pid in props.index:
-        rows.append({"proposition": pid, "text": props.at[pid, "text"], "type": props.at[pid, "type"]})
-    table = pd.DataFrame(rows).set_index("proposition")
+    table = pd.DataFrame({"text": props["text"].to_numpy(), "type": props["type"].to_numpy()}, index=props.index)
+    table.index.name = "proposition"
     table["p_true"] = np.nan
     table["value"] = None
     table["probability"] = np.nan
     table["sides"] = 0
     table["lines"] = 0
+    table["best_side"] = np.nan
     if len(votes.items):
         slot_df = pd.DataFrame({"item": votes.slot_item, "side": votes.slot_side, "p": post})
-        slot_df["proposition"] = votes.items[slot_df["item"].to_numpy()]
-        is_bool = props["type"].reindex(slot_df["proposition"]).to_numpy() == "boolean"
-        p_true = slot_df[is_bool & (slot_df["side"] == 0)].set_index("proposition")["p"]
-        table.loc[p_true.index, "p_true"] = p_true
-        best = slot_df.sort_values(["proposition", "p", "side"], ascending=[True, False, True], kind="mergesort").drop_duplicates("proposition").set_index("proposition")
-        table.loc[best.index, "probability"] = best["p"]
-        table.loc[best.index, "best_side"] = best["side"]
-        n_lines = pd.Series(votes.item).value_counts()
-        table.loc[votes.items[n_lines.index.to_numpy()], "lines"] = n_lines.to_numpy()
-        n_sides = slot_df[slot_df["side"] >= 0].groupby("proposition").size()
-        table.loc[n_sides.index, "sides"] = n_sides
+        item_is_bool = (props["type"].reindex(votes.items).to_numpy() == "boolean")
+        first = votes.offsets
+        p_true = pd.Series(post[first], index=votes.items)[item_is_bool]
+        table.loc[p_true.index, "p_true"] = p_true.to_numpy()
+        best = slot_df.sort_values(["item", "p", "side"], ascending=[True, False, True], kind="mergesort").drop_duplicates("item")
+        ids = votes.items[best["item"].to_numpy()]
+        table.loc[ids, "probability"] = best["p"].to_numpy()
+        table.loc[ids, "best_side"] = best["side"].to_numpy()
+        n_lines = np.bincount(votes.item, minlength=len(votes.items))
+        table.loc[votes.items, "lines"] = n_lines
+        n_sides = np.bincount(votes.slot_item[votes.slot_side >= 0], minlength=len(votes.items))
+        table.loc[votes.items, "sides"] = n_sides
     is_bool_t = table["type"] == "boolean"
     table.loc[is_bool_t & table["p_true"].isna(), "p_true"] = 0.5
-    table.loc[is_bool_t, "probability"] = table.loc[is_bool_t, "p_true"].where(table.loc[is_bool_t, "p_true"] >= 0.5, 1 - table.loc[is_bool_t, "p_true"])
-    table.loc[is_bool_t, "value"] = np.where(table.loc[is_bool_t, "p_true"] >= 0.5, "true", "false")
+    pt = table.loc[is_bool_t, "p_true"]
+    table.loc[is_bool_t, "probability"] = pt.where(pt >= 0.5, 1 - pt)
+    table.loc[is_bool_t, "value"] = np.where(pt >= 0.5, "true", "false")
     table["probability"] = table["probability"].fillna(0.5)
     return table
 
@@ -376,10 +390,12 @@ def propositions(case, as_of: str | None = None, **params) -> pd.DataFrame:
     table = est.propositions_.copy()
     ev = est.evidence_[est.evidence_["side"] >= 0]
     labels = ev.drop_duplicates(["proposition", "side"]).set_index(["proposition", "side"])["position"]
-    if "best_side" in table:
-        valued = (table["type"] != "boolean") & table["best_side"].notna()
-        for pid in table.index[valued]:
-            side = int(table.at[pid, "best_side"])
-            table.at[pid, "value"] = "(another value)" if side < 0 else labels.get((pid, side))
-        table = table.drop(columns="best_side")
+    valued = (table["type"] != "boolean") & table["best_side"].notna()
+    if valued.any():
+        sub = table.loc[valued, "best_side"].astype(int)
+        key = pd.MultiIndex.from_arrays([sub.index, sub.to_numpy()])
+        vals = labels.reindex(key).to_numpy(dtype=object)
+        vals[sub.to_numpy() < 0] = "(another value)"
+        table.loc[valued, "value"] = vals
+    table = table.drop(columns="best_side")
     return table
