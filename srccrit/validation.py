@@ -108,7 +108,7 @@ def _ensure(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 def _check_ids(ck: _Checker, frame: pd.DataFrame, what: str, syntax: bool = True) -> None:
     ids = frame["id"]
-    missing = ids.map(_blank).to_numpy(dtype=bool)
+    missing = (ids.isna() | ids.astype("string").str.strip().eq("").fillna(True)).to_numpy(dtype=bool)
     ck.errors_where(frame, missing, lambda pos: f"{what} has no id")
     ids = ids.astype("string")
     if syntax:

@@ -34,19 +34,18 @@ def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     if len(contested) == 0:
         return pd.DataFrame(columns=_COLUMNS)
     sub = counted[counted["proposition"].isin(contested)]
-    grouped = sub.groupby(["proposition", "side"], sort=True)
-    table = grouped.agg(
-        position=("position", "first"),
-        witnesses=("witness", lambda s: sorted(set(s))),
-        claims=("claim", lambda s: sorted(s)),
-        sources=("source", lambda s: sorted(set(s))),
-        lines=("line", "nunique"),
-    ).reset_index()
+    keys = ["proposition", "side"]
+    table = sub.groupby(keys, sort=True).agg(position=("position", "first"), lines=("line", "nunique"))
+    for col, name in (("witness", "witnesses"), ("claim", "claims"), ("source", "sources")):
+        values = sub[keys + [col]].drop_duplicates().sort_values(keys + [col], kind="mergesort")
+        table[name] = values.groupby(keys, sort=True)[col].agg(list)
+    table = table.reset_index()[["proposition", "side", "position", "witnesses", "claims", "sources", "lines"]]
     # a witness on more than one side of the same proposition contradicts himself
     per_witness = sub.groupby(["proposition", "witness"])["side"].nunique()
-    selfc = per_witness[per_witness > 1].reset_index().groupby("proposition")["witness"].agg(lambda s: sorted(s))
+    selfc = per_witness[per_witness > 1].reset_index().sort_values("witness").groupby("proposition")["witness"].agg(list)
     table["self_contradicting"] = table["proposition"].map(selfc).map(lambda v: v if isinstance(v, list) else [])
-    unsure = ev[(ev["side"] < 0) & ev["proposition"].isin(contested)].groupby("proposition")["witness"].agg(lambda s: sorted(set(s)))
+    unsure = (ev[(ev["side"] < 0) & ev["proposition"].isin(contested)][["proposition", "witness"]].drop_duplicates()
+              .sort_values("witness").groupby("proposition")["witness"].agg(list))
     table["uncertain"] = table["proposition"].map(unsure).map(lambda v: v if isinstance(v, list) else [])
     table["kind"] = np.where(case.propositions["type"].reindex(table["proposition"]).to_numpy() == "boolean", "stance", "value")
     table["text"] = case.propositions["text"].reindex(table["proposition"]).to_numpy()

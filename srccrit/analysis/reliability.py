@@ -137,7 +137,7 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
         if wid in hostility_note:
             rs.append(hostility_note[wid])
         reasons.append(rs)
-    out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index)
+    out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index.rename("witness"))
     out.index.name = "witness"
     return out
 
@@ -347,7 +347,7 @@ def _archival_agreement(case, counted: pd.DataFrame) -> dict[str, list[str]]:
 def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     """Each proposition's verdict: P(true) or the best-supported value, with its probability."""
     props = case.propositions
-    table = pd.DataFrame({"text": props["text"].to_numpy(), "type": props["type"].to_numpy()}, index=props.index)
+    table = pd.DataFrame({"text": props["text"].to_numpy(), "type": props["type"].to_numpy()}, index=props.index.rename("proposition"))
     table.index.name = "proposition"
     table["p_true"] = np.nan
     table["value"] = None

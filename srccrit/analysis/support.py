@@ -105,7 +105,7 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
     est = Reliability(as_of=as_of, **params).fit(case)
     table, rows = _conclusion_table(case, est)
     out = case.conclusions[["text"]].copy()
-    out.index.name = "conclusion"
+    out = out.rename_axis("conclusion")
     out["probability"] = table["probability"].reindex(out.index).fillna(1.0)
     out["prior"] = 0.5 ** table["n"].reindex(out.index).fillna(0)
     out["verdict"] = out["probability"].map(verdict)

@@ -12,7 +12,9 @@ A block bibtexparser cannot read (including a duplicate key) is a problem with t
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,28 @@ from ..errors import Problem
 __all__ = ["BibRecord", "Bibliography", "read_bibliography", "parse_bib_file", "decoded_stack"]
 
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
+_LATEX_HINT = re.compile(r"[\\{}~$]|--")
+
+
+def _decode(lib: Library) -> Library:
+    """String references resolved, enclosing removed, field names lower-cased, and LaTeX decoded
+    to unicode -- by pylatexenc, but only in values that hold LaTeX (most hold none)."""
+    for m in (mw.ResolveStringReferencesMiddleware(allow_inplace_modification=True),
+              mw.RemoveEnclosingMiddleware(allow_inplace_modification=True),
+              mw.NormalizeFieldKeys(allow_inplace_modification=True)):
+        lib = m.transform(lib)
+    decoder = None
+    for entry in lib.entries:
+        for f in entry.fields:
+            if isinstance(f.value, str) and _LATEX_HINT.search(f.value):
+                if decoder is None:
+                    from pylatexenc.latex2text import LatexNodes2Text
+
+                    decoder = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False, strict_latex_spaces=True)
+                f.value = decoder.latex_to_text(f.value)
+    return lib
 
 
 def decoded_stack() -> list:
@@ -84,7 +108,7 @@ def parse_bib_file(path: Path, display: str | None = None) -> tuple[Library, Lib
     except UnicodeDecodeError as exc:
         return Library(), Library(), [Problem(display, 0, f"bibliography is not UTF-8: {exc}")]
     raw = bibtexparser.parse_string(text, parse_stack=[])
-    decoded = bibtexparser.parse_string(text, parse_stack=decoded_stack())
+    decoded = _decode(copy.deepcopy(raw))
     for block in raw.failed_blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
