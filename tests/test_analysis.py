@@ -244,3 +244,13 @@ def test_undeclared_dependence_flags_shared_minority_positions(make_case):
 def test_no_evidence_leaves_conclusions_at_their_prior(bundled):
     s = srccrit.support(bundled, as_of="1900")
     assert (s["probability"] == s["prior"]).all()
+
+
+def test_local_fragility_approximates_the_exact_refit(bundled):
+    exact = srccrit.support(bundled)
+    local = srccrit.support(bundled, exact_limit=0)  # force the large-case path
+    same_witness = (exact["pivotal_witness"] == local["pivotal_witness"]).sum()
+    assert same_witness >= len(exact) - 2
+    both = exact["pivotal_witness"] == local["pivotal_witness"]
+    assert (np.sign(exact.loc[both, "pivotal_shift"]) == np.sign(local.loc[both, "pivotal_shift"])).all()
+    np.testing.assert_allclose(exact["probability"], local["probability"])  # the estimate itself is the same

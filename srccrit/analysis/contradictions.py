@@ -15,6 +15,20 @@ __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_depe
 _COLUMNS = ["proposition", "text", "kind", "side", "position", "witnesses", "claims", "sources", "lines", "self_contradicting", "uncertain"]
 
 
+def _grouped_lists(frame: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
+    """Sorted distinct values of ``col`` per group, as Python lists (numpy split, no per-group call)."""
+    values = frame[keys + [col]].drop_duplicates().sort_values(keys + [col], kind="mergesort")
+    if values.empty:
+        return pd.Series([], dtype=object)
+    k = values[keys]
+    change = np.ones(len(values), dtype=bool)
+    change[1:] = (k.iloc[1:].to_numpy() != k.iloc[:-1].to_numpy()).any(axis=1)
+    starts = np.flatnonzero(change)
+    parts = np.split(values[col].to_numpy(dtype=object), starts[1:])
+    index = pd.MultiIndex.from_frame(k.iloc[starts]) if len(keys) > 1 else pd.Index(k.iloc[starts, 0])
+    return pd.Series([p.tolist() for p in parts], index=index, dtype=object)
+
+
 def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per side of each contested proposition.
 
@@ -37,15 +51,13 @@ def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     keys = ["proposition", "side"]
     table = sub.groupby(keys, sort=True).agg(position=("position", "first"), lines=("line", "nunique"))
     for col, name in (("witness", "witnesses"), ("claim", "claims"), ("source", "sources")):
-        values = sub[keys + [col]].drop_duplicates().sort_values(keys + [col], kind="mergesort")
-        table[name] = values.groupby(keys, sort=True)[col].agg(list)
+        table[name] = _grouped_lists(sub, keys, col).reindex(table.index)
     table = table.reset_index()[["proposition", "side", "position", "witnesses", "claims", "sources", "lines"]]
     # a witness on more than one side of the same proposition contradicts himself
     per_witness = sub.groupby(["proposition", "witness"])["side"].nunique()
-    selfc = per_witness[per_witness > 1].reset_index().sort_values("witness").groupby("proposition")["witness"].agg(list)
+    selfc = _grouped_lists(per_witness[per_witness > 1].reset_index(), ["proposition"], "witness")
     table["self_contradicting"] = table["proposition"].map(selfc).map(lambda v: v if isinstance(v, list) else [])
-    unsure = (ev[(ev["side"] < 0) & ev["proposition"].isin(contested)][["proposition", "witness"]].drop_duplicates()
-              .sort_values("witness").groupby("proposition")["witness"].agg(list))
+    unsure = _grouped_lists(ev[(ev["side"] < 0) & ev["proposition"].isin(contested)], ["proposition"], "witness")
     table["uncertain"] = table["proposition"].map(unsure).map(lambda v: v if isinstance(v, list) else [])
     table["kind"] = np.where(case.propositions["type"].reindex(table["proposition"]).to_numpy() == "boolean", "stance", "value")
     table["text"] = case.propositions["text"].reindex(table["proposition"]).to_numpy()

@@ -11,7 +11,7 @@ stands at 0.5, so a conclusion's **prior** (its probability with no evidence) is
 >= 0.40 ``contested``; >= 0.15 ``doubtful``; below ``contradicted``.
 
 **Fragility**: drop each witness who testified on the conclusion's propositions in turn
-(all his claims) and re-estimate. For cases up to ``exact_limit`` lines the whole model is refitted
+(all his claims) and re-estimate. For cases up to ``exact_limit`` (2,000) lines the whole model is refitted
 without him; above it, the other witnesses' reliabilities are held at their full-case values and
 only the propositions he touches are re-scored (a one-step approximation that keeps support
 with fragility linear in the size of the case). ``pivotal_witness`` moves the probability most;
@@ -93,7 +93,7 @@ def _conclusion_table(case, est: Reliability) -> tuple[pd.DataFrame, pd.DataFram
     return table, rows
 
 
-def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 20_000, **params) -> pd.DataFrame:
+def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 2_000, **params) -> pd.DataFrame:
     """One row per conclusion: ``text``, ``probability``, ``prior``, ``verdict``, ``lines_for``,
     ``lines_against``, ``fragile``, ``pivotal_witness``, ``pivotal_shift`` (signed change in
     probability when he is dropped), ``verdict_without`` and ``as_of``."""
@@ -173,40 +173,38 @@ class _LocalDrop:
         self.score = base[v.slot_item] + bonus
         self.post = est.posterior_
         self.by_voter_item = pd.Series(np.arange(len(v.voter))).groupby([v.voter, v.item]).indices
-        self.rows = rows
         self.p_req = _probabilities(rows, self.post, n_rests)
-        self.rest_conclusion = rest_conclusion
         self.rows_by_conclusion = {c: np.flatnonzero(rest_conclusion == c) for c in np.unique(rest_conclusion)}
-        self.rows_by_row = rows.groupby("row").indices
         self.prop_item = {p: i for i, p in enumerate(v.items)}
         self.witness_index = {w: i for i, w in enumerate(v.witnesses)}
+        self.votes_per_item = np.bincount(v.item, minlength=len(v.items))
+        # per rests_on row: its proposition's item, and the compatible options' slots
+        self.requirement: dict[int, tuple[int | None, np.ndarray]] = {}
+        slot = rows["slot"].fillna(-1).to_numpy().astype(np.int64)
+        comp = rows["compatible"].to_numpy(dtype=bool)
+        for r, idx in rows.groupby("row").indices.items():
+            item = self.prop_item.get(rows["proposition"].iat[idx[0]])
+            self.requirement[int(r)] = (item, slot[idx][comp[idx] & (slot[idx] >= 0)])
 
     def probability_without(self, cid: str, wid: str) -> float:
         v = self.v
         wi = self.witness_index.get(wid)
         p = 1.0
         for r in self.rows_by_conclusion.get(cid, []):
-            req_rows = self.rows.iloc[self.rows_by_row[r]]
-            prop = req_rows["proposition"].iat[0]
-            item = self.prop_item.get(prop)
+            item, compatible_slots = self.requirement.get(int(r), (None, np.array([], dtype=np.int64)))
             idx = self.by_voter_item.get((wi, item)) if item is not None and wi is not None else None
             if idx is None:
                 p *= self.p_req[r]
                 continue
-            lo, k = v.offsets[item], v.k[item]
-            score = self.score[lo:lo + k].copy()
-            score -= self.lw[idx].sum()
-            for j in idx:
-                score[v.slot[j] - lo] -= self.lr[j] - self.lw[j]
-            remaining = np.bincount(v.item == item, minlength=2)[1] - len(idx)
-            if remaining <= 0:
+            if self.votes_per_item[item] - len(idx) <= 0:
                 p *= 0.5
                 continue
+            lo, k = v.offsets[item], v.k[item]
+            score = self.score[lo:lo + k] - self.lw[idx].sum()
+            np.subtract.at(score, v.slot[idx] - lo, self.lr[idx] - self.lw[idx])
             e = np.exp(score - score.max())
             post = e / e.sum()
-            comp = req_rows["compatible"].to_numpy(dtype=bool)
-            slots = req_rows["slot"].to_numpy().astype(np.int64) - lo
-            p *= float(post[slots[comp]].sum())
+            p *= float(post[compatible_slots - lo].sum())
         return p
 
 

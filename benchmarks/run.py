@@ -1,0 +1,256 @@
+"""srccrit benchmarks: wall time and peak memory per step at N claims, with reference systems
+measured in the same run.
+
+    python benchmarks/run.py --quick      # N = 10k and 100k, under 2 minutes on 2 cores
+    python benchmarks/run.py              # N = 10k, 100k and 1M, median of 3
+
+Each measurement runs in a fresh subprocess (so peak memory is that step's process alone) on a
+synthetic case from ``benchmarks/synth.py`` (W = N/100 witnesses, P = N/10 propositions).
+Prints a table and writes ``benchmarks/results.json``:
+
+* step rows: ``step``, ``n``, ``seconds`` (median), ``peak_mb``, ``slope`` (log-log slope of time
+  against N for that step, over the sizes measured);
+* comparison rows: ``system`` (``srccrit``, ``crowd-kit OneCoinDawidSkene``, ``crowd-kit
+  DawidSkene``, ``numpy floor``), ``n``, ``accuracy`` (boolean propositions against the known
+  truth), ``spearman`` (estimated against true reliability), ``seconds``;
+* ratio rows: srccrit's BibTeX export of 10,000 entries against bibtexparser's writer alone.
+
+crowd-kit is optional (``pip install -e '.[bench]'`` or ``make bench``); without it its rows say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+DATA = HERE / "data"
+STEPS = ["load_parquet", "load_csv", "contradictions", "reliability", "propositions", "support_fragility"]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def case_dir(n: int) -> Path:
+    import synth
+
+    folder = DATA / f"synth-{n}"
+    if not (folder / "case.yaml").exists():
+        synth.generate(n, folder, seed=0)
+    return folder
+
+
+def measure(step: str, n: int) -> dict:
+    """Run one step once in this process; return seconds and peak memory."""
+    import srccrit
+
+    folder = case_dir(n)
+    if step == "load_parquet":
+        t = time.perf_counter()
+        srccrit.load_case(folder / "case.yaml")
+        return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+    if step == "load_csv":
+        t = time.perf_counter()
+        srccrit.load_case(folder / "case-csv.yaml")
+        return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+    case = srccrit.load_case(folder / "case.yaml")
+    fn = {
+        "contradictions": lambda: srccrit.contradictions(case),
+        "reliability": lambda: srccrit.Reliability().fit(case),
+        "propositions": lambda: srccrit.propositions(case),
+        "support_fragility": lambda: srccrit.support(case, fragility=True),
+    }[step]
+    t = time.perf_counter()
+    fn()
+    return {"seconds": time.perf_counter() - t, "peak_mb": _peak_mb()}
+
+
+def _subprocess(step: str, n: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--measure", step, str(n)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def numpy_floor(task: np.ndarray, worker: np.ndarray, label: np.ndarray, n_iter: int = 100, tol: float = 1e-7):
+    """A bare one-coin EM on boolean answers: what the hardware gives with no model extras."""
+    t_ids, t = np.unique(task, return_inverse=True)
+    w_ids, w = np.unique(worker, return_inverse=True)
+    r = np.full(len(w_ids), 0.7)
+    for _ in range(n_iter):
+        lr = np.log(r[w])
+        lw = np.log1p(-r[w])
+        s1 = np.bincount(t, np.where(label == 1, lr, lw), minlength=len(t_ids))
+        s0 = np.bincount(t, np.where(label == 0, lr, lw), minlength=len(t_ids))
+        p1 = 1 / (1 + np.exp(s0 - s1))
+        p_right = np.where(label == 1, p1[t], 1 - p1[t])
+        r_new = np.clip((np.bincount(w, p_right, minlength=len(w_ids)) + 1) / (np.bincount(w, minlength=len(w_ids)) + 2), 1e-6, 1 - 1e-6)
+        done = np.max(np.abs(r_new - r)) < tol
+        r = r_new
+        if done:
+            break
+    return dict(zip(t_ids, p1 >= 0.5)), dict(zip(w_ids, r))
+
+
+def compare(n: int) -> list[dict]:
+    """Accuracy and Spearman of srccrit, crowd-kit and the numpy floor on the same boolean answers."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    import srccrit
+    import synth
+
+    folder = case_dir(n)
+    syn = synth.generate(n, DATA / f"synth-{n}", seed=0, csv=False)  # same seed: same truths, rewrites identical files
+    truth = syn.truth
+    answers = syn.answers
+    bool_tasks = sorted(set(answers["task"]))
+    true_rel = syn.reliability
+    rows = []
+
+    def score(labels: dict, skills: dict, system: str, seconds: float) -> None:
+        acc = float(np.mean([bool(labels[t]) == bool(truth[t]) for t in bool_tasks if t in labels]))
+        common = [w for w in true_rel.index if w in skills]
+        rho = float(spearmanr([skills[w] for w in common], true_rel[common]).statistic)
+        rows.append({"system": system, "n": n, "accuracy": round(acc, 4), "spearman": round(rho, 4), "seconds": round(seconds, 4)})
+
+    case = srccrit.load_case(folder / "case.yaml")
+    t = time.perf_counter()
+    est = srccrit.Reliability().fit(case)
+    secs = time.perf_counter() - t
+    p_true = est.propositions_["p_true"]
+    score({k: p_true[k] >= 0.5 for k in bool_tasks}, est.skills_.to_dict(), "srccrit", secs)
+
+    t = time.perf_counter()
+    labels, skills = numpy_floor(answers["task"].to_numpy(), answers["worker"].to_numpy(), answers["label"].to_numpy())
+    score(labels, skills, "numpy floor", time.perf_counter() - t)
+
+    try:
+        from crowdkit.aggregation import DawidSkene, OneCoinDawidSkene
+    except ImportError:
+        rows.append({"system": "crowd-kit OneCoinDawidSkene", "n": n, "accuracy": None, "spearman": None, "seconds": None, "note": "crowd-kit not installed (make bench)"})
+        return rows
+    data = answers.copy()
+    if n <= 100_000 or os.environ.get("SRCCRIT_BENCH_CROWDKIT_1M"):
+        t = time.perf_counter()
+        ocds = OneCoinDawidSkene(n_iter=100).fit(data)
+        score(ocds.labels_.astype(bool).to_dict(), ocds.skills_.to_dict(), "crowd-kit OneCoinDawidSkene", time.perf_counter() - t)
+        t = time.perf_counter()
+        ds = DawidSkene(n_iter=100).fit(data)
+        secs = time.perf_counter() - t
+        err = ds.errors_
+        skills = {}
+        for wid in err.index.get_level_values(0).unique():
+            m = err.loc[wid]
+            skills[wid] = float(np.mean([m.at[l, l] for l in m.columns if l in m.index]))
+        score(ds.labels_.astype(bool).to_dict(), skills, "crowd-kit DawidSkene", secs)
+    return rows
+
+
+def bibtex_ratio(n_entries: int = 10_000) -> dict:
+    """srccrit's export of n entries against bibtexparser's writer alone on the same library."""
+    import bibtexparser
+
+    import srccrit
+    from srccrit import bibtex
+
+    folder = DATA / f"bib-{n_entries}"
+    folder.mkdir(parents=True, exist_ok=True)
+    bib = "".join(f"@book{{k{i}, author = {{Author{i}, A. and Other, B.}}, title = {{Title number {i}: a study}}, publisher = {{Press}}, year = {{{1900 + i % 120}}}}}\n" for i in range(n_entries))
+    (folder / "refs.bib").write_text(bib, encoding="utf-8")
+    (folder / "sources.csv").write_text("id,kind\n" + "".join(f"k{i},monograph\n" for i in range(n_entries)), encoding="utf-8")
+    (folder / "case.yaml").write_text("case: bib\nbibliography: refs.bib\nsources: sources.csv\n", encoding="utf-8")
+    case = srccrit.load_case(folder)
+    raw = bibtexparser.parse_string(bib, parse_stack=[])
+    t = time.perf_counter()
+    bibtexparser.write_string(raw, unparse_stack=[])
+    alone = time.perf_counter() - t
+    t = time.perf_counter()
+    bibtex.export(case)
+    ours = time.perf_counter() - t
+    return {"step": "bibtex_export", "n": n_entries, "seconds": round(ours, 4), "reference_seconds": round(alone, 4), "ratio": round(ours / alone, 3)}
+
+
+def report_step() -> dict:
+    import tempfile
+
+    import srccrit
+    from srccrit.report import build_report
+
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        build_report(srccrit.load_case(), Path(tmp) / "out")
+    return {"step": "demo_report", "n": 47, "seconds": round(time.perf_counter() - t, 3), "peak_mb": round(_peak_mb(), 1)}
+
+
+def slope(ns: list[int], secs: list[float]) -> float | None:
+    if len(ns) < 2:
+        return None
+    x, y = np.log(ns), np.log(np.maximum(secs, 1e-6))
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="N = 10k and 100k only, one repeat at 100k (under 2 minutes)")
+    ap.add_argument("--measure", nargs=2, metavar=("STEP", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--output", default=str(HERE / "results.json"))
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        return 0
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    rows: list[dict] = []
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", file=sys.stderr)
+    for n in sizes:
+        case_dir(n)
+    for step in STEPS:
+        per_n = []
+        for n in sizes:
+            repeats = 1 if (args.quick and n >= 100_000) or n >= 1_000_000 and step == "support_fragility" else 3
+            runs = [_subprocess(step, n) for _ in range(repeats)]
+            per_n.append({"step": step, "n": n, "seconds": round(statistics.median(r["seconds"] for r in runs), 4),
+                          "peak_mb": round(max(r["peak_mb"] for r in runs), 1), "repeats": repeats})
+            print(f"{step:18s} n={n:>9,d}  {per_n[-1]['seconds']:8.3f} s  {per_n[-1]['peak_mb']:8.1f} MB", file=sys.stderr)
+        s = slope([r["n"] for r in per_n], [r["seconds"] for r in per_n])
+        for r in per_n:
+            r["slope"] = None if s is None else round(s, 3)
+        rows += per_n
+    comparison = []
+    for n in sizes:
+        comparison += compare(n)
+    ratio = bibtex_ratio()
+    rows.append(ratio)
+    if not args.quick:
+        rows.append(report_step())
+    result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
+              "steps": rows, "comparison": comparison}
+    Path(args.output).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+    print(f"\n{'step':20s} {'n':>10s} {'seconds':>10s} {'peak MB':>9s} {'slope':>6s}")
+    for r in rows:
+        sl = r.get("slope")
+        print(f"{r['step']:20s} {r['n']:>10,d} {r['seconds']:>10.3f} {r.get('peak_mb') or 0:>9.1f} {'' if sl is None else f'{sl:.2f}':>6s}"
+              + (f"   (bibtexparser alone {r['reference_seconds']:.3f} s, ratio {r['ratio']:.2f})" if "ratio" in r else ""))
+    print(f"\n{'system':30s} {'n':>10s} {'accuracy':>9s} {'spearman':>9s} {'seconds':>9s}")
+    for r in comparison:
+        if r.get("accuracy") is None:
+            print(f"{r['system']:30s} {r['n']:>10,d}  {r.get('note', '')}")
+            continue
+        print(f"{r['system']:30s} {r['n']:>10,d} {r['accuracy']:>9.4f} {r['spearman']:>9.4f} {r['seconds']:>9.3f}")
+    print(f"\nwrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
