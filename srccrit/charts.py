@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from .analysis import Reliability, contradictions, positions, support, timeline  # noqa: E402
 
-__all__ = ["reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "all_charts"]
+__all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "all_charts"]
 
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "h", "<", ">"]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1))]
@@ -212,3 +212,20 @@ def save(fig: Figure, path, fmt: str) -> None:
     with atomic_path(path, suffix="." + fmt) as tmp:
         with matplotlib.rc_context({"svg.hashsalt": "srccrit"}):
             fig.savefig(tmp, format=fmt, dpi=110, metadata=metadata)
+
+
+def notes_chart(report: pd.DataFrame) -> Figure:
+    """Citation density of a text: per paragraph, factual sentences with and without a note."""
+    dens = report.groupby("paragraph").agg(factual=("factual", "sum"), noted=("noted", "sum"), unsupported=("unsupported", "sum"))
+    fig = Figure(figsize=(9, 4), layout="constrained")
+    ax = fig.add_subplot()
+    x = np.arange(len(dens))
+    ax.bar(x - 0.2, dens["factual"], width=0.4, color="0.75", edgecolor="black", label="factual sentences")
+    ax.bar(x + 0.2, dens["unsupported"], width=0.4, color="firebrick", edgecolor="black", hatch="//", label="factual, no note in paragraph")
+    ax.plot(x, dens["noted"], "ko", label="sentences with a note")
+    ax.set_xticks(x, [str(p) for p in dens.index])
+    ax.set_xlabel("paragraph")
+    ax.set_ylabel("sentences")
+    ax.set_title("Citation density: which factual statements carry a note", fontsize=10)
+    ax.legend(fontsize=8)
+    return fig

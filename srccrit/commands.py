@@ -151,3 +151,75 @@ _register("cite", "the citations behind (or against) a conclusion", cmd_cite, _c
 _register("chart", "reliability, support-matrix, timeline and contradictions charts", cmd_chart, _cfg_chart)
 _register("notebook", "an overview notebook and one per conclusion, executed", cmd_notebook, _cfg_notebook)
 _register("report", "the main job: tables, bibliography, charts, notebooks and index.html", cmd_report, _cfg_report)
+
+
+def cmd_ingest(args) -> int:
+    from . import ingest
+
+    case = load_case(args.case) if (args.case or args.append_to) else None
+    if args.append_to:
+        case = load_case(args.append_to)
+    reading = ingest.read_text(args.text, case=case)
+    cands = ingest.candidates(reading, case, source=args.source)
+    for r in reading.repairs:
+        print(f"repair at {r.start}: {r.original!r} -> {r.replacement!r} ({r.kind})", file=sys.stderr)
+    print(f"{len(reading.dropped)} boilerplate lines dropped; {len(reading.notes)} notes; {len(cands)} candidate claims", file=sys.stderr)
+    if args.append_to:
+        from .ingest import append_candidates
+
+        if not args.output:
+            raise SrccritError("ingest --append-to: give -o the reviewed candidates CSV to append (rows with accept = yes)")
+        path, n = append_candidates(case, args.output)
+        print(f"appended {n} accepted rows to {path} (backup: {path}.bak)", file=sys.stderr)
+        return 0
+    text = output.table_csv(cands, index=False)
+    if args.output:
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cfg_ingest(p):
+    p.add_argument("text", metavar="TEXT", help="a plain-text or HTML file")
+    p.add_argument("--case", metavar="CASE", default=None, help="resolve names against this case's witnesses")
+    p.add_argument("--source", metavar="CITEKEY", default=None, help="the citekey of the text, for the candidates' source column")
+    p.add_argument("-o", "--output", metavar="FILE", help="candidates CSV to write (or, with --append-to, the reviewed one to read)")
+    p.add_argument("--append-to", metavar="CASE", help="append the reviewed rows marked accept=yes to CASE's claims CSV (a .bak is kept)")
+
+
+def cmd_notes(args) -> int:
+    from . import ingest
+
+    case = load_case(args.case) if args.case else None
+    reading = ingest.read_text(args.text, case=case)
+    report = ingest.citation_report(reading)
+    if args.format == "json":
+        _emit(args, output.dumps(output.records(report)))
+    elif args.format == "csv":
+        _emit(args, output.table_csv(report, index=False))
+    else:
+        dens = ingest.density(report)
+        unsupported = report[report["unsupported"]]
+        lines = [f"{len(report)} sentences, {int(report['noted'].sum())} with a note, {int(report['factual'].sum())} factual, "
+                 f"{len(unsupported)} factual sentences with no note in their paragraph", "", "per paragraph:", output.table_text(dens),
+                 "factual sentences without a note:"]
+        lines += [f"  [{r.paragraph}] {r.text[:110]}" for r in unsupported.itertuples()]
+        _emit(args, "\n".join(lines) + "\n")
+    if args.chart:
+        from .charts import notes_chart, save
+
+        save(notes_chart(report), args.chart, args.chart.rsplit(".", 1)[-1] if "." in args.chart else "png")
+    return 0
+
+
+def _cfg_notes(p):
+    p.add_argument("text", metavar="TEXT", help="a plain-text or HTML file")
+    p.add_argument("--case", metavar="CASE", default=None, help="resolve names against this case's witnesses")
+    p.add_argument("--format", "-f", choices=["table", "csv", "json"], default="table")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--chart", metavar="FILE.png", help="also draw citation density per paragraph")
+
+
+_register("ingest", "candidate claims from a text: notes, names, dates, OCR repairs, attributions", cmd_ingest, _cfg_ingest)
+_register("notes", "citation analysis of a text: which factual sentences carry no note", cmd_notes, _cfg_notes)

@@ -1,0 +1,163 @@
+"""Reading the seed texts: notes, names, OCR repairs, attributions, boilerplate, dates, candidates."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from srccrit import ingest
+from srccrit.cli import main
+from srccrit.names import russian_skeleton, same_person, wade_giles_to_pinyin
+
+TEXTS = Path(__file__).resolve().parent / "texts"
+ZUBOK = TEXTS / "zubok-excerpt.txt"
+PAGE = TEXTS / "uncertain-partners-page.txt"
+
+
+@pytest.fixture(scope="module")
+def zubok(bundled):
+    return ingest.read_text(ZUBOK, case=bundled)
+
+
+@pytest.fixture(scope="module")
+def page(bundled):
+    return ingest.read_text(PAGE, case=bundled)
+
+
+def test_notes_found_and_attached_to_the_right_sentences(zubok):
+    assert sorted(zubok.notes) == [124, 125, 126]
+    by_note = {n: zubok.sentences[i].text for n, i in zubok.notes.items()}
+    assert "But this we have already learned to live with." in by_note[124]
+    assert by_note[125].startswith("\"Americans realize that the war is detrimental")
+    assert "aggression from the West" in by_note[126]
+    # no year or page taken as a note, and the markers are gone from the text
+    assert all(1 <= n < 1000 for n in zubok.notes)
+    assert "with.\"124" not in zubok.text and "Moscow.126" not in zubok.text
+    assert not any(n in (1945, 1949, 1950, 1952, 1953, 47) for s in zubok.sentences for n in s.notes)
+
+
+def test_no_year_or_decimal_is_a_note(bundled):
+    r = ingest.read_text(text="In 1950, 12.5 tons were shipped. See p. 12 and pp. 3-4. It was 1949.\nIt rose by 3.5 percent.", case=bundled)
+    assert r.notes == {}
+
+
+def test_every_kim_il_sung_mention_resolves(zubok, page):
+    for reading in (zubok, page):
+        for s in reading.sentences:
+            if "Kim" in s.text and ("Sung" in s.text or "sung" in s.text):
+                assert "kim-il-sung" in s.mentions, s.text
+    assert sum("kim-il-sung" in s.mentions for s in zubok.sentences) == 6
+
+
+def test_ocr_repairs_listed_with_position_and_original(zubok):
+    repairs = {(r.original, r.replacement, r.kind) for r in zubok.repairs}
+    assert ("ifnecessary", "if necessary", "fused words") in repairs
+    assert ("ofKim", "of Kim", "fused words") in repairs
+    assert ("fTee", "free", "character confusion") in repairs
+    assert ("Kim II Sung", "Kim Il Sung", "character confusion (name)") in repairs
+    assert len(zubok.repairs) == 4  # nothing else touched: real words are left alone
+    for r in zubok.repairs:
+        assert zubok.original[r.start:r.end] == r.original  # reversible: positions in the original text
+
+
+def test_boilerplate_dropped_and_the_five_reviews_kept(page):
+    assert any("Buy Used" in d for d in page.dropped) and any("$2.61" in d for d in page.dropped)
+    assert any("Pen Name" in d for d in page.dropped)
+    text = page.text
+    assert "Buy Used" not in text and "Rating Distribution" not in text
+    witnesses = {b["witness"] for b in page.blocks}
+    assert {"atlantic-monthly", "leffler", "sandstrom", "publishers-weekly", "madon"} <= witnesses
+
+
+def test_madon_paragraphs_attributed_to_madon(page):
+    madon = [s for s in page.sentences if s.attribution == "Michael P. Madon"]
+    texts = " ".join(s.text for s in madon)
+    assert "If Kovalev and Zhe truly detested one another" in texts
+    assert "Russian government's release in 1995" in texts
+    assert "Carlyle" in texts
+    lj = [s for s in page.sentences if "three different ways to transliterate" in s.text]
+    assert lj and lj[0].attribution in ("John Sandstrom", "Library Journal")
+    pw = [s for s in page.sentences if "reckless warmaking" in s.text]
+    assert pw and pw[0].attribution == "Publishers Weekly"
+
+
+def test_dates_normalised(zubok):
+    dates = {d for s in zubok.sentences for d in s.dates}
+    assert {"1950-02-14", "1949-09/1949-11", "1945/1947", "1950-01-30", "1952-08", "1953-03", "1951-01"} <= dates
+    assert "1950-10-01/1950-10-10" in dates  # early October, in the year the narrative has reached
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("on February 14, 1950 it was signed", ["1950-02-14"]), ("the fall of 1949", ["1949-09/1949-11"]), ("In 1945-47, he", ["1945/1947"]),
+    ("in late 1949", ["1949-09/1949-12"]), ("notes of March-April 1952", ["1952-03/1952-04"]), ("in August 1952", ["1952-08"]),
+])
+def test_date_phrases(text, expected):
+    assert ingest.find_dates(text)[0] == expected
+
+
+def test_candidates_in_the_claims_schema(bundled, page):
+    cands = ingest.candidates(page, bundled, source="madonreview")
+    assert {"id", "witness", "source", "locator", "quote", "date", "sentence", "notes", "mentions", "confidence"} <= set(cands.columns)
+    row = cands[cands["quote"].str.contains("floated Stalin a proposal")].iloc[0]
+    assert row["witness"] == "madon" and "kovalev" in row["mentions"] and "gao-gang" in row["mentions"] and "shi-zhe" in row["mentions"]
+    assert cands["confidence"].between(0, 1).all()
+
+
+def test_citation_report_finds_the_unnoted_change_of_mind(zubok):
+    report = ingest.citation_report(zubok)
+    jan30 = report[report["text"].str.startswith("But on January 30")].iloc[0]
+    assert jan30["factual"] and not jan30["noted"] and jan30["unsupported"]
+    assert report[report["notes"].map(len) > 0].shape[0] == 3
+
+
+def test_cli_ingest_and_notes(tmp_path, capsys):
+    out = tmp_path / "cands.csv"
+    assert main(["ingest", str(PAGE), "--case", "data/sino-soviet-korea", "--source", "madonreview", "-o", str(out)]) == 0
+    cands = pd.read_csv(out)
+    assert len(cands) > 10 and set(cands["source"]) == {"madonreview"}
+    assert main(["notes", str(ZUBOK), "--format", "json"]) == 0
+    assert '"unsupported": true' in capsys.readouterr().out
+    assert main(["ingest", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_append_accepted_candidates_with_backup(make_case, tmp_path, bundled):
+    path = make_case("""
+        case: app
+        sources: {s1: {kind: review}}
+        witnesses: {madon: {name: Michael P. Madon}, kovalev: {name: Ivan V. Kovalev}}
+        propositions: {p: {text: P}}
+        claims: claims.csv
+    """)
+    claims = path.parent / "claims.csv"
+    claims.write_text("id,witness,source,proposition,stance\nc1,madon,s1,p,affirms\n", encoding="utf-8")
+    reviewed = tmp_path / "reviewed.csv"
+    reviewed.write_text("id,witness,source,proposition,stance,quote,accept\nc2,kovalev,s1,p,denies,\"a quote\",yes\nc3,madon,s1,p,affirms,,no\n", encoding="utf-8")
+    assert main(["ingest", str(PAGE), "--append-to", str(path), "-o", str(reviewed)]) == 0
+    assert (path.parent / "claims.csv.bak").read_text() == "id,witness,source,proposition,stance\nc1,madon,s1,p,affirms\n"
+    assert pd.read_csv(claims)["id"].tolist() == ["c1", "c2"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,witness,source,proposition,stance,accept\nc9,nobody,s1,p,affirms,yes\n", encoding="utf-8")
+    assert main(["ingest", str(PAGE), "--append-to", str(path), "-o", str(bad)]) == 2  # re-validated first
+    assert pd.read_csv(claims)["id"].tolist() == ["c1", "c2"]
+
+
+@pytest.mark.parametrize("wade_giles,pinyin", [("Kao Kang", "gaogang"), ("Shih Che", "shizhe"), ("Chou En-lai", "zhouenlai"), ("Mao Tse-tung", "maozedong"),
+                                               ("Teng Hsiao-p'ing", "dengxiaoping"), ("Hsü Hsiang-ch’ien", "xuxiangqian"), ("Chu Teh", "zhude")])
+def test_wade_giles_candidates(wade_giles, pinyin):
+    assert pinyin in wade_giles_to_pinyin(wade_giles)
+
+
+def test_ambiguous_wade_giles_gives_several_candidates():
+    cands = wade_giles_to_pinyin("Chou")
+    assert {"zhou", "chou"} <= cands  # the aspiration mark is often dropped in print
+    assert {"zhude", "jude"} <= wade_giles_to_pinyin("Chu Teh")
+
+
+@pytest.mark.parametrize("a,b", [("Kovalev", "Kovalyov"), ("Kovalëv", "Kowaljow"), ("Yuriy", "Yurii"), ("Tchaikovsky", "Chaikovsky")])
+def test_russian_variants(a, b):
+    assert russian_skeleton(a) == russian_skeleton(b)
+    assert same_person(a, b)
+
+
+def test_different_people_are_not_merged():
+    assert not same_person("Kovalev", "Kozlov") and not same_person("Gao Gang", "Kang Sheng")
