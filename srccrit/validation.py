@@ -309,6 +309,16 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
     return frame, rests
 
 
+def _reference_column(ck: _Checker, frame: pd.DataFrame, col: str, known: pd.Index, missing_text: str):
+    """Check a claim column that must name a known id; return (column, missing mask, unknown mask)."""
+    values = frame[col]
+    missing = values.isna().to_numpy()
+    ck.errors_where(frame, missing, lambda pos: f"claim {frame['id'].iat[pos]!r} {missing_text}")
+    unknown = ~missing & ~values.isin(known).to_numpy()
+    ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown {col} {values.iat[pos]!r}{_hint(values.iat[pos], known)}", col)
+    return values, missing, unknown
+
+
 def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> pd.DataFrame:
     frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"])
     frame = frame.reset_index(drop=True)
@@ -324,11 +334,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
             aliases.setdefault(fold_text(x), wid)
 
     # source
-    src = frame["source"]
-    src_missing = src.isna().to_numpy()
-    ck.errors_where(frame, src_missing, lambda pos: f"claim {frame['id'].iat[pos]!r} has no source")
-    unknown_src = ~src_missing & ~src.isin(src_ids).to_numpy()
-    ck.errors_where(frame, unknown_src, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown source {src.iat[pos]!r}{_hint(src.iat[pos], src_ids)}", "source")
+    src, src_missing, unknown_src = _reference_column(ck, frame, "source", src_ids, "has no source")
 
     # witness, defaulting to the source's author
     author = pd.Series(sources["author"].to_numpy(), index=sources["id"].to_numpy())
@@ -344,11 +350,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{_hint(wit.iat[pos], wit_ids, aliases)}", "witness")
 
     # proposition
-    prop = frame["proposition"]
-    p_missing = prop.isna().to_numpy()
-    ck.errors_where(frame, p_missing, lambda pos: f"claim {frame['id'].iat[pos]!r} names no proposition")
-    unknown_p = ~p_missing & ~prop.isin(prop_ids).to_numpy()
-    ck.errors_where(frame, unknown_p, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown proposition {prop.iat[pos]!r}{_hint(prop.iat[pos], prop_ids)}", "proposition")
+    prop, _, _ = _reference_column(ck, frame, "proposition", prop_ids, "names no proposition")
     ptype_map = pd.Series(props["type"].to_numpy(), index=props["id"].to_numpy())
     ptype_map = ptype_map[~ptype_map.index.duplicated()]
     ptype = prop.map(ptype_map)
