@@ -124,7 +124,7 @@ def _str_list_column(frame: pd.DataFrame, col: str) -> None:
 
 def _parse_date_column(ck: _Checker, frame: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse a date column (cached by distinct value); return low, high ordinals and an uncertain flag."""
-    values = frame[col].tolist()
+    values = frame[col].to_numpy(dtype=object).tolist()
     cache: dict[Any, Any] = {}
     low = np.full(len(values), np.nan)
     high = np.full(len(values), np.nan)
@@ -177,21 +177,14 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     for pos, key in enumerate(frame["id"]):
         if not _blank(key) and key not in bib.records:
             ck.error(frame, pos, f"citekey {key!r} is not in the bibliography ({names}){_hint(key, bib.records)}")
+    recs = [None if _blank(k) else bib.records.get(k) for k in frame["id"].tolist()]
+    getters = {
+        "entry_type": lambda r: r.entry_type, "bib_author": lambda r: r.get("author"), "bib_editor": lambda r: r.get("editor"),
+        "title": lambda r: r.get("title"), "year": lambda r: r.year, "journaltitle": lambda r: r.get("journaltitle") or r.get("journal"),
+        "publisher": lambda r: r.get("publisher"), "doi": lambda r: r.get("doi"), "url": lambda r: r.get("url"),
+    }
     for col in BIB_COLUMNS:
-        frame[col] = None
-    for pos, key in enumerate(frame["id"]):
-        rec = None if _blank(key) else bib.records.get(key)
-        if rec is None:
-            continue
-        frame.at[frame.index[pos], "entry_type"] = rec.entry_type
-        frame.at[frame.index[pos], "bib_author"] = rec.get("author")
-        frame.at[frame.index[pos], "bib_editor"] = rec.get("editor")
-        frame.at[frame.index[pos], "title"] = rec.get("title")
-        frame.at[frame.index[pos], "year"] = rec.year
-        frame.at[frame.index[pos], "journaltitle"] = rec.get("journaltitle") or rec.get("journal")
-        frame.at[frame.index[pos], "publisher"] = rec.get("publisher")
-        frame.at[frame.index[pos], "doi"] = rec.get("doi")
-        frame.at[frame.index[pos], "url"] = rec.get("url")
+        frame[col] = pd.Series([None if r is None else getters[col](r) for r in recs], index=frame.index, dtype=object)
     return frame
 
 
@@ -474,16 +467,19 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
 
 
 def _usage_warnings(ck: _Checker, sources, witnesses, props, claims) -> None:
-    used_w = set(claims["witness"].dropna()) | {h for via in claims["via"] for h in via}
-    for pos, wid in enumerate(witnesses["id"]):
+    via = claims["via"]
+    lengths = via.map(len).to_numpy() if len(via) else np.zeros(0, dtype=int)
+    hops = set(via[lengths > 0].explode().dropna().tolist()) if lengths.any() else set()
+    used_w = set(claims["witness"].dropna().unique().tolist()) | hops
+    for pos, wid in enumerate(witnesses["id"].tolist()):
         if not _blank(wid) and wid not in used_w:
             ck.warn(witnesses, pos, f"witness {wid!r} has no claims")
-    used_p = set(claims["proposition"].dropna())
-    for pos, pid in enumerate(props["id"]):
+    used_p = set(claims["proposition"].dropna().unique().tolist())
+    for pos, pid in enumerate(props["id"].tolist()):
         if not _blank(pid) and pid not in used_p:
             ck.warn(props, pos, f"proposition {pid!r}: no claim is about it")
-    used_s = set(claims["source"].dropna()) | {h for via in claims["via"] for h in via}
-    for pos, sid in enumerate(sources["id"]):
+    used_s = set(claims["source"].dropna().unique().tolist()) | hops
+    for pos, sid in enumerate(sources["id"].tolist()):
         if not _blank(sid) and sid not in used_s:
             ck.warn(sources, pos, f"source {sid!r}: no claim cites it")
 
