@@ -13,7 +13,8 @@ Prints a table and writes ``benchmarks/results.json``:
 * comparison rows: ``system`` (``srccrit``, ``crowd-kit OneCoinDawidSkene``, ``crowd-kit
   DawidSkene``, ``numpy floor``), ``n``, ``accuracy`` (boolean propositions against the known
   truth), ``spearman`` (estimated against true reliability), ``seconds``;
-* ratio rows: srccrit's BibTeX export of 10,000 entries against bibtexparser's writer alone.
+* ratio rows: srccrit's BibTeX export of 10,000 entries against bibtexparser's writer alone;
+* ``ingest_1mb_text``: reading a 1 MB text into sentences, notes, names and candidate claims.
 
 crowd-kit is optional (``pip install -e '.[bench]'`` or ``make bench``); without it its rows say so.
 """
@@ -181,6 +182,20 @@ def bibtex_ratio(n_entries: int = 10_000) -> dict:
     return {"step": "bibtex_export", "n": n_entries, "seconds": round(ours, 4), "reference_seconds": round(alone, 4), "ratio": round(ours / alone, 3)}
 
 
+def ingest_step(size: int = 1_000_000) -> dict:
+    """Reading a 1 MB text (the Zubok excerpt repeated, OCR errors and notes included)."""
+    import srccrit
+    from srccrit import ingest
+
+    seed = (HERE.parent / "tests" / "texts" / "zubok-excerpt.txt").read_text(encoding="utf-8")
+    text = (seed + "\n") * (size // len(seed) + 1)
+    case = srccrit.load_case()
+    t = time.perf_counter()
+    reading = ingest.read_text(text=text, case=case)
+    ingest.candidates(reading, case, source="zubok2007failed")
+    return {"step": "ingest_1mb_text", "n": len(text), "seconds": round(time.perf_counter() - t, 3), "peak_mb": round(_peak_mb(), 1)}
+
+
 def report_step() -> dict:
     import tempfile
 
@@ -231,6 +246,7 @@ def main() -> int:
         comparison += compare(n)
     ratio = bibtex_ratio()
     rows.append(ratio)
+    rows.append(ingest_step())
     if not args.quick:
         rows.append(report_step())
     result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},

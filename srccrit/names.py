@@ -5,6 +5,8 @@ so this module keeps the syllable rules and returns **candidate sets**: an ambig
 (``Chou`` without its aspiration mark may be Zhou or Chou) gives several candidates and the
 caller keeps the one that names a known witness.
 
+Names written in Chinese characters are converted with pypinyin (``师哲`` -> ``shizhe``).
+
 Russian names are compared through a *skeleton* that folds the common variants of the Library
 of Congress, BGN/PCGN, ISO 9 and German/French schemes: ``Kovalev``, ``Kovalyov``, ``Kovalëv``,
 ``Kowaljow`` all give ``kovalev``.
@@ -132,12 +134,31 @@ def compact(name: str) -> str:
 
 def name_keys(name: str) -> set[str]:
     """Keys under which a known name is indexed."""
-    return {fold_text(name), "c:" + compact(name), "r:" + russian_skeleton(name).replace(" ", "")}
+    keys = {fold_text(name), "c:" + compact(name), "r:" + russian_skeleton(name).replace(" ", "")}
+    py = pinyin_of(name)
+    if py:
+        keys.add("c:" + py)
+    return keys
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def pinyin_of(name: str) -> str | None:
+    """Pinyin (no tones, no spaces) of a name written in Chinese characters, by pypinyin."""
+    if not _CJK.search(name):
+        return None
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
 
 
 def romanisation_keys(query: str) -> list[str]:
     """Keys to try for a name as a user may spell it (most literal first)."""
     keys = ["c:" + compact(query)]
+    py = pinyin_of(query)
+    if py:
+        keys.append("c:" + py)
     keys += sorted("c:" + c for c in wade_giles_to_pinyin(query))
     keys.append("r:" + russian_skeleton(query).replace(" ", ""))
     return keys

@@ -161,3 +161,23 @@ def test_russian_variants(a, b):
 
 def test_different_people_are_not_merged():
     assert not same_person("Kovalev", "Kozlov") and not same_person("Gao Gang", "Kang Sheng")
+
+
+def test_html_goes_through_the_extractor(bundled, tmp_path):
+    page = tmp_path / "review.html"
+    page.write_text("""<html><head><title>Review</title></head><body>
+<nav><a href="/">Home</a> | <a href="/cart">Cart</a> Buy Used $2.61</nav>
+<article><h1>Uncertain Partners</h1>
+<p>We learn from Kovalev, in an account disputed by Shih Che, that Kao Kang floated Stalin a proposal.<sup>12</sup></p>
+<p>The conclusions were supported by the Russian government's release in 1995 of previously classified material.</p></article>
+<footer>Terms of Use. Copyright 2024 Barnes &amp; Noble.</footer></body></html>""", encoding="utf-8")
+    r = ingest.read_text(page, case=bundled)
+    assert "Cart" not in r.text and "Terms of Use" not in r.text
+    first = next(s for s in r.sentences if "floated Stalin" in s.text)
+    assert {"kovalev", "shi-zhe", "gao-gang", "stalin"} <= set(first.mentions)  # Wade-Giles resolved
+
+
+def test_names_in_chinese_characters_resolve(bundled):
+    assert bundled.witness("师哲").name == "shi-zhe"
+    assert bundled.witness("高岗").name == "gao-gang"
+    assert bundled.witness("周恩来").name == "zhou-enlai"
