@@ -302,10 +302,10 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     }, index=votes.witnesses)
     table.index.name = "witness"
     reasons = []
-    for wid in votes.witnesses:
-        rs = list(pri.at[wid, "prior_reasons"])
-        n = int(n_counted.get(wid, 0))
-        k_corr, k_con = int(table.at[wid, "corroborated"]), int(table.at[wid, "contradicted"])
+    prior_reasons = pri["prior_reasons"].reindex(votes.witnesses).tolist()
+    counted_n = n_counted.reindex(votes.witnesses).fillna(0).astype(int).tolist()
+    for wid, base, n, k_corr, k_con in zip(votes.witnesses.tolist(), prior_reasons, counted_n, table["corroborated"].tolist(), table["contradicted"].tolist()):
+        rs = list(base)
         if n:
             if k_corr:
                 rs.append(f"{k_corr} of {n} claims corroborated by independent witnesses (+)")
@@ -315,8 +315,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
                 rs.append(f"{n} claim{'s' if n != 1 else ''}, none corroborated or contradicted")
         else:
             rs.append("no claim with a stance or value: the prior alone")
-        for text in archival.get(wid, []):
-            rs.append(text)
+        rs.extend(archival.get(wid, []))
         reasons.append(rs)
     table["reasons"] = reasons
     return table.sort_values(["reliability", "name"], ascending=[False, True], kind="mergesort")
@@ -334,9 +333,9 @@ def _archival_agreement(case, counted: pd.DataFrame) -> dict[str, list[str]]:
         return {}
     m["agree"] = m["side"] == m["side_arch"]
     res = m.groupby(["witness", "source"], sort=True)["agree"].agg(["sum", "size"]).reset_index()
-    dates = case.sources["date"]
+    dates = dict(zip(case.sources.index.tolist(), case.sources["date"].tolist()))
     out: dict[str, list[str]] = {}
-    for wid, src, k, n in zip(res["witness"], res["source"], res["sum"].astype(int), res["size"].astype(int)):
+    for wid, src, k, n in zip(res["witness"].tolist(), res["source"].tolist(), res["sum"].astype(int).tolist(), res["size"].astype(int).tolist()):
         year = dates.get(src)
         label = f"the {year} archival release ({src})" if isinstance(year, str) else f"the archival release {src}"
         sign = "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
