@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from .dates import ValueError_, fold_text, parse_date, parse_value
 from .errors import CaseError, Problem
+from .io.tables import CSV_LINES
 from .model import PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
 
 __all__ = ["build_case", "ID_PATTERN"]
@@ -59,7 +60,7 @@ class _Checker:
         self.warnings: list[Problem] = []
 
     def line(self, frame: pd.DataFrame, pos: int) -> int:
-        lines = frame.attrs.get("csv_lines")
+        lines = CSV_LINES.get(str(frame["_file"].iat[pos])) if len(frame) else None
         if lines is not None:
             return lines(pos)
         return int(frame["_line"].iat[pos])

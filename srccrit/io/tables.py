@@ -20,6 +20,9 @@ from ..errors import Problem
 
 __all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS"]
 
+#: above this many rows, CSV cells are cleaned column by column (pandas' replace is slow there)
+LARGE_TABLE_ROWS = 200_000
+
 #: fields that hold lists; in CSV they are ``;``-separated
 LIST_FIELDS = {"aliases", "hostile_to", "derives_from", "held_by", "via"}
 
@@ -136,6 +139,10 @@ class CsvLines:
         return self._lines[row] if row < len(self._lines) else row + 2
 
 
+#: display name of a CSV table -> its row-to-line map
+CSV_LINES: dict[str, "CsvLines"] = {}
+
+
 def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.DataFrame, list[Problem]]:
     """Read a table from ``.csv``, ``.yaml``/``.yml`` or ``.parquet``. Returns (frame, problems)."""
     suffix = path.suffix.lower()
@@ -149,11 +156,13 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
         frame.columns = [str(c).strip() for c in frame.columns]
         for col in LIST_FIELDS & set(frame.columns):
             frame[col] = _split_column(frame[col])
-        frame = frame.replace({"": None}) if len(frame) < 200_000 else _blank_to_none(frame)
+        frame = frame.replace({"": None}) if len(frame) < LARGE_TABLE_ROWS else _blank_to_none(frame)
         frame["_file"] = display
         # fast path: one row per line; exact lines are recomputed lazily for messages
         frame["_line"] = pd.RangeIndex(2, len(frame) + 2)
-        frame.attrs["csv_lines"] = CsvLines(path, len(frame))
+        # exact line numbers, computed only when a message needs one (not in frame.attrs:
+        # pandas deep-copies attrs on every column access)
+        CSV_LINES[display] = CsvLines(path, len(frame))
         return frame, []
     if suffix == ".parquet":
         try:
@@ -177,11 +186,13 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
 
 def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
-        if frame[col].dtype == object:
-            s = frame[col]
-            mask = s.eq("")
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            mask = s.eq("").to_numpy(dtype=bool, na_value=False)
             if mask.any():
-                frame[col] = s.where(~mask, None)
+                values = s.to_numpy(dtype=object)
+                values[mask] = None
+                frame[col] = pd.Series(values, index=s.index, dtype=object)
     return frame
 
 
