@@ -105,7 +105,6 @@ def numpy_floor(task: np.ndarray, worker: np.ndarray, label: np.ndarray, n_iter:
 
 def compare(n: int) -> list[dict]:
     """Accuracy and Spearman of srccrit, crowd-kit and the numpy floor on the same boolean answers."""
-    import pandas as pd
     from scipy.stats import spearmanr
 
     import srccrit

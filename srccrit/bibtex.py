@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from pylatexenc.latexencode import unicode_to_latex
@@ -501,5 +500,3 @@ def cite(case, conclusion: str, against: bool = False, style: str = "latex") -> 
         return write_library(keep)
     raise SrccritError(f"unknown citation format {style!r} (use latex, pandoc or bib)")
 
-
-_ = mw  # middlewares are used through decoded_stack()

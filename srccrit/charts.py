@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from .analysis import Reliability, contradictions, positions, support, timeline  # noqa: E402
+from .analysis import Reliability, positions, timeline  # noqa: E402
 
 __all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "all_charts"]
 

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dates import fold_text
 from .errors import SrccritError
 
 __all__ = ["Reading", "Sentence", "read_text", "candidates", "citation_report", "find_dates", "repair_ocr"]
@@ -478,8 +477,6 @@ def density(report: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"sentences": g.size(), "factual": g["factual"].sum(), "noted": g["noted"].sum(),
                          "unsupported": g["unsupported"].sum(), "quotations_without_note": g.apply(lambda d: int((d["quotation"] & ~d["noted"]).sum()), include_groups=False)})
 
-
-_ = fold_text
 
 
 def append_candidates(case, reviewed_csv: str | Path) -> tuple[Path, int]:

@@ -67,9 +67,6 @@ def _syllable(s: str) -> set[str]:
         return out | set(_Y_SYLLABLES[s])
     plain = s.replace("'", "")
     for wg, palatal, other in _INITIALS:
-        variants = [wg]
-        if "'" in wg:
-            variants = [wg]  # aspirated forms need the mark, or are tried as unmarked below
         if s.startswith(wg):
             rest = s[len(wg):]
             py = palatal if rest[:1] in ("i", "ü") else other

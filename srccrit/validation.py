@@ -162,7 +162,7 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     bad_kind = ~frame["kind"].isin(SOURCE_KINDS).to_numpy()
     ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{_hint(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})", "kind")
     _str_list_column(frame, "derives_from")
-    lo, hi, unc = _parse_date_column(ck, frame, "date", f"source")
+    lo, hi, unc = _parse_date_column(ck, frame, "date", "source")
     alo, ahi, _ = _parse_date_column(ck, frame, "available", "source")
     alo = np.where(np.isnan(alo), lo, alo)
     ahi = np.where(np.isnan(ahi), hi, ahi)

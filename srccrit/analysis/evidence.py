@@ -28,8 +28,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..dates import format_date_interval
-
 __all__ = ["positions", "ancestors", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
@@ -222,11 +220,3 @@ def _attach_derived(case, out: pd.DataFrame) -> pd.DataFrame:
             break
     out["origin"] = origin
     return out
-
-
-def describe_side(low: float, high: float, type_: str) -> str:
-    if type_ == "date":
-        return format_date_interval(low, high)
-    if low == high:
-        return f"{low:g}"
-    return f"{(low + high) / 2:g}±{(high - low) / 2:g}"
