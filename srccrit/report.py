@@ -68,8 +68,8 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
         est = analysis.Reliability().fit(case)
         contra = analysis.contradictions(case, est.evidence_)
         rel = est.reliability_
-        sup = analysis.support(case)
-        props = analysis.propositions(case)
+        sup = analysis.support(case, estimator=est)
+        props = analysis.propositions(case, estimator=est)
         tl = analysis.timeline(case)
         lines = analysis.lines(case, est.evidence_)
         dep = analysis.undeclared_dependence(case, est.evidence_)

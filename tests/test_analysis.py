@@ -254,3 +254,12 @@ def test_local_fragility_approximates_the_exact_refit(bundled):
     both = exact["pivotal_witness"] == local["pivotal_witness"]
     assert (np.sign(exact.loc[both, "pivotal_shift"]) == np.sign(local.loc[both, "pivotal_shift"])).all()
     np.testing.assert_allclose(exact["probability"], local["probability"])  # the estimate itself is the same
+
+
+def test_a_fitted_estimator_is_reused_with_the_same_results(bundled):
+    est = srccrit.Reliability().fit(bundled)
+    a, b = srccrit.support(bundled), srccrit.support(bundled, estimator=est)
+    np.testing.assert_allclose(a["probability"], b["probability"])
+    assert a["pivotal_witness"].tolist() == b["pivotal_witness"].tolist()
+    pa, pb = srccrit.propositions(bundled), srccrit.propositions(bundled, estimator=est)
+    np.testing.assert_allclose(pa["probability"], pb["probability"])

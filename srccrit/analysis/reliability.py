@@ -382,10 +382,10 @@ def reliability(case, as_of: str | None = None, **params) -> pd.DataFrame:
     return Reliability(as_of=as_of, **params).fit(case).reliability_
 
 
-def propositions(case, as_of: str | None = None, **params) -> pd.DataFrame:
+def propositions(case, as_of: str | None = None, estimator: "Reliability | None" = None, **params) -> pd.DataFrame:
     """Each proposition resolved: ``p_true`` (boolean), ``value`` (the best-supported position as
     written) and ``probability`` (of that value), with ``sides`` and ``lines``."""
-    est = Reliability(as_of=as_of, **params).fit(case)
+    est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
     table = est.propositions_.copy()
     ev = est.evidence_[est.evidence_["side"] >= 0]
     labels = ev.drop_duplicates(["proposition", "side"]).set_index(["proposition", "side"])["position"]

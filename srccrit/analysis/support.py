@@ -93,16 +93,20 @@ def _conclusion_table(case, est: Reliability) -> tuple[pd.DataFrame, pd.DataFram
     return table, rows
 
 
-def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 2_000, **params) -> pd.DataFrame:
+def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 2_000,
+            estimator: Reliability | None = None, **params) -> pd.DataFrame:
     """One row per conclusion: ``text``, ``probability``, ``prior``, ``verdict``, ``lines_for``,
     ``lines_against``, ``fragile``, ``pivotal_witness``, ``pivotal_shift`` (signed change in
-    probability when he is dropped), ``verdict_without`` and ``as_of``."""
+    probability when he is dropped), ``verdict_without`` and ``as_of``.
+
+    ``estimator``: a :class:`Reliability` already fitted on this case with the same ``as_of``,
+    to reuse instead of fitting again."""
     if as_of is not None:
         try:
             parse_date(as_of)
         except ValueError as exc:
             raise SrccritError(f"as_of: {exc}") from None
-    est = Reliability(as_of=as_of, **params).fit(case)
+    est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
     table, rows = _conclusion_table(case, est)
     out = case.conclusions[["text"]].copy()
     out = out.rename_axis("conclusion")
