@@ -14,6 +14,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .dates import ValueError_, fold_text, parse_date, parse_value
+from ._gc import paused_gc
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES
 from .model import PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
@@ -36,7 +37,7 @@ def _ordinals_to_datetime(values: Iterable[float | None]) -> np.ndarray:
 
 
 def _blank(v: Any) -> bool:
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:
         return True
     if isinstance(v, float) and np.isnan(v):
         return True
@@ -108,10 +109,11 @@ def _ensure(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 
 def _check_ids(ck: _Checker, frame: pd.DataFrame, what: str, syntax: bool = True) -> None:
-    ids = frame["id"]
-    missing = (ids.isna() | ids.astype("string").str.strip().eq("").fillna(True)).to_numpy(dtype=bool)
+    ids = frame["id"]  # stripped, blank ids missing
+    missing = ids.isna().to_numpy(dtype=bool)
     ck.errors_where(frame, missing, lambda pos: f"{what} has no id")
-    ids = ids.astype("string")
+    if not isinstance(ids.dtype, pd.StringDtype):
+        ids = ids.astype("str")
     if syntax:
         bad = ~missing & ~ids.str.fullmatch(ID_PATTERN).fillna(False).to_numpy(dtype=bool)
         ck.errors_where(frame, bad, lambda pos: f"invalid {what} id {frame['id'].iat[pos]!r}: use letters, digits, '-', '_' and '.'")
@@ -123,31 +125,64 @@ def _str_list_column(frame: pd.DataFrame, col: str) -> None:
     frame[col] = frame[col].map(lambda v: [str(x).strip() for x in v] if isinstance(v, list) else ([] if _blank(v) else [str(v).strip()]))
 
 
+def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes into the distinct values of a column (-1: missing), so that a million-row column is
+    parsed once per distinct value. Values of different Python types stay distinct (1 != "1")."""
+    arr = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(arr)
+        return codes, list(uniques)
+    keys = np.empty(len(arr), dtype=object)
+    keys[:] = [None if _blank(v) else (type(v).__name__, v) for v in arr]
+    codes, uniques = pd.factorize(keys)
+    return codes, [u[1] for u in uniques]
+
+
+def _encode(values: pd.Series, known: pd.Index) -> np.ndarray:
+    """The position in ``known`` of every value (-1: missing or unknown): one hash pass over the
+    column, the lookup over its distinct values only."""
+    codes, uniques = pd.factorize(values)
+    if not len(uniques):
+        return np.full(len(values), -1, dtype=np.int64)
+    where = known.get_indexer(pd.Index(uniques))
+    return np.where(codes >= 0, where[codes], -1)
+
+
+def _sorted_ids(table: pd.DataFrame) -> pd.Index:
+    """A table's distinct ids in code-point order (the categories of the claims' columns)."""
+    return pd.Index(table["id"].dropna().unique()).astype(str).sort_values()
+
+
 def _parse_date_column(ck: _Checker, frame: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parse a date column (cached by distinct value); return low, high ordinals and an uncertain flag."""
-    values = frame[col].to_numpy(dtype=object).tolist()
-    cache: dict[Any, Any] = {}
-    low = np.full(len(values), np.nan)
-    high = np.full(len(values), np.nan)
-    unc = np.zeros(len(values), dtype=bool)
-    bad: list[tuple[int, str]] = []
-    for i, v in enumerate(values):
+    """Parse a date column (once per distinct value); return low, high ordinals and an uncertain flag."""
+    n = len(frame)
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    unc = np.zeros(n, dtype=bool)
+    if not n or frame[col].isna().all():
+        return low, high, unc
+    codes, uniques = _distinct(frame[col])
+    u_low = np.full(len(uniques), np.nan)
+    u_high = np.full(len(uniques), np.nan)
+    u_unc = np.zeros(len(uniques), dtype=bool)
+    u_err: dict[int, str] = {}
+    for k, v in enumerate(uniques):
         if _blank(v):
             continue
-        key = (type(v), v)
-        if key not in cache:
-            try:
-                cache[key] = parse_date(v)
-            except ValueError_ as exc:
-                cache[key] = exc
-        res = cache[key]
-        if isinstance(res, Exception):
-            bad.append((i, str(res)))
-        else:
-            low[i], high[i], unc[i] = res.low, res.high, res.uncertain
-    for i, msg in bad[:_MAX_ROW_ERRORS]:
-        ident = frame["id"].iat[i] if "id" in frame.columns else None
-        ck.error(frame, i, f"{what} {ident!r} {col}: {msg}" if not _blank(ident) else f"{what} {col}: {msg}", col)
+        try:
+            res = parse_date(v)
+        except ValueError_ as exc:
+            u_err[k] = str(exc)
+            continue
+        u_low[k], u_high[k], u_unc[k] = res.low, res.high, res.uncertain
+    ok = codes >= 0
+    low[ok], high[ok], unc[ok] = u_low[codes[ok]], u_high[codes[ok]], u_unc[codes[ok]]
+    if u_err:
+        bad = np.flatnonzero(np.isin(codes, list(u_err)))
+        for i in bad[:_MAX_ROW_ERRORS].tolist():
+            ident = frame["id"].iat[i] if "id" in frame.columns else None
+            msg = u_err[int(codes[i])]
+            ck.error(frame, i, f"{what} {ident!r} {col}: {msg}" if not _blank(ident) else f"{what} {col}: {msg}", col)
     return low, high, unc
 
 
@@ -156,7 +191,7 @@ def _parse_date_column(ck: _Checker, frame: pd.DataFrame, col: str, what: str) -
 
 def _sources(ck: _Checker, raw) -> pd.DataFrame:
     frame = _ensure(raw.tables["sources"], ["id", "kind", "date", "available", "derives_from", "author"])
-    frame["id"] = frame["id"].map(_text)
+    frame["id"] = _strip_or_none(frame["id"])
     _check_ids(ck, frame, "source", syntax=False)
     frame["kind"] = frame["kind"].map(lambda v: "other" if _blank(v) else str(v).strip())
     bad_kind = ~frame["kind"].isin(SOURCE_KINDS).to_numpy()
@@ -195,9 +230,9 @@ def _bib_display(raw) -> list[str]:
 
 def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
     frame = _ensure(raw.tables["witnesses"], ["id", "name", "aliases", "role", "side", "proximity", "hostile_to", "prior", "prior_strength"])
-    frame["id"] = frame["id"].map(_text)
+    frame["id"] = _strip_or_none(frame["id"])
     _check_ids(ck, frame, "witness")
-    frame["name"] = [(_text(n) or i) for n, i in zip(frame["name"], frame["id"])]
+    frame["name"] = _strip_or_none(frame["name"]).astype(object).fillna(frame["id"])
     _str_list_column(frame, "aliases")
     _str_list_column(frame, "hostile_to")
     for col in ("role", "side"):
@@ -222,7 +257,7 @@ def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
         frame[col] = np.asarray(values, dtype="float64")
     # the same spelling for two witnesses makes lookups ambiguous
     seen: dict[str, str] = {}
-    for pos, (wid, name, aliases) in enumerate(zip(frame["id"], frame["name"], frame["aliases"])):
+    for pos, (wid, name, aliases) in enumerate(zip(frame["id"].tolist(), frame["name"].tolist(), frame["aliases"].tolist())):
         for n in {fold_text(x) for x in [wid, name, *aliases] if x}:
             other = seen.get(n)
             if other is not None and other != wid:
@@ -233,10 +268,10 @@ def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
 
 def _propositions(ck: _Checker, raw) -> pd.DataFrame:
     frame = _ensure(raw.tables["propositions"], ["id", "text", "type", "date"])
-    frame["id"] = frame["id"].map(_text)
+    frame["id"] = _strip_or_none(frame["id"])
     _check_ids(ck, frame, "proposition")
-    frame["text"] = [(_text(t) or i) for t, i in zip(frame["text"], frame["id"])]
-    frame["type"] = frame["type"].map(lambda v: "boolean" if _blank(v) else str(v).strip())
+    frame["text"] = _strip_or_none(frame["text"]).astype(object).fillna(frame["id"])
+    frame["type"] = _strip_or_none(frame["type"]).astype(object).fillna("boolean")
     bad = ~frame["type"].isin(PROPOSITION_TYPES).to_numpy()
     ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(PROPOSITION_TYPES)})", "type")
     lo, hi, _ = _parse_date_column(ck, frame, "date", "proposition")
@@ -268,12 +303,12 @@ def _parse_mapping(value: Any) -> dict | None:
 
 def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = _ensure(raw.tables["conclusions"], ["id", "text", "held_by", "rests_on"])
-    frame["id"] = frame["id"].map(_text)
+    frame["id"] = _strip_or_none(frame["id"])
     _check_ids(ck, frame, "conclusion")
-    frame["text"] = [(_text(t) or i) for t, i in zip(frame["text"], frame["id"])]
+    frame["text"] = _strip_or_none(frame["text"]).astype(object).fillna(frame["id"])
     _str_list_column(frame, "held_by")
     known_holders = set(sources["id"].dropna()) | set(witnesses["id"].dropna())
-    ptype = dict(zip(props["id"], props["type"]))
+    ptype = dict(zip(props["id"].tolist(), props["type"].tolist()))
     rows = []
     for pos in range(len(frame)):
         cid = frame["id"].iat[pos]
@@ -303,62 +338,82 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
     return frame, rests
 
 
-def _reference_column(ck: _Checker, frame: pd.DataFrame, col: str, known: pd.Index, missing_text: str):
-    """Check a claim column that must name a known id; return (column, missing mask, unknown mask)."""
+def _reference_column(ck: _Checker, frame: pd.DataFrame, col: str, known: pd.Index, missing_text: str) -> np.ndarray:
+    """Check a claim column that must name a known id; return each row's position in ``known``
+    (-1 where the id is missing or unknown, each of which is reported)."""
     values = frame[col]
+    codes = _encode(values, known)
     missing = values.isna().to_numpy()
     ck.errors_where(frame, missing, lambda pos: f"claim {frame['id'].iat[pos]!r} {missing_text}")
-    unknown = ~missing & ~values.isin(known).to_numpy()
+    unknown = ~missing & (codes < 0)
     ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown {col} {values.iat[pos]!r}{_hint(values.iat[pos], known)}", col)
-    return values, missing, unknown
+    return codes
 
 
-def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> pd.DataFrame:
+def _strip_or_none(col: pd.Series) -> pd.Series:
+    """Text cells stripped and blank cells missing. String columns (CSV, Parquet) stay in their
+    Arrow-backed dtype and are stripped in one vectorised pass; other columns (YAML's own types:
+    numbers, dates) go cell by cell."""
+    if col.isna().all():
+        return pd.Series(np.nan, index=col.index, dtype="str")
+    if isinstance(col.dtype, pd.StringDtype):
+        stripped = col.str.strip()
+        return stripped.where(stripped != "")
+    return pd.Series([_text(v) for v in col.to_numpy(dtype=object)], index=col.index, dtype="str")
+
+
+def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Validate the claims; return them with, for witness, source and proposition, each row's
+    position in the sorted ids of its table (the codes of the categorical columns)."""
     frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"])
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    frame["id"] = frame["id"].map(_text) if n < 50_000 else frame["id"].astype("object").where(frame["id"].notna(), None)
+    frame["id"] = _strip_or_none(frame["id"])
     _check_ids(ck, frame, "claim")
-    src_ids = pd.Index(sources["id"].dropna())
-    wit_ids = pd.Index(witnesses["id"].dropna())
-    prop_ids = pd.Index(props["id"].dropna())
+    src_ids, wit_ids, prop_ids = (_sorted_ids(t) for t in (sources, witnesses, props))
     aliases: dict[str, str] = {}
     for wid, name, al in zip(witnesses["id"], witnesses["name"], witnesses["aliases"]):
         for x in [name, *al]:
             aliases.setdefault(fold_text(x), wid)
 
     # source
-    src, src_missing, unknown_src = _reference_column(ck, frame, "source", src_ids, "has no source")
+    for col in ("witness", "source", "proposition"):
+        frame[col] = _strip_or_none(frame[col])
+    src = frame["source"]
+    src_code = _reference_column(ck, frame, "source", src_ids, "has no source")
 
     # witness, defaulting to the source's author
-    author = pd.Series(sources["author"].to_numpy(), index=sources["id"].to_numpy())
-    author = author[~author.index.duplicated()]
-    wit = frame["witness"].astype("object")
+    first_src = sources.drop_duplicates("id").set_index("id")
+    author = first_src["author"].reindex(src_ids).to_numpy(dtype=object)
+    wit = frame["witness"]
     no_wit = wit.isna().to_numpy()
     if no_wit.any():
-        wit = wit.where(~no_wit, src.map(author))
-    frame["witness"] = wit
-    still = wit.isna().to_numpy() & ~src_missing & ~unknown_src
+        fill = np.where(src_code >= 0, author[np.maximum(src_code, 0)], None)
+        wit = pd.Series(np.where(no_wit, fill, wit.to_numpy(dtype=object)), index=frame.index, dtype=object)
+        frame["witness"] = wit
+    still = wit.isna().to_numpy() & (src_code >= 0)
     ck.errors_where(frame, still, lambda pos: f"claim {frame['id'].iat[pos]!r} names no witness and its source {src.iat[pos]!r} has no author")
-    unknown_w = wit.notna().to_numpy() & ~wit.isin(wit_ids).to_numpy()
+    wit_code = _encode(wit, wit_ids)
+    unknown_w = wit.notna().to_numpy() & (wit_code < 0)
     ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{_hint(wit.iat[pos], wit_ids, aliases)}", "witness")
 
     # proposition
-    prop, _, _ = _reference_column(ck, frame, "proposition", prop_ids, "names no proposition")
-    ptype_map = pd.Series(props["type"].to_numpy(), index=props["id"].to_numpy())
-    ptype_map = ptype_map[~ptype_map.index.duplicated()]
-    ptype = prop.map(ptype_map)
+    prop = frame["proposition"]
+    prop_code = _reference_column(ck, frame, "proposition", prop_ids, "names no proposition")
+    type_of = props.drop_duplicates("id").set_index("id")["type"].reindex(prop_ids).to_numpy(dtype=object)
+    ptype_arr = np.where(prop_code >= 0, type_of[np.maximum(prop_code, 0)] if len(type_of) else None, None)
+    ptype = pd.Series(ptype_arr, index=frame.index, dtype=object)
     frame["type"] = ptype
 
     # stance / value
-    stance = frame["stance"].astype("object").where(frame["stance"].notna(), None)
-    stance = stance.map(lambda s: None if _blank(s) else str(s).strip()) if n < 50_000 else stance
+    stance = _strip_or_none(frame["stance"])
     frame["stance"] = stance
-    value_raw = frame["value"]
+    value_codes, value_uniques = _distinct(frame["value"])
+    blank_value = np.array([_blank(v) for v in value_uniques], dtype=bool)
+    has_value = (value_codes >= 0) & ~(blank_value[value_codes] if len(blank_value) else False)
     has_stance = stance.notna().to_numpy()
-    has_value = ~value_raw.map(_blank).to_numpy(dtype=bool) if n < 50_000 else value_raw.notna().to_numpy() & value_raw.astype(str).str.strip().ne("").to_numpy()
-    is_bool = (ptype == "boolean").to_numpy()
-    known_type = ptype.notna().to_numpy()
+    is_bool = ptype_arr == "boolean"
+    known_type = prop_code >= 0
     both = has_stance & has_value
     ck.errors_where(frame, both, lambda pos: f"claim {frame['id'].iat[pos]!r} has both a stance and a value (a claim has one or the other)")
     stance_on_value = has_stance & ~has_value & known_type & ~is_bool
@@ -378,57 +433,63 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     written = np.full(n, None, dtype=object)
     valued = has_value & ~has_stance & known_type & ~is_bool
     if valued.any():
-        sub = pd.DataFrame({"t": ptype[valued].to_numpy(), "v": value_raw[valued].to_numpy()})
-        sub["k"] = list(zip(sub["t"], sub["v"].map(lambda v: (type(v).__name__, v))))
-        cache: dict = {}
-        for k in pd.unique(sub["k"]):
-            t, (_, v) = k
+        # parse each distinct (type, value) pair once
+        pos_all = np.flatnonzero(valued)
+        pair = pd.MultiIndex.from_arrays([ptype_arr[pos_all], value_codes[pos_all]])
+        pair_codes, pairs = pd.factorize(pair)
+        parsed = []
+        for t, vcode in pairs:
             try:
-                cache[k] = parse_value(v, t)
+                parsed.append(parse_value(value_uniques[vcode], t))
             except ValueError_ as exc:
-                cache[k] = exc
-        parsed = sub["k"].map(cache).tolist()
-        positions = np.flatnonzero(valued)
-        errs = 0
-        for pos, res in zip(positions, parsed):
-            if isinstance(res, Exception):
-                if errs < _MAX_ROW_ERRORS:
-                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: value for {ptype.iat[pos]} proposition {prop.iat[pos]!r}: {res}", "value")
-                errs += 1
-                continue
-            low[pos], high[pos], fold[pos], written[pos] = res.low, res.high, res.fold, res.written
+                parsed.append(exc)
+        failed = np.array([isinstance(r, Exception) for r in parsed], dtype=bool)
+        ok = ~failed[pair_codes]
+        good = [r if not isinstance(r, Exception) else None for r in parsed]
+        u_low = np.array([r.low if r else np.nan for r in good], dtype=float)
+        u_high = np.array([r.high if r else np.nan for r in good], dtype=float)
+        u_fold = np.array([r.fold if r else None for r in good], dtype=object)
+        u_written = np.array([r.written if r else None for r in good], dtype=object)
+        at, pc_ok = pos_all[ok], pair_codes[ok]
+        low[at], high[at], fold[at], written[at] = u_low[pc_ok], u_high[pc_ok], u_fold[pc_ok], u_written[pc_ok]
+        for pos, code in list(zip(pos_all[~ok].tolist(), pair_codes[~ok].tolist()))[:_MAX_ROW_ERRORS]:
+            ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: value for {ptype.iat[pos]} proposition {prop.iat[pos]!r}: {parsed[code]}", "value")
     frame["value"] = written
     frame["value_low"], frame["value_high"], frame["value_fold"] = low, high, fold
 
     # claim date, defaulting to the source's date
     dlo, dhi, _ = _parse_date_column(ck, frame, "date", "claim")
-    frame["date"] = frame["date"].map(_text) if n < 50_000 else frame["date"]
-    if np.isnan(dlo).any():
-        s_lo = pd.Series(sources["date_start"].to_numpy(), index=sources["id"].to_numpy())
-        s_hi = pd.Series(sources["date_end"].to_numpy(), index=sources["id"].to_numpy())
-        s_lo, s_hi = s_lo[~s_lo.index.duplicated()], s_hi[~s_hi.index.duplicated()]
-        start = _ordinals_to_datetime(dlo)
-        end = _ordinals_to_datetime(dhi)
-        miss = np.isnan(dlo)
-        start[miss] = src[miss].map(s_lo).to_numpy(dtype="datetime64[s]")
-        end[miss] = src[miss].map(s_hi).to_numpy(dtype="datetime64[s]")
-        frame["date_start"], frame["date_end"] = start, end
-    else:
-        frame["date_start"], frame["date_end"] = _ordinals_to_datetime(dlo), _ordinals_to_datetime(dhi)
+    frame["date"] = _strip_or_none(frame["date"])
+    start, end = _ordinals_to_datetime(dlo), _ordinals_to_datetime(dhi)
+    miss = np.isnan(dlo) & (src_code >= 0)
+    if miss.any():
+        s_lo = first_src["date_start"].reindex(src_ids).to_numpy(dtype="datetime64[s]")
+        s_hi = first_src["date_end"].reindex(src_ids).to_numpy(dtype="datetime64[s]")
+        start[miss], end[miss] = s_lo[src_code[miss]], s_hi[src_code[miss]]
+    frame["date_start"], frame["date_end"] = start, end
 
     # via chains: witness ids or citekeys
-    _str_list_column(frame, "via") if n < 50_000 else None
-    via_lens = frame["via"].map(len).to_numpy()
-    if via_lens.any():
-        known = set(wit_ids) | set(src_ids)
-        for pos in np.flatnonzero(via_lens):
-            for hop in frame["via"].iat[pos]:
-                if hop not in known:
-                    ck.error(frame, int(pos), f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
+    via = frame["via"].tolist()  # lists already (every table reader splits list fields), or None
+    if frame["via"].isna().any():
+        with paused_gc():
+            via = [v if isinstance(v, list) else [] for v in via]
+        frame["via"] = pd.Series(via, index=frame.index, dtype=object)
+    hops = np.flatnonzero(np.fromiter(map(len, via), dtype=np.int64, count=n)) if n else np.zeros(0, dtype=np.int64)
+    for pos in hops.tolist():
+        via[pos] = [str(x).strip() for x in via[pos]]
+    if len(hops):
+        frame["via"] = pd.Series(via, index=frame.index, dtype=object)
+    known = None
+    for pos in hops.tolist():
+        for hop in via[pos]:
+            if known is None:
+                known = set(wit_ids) | set(src_ids)
+            if hop not in known:
+                ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
     for col in ("locator", "quote", "note"):
-        if n < 50_000:
-            frame[col] = frame[col].map(_text)
-    return frame
+        frame[col] = _strip_or_none(frame[col])
+    codes = {"witness": (wit_code, wit_ids), "source": (src_code, src_ids), "proposition": (prop_code, prop_ids)}
+    return frame, codes
 
 
 def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFrame) -> None:
@@ -467,22 +528,21 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
                 ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
 
 
-def _usage_warnings(ck: _Checker, sources, witnesses, props, claims) -> None:
-    via = claims["via"]
-    lengths = via.map(len).to_numpy() if len(via) else np.zeros(0, dtype=int)
-    hops = set(via[lengths > 0].explode().dropna().tolist()) if lengths.any() else set()
-    used_w = set(claims["witness"].dropna().unique().tolist()) | hops
-    for pos, wid in enumerate(witnesses["id"].tolist()):
-        if not _blank(wid) and wid not in used_w:
-            ck.warn(witnesses, pos, f"witness {wid!r} has no claims")
-    used_p = set(claims["proposition"].dropna().unique().tolist())
-    for pos, pid in enumerate(props["id"].tolist()):
-        if not _blank(pid) and pid not in used_p:
-            ck.warn(props, pos, f"proposition {pid!r}: no claim is about it")
-    used_s = set(claims["source"].dropna().unique().tolist()) | hops
-    for pos, sid in enumerate(sources["id"].tolist()):
-        if not _blank(sid) and sid not in used_s:
-            ck.warn(sources, pos, f"source {sid!r}: no claim cites it")
+def _usage_warnings(ck: _Checker, sources, witnesses, props, claims, codes: dict) -> None:
+    via = claims["via"].tolist()
+    hops = pd.Index(sorted({h for v in via if v for h in v}), dtype=object)
+    for table, col, what in ((witnesses, "witness", "witness {!r} has no claims"),
+                             (props, "proposition", "proposition {!r}: no claim is about it"),
+                             (sources, "source", "source {!r}: no claim cites it")):
+        code, sorted_ids = codes[col]
+        used = np.bincount(code[code >= 0], minlength=len(sorted_ids)) > 0
+        if col != "proposition" and len(hops):
+            used |= sorted_ids.isin(hops)
+        ids = table["id"]
+        where = sorted_ids.get_indexer(pd.Index(ids.astype(str)))
+        unused = ids.notna().to_numpy() & (where >= 0) & ~used[np.maximum(where, 0)] if len(used) else ids.notna().to_numpy()
+        for pos in np.flatnonzero(unused).tolist():
+            ck.warn(table, pos, what.format(ids.iat[pos]))
 
 
 def _index(frame: pd.DataFrame) -> pd.DataFrame:
@@ -508,19 +568,23 @@ def build_case(raw) -> Case:
     witnesses = _witnesses(ck, raw)
     props = _propositions(ck, raw)
     conclusions, rests = _conclusions(ck, raw, sources, witnesses, props)
-    claims = _claims(ck, raw, sources, witnesses, props)
+    claims, codes = _claims(ck, raw, sources, witnesses, props)
     _derivation_checks(ck, sources, witnesses)
     _reference_checks(ck, witnesses)
     errors = [p for p in ck.problems if p.level == "error"]
     if errors:
         raise CaseError(errors)
-    _usage_warnings(ck, sources, witnesses, props, claims)
+    _usage_warnings(ck, sources, witnesses, props, claims, codes)
 
     claim_cols = ["id", "witness", "source", "locator", "proposition", "type", "stance", "value", "value_low", "value_high", "value_fold",
                   "date", "date_start", "date_end", "via", "quote", "note", "_file", "_line"]
     extra = [c for c in claims.columns if c not in claim_cols and c != "_fieldlines"]
     claims = claims[claim_cols + extra].reset_index(drop=True)
     claims["stance"] = claims["stance"].astype("object")
+    # witness, source and proposition as categoricals over their tables' sorted ids: every
+    # analysis groups and joins on their integer codes instead of hashing strings again
+    for col, (code, ids) in codes.items():
+        claims[col] = pd.Categorical.from_codes(code, dtype=pd.CategoricalDtype(ids))
     return Case(
         id=str(case_id),
         title=title,
