@@ -476,8 +476,7 @@ def citing_sources(case, conclusion: str, against: bool = False) -> list[str]:
     ledger = ledger[ledger["bears"] == ("against" if against else "for")]
     if ledger.empty:
         return []
-    origin = ledger["line"].str.rsplit("|", n=1).str[-1]
-    ledger = ledger.assign(own=(ledger["witness"] == origin).astype(int))
+    ledger = ledger.assign(own=(ledger["witness"] == ledger["origin"]).astype(int))
     ledger = ledger.sort_values(["line", "own", "source"], ascending=[True, False, True], kind="mergesort")
     best = ledger.drop_duplicates("line")
     best = best.sort_values(["reliability", "source"], ascending=[False, True], kind="mergesort")

@@ -149,7 +149,7 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
 def contradictions_chart(case) -> Figure:
     """Witnesses as nodes, contradictions as edges (width: propositions in dispute), hostility dashed."""
     ev = positions(case)
-    counted = ev[ev["side"] >= 0][["proposition", "side", "witness"]].drop_duplicates()
+    counted = ev[ev["side"] >= 0][["proposition", "side", "witness"]].astype({"proposition": object, "witness": object}).drop_duplicates()
     pairs = counted.merge(counted, on="proposition")
     pairs = pairs[(pairs["side_x"] != pairs["side_y"]) & (pairs["witness_x"] < pairs["witness_y"])]
     weights = pairs.groupby(["witness_x", "witness_y"])["proposition"].nunique()

@@ -580,7 +580,8 @@ def build_case(raw) -> Case:
                   "date", "date_start", "date_end", "via", "quote", "note", "_file", "_line"]
     extra = [c for c in claims.columns if c not in claim_cols and c != "_fieldlines"]
     claims = claims[claim_cols + extra].reset_index(drop=True)
-    claims["stance"] = claims["stance"].astype("object")
+    claims["stance"] = pd.Categorical(claims["stance"], categories=list(STANCES))
+    claims["type"] = pd.Categorical(claims["type"], categories=list(PROPOSITION_TYPES))
     # witness, source and proposition as categoricals over their tables' sorted ids: every
     # analysis groups and joins on their integer codes instead of hashing strings again
     for col, (code, ids) in codes.items():

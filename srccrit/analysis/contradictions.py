@@ -8,25 +8,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .evidence import positions
+from .._gc import paused_gc
+from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
 
 _COLUMNS = ["proposition", "text", "kind", "side", "position", "witnesses", "claims", "sources", "lines", "self_contradicting", "uncertain"]
 
 
-def _grouped_lists(frame: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
-    """Sorted distinct values of ``col`` per group, as Python lists (numpy split, no per-group call)."""
-    values = frame[keys + [col]].drop_duplicates().sort_values(keys + [col], kind="mergesort")
-    if values.empty:
-        return pd.Series([], dtype=object)
-    k = values[keys]
-    change = np.ones(len(values), dtype=bool)
-    change[1:] = (k.iloc[1:].to_numpy() != k.iloc[:-1].to_numpy()).any(axis=1)
-    starts = np.flatnonzero(change)
-    parts = np.split(values[col].to_numpy(dtype=object), starts[1:])
-    index = pd.MultiIndex.from_frame(k.iloc[starts]) if len(keys) > 1 else pd.Index(k.iloc[starts, 0])
-    return pd.Series([p.tolist() for p in parts], index=index, dtype=object)
+def distinct_per_group(group: np.ndarray, codes: np.ndarray, labels: pd.Index, n_groups: int) -> list[list]:
+    """For each group 0..n_groups-1, the distinct labels of its rows' codes, sorted (codes index
+    the sorted ``labels``). One sort of integer pairs, then list slices: no per-group pandas call."""
+    if not len(group):
+        return [[] for _ in range(n_groups)]
+    width = int(codes.max()) + 1
+    pairs = sorted_unique(group.astype(np.int64) * width + codes)
+    counts = np.bincount(pairs // width, minlength=n_groups)
+    bounds = np.r_[0, np.cumsum(counts)]
+    names = np.asarray(labels, dtype=object)[pairs % width].tolist()
+    filled = np.flatnonzero(counts)
+    if len(filled) == n_groups:
+        b = bounds.tolist()
+        return [names[b[i]:b[i + 1]] for i in range(n_groups)]
+    out: list[list] = [[] for _ in range(n_groups)]
+    for i, a, b in zip(filled.tolist(), bounds[filled].tolist(), bounds[filled + 1].tolist()):
+        out[i] = names[a:b]
+    return out
 
 
 def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -42,26 +49,76 @@ def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     >>> contradictions(load_case())  # doctest: +SKIP
     """
     ev = positions(case) if evidence is None else evidence
-    counted = ev[ev["side"] >= 0]
-    n_sides = counted.groupby("proposition")["side"].nunique()
-    contested = n_sides.index[n_sides >= 2]
-    if len(contested) == 0:
+    with paused_gc():
+        return _contradictions(case, ev)
+
+
+def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
+    side = ev["side"].to_numpy()
+    prop, prop_ids = codes_of(ev["proposition"])
+    wit, wit_ids = codes_of(ev["witness"])
+    counted = side >= 0
+    if not counted.any():
         return pd.DataFrame(columns=_COLUMNS)
-    sub = counted[counted["proposition"].isin(contested)]
-    keys = ["proposition", "side"]
-    table = sub.groupby(keys, sort=True).agg(position=("position", "first"), lines=("line", "nunique"))
-    for col, name in (("witness", "witnesses"), ("claim", "claims"), ("source", "sources")):
-        table[name] = _grouped_lists(sub, keys, col).reindex(table.index)
-    table = table.reset_index()[["proposition", "side", "position", "witnesses", "claims", "sources", "lines"]]
-    # a witness on more than one side of the same proposition contradicts himself
-    per_witness = sub.groupby(["proposition", "witness"])["side"].nunique()
-    selfc = _grouped_lists(per_witness[per_witness > 1].reset_index(), ["proposition"], "witness")
-    table["self_contradicting"] = table["proposition"].map(selfc).map(lambda v: v if isinstance(v, list) else [])
-    unsure = _grouped_lists(ev[(ev["side"] < 0) & ev["proposition"].isin(contested)], ["proposition"], "witness")
-    table["uncertain"] = table["proposition"].map(unsure).map(lambda v: v if isinstance(v, list) else [])
-    table["kind"] = np.where(case.propositions["type"].reindex(table["proposition"]).to_numpy() == "boolean", "stance", "value")
-    table["text"] = case.propositions["text"].reindex(table["proposition"]).to_numpy()
-    return table[_COLUMNS].reset_index(drop=True)
+    n_side = int(side.max()) + 1
+    side_key = prop * n_side + side
+    sides = sorted_unique(side_key[counted])
+    n_sides = np.bincount(sides // n_side, minlength=len(prop_ids))
+    contested = n_sides >= 2
+    if not contested.any():
+        return pd.DataFrame(columns=_COLUMNS)
+    sides = sides[contested[sides // n_side]]
+    rows = np.flatnonzero(counted & contested[prop])
+    g = rank_in(side_key[rows], sides)  # each row's side, numbered over the table
+    n_g = len(sides)
+    src, src_ids = codes_of(ev["source"])
+    witnesses = distinct_per_group(g, wit[rows], wit_ids, n_g)
+    sources = distinct_per_group(g, src[rows], src_ids, n_g)
+    order = np.argsort(g, kind="stable")
+    claim_ids = np.asarray(ev["claim"].array.take(rows[order]), dtype=object).tolist()
+    bounds = np.r_[0, np.cumsum(np.bincount(g, minlength=n_g))].tolist()
+    claims = [claim_ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    for group in claims:
+        if len(group) > 1:
+            group.sort()
+    line = ev["line"].to_numpy()[rows]
+    lines = np.bincount(sorted_unique(g.astype(np.int64) * (int(line.max()) + 1) + line) // (int(line.max()) + 1), minlength=n_g)
+    first = rows[order[np.asarray(bounds[:-1])]]
+    side_prop = sides // n_side
+
+    # a witness on more than one side of the same proposition contradicts himself; the
+    # uncertain are listed by proposition
+    contested_props = np.flatnonzero(contested)
+    prop_row = np.full(len(prop_ids), -1)
+    prop_row[contested_props] = np.arange(len(contested_props))
+    trip = sorted_unique((prop[rows] * len(wit_ids) + wit[rows]) * n_side + side[rows]) // n_side
+    pw, k = np.unique(trip, return_counts=True)
+    selfc = pw[k > 1]
+    self_lists = distinct_per_group(prop_row[selfc // len(wit_ids)], selfc % len(wit_ids), wit_ids, len(contested_props))
+    unsure_rows = np.flatnonzero(~counted & contested[prop])
+    unsure_lists = distinct_per_group(prop_row[prop[unsure_rows]], wit[unsure_rows], wit_ids, len(contested_props))
+    at = prop_row[side_prop].tolist()
+
+    ptype = case.propositions["type"].reindex(prop_ids).to_numpy(dtype=object)[side_prop]
+    table = pd.DataFrame({
+        "proposition": np.asarray(prop_ids, dtype=object)[side_prop],
+        "text": case.propositions["text"].reindex(prop_ids).to_numpy(dtype=object)[side_prop],
+        "kind": np.where(ptype == "boolean", "stance", "value"),
+        "side": sides % n_side,
+        "position": np.asarray(ev["position"].array.take(first), dtype=object),
+        "witnesses": _objects(witnesses),
+        "claims": _objects(claims),
+        "sources": _objects(sources),
+        "lines": lines,
+        "self_contradicting": _objects([self_lists[i] for i in at]),
+        "uncertain": _objects([unsure_lists[i] for i in at]),
+    })
+    return table[_COLUMNS]
+
+
+def _objects(items: list) -> pd.Series:
+    """A column holding one Python list per row."""
+    return pd.Series(items, dtype=object)
 
 
 def contradictions_records(table: pd.DataFrame) -> list[dict]:
@@ -97,7 +154,9 @@ def lines(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
         parts = [origin] if origin == witness else [origin, witness]
         parts += list(reversed(list(hops))) + [source]
         chains.append(" -> ".join(dict.fromkeys(parts)))
-    out = ev[["claim", "proposition", "position", "witness", "source", "origin", "line"]].copy()
+    out = ev[["claim", "proposition", "position", "witness", "source", "origin"]].astype(
+        {"proposition": object, "witness": object, "source": object, "origin": object})
+    out["line"] = line_labels(ev)
     out["via"] = [list(v) for v in via]
     out["chain"] = chains
     out["line_claims"] = out.groupby("line")["claim"].transform("size").where(out["line"].notna(), 0).astype(int)
@@ -120,6 +179,8 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
     ``proposition=position``), ``disagreements``, ``score``.
     """
     ev = positions(case) if evidence is None else evidence
+    # plain strings: witness pairs are ordered by id below, which categoricals do not allow
+    ev = ev.astype({c: object for c in ("witness", "source", "proposition", "origin") if c in ev.columns})
     counted = ev[ev["side"] >= 0].drop_duplicates(["proposition", "side", "witness"])
     cols = ["witness_a", "witness_b", "shared_minority", "shared_positions", "disagreements", "score"]
     if counted.empty:

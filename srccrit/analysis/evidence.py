@@ -28,7 +28,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-__all__ = ["positions", "ancestors", "EVIDENCE_COLUMNS"]
+from .._gc import paused_gc
+
+__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "line_labels", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -38,185 +40,275 @@ EVIDENCE_COLUMNS = [
 
 def ancestors(case) -> dict[str, frozenset]:
     """Every source a source derives from, directly or transitively."""
+    derives = case.sources["derives_from"]
+    if not any(derives.tolist()):
+        return {}
     graph = nx.DiGraph()
     graph.add_nodes_from(case.sources.index)
-    for sid, parents in case.sources["derives_from"].items():
+    for sid, parents in derives.items():
         for p in parents:
             graph.add_edge(sid, p)
     return {sid: frozenset(nx.descendants(graph, sid)) for sid in case.sources.index if graph.out_degree(sid)}
 
 
-def _stab_groups(prop: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the labels they stand for (in sorted order). Free for the
+    categorical columns a loaded case holds; other columns are factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
+    codes, uniques = pd.factorize(column, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted. (numpy 2.3+ ``np.unique`` hashes when asked for nothing but
+    the values, which is many times slower than sorting integer keys.)"""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def rank_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Position of each key in the sorted distinct ``table`` (every key must be in it): a direct
+    lookup array when the key range is small, else a binary search."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=np.int64)
+    span = int(table[-1]) + 1
+    if span <= 4 * len(keys) + 1024:
+        lookup = np.zeros(span, dtype=np.int64)
+        lookup[table] = np.arange(len(table))
+        return lookup[keys]
+    return np.searchsorted(table, keys)
+
+
+def first_per_group(group: np.ndarray, *order: np.ndarray) -> np.ndarray:
+    """Row positions of the first row of each group under the sort ``order`` (most significant
+    first), groups in increasing order."""
+    perm = np.lexsort(tuple(reversed((group, *order))))
+    g = group[perm]
+    return perm[np.r_[True, g[1:] != g[:-1]]] if len(g) else perm
+
+
+def _stab_groups(prop: np.ndarray, low: np.ndarray, high: np.ndarray, rounds: int = 64) -> np.ndarray:
     """Side numbers for value claims, by greedy interval stabbing within each proposition.
 
     Input arrays are sorted by (proposition, high, low). Returns the side of each row, numbered
-    from 0 within each proposition in order of the stab points.
+    from 0 within each proposition in order of the stab points. Vectorised by rounds: in each
+    round every proposition still open takes the first uncovered claim's high as its stab point
+    and covers every uncovered claim whose low reaches it. Propositions needing more than
+    ``rounds`` sides finish in a per-proposition sweep.
     """
     n = len(prop)
-    side = np.empty(n, dtype=np.int64)
-    if n == 0:
-        return side
-    # a claim joins the current side while its low <= the side's stab point (the side's first high)
-    starts = np.flatnonzero(np.r_[True, prop[1:] != prop[:-1]])
-    ends = np.r_[starts[1:], n]
+    side = np.full(n, -1, dtype=np.int64)
+    rem = np.arange(n)
+    k = 0
+    while len(rem) and k < rounds:
+        p = prop[rem]
+        first = np.r_[True, p[1:] != p[:-1]]
+        leader = np.maximum.accumulate(np.where(first, np.arange(len(rem)), 0))
+        hit = low[rem] <= high[rem][leader]
+        side[rem[hit]] = k
+        rem = rem[~hit]
+        k += 1
+    if len(rem):
+        _sweep(prop, low, high, rem, side, k)
+    return side
+
+
+def _sweep(prop, low, high, rem: np.ndarray, side: np.ndarray, k0: int) -> None:
+    """The same greedy stabbing, one proposition at a time, for the rows in ``rem``."""
+    p = prop[rem]
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    ends = np.r_[starts[1:], len(rem)]
+    rows = rem.tolist()
     low_l, high_l = low.tolist(), high.tolist()
     for s, e in zip(starts.tolist(), ends.tolist()):
-        # members sorted by high: a claim belongs to the first stab point >= its low ...
-        # ... but stab points are chosen greedily from claims not yet covered
-        covered = [False] * (e - s)
-        order_low = sorted(range(s, e), key=lambda i: (low_l[i], high_l[i]))
-        k = 0
-        j = 0  # pointer into order_low
-        for i in range(s, e):
-            if covered[i - s]:
+        members = rows[s:e]  # by (high, low)
+        by_low = sorted(members, key=lambda i: (low_l[i], high_l[i]))
+        covered = set()
+        k, j = k0, 0
+        for i in members:
+            if i in covered:
                 continue
             point = high_l[i]
-            # every uncovered claim with low <= point contains point (its high >= point by sort order)
-            while j < len(order_low) and low_l[order_low[j]] <= point:
-                m = order_low[j]
-                if not covered[m - s]:
-                    covered[m - s] = True
+            while j < len(by_low) and low_l[by_low[j]] <= point:
+                m = by_low[j]
+                if m not in covered:
+                    covered.add(m)
                     side[m] = k
                 j += 1
             k += 1
-    return side
 
 
 def positions(case, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim: its side on the proposition and its line of evidence.
 
-    ``side`` is -1 for ``uncertain`` claims (reported, not counted). ``line`` is a string
-    ``proposition|side|origin`` shared by claims that are one line of evidence.
+    ``side`` is -1 for ``uncertain`` claims (reported, not counted). ``line`` numbers the
+    independent lines of evidence (claims sharing it are one line; -1 for uncounted claims),
+    in the order of proposition, side and origin; :func:`srccrit.lines` spells each line out.
+    ``witness``, ``source``, ``proposition`` and ``origin`` are categoricals over the case's ids.
     """
     claims = case.claims if claims is None else claims
+    with paused_gc():
+        return _positions(case, claims)
+
+
+def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
     n = len(claims)
-    out = pd.DataFrame({
-        "claim": claims["id"].to_numpy(),
-        "witness": claims["witness"].to_numpy(),
-        "source": claims["source"].to_numpy(),
-        "proposition": claims["proposition"].to_numpy(),
-        "type": claims["type"].to_numpy(),
-    })
+    p_code, p_ids = codes_of(claims["proposition"])
+    w_code, w_ids = codes_of(claims["witness"])
+    s_code, s_ids = codes_of(claims["source"])
     side = np.full(n, -1, dtype=np.int64)
     label = np.full(n, None, dtype=object)
     s_low = np.full(n, np.nan)
     s_high = np.full(n, np.nan)
     s_fold = np.full(n, None, dtype=object)
-    types = claims["type"].to_numpy()
-    stance = claims["stance"].to_numpy()
+    types = claims["type"]
+    t_code, t_ids = codes_of(types)
+    st_code, st_ids = codes_of(claims["stance"])
 
-    is_bool = types == "boolean"
-    aff = is_bool & (stance == "affirms")
-    den = is_bool & (stance == "denies")
+    def kind(ids: pd.Index, codes: np.ndarray, name: str) -> np.ndarray:
+        where = ids.get_indexer([name])[0]
+        return codes == where if where >= 0 else np.zeros(n, dtype=bool)
+
+    is_bool = kind(t_ids, t_code, "boolean")
+    aff = is_bool & kind(st_ids, st_code, "affirms")
+    den = is_bool & kind(st_ids, st_code, "denies")
     side[aff], label[aff], s_low[aff], s_high[aff] = 0, "affirms", 1.0, 1.0
     side[den], label[den], s_low[den], s_high[den] = 1, "denies", 0.0, 0.0
 
-    is_text = types == "text"
+    is_text = kind(t_ids, t_code, "text")
     if is_text.any():
         idx = np.flatnonzero(is_text)
-        sub = pd.DataFrame({"p": claims["proposition"].to_numpy()[idx], "f": claims["value_fold"].to_numpy()[idx],
-                            "w": claims["value"].to_numpy()[idx]})
+        folds = claims["value_fold"].to_numpy(dtype=object)[idx]
+        f_code, f_uniques = pd.factorize(folds, sort=True)
         # sides numbered by folded text order within each proposition (row order never matters)
-        sub["side"] = sub.groupby("p")["f"].rank(method="dense").astype("int64") - 1
-        side[idx] = sub["side"].to_numpy()
-        s_fold[idx] = sub["f"].to_numpy()
-        label[idx] = _labels(sub)
+        pairs, inv = np.unique(p_code[idx] * len(f_uniques) + f_code, return_inverse=True)
+        pair_prop = pairs // len(f_uniques)
+        side[idx] = (np.arange(len(pairs)) - np.searchsorted(pair_prop, pair_prop))[inv]
+        s_fold[idx] = folds
+        label[idx] = _labels(p_code[idx], side[idx], claims["value"].to_numpy(dtype=object)[idx], np.zeros(len(idx)))
 
-    is_range = (types == "date") | (types == "number")
+    is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number")
     if is_range.any():
         idx = np.flatnonzero(is_range)
-        lo = claims["value_low"].to_numpy()[idx]
-        hi = claims["value_high"].to_numpy()[idx]
-        pr = claims["proposition"].to_numpy()[idx].astype(str)
+        lo = claims["value_low"].to_numpy(dtype=float)[idx]
+        hi = claims["value_high"].to_numpy(dtype=float)[idx]
+        pr = p_code[idx]
         order = np.lexsort((lo, hi, pr))
         grp = np.empty(len(idx), dtype=np.int64)
         grp[order] = _stab_groups(pr[order], lo[order], hi[order])
         side[idx] = grp
-        sub = pd.DataFrame({"p": pr, "side": grp, "lo": lo, "hi": hi, "w": claims["value"].to_numpy()[idx]})
-        common = sub.groupby(["p", "side"]).agg(lo=("lo", "max"), hi=("hi", "min"))
-        key = pd.MultiIndex.from_arrays([sub["p"], sub["side"]])
-        s_low[idx] = common["lo"].reindex(key).to_numpy()
-        s_high[idx] = common["hi"].reindex(key).to_numpy()
-        label[idx] = _labels(sub)
+        # a side's value: the range all its claims accept
+        key = pr * (grp.max() + 1) + grp
+        uk, inv = np.unique(key, return_inverse=True)
+        common_lo = np.full(len(uk), -np.inf)
+        common_hi = np.full(len(uk), np.inf)
+        np.maximum.at(common_lo, inv, lo)
+        np.minimum.at(common_hi, inv, hi)
+        s_low[idx], s_high[idx] = common_lo[inv], common_hi[inv]
+        label[idx] = _labels(pr, grp, claims["value"].to_numpy(dtype=object)[idx], hi - lo)
 
-    out["side"] = side
-    out["position"] = label
-    out["side_low"], out["side_high"], out["side_fold"] = s_low, s_high, s_fold
-    out["origin"] = out["witness"].astype(object)
-    out = _attach_derived(case, out)
-    counted = out["side"].to_numpy() >= 0
-    line = np.full(n, None, dtype=object)
+    origin = w_code.copy()
+    origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, origin)
+    counted = side >= 0
+    line = np.full(n, -1, dtype=np.int64)
     if counted.any():
-        line[counted] = (out.loc[counted, "proposition"].astype(str) + "|" + out.loc[counted, "side"].astype(str) + "|"
-                         + out.loc[counted, "origin"].astype(str)).to_numpy()
-    out["line"] = line
+        n_side = int(side.max()) + 1
+        key = (p_code[counted] * n_side + side[counted]) * max(len(w_ids), 1) + origin[counted]
+        line[counted] = np.unique(key, return_inverse=True)[1]
+    return pd.DataFrame({
+        "claim": claims["id"].array,
+        "witness": pd.Categorical.from_codes(w_code, dtype=pd.CategoricalDtype(w_ids)),
+        "source": pd.Categorical.from_codes(s_code, dtype=pd.CategoricalDtype(s_ids)),
+        "proposition": pd.Categorical.from_codes(p_code, dtype=pd.CategoricalDtype(p_ids)),
+        "type": types.array,
+        "side": side,
+        "position": pd.Series(label, dtype=object, copy=False).array,
+        "side_low": s_low, "side_high": s_high, "side_fold": s_fold,
+        "origin": pd.Categorical.from_codes(origin, dtype=pd.CategoricalDtype(w_ids)),
+        "line": line,
+    })
+
+
+def line_labels(ev: pd.DataFrame) -> np.ndarray:
+    """The readable name of each row's line of evidence, ``proposition|side|origin`` (None for
+    claims that take no side)."""
+    counted = ev["side"].to_numpy() >= 0
+    out = np.full(len(ev), None, dtype=object)
+    if counted.any():
+        sub = ev[counted]
+        out[counted] = (sub["proposition"].astype(str) + "|" + sub["side"].astype(str) + "|" + sub["origin"].astype(str)).to_numpy(dtype=object)
     return out
 
 
-def _labels(sub: pd.DataFrame) -> np.ndarray:
+def _labels(prop: np.ndarray, side: np.ndarray, written: np.ndarray, width: np.ndarray) -> np.ndarray:
     """The most common written value of each side (ties: the most precise, then the first in
     sort order), for every row."""
-    if "lo" in sub:
-        sub = sub.assign(width=sub["hi"] - sub["lo"])
-    else:
-        sub = sub.assign(width=0.0)
-    counts = sub.groupby(["p", "side", "w"], sort=True).agg(n=("width", "size"), width=("width", "min")).reset_index()
-    counts = counts.sort_values(["p", "side", "n", "width", "w"], ascending=[True, True, False, True, True], kind="mergesort")
-    best = counts.drop_duplicates(["p", "side"]).set_index(["p", "side"])["w"]
-    key = pd.MultiIndex.from_arrays([sub["p"], sub["side"]])
-    return best.reindex(key).to_numpy()
+    w_code, w_uniques = pd.factorize(written, sort=True)
+    side_key = np.unique(prop * (side.max() + 1) + side, return_inverse=True)[1]
+    pair_key = side_key * (len(w_uniques) + 1) + w_code
+    pairs, inv = np.unique(pair_key, return_inverse=True)
+    count = np.bincount(inv)
+    narrowest = np.full(len(pairs), np.inf)
+    np.minimum.at(narrowest, inv, width)
+    pair_side = pairs // (len(w_uniques) + 1)
+    pair_w = pairs % (len(w_uniques) + 1)
+    best = first_per_group(pair_side, -count, narrowest, pair_w)
+    label_of_side = np.empty(int(pair_side.max()) + 1, dtype=object)
+    label_of_side[pair_side[best]] = np.asarray(w_uniques, dtype=object)[pair_w[best]]
+    return label_of_side[side_key]
 
 
-def _attach_derived(case, out: pd.DataFrame) -> pd.DataFrame:
+def _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, origin) -> np.ndarray:
+    """Origins (witness codes) with each derived claim moved to the line it derives from."""
     anc = ancestors(case)
     if not anc:
-        return out
+        return origin
     author = case.sources["author"]
     authors_of = {sid: a for sid, a in author.items() if isinstance(a, str)}
+    source_ids = np.asarray(s_ids, dtype=object)
+    witness_ids = np.asarray(w_ids, dtype=object)
+    author_code = w_ids.get_indexer(pd.Index(author.reindex(s_ids).to_numpy(dtype=object)))
     # the source in which the witness speaks as author: the claim's own source, or a source in
     # its via chain that he wrote (the book's assertion as a review relays it)
-    own_source = out["source"].to_numpy().copy()
-    src_author = author.reindex(out["source"]).to_numpy()
-    authorial = (out["witness"].to_numpy() == src_author)
-    via = case.claims["via"].to_numpy() if len(case.claims) == len(out) else case.claims.set_index("id")["via"].reindex(out["claim"]).to_numpy()
-    for pos in np.flatnonzero(~authorial & (out["side"].to_numpy() >= 0)):
-        for hop in via[pos]:
-            if authors_of.get(hop) == out["witness"].iat[pos]:
+    own_source = source_ids[s_code]
+    authorial = author_code[s_code] == w_code
+    counted = side >= 0
+    via = claims["via"].tolist()
+    for pos in np.flatnonzero(~authorial & counted).tolist():
+        for hop in via[pos] or ():
+            if authors_of.get(hop) == witness_ids[w_code[pos]]:
                 own_source[pos], authorial[pos] = hop, True
                 break
-    derived = authorial & (out["side"].to_numpy() >= 0) & np.isin(own_source, list(anc))
+    derived = authorial & counted & np.isin(own_source, list(anc))
     if not derived.any():
-        return out
-    props = out["proposition"].to_numpy()
-    sides = out["side"].to_numpy()
-    sources = out["source"].to_numpy()
-    witnesses = out["witness"].to_numpy()
+        return origin
     # only the (proposition, side) pairs a derived claim stands on need their members listed
-    wanted = {(props[i], sides[i]) for i in np.flatnonzero(derived)}
-    members: dict[tuple, list[tuple[str, str]]] = {}
-    for i in np.flatnonzero(sides >= 0):
-        key = (props[i], sides[i])
+    wanted = {(p_code[i], side[i]) for i in np.flatnonzero(derived).tolist()}
+    members: dict[tuple, list[int]] = {}
+    for i in np.flatnonzero(counted).tolist():
+        key = (p_code[i], side[i])
         if key in wanted:
             members.setdefault(key, []).append(i)
-    origin = out["origin"].to_numpy().copy()
-    derived_pos = np.flatnonzero(derived)
+    origin = origin.copy()
+    sources = source_ids[s_code]
+    derived_pos = np.flatnonzero(derived).tolist()
     candidates = {}
     for pos in derived_pos:
         parents = anc[own_source[pos]]
         parent_authors = {authors_of[p] for p in parents if p in authors_of}
-        own = witnesses[pos]
-        candidates[pos] = [i for i in members.get((props[pos], sides[pos]), ())
-                           if witnesses[i] != own and (sources[i] in parents or witnesses[i] in parent_authors)]
+        own = w_code[pos]
+        candidates[pos] = [i for i in members.get((p_code[pos], side[pos]), ())
+                           if w_code[i] != own and (sources[i] in parents or witness_ids[w_code[i]] in parent_authors)]
     # repeat until stable, so that a chain of derivative works resolves to its first testimony
     for _ in range(len(derived_pos) + 1):
         changed = False
         for pos, hits in candidates.items():
             if hits:
                 # the original testimony: the earliest-sorted origin among the claims it derives from
-                new = min(str(origin[i]) for i in hits)
+                new = min(origin[i] for i in hits)
                 if new != origin[pos]:
                     origin[pos], changed = new, True
         if not changed:
             break
-    out["origin"] = origin
-    return out
+    return origin

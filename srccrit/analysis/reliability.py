@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv
 
-from .evidence import positions
+from .evidence import codes_of, first_per_group, positions, rank_in, sorted_unique
 
 __all__ = ["Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
@@ -72,12 +72,26 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     ev = positions(case) if evidence is None else evidence
     w = case.witnesses
     claims = case.claims
-    kinds = case.sources["kind"].reindex(claims["source"]).to_numpy()
-    gap_years = ((claims["date_start"] - case.propositions["date_end"].reindex(claims["proposition"]).to_numpy()).dt.days / 365.25).to_numpy()
-    per = pd.DataFrame({"witness": claims["witness"].to_numpy(), "gap": gap_years,
-                        "records": np.isin(kinds, list(CONTEMPORARY_KINDS)), "memory": np.isin(kinds, list(RECOLLECTION_KINDS))})
-    g = per.groupby("witness")
-    stats = pd.DataFrame({"gap": g["gap"].median(), "records": g["records"].mean(), "memory": g["memory"].mean()}).reindex(w.index)
+    w_code, w_ids = codes_of(claims["witness"])
+    s_code, s_ids = codes_of(claims["source"])
+    p_code, p_ids = codes_of(claims["proposition"])
+    kind_of = case.sources["kind"].reindex(s_ids).to_numpy(dtype=object)
+    records_of = np.isin(kind_of, list(CONTEMPORARY_KINDS))
+    memory_of = np.isin(kind_of, list(RECOLLECTION_KINDS))
+    event_end = case.propositions["date_end"].reindex(p_ids).to_numpy(dtype="datetime64[s]")
+    gap_years = (claims["date_start"].to_numpy(dtype="datetime64[s]") - event_end[p_code]).astype("timedelta64[D]").astype(float) / 365.25
+    gap_years[np.isnat(claims["date_start"].to_numpy(dtype="datetime64[s]")) | np.isnat(event_end[p_code])] = np.nan
+    n_w = len(w_ids)
+    n_claims = np.bincount(w_code, minlength=n_w).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        records_share = np.bincount(w_code, records_of[s_code], minlength=n_w) / n_claims
+        memory_share = np.bincount(w_code, memory_of[s_code], minlength=n_w) / n_claims
+    median_gap = pd.Series(gap_years).groupby(w_code).median().reindex(np.arange(n_w)).to_numpy()
+    at = w_ids.get_indexer(pd.Index(w.index.astype(str)))
+    found = at >= 0
+    stats = pd.DataFrame({"gap": np.where(found, median_gap[np.maximum(at, 0)], np.nan) if n_w else np.nan,
+                          "records": np.where(found, records_share[np.maximum(at, 0)], np.nan) if n_w else np.nan,
+                          "memory": np.where(found, memory_share[np.maximum(at, 0)], np.nan) if n_w else np.nan}, index=w.index)
 
     prox = w["proximity"].where(w["proximity"].isin(list(PRIOR_TABLE)), None)
     base = prox.map(lambda x: PRIOR_TABLE.get(x if isinstance(x, str) else None, 0.60)).astype(float).to_numpy()
@@ -95,8 +109,9 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     hostile_ids = [wid for wid, hs in w["hostile_to"].items() if hs]
     opponents: dict[str, set] = {}
     if hostile_ids:
-        counted = ev[(ev["side"] >= 0) & ev["witness"].isin(hostile_ids)][["proposition", "side", "witness"]].drop_duplicates()
-        others = ev[ev["side"] >= 0][["proposition", "side", "witness"]].drop_duplicates()
+        plain = ev[ev["side"] >= 0][["proposition", "side", "witness"]].astype({"proposition": object, "witness": object})
+        counted = plain[plain["witness"].isin(hostile_ids)].drop_duplicates()
+        others = plain[plain["proposition"].isin(set(counted["proposition"]))].drop_duplicates()
         opp = counted.merge(others, on="proposition")
         opp = opp[opp["side_x"] != opp["side_y"]]
         opponents = opp.groupby("witness_x")["witness_y"].agg(set).to_dict()
@@ -159,14 +174,26 @@ class Votes:
 
 
 def build_votes(case, evidence: pd.DataFrame) -> Votes:
-    ev = evidence[evidence["side"] >= 0]
-    # a line votes once, in the name of its origin witness
-    lines_ = ev.drop_duplicates("line")[["line", "origin", "proposition", "side", "type"]].sort_values("line", kind="mergesort")
-    witnesses = pd.Index(sorted(case.witnesses.index))
-    items = pd.Index(sorted(lines_["proposition"].unique()))
-    item = items.get_indexer(lines_["proposition"])
-    is_bool = (lines_["type"].to_numpy() == "boolean")
-    side = lines_["side"].to_numpy()
+    """One vote per line of evidence (``evidence["line"]``), cast by the line's origin."""
+    side_all = evidence["side"].to_numpy()
+    line_all = evidence["line"].to_numpy()
+    counted = np.flatnonzero(side_all >= 0)
+    witnesses = pd.Index(sorted(case.witnesses.index), dtype=object)
+    o_code, o_ids = codes_of(evidence["origin"])
+    p_code, p_ids = codes_of(evidence["proposition"])
+    t_code, t_ids = codes_of(evidence["type"])
+    # a line votes once, in the name of its origin witness: its first row speaks for it
+    line_ids, first = np.unique(line_all[counted], return_index=True)
+    rows = counted[first]
+    voter_of_origin = witnesses.get_indexer(pd.Index(np.asarray(o_ids, dtype=object)))
+    voter = voter_of_origin[o_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
+    p_line = p_code[rows]
+    item_codes = sorted_unique(p_line)
+    items = pd.Index(np.asarray(p_ids, dtype=object)[item_codes], dtype=object)
+    item = rank_in(p_line, item_codes)
+    boolean = t_ids.get_indexer(["boolean"])[0]
+    is_bool = t_code[rows] == boolean if boolean >= 0 else np.zeros(len(rows), dtype=bool)
+    side = side_all[rows]
     n_items = len(items)
     max_side = np.zeros(n_items, dtype=np.int64)
     np.maximum.at(max_side, item, side)
@@ -178,16 +205,20 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     slot_side = np.arange(int(k.sum())) - offsets[slot_item]
     slot_side = np.where(~item_bool[slot_item] & (slot_side == k[slot_item] - 1), -1, slot_side)
     return Votes(
-        voter=witnesses.get_indexer(lines_["origin"]), item=item, slot=offsets[item] + side, witnesses=witnesses,
-        items=items, slot_item=slot_item, slot_side=slot_side, offsets=offsets, k=k, line_ids=lines_["line"].to_numpy(),
+        voter=voter, item=item, slot=offsets[item] + side, witnesses=witnesses,
+        items=items, slot_item=slot_item, slot_side=slot_side, offsets=offsets, k=k, line_ids=line_ids,
     )
 
 
-def _posterior(v: Votes, r: np.ndarray) -> np.ndarray:
-    """E-step: posterior probability of every option of every proposition."""
-    rv = np.clip(r[v.voter], 1e-9, 1 - 1e-9)
-    log_right = np.log(rv)
-    log_wrong = np.log((1 - rv) / (v.k[v.item] - 1))
+def _posterior(v: Votes, r: np.ndarray, log_other: np.ndarray | None = None) -> np.ndarray:
+    """E-step: posterior probability of every option of every proposition.
+
+    ``log_other``: log(K_i - 1) per vote (computed here if not given)."""
+    if log_other is None:
+        log_other = np.log(v.k[v.item] - 1)
+    rw = np.clip(r, 1e-9, 1 - 1e-9)
+    log_right = np.log(rw)[v.voter]
+    log_wrong = np.log1p(-rw)[v.voter] - log_other
     base = np.bincount(v.item, log_wrong, minlength=len(v.items))
     bonus = np.bincount(v.slot, log_right - log_wrong, minlength=len(v.slot_item))
     score = base[v.slot_item] + bonus
@@ -201,11 +232,12 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
     """Fit the skills. Returns (r, posterior per option, iterations, converged)."""
     r = a / (a + b)
     n_votes = np.bincount(v.voter, minlength=len(a)).astype(float)
-    post = _posterior(v, r)
+    log_other = np.log(v.k[v.item] - 1)
+    post = _posterior(v, r, log_other)
     for it in range(1, n_iter + 1):
         p_right = post[v.slot]
         r_new = (a + np.bincount(v.voter, p_right, minlength=len(a))) / (a + b + n_votes)
-        post = _posterior(v, r_new)
+        post = _posterior(v, r_new, log_other)
         if np.max(np.abs(r_new - r), initial=0.0) < tol:
             return r_new, post, it, True
         r = r_new
@@ -277,34 +309,47 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     low = betaincinv(alpha, beta, tail)
     high = betaincinv(alpha, beta, 1 - tail)
 
-    counted = ev[ev["side"] >= 0]
-    lines_per_side = counted.groupby(["proposition", "side"])["origin"].nunique()
-    key = pd.MultiIndex.from_arrays([counted["proposition"], counted["side"]])
-    same_side_lines = lines_per_side.reindex(key).to_numpy()
-    corroborated = same_side_lines > 1  # another independent line on the same side
-    sides_per_prop = counted.groupby("proposition")["side"].nunique()
-    contested = sides_per_prop.reindex(counted["proposition"]).to_numpy() > 1
-    c = pd.DataFrame({"witness": counted["witness"].to_numpy(), "corroborated": corroborated, "contradicted": contested})
-    corr = c.groupby("witness")["corroborated"].sum()
-    contra = c.groupby("witness")["contradicted"].sum()
-    n_claims = case.claims["witness"].value_counts()
-    n_counted = c.groupby("witness").size()
+    side_all = ev["side"].to_numpy()
+    rows = np.flatnonzero(side_all >= 0)
+    w_code, w_ids = codes_of(ev["witness"])
+    p_code, _ = codes_of(ev["proposition"])
+    # witness codes -> positions in votes.witnesses (the same sorted ids for a loaded case)
+    to_voter = votes.witnesses.get_indexer(pd.Index(np.asarray(w_ids, dtype=object)))
+    wv = to_voter[w_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
+    side = side_all[rows]
+    n_side = int(side.max()) + 1 if len(side) else 1
+    side_key = p_code[rows] * n_side + side
+    sides = sorted_unique(side_key)
+    at_side = rank_in(side_key, sides)
+    # independent lines on each side: distinct lines (a line is one origin on one side)
+    line = ev["line"].to_numpy()[rows]
+    line_side = np.zeros(int(line.max()) + 1 if len(line) else 0, dtype=np.int64)
+    line_side[line] = at_side
+    lines_per_side = np.bincount(line_side, minlength=len(sides)) if len(line_side) else np.zeros(len(sides), dtype=np.int64)
+    corroborated = lines_per_side[at_side] > 1  # another independent line on the same side
+    sides_per_prop = np.bincount(sides // n_side)
+    contested = sides_per_prop[p_code[rows]] > 1
+    n_w = len(votes.witnesses)
+    corr = np.bincount(wv, corroborated, minlength=n_w).astype(int)
+    contra = np.bincount(wv, contested, minlength=n_w).astype(int)
+    n_counted = np.bincount(wv, minlength=n_w).astype(int)
+    c_code, c_ids = codes_of(case.claims["witness"])
+    n_claims = np.bincount(votes.witnesses.get_indexer(pd.Index(np.asarray(c_ids, dtype=object)))[c_code], minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
-    archival = _archival_agreement(case, counted)
+    archival = _archival_agreement(case, ev, rows, votes.witnesses, wv)
     table = pd.DataFrame({
         "name": case.witnesses["name"].reindex(votes.witnesses).to_numpy(),
         "reliability": r, "low": low, "high": high,
         "prior": pri["prior"].reindex(votes.witnesses).to_numpy(),
-        "claims": n_claims.reindex(votes.witnesses).fillna(0).astype(int).to_numpy(),
+        "claims": n_claims.astype(int),
         "lines": n_votes.astype(int),
-        "corroborated": corr.reindex(votes.witnesses).fillna(0).astype(int).to_numpy(),
-        "contradicted": contra.reindex(votes.witnesses).fillna(0).astype(int).to_numpy(),
+        "corroborated": corr,
+        "contradicted": contra,
     }, index=votes.witnesses)
     table.index.name = "witness"
     reasons = []
     prior_reasons = pri["prior_reasons"].reindex(votes.witnesses).tolist()
-    counted_n = n_counted.reindex(votes.witnesses).fillna(0).astype(int).tolist()
-    for wid, base, n, k_corr, k_con in zip(votes.witnesses.tolist(), prior_reasons, counted_n, table["corroborated"].tolist(), table["contradicted"].tolist()):
+    for wid, base, n, k_corr, k_con in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist()):
         rs = list(base)
         if n:
             if k_corr:
@@ -321,59 +366,79 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     return table.sort_values(["reliability", "name"], ascending=[False, True], kind="mergesort")
 
 
-def _archival_agreement(case, counted: pd.DataFrame) -> dict[str, list[str]]:
-    """'2 of 3 claims checked by the 1995 archival release (rusarch1995) agree with it (+)'."""
-    kinds = case.sources["kind"].reindex(counted["source"]).to_numpy()
-    arch = counted[kinds == "archival-release"][["source", "witness", "proposition", "side"]].drop_duplicates(["source", "proposition"])
-    if arch.empty:
+#: above this many archival releases checking one witness, his reasons give one total
+ARCHIVAL_DETAIL = 3
+
+
+def _archival_agreement(case, ev: pd.DataFrame, rows: np.ndarray, witnesses: pd.Index, wv: np.ndarray) -> dict[str, list[str]]:
+    """'2 of 3 claims checked by the 1995 archival release (rusarch1995) agree with it (+)'; one
+    line per release, or a total over all of them when more than ``ARCHIVAL_DETAIL`` check him."""
+    s_code, s_ids = codes_of(ev["source"])
+    is_arch = case.sources["kind"].reindex(s_ids).to_numpy(dtype=object) == "archival-release"
+    src = s_code[rows]
+    arch_rows = np.flatnonzero(is_arch[src]) if len(src) else np.zeros(0, dtype=np.int64)
+    if not len(arch_rows):
         return {}
-    m = counted[["witness", "proposition", "side"]].merge(arch, on="proposition", suffixes=("", "_arch"))
-    m = m[m["witness"] != m["witness_arch"]]
+    p_code, _ = codes_of(ev["proposition"])
+    counted = pd.DataFrame({"w": wv, "p": p_code[rows], "side": ev["side"].to_numpy()[rows]})
+    arch = pd.DataFrame({"s": src[arch_rows], "w": wv[arch_rows], "p": counted["p"].to_numpy()[arch_rows],
+                         "side": counted["side"].to_numpy()[arch_rows]}).drop_duplicates(["s", "p"])
+    m = counted.merge(arch, on="p", suffixes=("", "_arch"))
+    m = m[m["w"] != m["w_arch"]]
     if m.empty:
         return {}
-    m["agree"] = m["side"] == m["side_arch"]
-    res = m.groupby(["witness", "source"], sort=True)["agree"].agg(["sum", "size"]).reset_index()
-    dates = dict(zip(case.sources.index.tolist(), case.sources["date"].tolist()))
+    m = m.assign(agree=m["side"] == m["side_arch"])
+    res = m.groupby(["w", "s"], sort=True)["agree"].agg(["sum", "size"]).reset_index()
+    dates = case.sources["date"].reindex(s_ids).tolist()
+    names = np.asarray(s_ids, dtype=object)
+    wit = witnesses.tolist()
     out: dict[str, list[str]] = {}
-    for wid, src, k, n in zip(res["witness"].tolist(), res["source"].tolist(), res["sum"].astype(int).tolist(), res["size"].astype(int).tolist()):
-        year = dates.get(src)
-        label = f"the {year} archival release ({src})" if isinstance(year, str) else f"the archival release {src}"
-        sign = "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
-        out.setdefault(wid, []).append(f"{k} of {n} claims checked by {label} agree with it {sign}")
+
+    def sign(k: int, n: int) -> str:
+        return "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
+
+    per_w = res.groupby("w", sort=True).agg(k=("sum", "sum"), n=("size", "sum"), releases=("s", "size"))
+    many = set(per_w.index[per_w["releases"] > ARCHIVAL_DETAIL].tolist())
+    for w, k, n, releases in zip(per_w.index.tolist(), per_w["k"].astype(int).tolist(), per_w["n"].astype(int).tolist(), per_w["releases"].tolist()):
+        if w in many:
+            out[wit[w]] = [f"{k} of {n} claims checked by {releases} archival releases agree with them {sign(k, n)}"]
+    for w, sc, k, n in zip(res["w"].tolist(), res["s"].tolist(), res["sum"].astype(int).tolist(), res["size"].astype(int).tolist()):
+        if w in many:
+            continue
+        year = dates[sc]
+        label = f"the {year} archival release ({names[sc]})" if isinstance(year, str) else f"the archival release {names[sc]}"
+        out.setdefault(wit[w], []).append(f"{k} of {n} claims checked by {label} agree with it {sign(k, n)}")
     return out
 
 
 def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     """Each proposition's verdict: P(true) or the best-supported value, with its probability."""
     props = case.propositions
-    table = pd.DataFrame({"text": props["text"].to_numpy(), "type": props["type"].to_numpy()}, index=props.index.rename("proposition"))
-    table.index.name = "proposition"
-    table["p_true"] = np.nan
-    table["value"] = None
-    table["probability"] = np.nan
-    table["sides"] = 0
-    table["lines"] = 0
-    table["best_side"] = np.nan
+    n = len(props)
+    ptype = props["type"].to_numpy(dtype=object)
+    p_true = np.full(n, np.nan)
+    probability = np.full(n, np.nan)
+    best_side = np.full(n, np.nan)
+    n_sides = np.zeros(n, dtype=np.int64)
+    n_lines = np.zeros(n, dtype=np.int64)
     if len(votes.items):
-        slot_df = pd.DataFrame({"item": votes.slot_item, "side": votes.slot_side, "p": post})
-        item_is_bool = (props["type"].reindex(votes.items).to_numpy() == "boolean")
-        first = votes.offsets
-        p_true = pd.Series(post[first], index=votes.items)[item_is_bool]
-        table.loc[p_true.index, "p_true"] = p_true.to_numpy()
-        best = slot_df.sort_values(["item", "p", "side"], ascending=[True, False, True], kind="mergesort").drop_duplicates("item")
-        ids = votes.items[best["item"].to_numpy()]
-        table.loc[ids, "probability"] = best["p"].to_numpy()
-        table.loc[ids, "best_side"] = best["side"].to_numpy()
-        n_lines = np.bincount(votes.item, minlength=len(votes.items))
-        table.loc[votes.items, "lines"] = n_lines
-        n_sides = np.bincount(votes.slot_item[votes.slot_side >= 0], minlength=len(votes.items))
-        table.loc[votes.items, "sides"] = n_sides
-    is_bool_t = table["type"] == "boolean"
-    table.loc[is_bool_t & table["p_true"].isna(), "p_true"] = 0.5
-    pt = table.loc[is_bool_t, "p_true"]
-    table.loc[is_bool_t, "probability"] = pt.where(pt >= 0.5, 1 - pt)
-    table.loc[is_bool_t, "value"] = np.where(pt >= 0.5, "true", "false")
-    table["probability"] = table["probability"].fillna(0.5)
+        at = props.index.get_indexer(votes.items)
+        item_is_bool = ptype[at] == "boolean"
+        p_true[at[item_is_bool]] = post[votes.offsets[item_is_bool]]
+        # the best option of each proposition: highest posterior, then the lowest side
+        best = first_per_group(votes.slot_item, -post, votes.slot_side)
+        probability[at] = post[best]
+        best_side[at] = votes.slot_side[best]
+        n_lines[at] = np.bincount(votes.item, minlength=len(votes.items))
+        n_sides[at] = np.bincount(votes.slot_item[votes.slot_side >= 0], minlength=len(votes.items))
+    is_bool = ptype == "boolean"
+    p_true[is_bool & np.isnan(p_true)] = 0.5
+    probability[is_bool] = np.where(p_true[is_bool] >= 0.5, p_true[is_bool], 1 - p_true[is_bool])
+    value = np.full(n, None, dtype=object)
+    value[is_bool] = np.where(p_true[is_bool] >= 0.5, "true", "false")
+    table = pd.DataFrame({"text": props["text"].to_numpy(), "type": ptype, "p_true": p_true,
+                          "value": pd.Series(value, dtype=object).array, "probability": np.where(np.isnan(probability), 0.5, probability),
+                          "sides": n_sides, "lines": n_lines, "best_side": best_side}, index=props.index.rename("proposition"))
     return table
 
 
@@ -387,14 +452,22 @@ def propositions(case, as_of: str | None = None, estimator: "Reliability | None"
     written) and ``probability`` (of that value), with ``sides`` and ``lines``."""
     est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
     table = est.propositions_.copy()
-    ev = est.evidence_[est.evidence_["side"] >= 0]
-    labels = ev.drop_duplicates(["proposition", "side"]).set_index(["proposition", "side"])["position"]
-    valued = (table["type"] != "boolean") & table["best_side"].notna()
+    valued = ((table["type"] != "boolean") & table["best_side"].notna()).to_numpy()
     if valued.any():
-        sub = table.loc[valued, "best_side"].astype(int)
-        key = pd.MultiIndex.from_arrays([sub.index, sub.to_numpy()])
-        vals = labels.reindex(key).to_numpy(dtype=object)
-        vals[sub.to_numpy() < 0] = "(another value)"
-        table.loc[valued, "value"] = vals
-    table = table.drop(columns="best_side")
-    return table
+        ev = est.evidence_
+        side = ev["side"].to_numpy()
+        p_code, p_ids = codes_of(ev["proposition"])
+        n_side = int(side.max()) + 2
+        key = p_code * n_side + side  # (proposition, side); uncounted rows (side -1) never match
+        keys, first = np.unique(key, return_index=True)
+        want_p = p_ids.get_indexer(table.index[valued])
+        want_side = table["best_side"].to_numpy()[valued].astype(np.int64)
+        want = want_p * n_side + want_side
+        where = np.searchsorted(keys, want)
+        hit = (where < len(keys)) & (keys[np.minimum(where, len(keys) - 1)] == want) & (want_side >= 0) & (want_p >= 0)
+        vals = np.full(len(want), "(another value)", dtype=object)
+        vals[hit] = np.asarray(ev["position"].array.take(first[where[hit]]), dtype=object)
+        col = table["value"].to_numpy(dtype=object).copy()
+        col[valued] = vals
+        table["value"] = pd.Series(col, index=table.index, dtype=object).array
+    return table.drop(columns="best_side")

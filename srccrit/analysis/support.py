@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..dates import parse_date
 from ..errors import SrccritError
+from .evidence import line_labels
 from .reliability import Reliability, Votes
 
 __all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
@@ -262,6 +263,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "locator": claims["locator"].reindex(ev["claim"]).to_numpy(),
         "quote": claims["quote"].reindex(ev["claim"]).to_numpy(),
         "reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
-        "line": ev["line"].to_numpy(),
+        "origin": ev["origin"].to_numpy(dtype=object),
+        "line": line_labels(ev),
     })
     return ledger.sort_values(["bears", "reliability", "claim"], ascending=[True, False, True], kind="mergesort").reset_index(drop=True)
