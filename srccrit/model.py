@@ -82,6 +82,7 @@ class Case:
     bibliography: Any = None
     warnings: list[Problem] = field(default_factory=list)
     _names: dict[str, str] | None = field(default=None, repr=False)
+    _rows: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ----------------------------------------------------------------- lookups
     @property
@@ -140,10 +141,21 @@ class Case:
             return str(self.witnesses.at[wid, "name"])
         return wid
 
+    def rows_of(self, table: str, ids: pd.Index):
+        """Row positions in ``table`` (``"sources"``, ``"witnesses"``, ``"propositions"``) of
+        ``ids`` (-1 where absent). Remembered for the id indexes the analyses reuse (the
+        categories of the claims' columns), so a million-claim case looks them up once."""
+        hit = self._rows.get((table, id(ids)))
+        if hit is not None and hit[0] is ids:
+            return hit[1]
+        rows = getattr(self, table).index.get_indexer(ids)
+        self._rows[(table, id(ids))] = (ids, rows)
+        return rows
+
     # ------------------------------------------------------------ derivation
     def with_claims(self, claims: pd.DataFrame) -> "Case":
         """The same case over a subset (or reordering) of its claims."""
-        return replace(self, claims=claims, _names=self._names)
+        return replace(self, claims=claims, _names=self._names, _rows=self._rows)
 
     def available_claims(self, as_of: str | None) -> pd.DataFrame:
         """Claims whose source was available to historians by ``as_of`` (all if None)."""

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .._gc import paused_gc
 
-__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "line_labels", "EVIDENCE_COLUMNS"]
+__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -58,6 +58,18 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
     codes, uniques = pd.factorize(column, sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
+
+
+def table_values(case, table: str, column: str, ids: pd.Index, dtype=object) -> np.ndarray:
+    """``case.<table>[column]`` at each of ``ids`` (missing where an id is not in the table)."""
+    rows = case.rows_of(table, ids)
+    values = getattr(case, table)[column].to_numpy(dtype=dtype)
+    if not len(values):
+        values = np.full(1, None if dtype is object else np.nan, dtype=dtype)
+    out = values[np.maximum(rows, 0)]
+    if (rows < 0).any():
+        out[rows < 0] = None if dtype is object else np.datetime64("NaT") if np.dtype(dtype).kind == "M" else np.nan
+    return out
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv
 
-from .evidence import codes_of, first_per_group, positions, rank_in, sorted_unique
+from .evidence import codes_of, first_per_group, positions, rank_in, sorted_unique, table_values
 
 __all__ = ["Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
@@ -75,10 +75,10 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     w_code, w_ids = codes_of(claims["witness"])
     s_code, s_ids = codes_of(claims["source"])
     p_code, p_ids = codes_of(claims["proposition"])
-    kind_of = case.sources["kind"].reindex(s_ids).to_numpy(dtype=object)
+    kind_of = table_values(case, "sources", "kind", s_ids)
     records_of = np.isin(kind_of, list(CONTEMPORARY_KINDS))
     memory_of = np.isin(kind_of, list(RECOLLECTION_KINDS))
-    event_end = case.propositions["date_end"].reindex(p_ids).to_numpy(dtype="datetime64[s]")
+    event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")
     gap_years = (claims["date_start"].to_numpy(dtype="datetime64[s]") - event_end[p_code]).astype("timedelta64[D]").astype(float) / 365.25
     gap_years[np.isnat(claims["date_start"].to_numpy(dtype="datetime64[s]")) | np.isnat(event_end[p_code])] = np.nan
     n_w = len(w_ids)
@@ -135,11 +135,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     s = np.where(np.isnan(w["prior_strength"].to_numpy(dtype=float)), s, w["prior_strength"].to_numpy(dtype=float))
 
     reasons = []
-    for i, wid in enumerate(w.index):
+    prox_list = prox.tolist()
+    for i, wid in enumerate(w.index.tolist()):
         if not np.isnan(override[i]):
             reasons.append([f"prior set by the case: {override[i]:.2f}"])
             continue
-        x = prox.iat[i] if isinstance(prox.iat[i], str) else None
+        x = prox_list[i] if isinstance(prox_list[i], str) else None
         rs = [f"{x or 'proximity not stated'}: base {base[i]:.2f}" + (" (+)" if base[i] > 0.62 else " (−)" if base[i] < 0.6 else "")]
         if near[i]:
             rs.append("testimony within a year of the events (+)")
@@ -171,6 +172,7 @@ class Votes:
     offsets: np.ndarray      # first option of each proposition
     k: np.ndarray            # options per proposition
     line_ids: np.ndarray     # the line behind each vote
+    item_rows: np.ndarray | None = None  # row of each proposition in case.propositions
 
 
 def build_votes(case, evidence: pd.DataFrame) -> Votes:
@@ -178,14 +180,20 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     side_all = evidence["side"].to_numpy()
     line_all = evidence["line"].to_numpy()
     counted = np.flatnonzero(side_all >= 0)
-    witnesses = pd.Index(sorted(case.witnesses.index), dtype=object)
     o_code, o_ids = codes_of(evidence["origin"])
+    witnesses = pd.Index(sorted(case.witnesses.index), dtype=object)
+    if o_ids.equals(witnesses):
+        witnesses = o_ids
     p_code, p_ids = codes_of(evidence["proposition"])
     t_code, t_ids = codes_of(evidence["type"])
-    # a line votes once, in the name of its origin witness: its first row speaks for it
-    line_ids, first = np.unique(line_all[counted], return_index=True)
-    rows = counted[first]
-    voter_of_origin = witnesses.get_indexer(pd.Index(np.asarray(o_ids, dtype=object)))
+    # a line votes once, in the name of its origin witness: its first row speaks for it (line
+    # ids are dense, 0 .. lines - 1)
+    line_ids = np.arange(int(line_all.max()) + 1 if len(counted) else 0)
+    rows = np.full(len(line_ids), len(side_all), dtype=np.int64)
+    np.minimum.at(rows, line_all[counted], counted)
+    present = rows < len(side_all)  # evidence filtered by the caller may leave gaps
+    line_ids, rows = line_ids[present], rows[present]
+    voter_of_origin = np.arange(len(o_ids)) if witnesses is o_ids else witnesses.get_indexer(pd.Index(np.asarray(o_ids, dtype=object)))
     voter = voter_of_origin[o_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
     p_line = p_code[rows]
     item_codes = sorted_unique(p_line)
@@ -207,20 +215,39 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     return Votes(
         voter=voter, item=item, slot=offsets[item] + side, witnesses=witnesses,
         items=items, slot_item=slot_item, slot_side=slot_side, offsets=offsets, k=k, line_ids=line_ids,
+        item_rows=case.rows_of("propositions", p_ids)[item_codes],
     )
 
 
-def _posterior(v: Votes, r: np.ndarray, log_other: np.ndarray | None = None) -> np.ndarray:
-    """E-step: posterior probability of every option of every proposition.
+class _Design:
+    """The votes as sparse incidence matrices, so that each EM step is three sparse
+    matrix-vector products over the witnesses' skills instead of gathers over every vote.
 
-    ``log_other``: log(K_i - 1) per vote (computed here if not given)."""
-    if log_other is None:
+    With ``lr_w = log r_w`` and ``lw_w = log(1 - r_w)``, a vote's log-likelihood is ``lr_w`` on
+    the option it names and ``lw_w - log(K_i - 1)`` on every other option, so an option's score is
+    ``(item x witness) @ lw - C_item + (slot x witness) @ (lr - lw) + C_slot`` where the C terms
+    sum ``log(K_i - 1)`` over the votes and never change."""
+
+    def __init__(self, v: Votes, n_witnesses: int):
+        from scipy.sparse import csr_matrix
+
+        ones = np.ones(len(v.voter))
+        self.item_by_witness = csr_matrix((ones, (v.item, v.voter)), shape=(len(v.items), n_witnesses))
+        self.slot_by_witness = csr_matrix((ones, (v.slot, v.voter)), shape=(len(v.slot_item), n_witnesses))
+        self.witness_by_slot = self.slot_by_witness.T.tocsr()
         log_other = np.log(v.k[v.item] - 1)
+        self.c_item = np.bincount(v.item, log_other, minlength=len(v.items))
+        self.c_slot = np.bincount(v.slot, log_other, minlength=len(v.slot_item))
+        self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float)
+
+
+def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.ndarray:
+    """E-step: posterior probability of every option of every proposition."""
+    design = design or _Design(v, len(r))
     rw = np.clip(r, 1e-9, 1 - 1e-9)
-    log_right = np.log(rw)[v.voter]
-    log_wrong = np.log1p(-rw)[v.voter] - log_other
-    base = np.bincount(v.item, log_wrong, minlength=len(v.items))
-    bonus = np.bincount(v.slot, log_right - log_wrong, minlength=len(v.slot_item))
+    log_right, log_wrong = np.log(rw), np.log1p(-rw)
+    base = design.item_by_witness @ log_wrong - design.c_item
+    bonus = design.slot_by_witness @ (log_right - log_wrong) + design.c_slot
     score = base[v.slot_item] + bonus
     top = np.maximum.reduceat(score, v.offsets) if len(score) else score
     e = np.exp(score - top[v.slot_item])
@@ -231,13 +258,12 @@ def _posterior(v: Votes, r: np.ndarray, log_other: np.ndarray | None = None) -> 
 def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int, bool]:
     """Fit the skills. Returns (r, posterior per option, iterations, converged)."""
     r = a / (a + b)
-    n_votes = np.bincount(v.voter, minlength=len(a)).astype(float)
-    log_other = np.log(v.k[v.item] - 1)
-    post = _posterior(v, r, log_other)
+    design = _Design(v, len(a))
+    post = _posterior(v, r, design)
     for it in range(1, n_iter + 1):
-        p_right = post[v.slot]
-        r_new = (a + np.bincount(v.voter, p_right, minlength=len(a))) / (a + b + n_votes)
-        post = _posterior(v, r_new, log_other)
+        # expected correct votes of each witness: the posterior of the options he named
+        r_new = (a + design.witness_by_slot @ post) / (a + b + design.n_votes)
+        post = _posterior(v, r_new, design)
         if np.max(np.abs(r_new - r), initial=0.0) < tol:
             return r_new, post, it, True
         r = r_new
@@ -314,7 +340,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     w_code, w_ids = codes_of(ev["witness"])
     p_code, _ = codes_of(ev["proposition"])
     # witness codes -> positions in votes.witnesses (the same sorted ids for a loaded case)
-    to_voter = votes.witnesses.get_indexer(pd.Index(np.asarray(w_ids, dtype=object)))
+    to_voter = _voter_index(votes, w_ids)
     wv = to_voter[w_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
     side = side_all[rows]
     n_side = int(side.max()) + 1 if len(side) else 1
@@ -334,7 +360,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     contra = np.bincount(wv, contested, minlength=n_w).astype(int)
     n_counted = np.bincount(wv, minlength=n_w).astype(int)
     c_code, c_ids = codes_of(case.claims["witness"])
-    n_claims = np.bincount(votes.witnesses.get_indexer(pd.Index(np.asarray(c_ids, dtype=object)))[c_code], minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
+    n_claims = np.bincount(_voter_index(votes, c_ids)[c_code], minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
     archival = _archival_agreement(case, ev, rows, votes.witnesses, wv)
     table = pd.DataFrame({
@@ -366,6 +392,13 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     return table.sort_values(["reliability", "name"], ascending=[False, True], kind="mergesort")
 
 
+def _voter_index(votes: Votes, ids: pd.Index) -> np.ndarray:
+    """Position in ``votes.witnesses`` of each of ``ids``."""
+    if ids is votes.witnesses:
+        return np.arange(len(ids))
+    return votes.witnesses.get_indexer(pd.Index(np.asarray(ids, dtype=object)))
+
+
 #: above this many archival releases checking one witness, his reasons give one total
 ARCHIVAL_DETAIL = 3
 
@@ -374,22 +407,35 @@ def _archival_agreement(case, ev: pd.DataFrame, rows: np.ndarray, witnesses: pd.
     """'2 of 3 claims checked by the 1995 archival release (rusarch1995) agree with it (+)'; one
     line per release, or a total over all of them when more than ``ARCHIVAL_DETAIL`` check him."""
     s_code, s_ids = codes_of(ev["source"])
-    is_arch = case.sources["kind"].reindex(s_ids).to_numpy(dtype=object) == "archival-release"
+    is_arch = table_values(case, "sources", "kind", s_ids) == "archival-release"
     src = s_code[rows]
     arch_rows = np.flatnonzero(is_arch[src]) if len(src) else np.zeros(0, dtype=np.int64)
     if not len(arch_rows):
         return {}
     p_code, _ = codes_of(ev["proposition"])
-    counted = pd.DataFrame({"w": wv, "p": p_code[rows], "side": ev["side"].to_numpy()[rows]})
-    arch = pd.DataFrame({"s": src[arch_rows], "w": wv[arch_rows], "p": counted["p"].to_numpy()[arch_rows],
-                         "side": counted["side"].to_numpy()[arch_rows]}).drop_duplicates(["s", "p"])
-    m = counted.merge(arch, on="p", suffixes=("", "_arch"))
-    m = m[m["w"] != m["w_arch"]]
-    if m.empty:
+    p_rows, side_rows = p_code[rows], ev["side"].to_numpy()[rows]
+    # each release's position on each proposition it speaks to (its first claim there)
+    n_p = int(p_rows.max()) + 1
+    _, first = np.unique(src[arch_rows] * n_p + p_rows[arch_rows], return_index=True)
+    arch = arch_rows[first]
+    arch = arch[np.argsort(p_rows[arch], kind="stable")]
+    # every counted claim on a proposition a release speaks to, paired with that release
+    per_p = np.bincount(p_rows[arch], minlength=n_p)
+    start_p = np.r_[0, np.cumsum(per_p)]
+    checked = np.flatnonzero(per_p[p_rows] > 0)
+    reps = per_p[p_rows[checked]]
+    claim = np.repeat(checked, reps)
+    offset = np.arange(len(claim)) - np.repeat(np.cumsum(reps) - reps, reps)
+    release = arch[start_p[p_rows[claim]] + offset]
+    other = wv[claim] != wv[release]
+    claim, release = claim[other], release[other]
+    if not len(claim):
         return {}
-    m = m.assign(agree=m["side"] == m["side_arch"])
-    res = m.groupby(["w", "s"], sort=True)["agree"].agg(["sum", "size"]).reset_index()
-    dates = case.sources["date"].reindex(s_ids).tolist()
+    agree = side_rows[claim] == side_rows[release]
+    n_s = int(src.max()) + 1
+    pair, inv = np.unique(wv[claim] * n_s + src[release], return_inverse=True)
+    res = pd.DataFrame({"w": pair // n_s, "s": pair % n_s, "sum": np.bincount(inv, agree), "size": np.bincount(inv)})
+    dates = table_values(case, "sources", "date", s_ids).tolist()
     names = np.asarray(s_ids, dtype=object)
     wit = witnesses.tolist()
     out: dict[str, list[str]] = {}
@@ -422,7 +468,7 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     n_sides = np.zeros(n, dtype=np.int64)
     n_lines = np.zeros(n, dtype=np.int64)
     if len(votes.items):
-        at = props.index.get_indexer(votes.items)
+        at = votes.item_rows if votes.item_rows is not None else props.index.get_indexer(votes.items)
         item_is_bool = ptype[at] == "boolean"
         p_true[at[item_is_bool]] = post[votes.offsets[item_is_bool]]
         # the best option of each proposition: highest posterior, then the lowest side

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..dates import parse_date
 from ..errors import SrccritError
-from .evidence import line_labels
+from .evidence import codes_of, line_labels
 from .reliability import Reliability, Votes
 
 __all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
@@ -42,14 +42,15 @@ def verdict(p: float) -> str:
 
 def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
     """One row per (rests_on row, side of that proposition): compatible? lines on the side, slot."""
-    ev = est.evidence_[est.evidence_["side"] >= 0]
+    ev = _rested_evidence(case, est.evidence_)
     votes: Votes = est.votes_
     observed = ev.groupby(["proposition", "side"]).agg(side_low=("side_low", "first"), side_high=("side_high", "first"),
                                                         side_fold=("side_fold", "first"), lines=("line", "nunique"))
-    # every option of every voted proposition, including a boolean side nobody took
-    sides = pd.DataFrame({"proposition": pd.Series(np.asarray(votes.items, dtype=object)[votes.slot_item] if len(votes.slot_item) else [], dtype=object),
-                          "side": votes.slot_side, "slot": np.arange(len(votes.slot_item))})
-    sides = sides[sides["side"] >= 0]
+    # every option of every voted proposition a conclusion rests on, including a boolean side nobody took
+    wanted = votes.items.get_indexer(pd.Index(case.rests_on["proposition"].unique(), dtype=object))
+    slots = np.flatnonzero(np.isin(votes.slot_item, wanted[wanted >= 0]) & (votes.slot_side >= 0))
+    sides = pd.DataFrame({"proposition": pd.Series(np.asarray(votes.items, dtype=object)[votes.slot_item[slots]], dtype=object),
+                          "side": votes.slot_side[slots], "slot": slots})
     sides = sides.join(observed, on=["proposition", "side"])
     is_bool = case.propositions["type"].reindex(sides["proposition"]).to_numpy() == "boolean"
     truth = np.where(sides["side"].to_numpy() == 0, 1.0, 0.0)
@@ -64,6 +65,14 @@ def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
     compatible = np.where(is_text, m["side_fold"] == m["required_fold"], overlap)
     m["compatible"] = has_side & compatible
     return m
+
+
+def _rested_evidence(case, evidence: pd.DataFrame) -> pd.DataFrame:
+    """The counted evidence on propositions some conclusion rests on, with plain string ids."""
+    p_code, p_ids = codes_of(evidence["proposition"])
+    wanted = p_ids.get_indexer(pd.Index(case.rests_on["proposition"].unique(), dtype=object))
+    keep = np.isin(p_code, wanted[wanted >= 0]) & (evidence["side"].to_numpy() >= 0)
+    return evidence[keep].astype({c: object for c in ("proposition", "witness", "source", "origin")})
 
 
 def _probabilities(rows: pd.DataFrame, post: np.ndarray, n_rests: int) -> np.ndarray:
@@ -129,7 +138,7 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
 
 def _touching(case, est: Reliability) -> dict[str, list[str]]:
     """conclusion -> witnesses with a counted claim on one of its propositions (sorted)."""
-    ev = est.evidence_[est.evidence_["side"] >= 0][["proposition", "witness"]].drop_duplicates()
+    ev = _rested_evidence(case, est.evidence_)[["proposition", "witness"]].drop_duplicates()
     m = case.rests_on[["conclusion", "proposition"]].merge(ev, on="proposition")
     return {c: sorted(set(g["witness"])) for c, g in m.groupby("conclusion")}
 
@@ -177,10 +186,13 @@ class _LocalDrop:
         bonus = np.bincount(v.slot, self.lr - self.lw, minlength=len(v.slot_item))
         self.score = base[v.slot_item] + bonus
         self.post = est.posterior_
-        self.by_voter_item = pd.Series(np.arange(len(v.voter))).groupby([v.voter, v.item]).indices
+        # the votes on the propositions the conclusions rest on, by (voter, proposition)
+        self.prop_item = {p: i for i, p in enumerate(v.items)}
+        rested = np.array(sorted({self.prop_item[p] for p in rows["proposition"].dropna() if p in self.prop_item}), dtype=np.int64)
+        on = np.flatnonzero(np.isin(v.item, rested))
+        self.by_voter_item = {key: on[idx] for key, idx in pd.Series(on).groupby([v.voter[on], v.item[on]]).indices.items()}
         self.p_req = _probabilities(rows, self.post, n_rests)
         self.rows_by_conclusion = {c: np.flatnonzero(rest_conclusion == c) for c in np.unique(rest_conclusion)}
-        self.prop_item = {p: i for i, p in enumerate(v.items)}
         self.witness_index = {w: i for i, w in enumerate(v.witnesses)}
         self.votes_per_item = np.bincount(v.item, minlength=len(v.items))
         # per rests_on row: its proposition's item, and the compatible options' slots
