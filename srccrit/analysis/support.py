@@ -149,9 +149,9 @@ def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
     exact = len(est.votes_.voter) <= exact_limit
     cache: dict[str, pd.Series] = {}
     local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy())
-    for cid in out.index:
-        base = float(out.at[cid, "probability"])
-        best_w, best_shift, fragile, v_without = None, 0.0, False, out.at[cid, "verdict"]
+    fragile_col, pivotal_col, shift_col, without_col = [], [], [], []
+    for cid, base, v_base in zip(out.index.tolist(), out["probability"].astype(float).tolist(), out["verdict"].tolist()):
+        best_w, best_shift, fragile, v_without = None, 0.0, False, v_base
         for wid in touching.get(cid, []):
             if exact:
                 if wid not in cache:
@@ -163,14 +163,18 @@ def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
             shift = p - base
             if abs(shift) > abs(best_shift) + 1e-12:
                 best_w, best_shift = wid, shift
-            if verdict(p) != out.at[cid, "verdict"] and not fragile:
+            if verdict(p) != v_base and not fragile:
                 fragile, v_without = True, verdict(p)
         if fragile and best_w is not None:
-            v_without = verdict(base + best_shift) if verdict(base + best_shift) != out.at[cid, "verdict"] else v_without
-        out.at[cid, "fragile"] = fragile
-        out.at[cid, "pivotal_witness"] = best_w
-        out.at[cid, "pivotal_shift"] = best_shift
-        out.at[cid, "verdict_without"] = v_without
+            v_without = verdict(base + best_shift) if verdict(base + best_shift) != v_base else v_without
+        fragile_col.append(fragile)
+        pivotal_col.append(best_w)
+        shift_col.append(best_shift)
+        without_col.append(v_without)
+    out["fragile"] = fragile_col
+    out["pivotal_witness"] = pd.Series(pivotal_col, index=out.index, dtype=object)
+    out["pivotal_shift"] = np.asarray(shift_col, dtype=float)
+    out["verdict_without"] = without_col
 
 
 class _LocalDrop:
