@@ -128,6 +128,8 @@ def _str_list_column(frame: pd.DataFrame, col: str) -> None:
 def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
     """Codes into the distinct values of a column (-1: missing), so that a million-row column is
     parsed once per distinct value. Values of different Python types stay distinct (1 != "1")."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), list(values.cat.categories)
     arr = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
         codes, uniques = pd.factorize(arr)
@@ -356,6 +358,13 @@ def _strip_or_none(col: pd.Series) -> pd.Series:
     numbers, dates) go cell by cell."""
     if col.isna().all():
         return pd.Series(np.nan, index=col.index, dtype="str")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        # strip the distinct values once; stripping may merge two of them
+        stripped = _strip_or_none(pd.Series(col.cat.categories))
+        new_of_old, uniques = pd.factorize(stripped)
+        codes = col.cat.codes.to_numpy()
+        codes = np.where(codes >= 0, new_of_old[np.maximum(codes, 0)] if len(new_of_old) else -1, -1)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")), index=col.index)
     if isinstance(col.dtype, pd.StringDtype):
         stripped = col.str.strip()
         return stripped.where(stripped != "")
@@ -400,9 +409,11 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     # proposition
     prop = frame["proposition"]
     prop_code = _reference_column(ck, frame, "proposition", prop_ids, "names no proposition")
-    type_of = props.drop_duplicates("id").set_index("id")["type"].reindex(prop_ids).to_numpy(dtype=object)
-    ptype_arr = np.where(prop_code >= 0, type_of[np.maximum(prop_code, 0)] if len(type_of) else None, None)
-    ptype = pd.Series(ptype_arr, index=frame.index, dtype=object)
+    # each claim's proposition type, as a code into PROPOSITION_TYPES (-1: unknown proposition)
+    type_of = props.drop_duplicates("id").set_index("id")["type"].reindex(prop_ids)
+    type_code_of = pd.Index(PROPOSITION_TYPES).get_indexer(type_of.to_numpy(dtype=object)) if len(type_of) else np.zeros(0, dtype=np.int64)
+    type_code = np.where(prop_code >= 0, type_code_of[np.maximum(prop_code, 0)] if len(type_code_of) else -1, -1)
+    ptype = pd.Series(pd.Categorical.from_codes(type_code, categories=list(PROPOSITION_TYPES)), index=frame.index)
     frame["type"] = ptype
 
     # stance / value
@@ -412,8 +423,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     blank_value = np.array([_blank(v) for v in value_uniques], dtype=bool)
     has_value = (value_codes >= 0) & ~(blank_value[value_codes] if len(blank_value) else False)
     has_stance = stance.notna().to_numpy()
-    is_bool = ptype_arr == "boolean"
-    known_type = prop_code >= 0
+    is_bool = type_code == PROPOSITION_TYPES.index("boolean")
+    known_type = type_code >= 0
     both = has_stance & has_value
     ck.errors_where(frame, both, lambda pos: f"claim {frame['id'].iat[pos]!r} has both a stance and a value (a claim has one or the other)")
     stance_on_value = has_stance & ~has_value & known_type & ~is_bool
@@ -435,10 +446,10 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     if valued.any():
         # parse each distinct (type, value) pair once
         pos_all = np.flatnonzero(valued)
-        pair = pd.MultiIndex.from_arrays([ptype_arr[pos_all], value_codes[pos_all]])
-        pair_codes, pairs = pd.factorize(pair)
+        pair_codes, pairs = pd.factorize(type_code[pos_all].astype(np.int64) * (len(value_uniques) + 1) + value_codes[pos_all])
         parsed = []
-        for t, vcode in pairs:
+        for pair in pairs.tolist():
+            t, vcode = PROPOSITION_TYPES[pair // (len(value_uniques) + 1)], pair % (len(value_uniques) + 1)
             try:
                 parsed.append(parse_value(value_uniques[vcode], t))
             except ValueError_ as exc:
@@ -581,11 +592,10 @@ def build_case(raw) -> Case:
     extra = [c for c in claims.columns if c not in claim_cols and c != "_fieldlines"]
     claims = claims[claim_cols + extra].reset_index(drop=True)
     claims["stance"] = pd.Categorical(claims["stance"], categories=list(STANCES))
-    claims["type"] = pd.Categorical(claims["type"], categories=list(PROPOSITION_TYPES))
     # witness, source and proposition as categoricals over their tables' sorted ids: every
     # analysis groups and joins on their integer codes instead of hashing strings again
     for col, (code, ids) in codes.items():
-        claims[col] = pd.Categorical.from_codes(code, dtype=pd.CategoricalDtype(ids))
+        claims[col] = pd.Categorical.from_codes(code, dtype=pd.CategoricalDtype(ids.rename(None)))
     return Case(
         id=str(case_id),
         title=title,

@@ -1,6 +1,7 @@
 """The analyses on small hand-made cases whose answers are worked out by hand."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import srccrit
@@ -263,3 +264,17 @@ def test_a_fitted_estimator_is_reused_with_the_same_results(bundled):
     assert a["pivotal_witness"].tolist() == b["pivotal_witness"].tolist()
     pa, pb = srccrit.propositions(bundled), srccrit.propositions(bundled, estimator=est)
     np.testing.assert_allclose(pa["probability"], pb["probability"])
+
+
+def test_analyses_leave_the_case_untouched(bundled):
+    """The analyses share the claims' category indexes for speed; none may rename or change them."""
+    before = bundled.claims.copy(deep=True)
+    names = {c: bundled.claims[c].cat.categories.name for c in ("witness", "source", "proposition")}
+    est = srccrit.Reliability().fit(bundled)
+    est.skills_.index.name = "renamed by a user"
+    est.reliability_.index.name = "renamed too"
+    srccrit.support(bundled)
+    srccrit.contradictions(bundled)
+    srccrit.propositions(bundled)
+    pd.testing.assert_frame_equal(bundled.claims, before)
+    assert {c: bundled.claims[c].cat.categories.name for c in names} == names

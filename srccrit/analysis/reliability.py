@@ -154,7 +154,6 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
             rs.append(hostility_note[wid])
         reasons.append(rs)
     out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index.rename("witness"))
-    out.index.name = "witness"
     return out
 
 
@@ -317,7 +316,7 @@ class Reliability:
         self.evidence_, self.votes_, self.posterior_ = ev, votes, post
         self.n_iter_, self.converged_ = it, ok
         self.prior_ = pri
-        self.skills_ = pd.Series(r, index=votes.witnesses, name="reliability")
+        self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
         self.propositions_ = _resolve(sub, votes, post)
         self.reliability_ = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
         return self
@@ -371,8 +370,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
         "lines": n_votes.astype(int),
         "corroborated": corr,
         "contradicted": contra,
-    }, index=votes.witnesses)
-    table.index.name = "witness"
+    }, index=votes.witnesses.rename("witness"))  # a renamed copy: the index is the claims' categories
     reasons = []
     prior_reasons = pri["prior_reasons"].reindex(votes.witnesses).tolist()
     for wid, base, n, k_corr, k_con in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist()):

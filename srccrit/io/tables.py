@@ -181,7 +181,7 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
         return frame, []
     if suffix == ".parquet":
         try:
-            frame = pd.read_parquet(path)
+            frame = pd.read_parquet(path, read_dictionary=_dictionary_columns(path))
         except Exception as exc:  # pyarrow raises several types for a broken file
             return pd.DataFrame(), [Problem(display, 0, f"cannot read Parquet table: {exc}")]
         for col in LIST_FIELDS & set(frame.columns):
@@ -197,6 +197,20 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
             return pd.DataFrame(), [Problem(display, line, f"YAML syntax error: {getattr(exc, 'problem', exc)}")]
         return yaml_table(doc.data, doc, (), display, key_name)
     return pd.DataFrame(), [Problem(display, 0, f"unsupported table file type {suffix!r} (use .csv, .yaml or .parquet)")]
+
+
+#: claims columns whose few distinct values repeat over many rows: read from Parquet as categoricals
+#: (no other table has columns of these names)
+REPEATED_COLUMNS = {"witness", "source", "proposition", "stance", "value", "locator"}
+
+
+def _dictionary_columns(path: Path) -> list[str]:
+    """The string columns of a Parquet file worth reading dictionary-encoded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    return [f.name for f in schema if f.name in REPEATED_COLUMNS and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
 
 
 def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:
