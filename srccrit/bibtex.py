@@ -70,15 +70,13 @@ def _strip_enclosing(value: str) -> str:
 
 def _entries_for(case) -> tuple[list[Entry], list]:
     """The raw entries of the case's sources (sorted by citekey) and the @string blocks they use."""
-    wanted = set(case.sources.index)
-    entries, strings = {}, {}
+    records = case.bibliography.records  # first definition of each key, as validation saw it
+    keys = [k for k in case.sources.index.sort_values().tolist() if k in records]
+    strings = {}
     for _display, lib in case.bibliography.raw_libraries:
-        for e in lib.entries:
-            if e.key in wanted and e.key not in entries:
-                entries[e.key] = e
         for s in lib.strings:
             strings.setdefault(s.key, s)
-    return [entries[k] for k in sorted(entries)], [strings[k] for k in sorted(strings)]
+    return [records[k].raw for k in keys], [strings[k] for k in sorted(strings)]
 
 
 def _copy_entry(e: Entry) -> Entry:
@@ -130,21 +128,20 @@ def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> L
         from .analysis import reliability as _rel
 
         reliability = _rel(case)
-    lib = Library()
-    for s in strings:
-        lib.add(bibtexparser.model.String(s.key, s.value))
+    blocks: list = [bibtexparser.model.String(s.key, s.value) for s in strings]
     for e in entries:
-        e = _copy_entry(e)
         if annotate:
+            e = _copy_entry(e)
             note, keywords = _annotation(case, e.key, reliability)
             field_name = "annotation" if dialect == "biblatex" else "annote"
             e.set_field(Field(field_name, _braced(latex_escape(note))))
             existing = e.fields_dict.get("keywords")
             kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
             e.set_field(Field("keywords", _braced(kw)))
-        e = _to_bibtex(e) if dialect == "bibtex" else _to_biblatex(e)
-        lib.add(e)
-    return lib
+        # the conversions build new entries where they change something; an entry biblatex takes
+        # as it is is shared with the case's raw library (writing never alters it)
+        blocks.append(_to_bibtex(e) if dialect == "bibtex" else _to_biblatex(e))
+    return Library(blocks, fail_on_duplicate_key=False)  # keys are distinct by construction
 
 
 def _to_bibtex(e: Entry) -> Entry:
