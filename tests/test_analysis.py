@@ -278,3 +278,18 @@ def test_analyses_leave_the_case_untouched(bundled):
     srccrit.propositions(bundled)
     pd.testing.assert_frame_equal(bundled.claims, before)
     assert {c: bundled.claims[c].cat.categories.name for c in names} == names
+
+
+def test_a_witness_checked_by_many_archival_releases_gets_one_total(make_case):
+    releases = [f"a{i}" for i in range(5)]
+    bib = "\n".join(f"@misc{{{k}, title = {{{k}}}, year = {{1995}}}}" for k in ["memoir", *releases])
+    props = "".join(f"  p{i}: {{text: P{i}}}\n" for i in range(5))
+    claims = "".join(f"  - {{id: k{i}, witness: kim, source: memoir, proposition: p{i}, stance: affirms}}\n" for i in range(5))
+    # four releases agree with him, one does not
+    claims += "".join(f"  - {{id: a{i}-p{i}, source: a{i}, proposition: p{i}, stance: {'affirms' if i < 4 else 'denies'}}}\n" for i in range(5))
+    sources = "  memoir: {kind: memoir, date: 1990, author: kim}\n" + "".join(f"  a{i}: {{kind: archival-release, date: 1995, author: arch{i}}}\n" for i in range(5))
+    witnesses = "  kim: {name: Kim}\n" + "".join(f"  arch{i}: {{name: Archive {i}, proximity: document}}\n" for i in range(5))
+    path = make_case(f"case: many\nsources:\n{sources}witnesses:\n{witnesses}propositions:\n{props}claims:\n{claims}", bib=bib)
+    reasons = srccrit.Reliability().fit(srccrit.load_case(path)).reliability_.at["kim", "reasons"]
+    assert "4 of 5 claims checked by 5 archival releases agree with them (+)" in reasons
+    assert not any("archival release (a" in r for r in reasons)  # no line per release

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._gc import paused_gc
-from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
+from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique, stable_order, table_values
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
 
@@ -74,7 +74,7 @@ def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
     src, src_ids = codes_of(ev["source"])
     witnesses = distinct_per_group(g, wit[rows], wit_ids, n_g)
     sources = distinct_per_group(g, src[rows], src_ids, n_g)
-    order = np.argsort(g, kind="stable")
+    order = stable_order(g)
     claim_ids = np.asarray(ev["claim"].array.take(rows[order]), dtype=object).tolist()
     bounds = np.r_[0, np.cumsum(np.bincount(g, minlength=n_g))].tolist()
     claims = [claim_ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
@@ -99,26 +99,28 @@ def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
     unsure_lists = distinct_per_group(prop_row[prop[unsure_rows]], wit[unsure_rows], wit_ids, len(contested_props))
     at = prop_row[side_prop].tolist()
 
-    ptype = case.propositions["type"].reindex(prop_ids).to_numpy(dtype=object)[side_prop]
-    table = pd.DataFrame({
+    ptype = table_values(case, "propositions", "type", prop_ids)[side_prop]
+    columns = {
         "proposition": np.asarray(prop_ids, dtype=object)[side_prop],
-        "text": case.propositions["text"].reindex(prop_ids).to_numpy(dtype=object)[side_prop],
-        "kind": np.where(ptype == "boolean", "stance", "value"),
+        "text": table_values(case, "propositions", "text", prop_ids)[side_prop],
+        "kind": np.where(ptype == "boolean", "stance", "value").astype(object),
         "side": sides % n_side,
         "position": np.asarray(ev["position"].array.take(first), dtype=object),
-        "witnesses": _objects(witnesses),
-        "claims": _objects(claims),
-        "sources": _objects(sources),
+        "witnesses": witnesses,
+        "claims": claims,
+        "sources": sources,
         "lines": lines,
-        "self_contradicting": _objects([self_lists[i] for i in at]),
-        "uncertain": _objects([unsure_lists[i] for i in at]),
-    })
+        "self_contradicting": [self_lists[i] for i in at],
+        "uncertain": [unsure_lists[i] for i in at],
+    }
+    # object columns built once (pandas would otherwise copy every text into Arrow)
+    table = pd.DataFrame({c: _objects(v) if isinstance(v, list) or v.dtype == object else v for c, v in columns.items()})
     return table[_COLUMNS]
 
 
-def _objects(items: list) -> pd.Series:
-    """A column holding one Python list per row."""
-    return pd.Series(items, dtype=object)
+def _objects(items) -> pd.Series:
+    """An object column: one Python object (a list, a text) per row, kept as it is."""
+    return pd.Series(np.fromiter(items, dtype=object, count=len(items)), dtype=object, copy=False)
 
 
 def contradictions_records(table: pd.DataFrame) -> list[dict]:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .._gc import paused_gc
 
-__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
+__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -77,6 +77,15 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     the values, which is many times slower than sorting integer keys.)"""
     values = np.sort(values)
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def stable_order(group: np.ndarray) -> np.ndarray:
+    """``np.argsort(group, kind="stable")`` for non-negative integer groups, by one plain sort
+    of ``group * n + position`` (numpy's vectorised sort is several times faster than timsort)."""
+    n = len(group)
+    if not n or int(group.max()) >= (2**62) // max(n, 1):
+        return np.argsort(group, kind="stable")
+    return np.sort(group.astype(np.int64) * n + np.arange(n)) % n
 
 
 def rank_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -198,7 +207,7 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         pair_prop = pairs // len(f_uniques)
         side[idx] = (np.arange(len(pairs)) - np.searchsorted(pair_prop, pair_prop))[inv]
         s_fold[idx] = folds
-        label[idx] = _labels(p_code[idx], side[idx], claims["value"].to_numpy(dtype=object)[idx], np.zeros(len(idx)))
+        label[idx] = _labels(p_code[idx], side[idx], np.asarray(claims["value"].array.take(idx), dtype=object), np.zeros(len(idx)))
 
     is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number")
     if is_range.any():
@@ -218,7 +227,7 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         np.maximum.at(common_lo, inv, lo)
         np.minimum.at(common_hi, inv, hi)
         s_low[idx], s_high[idx] = common_lo[inv], common_hi[inv]
-        label[idx] = _labels(pr, grp, claims["value"].to_numpy(dtype=object)[idx], hi - lo)
+        label[idx] = _labels(pr, grp, np.asarray(claims["value"].array.take(idx), dtype=object), hi - lo)
 
     origin = w_code.copy()
     origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, origin)
@@ -235,7 +244,7 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         "proposition": pd.Categorical.from_codes(p_code, dtype=pd.CategoricalDtype(p_ids)),
         "type": types.array,
         "side": side,
-        "position": pd.Series(label, dtype=object, copy=False).array,
+        "position": pd.Series(label, dtype=object, copy=False),  # a Series keeps dtype object (no Arrow copy)
         "side_low": s_low, "side_high": s_high, "side_fold": s_fold,
         "origin": pd.Categorical.from_codes(origin, dtype=pd.CategoricalDtype(w_ids)),
         "line": line,
