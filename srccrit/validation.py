@@ -309,15 +309,16 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
     _check_ids(ck, frame, "conclusion")
     frame["text"] = _strip_or_none(frame["text"]).astype(object).fillna(frame["id"])
     _str_list_column(frame, "held_by")
-    known_holders = set(sources["id"].dropna()) | set(witnesses["id"].dropna())
+    known_holders = set(sources["id"].dropna().tolist()) | set(witnesses["id"].dropna().tolist())
     ptype = dict(zip(props["id"].tolist(), props["type"].tolist()))
     rows = []
+    ids, holders, rests_on = frame["id"].tolist(), frame["held_by"].tolist(), frame["rests_on"].tolist()
     for pos in range(len(frame)):
-        cid = frame["id"].iat[pos]
-        for holder in frame["held_by"].iat[pos]:
+        cid = ids[pos]
+        for holder in holders[pos]:
             if holder not in known_holders:
                 ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{_hint(holder, known_holders)}", "held_by")
-        mapping = _parse_mapping(frame["rests_on"].iat[pos])
+        mapping = _parse_mapping(rests_on[pos])
         if mapping is None:
             ck.error(frame, pos, f"conclusion {cid!r}: rests_on must map propositions to the value the conclusion needs")
             continue

@@ -7,6 +7,7 @@ raises one :class:`~srccrit.CaseError` listing every problem found.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -85,21 +86,6 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
             raw.problems.append(Problem(display, line, f"duplicate top-level key {dup_path[0]!r}"))
 
     base = case_path.parent
-    for name in TABLES:
-        value = doc.data.get(name)
-        key_name = "id"
-        if isinstance(value, str):
-            table_path = (base / value).resolve()
-            frame, probs = read_table_file(table_path, _display(table_path), key_name)
-            if probs and probs[0].line == 0 and "not found" in probs[0].message:
-                probs = [Problem(display, doc.line(name), f"{name}: table file not found: {value}")]
-            raw.tables[name] = frame
-            raw.problems.extend(probs)
-        else:
-            frame, probs = yaml_table(value, doc, (name,), display, key_name)
-            raw.tables[name] = frame
-            raw.problems.extend(probs)
-
     bib = doc.data.get("bibliography")
     if bib is None:
         bib_list: list = []
@@ -118,7 +104,25 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
             continue
         paths.append((p, _display(p)))
         raw.bib_files.append(str(p))
-    raw.bibliography, probs = read_bibliography(paths)
+    # the bibliography is parsed (pure Python) in a second thread while the tables are read
+    # (Arrow and pandas release the interpreter lock for much of that)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        bib_job = pool.submit(read_bibliography, paths)
+        for name in TABLES:
+            value = doc.data.get(name)
+            key_name = "id"
+            if isinstance(value, str):
+                table_path = (base / value).resolve()
+                frame, probs = read_table_file(table_path, _display(table_path), key_name)
+                if probs and probs[0].line == 0 and "not found" in probs[0].message:
+                    probs = [Problem(display, doc.line(name), f"{name}: table file not found: {value}")]
+                raw.tables[name] = frame
+                raw.problems.extend(probs)
+            else:
+                frame, probs = yaml_table(value, doc, (name,), display, key_name)
+                raw.tables[name] = frame
+                raw.problems.extend(probs)
+        raw.bibliography, probs = bib_job.result()
     raw.problems.extend(probs)
     return raw
 

@@ -95,14 +95,16 @@ def _split_column(col: pd.Series) -> pd.Series:
     """A list column from ';'-separated text (or Parquet lists). Empty cells become ``[]`` and
     only non-empty cells are split one by one (a million-row ``via`` column is mostly empty)."""
     if isinstance(col.dtype, pd.StringDtype):
-        empty = (col.isna() | col.str.strip().eq("")).to_numpy(dtype=bool)
+        filled = np.flatnonzero(~(col.isna() | col.str.strip().eq("")).to_numpy(dtype=bool))
+        values = np.asarray(col.array.take(filled), dtype=object)  # only the non-empty cells leave Arrow
     else:
-        empty = np.fromiter((_blank_cell(v) for v in col.to_numpy(dtype=object)), dtype=bool, count=len(col))
-    values = col.to_numpy(dtype=object)
+        cells = col.to_numpy(dtype=object)
+        filled = np.flatnonzero(~np.fromiter((_blank_cell(v) for v in cells), dtype=bool, count=len(col)))
+        values = cells[filled]
     with paused_gc():
         out = [[] for _ in range(len(col))]
-        for i in np.flatnonzero(~empty).tolist():
-            out[i] = _split_list(values[i])
+        for i, v in zip(filled.tolist(), values.tolist()):
+            out[i] = _split_list(v)
     return pd.Series(out, index=col.index, dtype=object)
 
 
