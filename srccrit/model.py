@@ -67,7 +67,9 @@ class Case:
     * ``conclusions``: text, held_by, and ``rests_on`` as its own table (conclusion, proposition,
       required, required_low, required_high, required_fold)
     * ``claims``: id, witness, source, locator, proposition, stance, value (as written),
-      value_low/value_high (days for dates), value_fold, date_start/date_end, via, quote, note
+      value_low/value_high (days for dates), value_fold, date_start/date_end, via, quote, note.
+      ``witness``, ``source`` and ``proposition`` are categoricals over the sorted ids of their
+      tables, ``type`` and ``stance`` over the format's words: the analyses group on their codes.
     """
 
     id: str

@@ -358,10 +358,12 @@ def _strip_or_none(col: pd.Series) -> pd.Series:
     Arrow-backed dtype and are stripped in one vectorised pass; other columns (YAML's own types:
     numbers, dates) go cell by cell."""
     if col.isna().all():
-        return pd.Series(np.nan, index=col.index, dtype="str")
+        return col if col.dtype == object else pd.Series(None, index=col.index, dtype=object)
     if isinstance(col.dtype, pd.CategoricalDtype):
         # strip the distinct values once; stripping may merge two of them
         stripped = _strip_or_none(pd.Series(col.cat.categories))
+        if stripped.notna().all() and stripped.equals(pd.Series(col.cat.categories)):
+            return col  # already clean
         new_of_old, uniques = pd.factorize(stripped)
         codes = col.cat.codes.to_numpy()
         codes = np.where(codes >= 0, new_of_old[np.maximum(codes, 0)] if len(new_of_old) else -1, -1)
@@ -466,8 +468,9 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         low[at], high[at], fold[at], written[at] = u_low[pc_ok], u_high[pc_ok], u_fold[pc_ok], u_written[pc_ok]
         for pos, code in list(zip(pos_all[~ok].tolist(), pair_codes[~ok].tolist()))[:_MAX_ROW_ERRORS]:
             ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: value for {ptype.iat[pos]} proposition {prop.iat[pos]!r}: {parsed[code]}", "value")
-    frame["value"] = written
-    frame["value_low"], frame["value_high"], frame["value_fold"] = low, high, fold
+    frame["value"] = pd.Series(written, index=frame.index, dtype=object, copy=False)
+    frame["value_low"], frame["value_high"] = low, high
+    frame["value_fold"] = pd.Series(fold, index=frame.index, dtype=object, copy=False)
 
     # claim date, defaulting to the source's date
     dlo, dhi, _ = _parse_date_column(ck, frame, "date", "claim")
@@ -482,14 +485,18 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
 
     # via chains: witness ids or citekeys
     via = frame["via"].tolist()  # lists already (every table reader splits list fields), or None
+    changed = False
     if frame["via"].isna().any():
         with paused_gc():
             via = [v if isinstance(v, list) else [] for v in via]
-        frame["via"] = pd.Series(via, index=frame.index, dtype=object)
+        changed = True
     hops = np.flatnonzero(np.fromiter(map(len, via), dtype=np.int64, count=n)) if n else np.zeros(0, dtype=np.int64)
     for pos in hops.tolist():
-        via[pos] = [str(x).strip() for x in via[pos]]
-    if len(hops):
+        hop_list = via[pos]
+        if not all(type(x) is str and x == x.strip() for x in hop_list):  # YAML numbers, padded text
+            via[pos] = [str(x).strip() for x in hop_list]
+            changed = True
+    if changed:
         frame["via"] = pd.Series(via, index=frame.index, dtype=object)
     known = None
     for pos in hops.tolist():
