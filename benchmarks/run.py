@@ -12,8 +12,10 @@ Prints a table and writes ``benchmarks/results.json``:
   against N for that step, over the sizes measured);
 * comparison rows: ``system`` (``srccrit``, ``crowd-kit OneCoinDawidSkene``, ``crowd-kit
   DawidSkene``, ``numpy floor``), ``n``, ``accuracy`` (boolean propositions against the known
-  truth), ``spearman`` (estimated against true reliability), ``seconds``;
-* ratio rows: srccrit's BibTeX export of 10,000 entries against bibtexparser's writer alone;
+  truth), ``spearman`` (estimated against true reliability), ``seconds``; the srccrit row adds
+  ``speedup_vs_onecoin``, the numpy floor row ``em_seconds`` (its EM loop alone);
+* ratio rows: srccrit's BibTeX export of 10,000 entries against bibtexparser's writer alone
+  (medians of 7 interleaved runs);
 * ``ingest_1mb_text``: reading a 1 MB text into sentences, notes, names and candidate claims.
 
 crowd-kit is optional (``pip install -e '.[bench]'`` or ``make bench``); without it its rows say so.
