@@ -119,7 +119,14 @@ def _to_biblatex(e: Entry) -> Entry:
 
 
 def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> Library:
-    """A bibtexparser Library of the case's sources, ready for :func:`bibtexparser.write_string`."""
+    """A bibtexparser Library of the case's sources, ready for :func:`bibtexparser.write_string`.
+    Its entries are copies: changing them leaves the case's bibliography as it was."""
+    return _library(case, dialect, annotate, share=False)
+
+
+def _library(case, dialect: str, annotate: bool, share: bool) -> Library:
+    """The export library. ``share``: an entry that goes out unchanged is the case's own raw
+    entry, not a copy (for writing text at once, which never alters an entry)."""
     if dialect not in ("biblatex", "bibtex"):
         raise SrccritError(f"unknown dialect {dialect!r} (use biblatex or bibtex)")
     entries, strings = _entries_for(case)
@@ -130,16 +137,15 @@ def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> L
         reliability = _rel(case)
     blocks: list = [bibtexparser.model.String(s.key, s.value) for s in strings]
     for e in entries:
-        if annotate:
+        if annotate or not share:
             e = _copy_entry(e)
+        if annotate:
             note, keywords = _annotation(case, e.key, reliability)
             field_name = "annotation" if dialect == "biblatex" else "annote"
             e.set_field(Field(field_name, _braced(latex_escape(note))))
             existing = e.fields_dict.get("keywords")
             kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
             e.set_field(Field("keywords", _braced(kw)))
-        # the conversions build new entries where they change something; an entry biblatex takes
-        # as it is is shared with the case's raw library (writing never alters it)
         blocks.append(_to_bibtex(e) if dialect == "bibtex" else _to_biblatex(e))
     return Library(blocks, fail_on_duplicate_key=False)  # keys are distinct by construction
 
@@ -198,7 +204,7 @@ def write_library(lib: Library) -> str:
 def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None) -> str:
     """The case's sources as biblatex (default) or BibTeX, sorted by citekey; written atomically
     to ``output`` when given (never over one of the case's own bibliography files)."""
-    text = write_library(export_library(case, dialect, annotate))
+    text = write_library(_library(case, dialect, annotate, share=True))
     if output is not None:
         _refuse_overwrite(case, output)
         write_text(output, text)

@@ -197,3 +197,17 @@ def test_csl_json_read_by_pandoc(bundled, tmp_path):
     run = subprocess.run(["pandoc", "-f", "csljson", "-t", "biblatex", str(path)], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "@book{goncharov1993uncertain," in run.stdout and "Goncharov, Sergei N." in run.stdout
+
+
+def test_changing_an_exported_library_leaves_the_case_alone(bundled):
+    """export() hands the case's own raw entries to the writer; export_library() gives copies."""
+    from bibtexparser.model import Field
+
+    from srccrit import bibtex
+
+    before = bibtex.export(bundled)
+    lib = bibtex.export_library(bundled)
+    for entry in lib.entries:
+        entry.set_field(Field("title", "{changed by the user}"))
+    assert "changed by the user" in bibtex.write_library(lib)
+    assert bibtex.export(bundled) == before
