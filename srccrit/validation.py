@@ -14,6 +14,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .dates import ValueError_, fold_text, parse_date, parse_value
+from ._arrays import take
 from ._gc import paused_gc
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES
@@ -366,7 +367,7 @@ def _strip_or_none(col: pd.Series) -> pd.Series:
             return col  # already clean
         new_of_old, uniques = pd.factorize(stripped)
         codes = col.cat.codes.to_numpy()
-        codes = np.where(codes >= 0, new_of_old[np.maximum(codes, 0)] if len(new_of_old) else -1, -1)
+        codes = take(new_of_old, codes, -1)
         return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")), index=col.index)
     if isinstance(col.dtype, pd.StringDtype):
         stripped = col.str.strip()
@@ -400,7 +401,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     wit = frame["witness"]
     no_wit = wit.isna().to_numpy()
     if no_wit.any():
-        fill = np.where(src_code >= 0, author[np.maximum(src_code, 0)], None)
+        fill = take(author, src_code, None)
         wit = pd.Series(np.where(no_wit, fill, wit.to_numpy(dtype=object)), index=frame.index, dtype=object)
         frame["witness"] = wit
     still = wit.isna().to_numpy() & (src_code >= 0)
@@ -415,7 +416,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     # each claim's proposition type, as a code into PROPOSITION_TYPES (-1: unknown proposition)
     type_of = props.drop_duplicates("id").set_index("id")["type"].reindex(prop_ids)
     type_code_of = pd.Index(PROPOSITION_TYPES).get_indexer(type_of.to_numpy(dtype=object)) if len(type_of) else np.zeros(0, dtype=np.int64)
-    type_code = np.where(prop_code >= 0, type_code_of[np.maximum(prop_code, 0)] if len(type_code_of) else -1, -1)
+    type_code = take(type_code_of, prop_code, -1)
     ptype = pd.Series(pd.Categorical.from_codes(type_code, categories=list(PROPOSITION_TYPES)), index=frame.index)
     frame["type"] = ptype
 
@@ -559,7 +560,7 @@ def _usage_warnings(ck: _Checker, sources, witnesses, props, claims, codes: dict
             used |= sorted_ids.isin(hops)
         ids = table["id"]
         where = sorted_ids.get_indexer(pd.Index(ids.astype(str)))
-        unused = ids.notna().to_numpy() & (where >= 0) & ~used[np.maximum(where, 0)] if len(used) else ids.notna().to_numpy()
+        unused = ids.notna().to_numpy() & ~take(used, where, True)
         for pos in np.flatnonzero(unused).tolist():
             ck.warn(table, pos, what.format(ids.iat[pos]))
 

@@ -120,3 +120,19 @@ def test_yaml_syntax_error_names_the_line(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "case.yaml:4: YAML syntax error" in err or "case.yaml:3: YAML syntax error" in err
+
+
+def test_claims_without_witness_or_known_source_are_reported_not_crashed_on(make_case):
+    """A case without a sources table: the claim's unknown source is reported with its line."""
+    path = make_case("""
+        case: edge
+        witnesses:
+          a: {name: A}
+        propositions:
+          p: {text: P}
+        claims:
+          - {id: c1, source: nowhere, proposition: p, stance: affirms}
+        """)
+    with pytest.raises(srccrit.CaseError) as err:
+        srccrit.load_case(path)
+    assert [str(p) for p in err.value.problems] == [f"{path}:8: claim 'c1': unknown source 'nowhere'"]

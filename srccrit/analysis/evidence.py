@@ -28,6 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._arrays import take
 from .._gc import paused_gc
 
 __all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
@@ -62,14 +63,8 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def table_values(case, table: str, column: str, ids: pd.Index, dtype=object) -> np.ndarray:
     """``case.<table>[column]`` at each of ``ids`` (missing where an id is not in the table)."""
-    rows = case.rows_of(table, ids)
-    values = getattr(case, table)[column].to_numpy(dtype=dtype)
-    if not len(values):
-        values = np.full(1, None if dtype is object else np.nan, dtype=dtype)
-    out = values[np.maximum(rows, 0)]
-    if (rows < 0).any():
-        out[rows < 0] = None if dtype is object else np.datetime64("NaT") if np.dtype(dtype).kind == "M" else np.nan
-    return out
+    missing = None if dtype is object else np.datetime64("NaT") if np.dtype(dtype).kind == "M" else np.nan
+    return take(getattr(case, table)[column].to_numpy(dtype=dtype), case.rows_of(table, ids), missing)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

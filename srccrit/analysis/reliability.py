@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv
 
+from .._arrays import take
 from .evidence import codes_of, first_per_group, positions, rank_in, sorted_unique, table_values
 
 __all__ = ["Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
@@ -88,10 +89,8 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
         memory_share = np.bincount(w_code, memory_of[s_code], minlength=n_w) / n_claims
     median_gap = pd.Series(gap_years).groupby(w_code).median().reindex(np.arange(n_w)).to_numpy()
     at = w_ids.get_indexer(pd.Index(w.index.astype(str)))
-    found = at >= 0
-    stats = pd.DataFrame({"gap": np.where(found, median_gap[np.maximum(at, 0)], np.nan) if n_w else np.nan,
-                          "records": np.where(found, records_share[np.maximum(at, 0)], np.nan) if n_w else np.nan,
-                          "memory": np.where(found, memory_share[np.maximum(at, 0)], np.nan) if n_w else np.nan}, index=w.index)
+    stats = pd.DataFrame({"gap": take(median_gap, at, np.nan), "records": take(records_share, at, np.nan),
+                          "memory": take(memory_share, at, np.nan)}, index=w.index)
 
     prox = w["proximity"].where(w["proximity"].isin(list(PRIOR_TABLE)), None)
     base = prox.map(lambda x: PRIOR_TABLE.get(x if isinstance(x, str) else None, 0.60)).astype(float).to_numpy()
