@@ -135,4 +135,4 @@ def test_claims_without_witness_or_known_source_are_reported_not_crashed_on(make
         """)
     with pytest.raises(srccrit.CaseError) as err:
         srccrit.load_case(path)
-    assert [str(p) for p in err.value.problems] == [f"{path}:8: claim 'c1': unknown source 'nowhere'"]
+    assert [(Path(p.file).name, p.line, p.message) for p in err.value.problems] == [("case.yaml", 8, "claim 'c1': unknown source 'nowhere'")]
