@@ -9,6 +9,7 @@ LaTeX-escaped; the ``bibtex`` dialect additionally LaTeX-encodes non-ASCII chara
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from bibtexparser.model import Entry, Field
 from pylatexenc.latexencode import unicode_to_latex
 from rapidfuzz import fuzz
 
+from ._gc import paused_gc
 from .dates import fold_text
 from .errors import SrccritError
 from .io.atomic import write_text
@@ -71,7 +73,7 @@ def _strip_enclosing(value: str) -> str:
 def _entries_for(case) -> tuple[list[Entry], list]:
     """The raw entries of the case's sources (sorted by citekey) and the @string blocks they use."""
     records = case.bibliography.records  # first definition of each key, as validation saw it
-    keys = [k for k in case.sources.index.sort_values().tolist() if k in records]
+    keys = [k for k in sorted(case.sources.index.tolist()) if k in records]
     strings = {}
     for _display, lib in case.bibliography.raw_libraries:
         for s in lib.strings:
@@ -108,10 +110,17 @@ _BIBLATEX_TYPES = {"article", "book", "mvbook", "inbook", "bookinbook", "suppboo
 _BIBLATEX_FALLBACK = {"review": "article", "commentary": "article", "letter": "misc", "archive": "misc"}
 
 
+@functools.lru_cache(maxsize=1024)  # a library holds few distinct entry types
+def _biblatex_native(entry_type: str) -> bool:
+    """Whether biber's data model knows the entry type as written."""
+    etype = entry_type.lower()
+    return etype in _BIBLATEX_TYPES or etype.startswith("custom")
+
+
 def _to_biblatex(e: Entry) -> Entry:
-    etype = e.entry_type.lower()
-    if etype in _BIBLATEX_TYPES or etype.startswith("custom"):
+    if _biblatex_native(e.entry_type):
         return e
+    etype = e.entry_type.lower()
     out = Entry(_BIBLATEX_FALLBACK.get(etype, "misc"), e.key, [Field(f.key, f.value) for f in e.fields])
     if "entrysubtype" not in out.fields_dict:
         out.set_field(Field("entrysubtype", _braced(etype)))
@@ -204,7 +213,8 @@ def write_library(lib: Library) -> str:
 def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None) -> str:
     """The case's sources as biblatex (default) or BibTeX, sorted by citekey; written atomically
     to ``output`` when given (never over one of the case's own bibliography files)."""
-    text = write_library(_library(case, dialect, annotate, share=True))
+    with paused_gc():  # thousands of entries, none of them in a cycle
+        text = write_library(_library(case, dialect, annotate, share=True))
     if output is not None:
         _refuse_overwrite(case, output)
         write_text(output, text)
