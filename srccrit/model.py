@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from .dates import fold_text
@@ -44,10 +46,20 @@ class UnknownName(SrccritError, KeyError):
         return str(self.args[0])
 
 
+def _positions_in(index: pd.Index, ids: pd.Index) -> np.ndarray:
+    """``index.get_indexer(ids)`` for a unique index; Arrow's hash lookup when both hold text
+    in Arrow (several times faster than pandas' on a hundred thousand ids)."""
+    a, b = getattr(ids.array, "_pa_array", None), getattr(index.array, "_pa_array", None)
+    if a is None or b is None or not len(index):
+        return index.get_indexer(ids)
+    found = pc.index_in(a, value_set=b.combine_chunks())
+    return found.fill_null(-1).to_numpy().astype(np.intp)
+
+
 def frame_html(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 60) -> str:
     """An HTML table of ``frame`` with every cell and label escaped (pandas' ``escape=True``)."""
     shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore")
-    shown = shown.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    shown = shown.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     out = shown.to_html(max_rows=max_rows, escape=True, border=0, classes="srccrit-table", na_rep="")
     if caption:
         out = f"<p><strong>{html.escape(caption)}</strong></p>" + out
@@ -150,7 +162,7 @@ class Case:
         hit = self._rows.get((table, id(ids)))
         if hit is not None and hit[0] is ids:
             return hit[1]
-        rows = getattr(self, table).index.get_indexer(ids)
+        rows = _positions_in(getattr(self, table).index, ids)
         self._rows[(table, id(ids))] = (ids, rows)
         return rows
 

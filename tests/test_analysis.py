@@ -41,6 +41,17 @@ def test_boolean_contradiction_sides_and_lines(make_case):
     assert table["lines"].tolist() == [2, 1]
 
 
+def test_contradiction_lists_read_as_python_lists_and_explode_to_ids(make_case):
+    # the list columns are held by Arrow; users read cells, explode and count as with lists
+    table = srccrit.contradictions(srccrit.load_case(make_case(TWO_AGAINST_ONE)))
+    cell = table["witnesses"].iloc[0]
+    assert type(cell) is list and cell == ["a", "b"] and all(type(w) is str for w in cell)
+    assert table["claims"].list.len().tolist() == [2, 1]
+    assert table.explode("sources")["sources"].astype(str).tolist() == ["s1", "s2", "s3"]
+    assert table["self_contradicting"].tolist() == [[], []]
+    assert table["proposition"].dtype == "str" and table["text"].tolist() == ["P happened"] * 2
+
+
 def test_a_transmission_chain_is_one_line(make_case):
     # the historian's book (derived from s1) repeats Anna, and a review relays Anna via the book
     text = TWO_AGAINST_ONE + """

@@ -7,33 +7,53 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._gc import paused_gc
-from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique, stable_order, table_values
+from .._arrays import take
+from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
 
 _COLUMNS = ["proposition", "text", "kind", "side", "position", "witnesses", "claims", "sources", "lines", "self_contradicting", "uncertain"]
 
 
-def distinct_per_group(group: np.ndarray, codes: np.ndarray, labels: pd.Index, n_groups: int) -> list[list]:
+def list_column(counts: np.ndarray, codes: np.ndarray, labels: pa.Array) -> pd.Series:
+    """A column of lists of ids, held by Arrow: row i holds the next ``counts[i]`` of ``codes``,
+    as positions in ``labels`` (dictionary-encoded, like the claims' categoricals). No Python
+    object is made per item; a cell read from it is a Python list of ids."""
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int64), type=pa.int64())
+    items = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int64()), labels.cast(pa.large_string()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.LargeListArray.from_arrays(offsets, items)), copy=False)
+
+
+def distinct_per_group(group: np.ndarray, codes: np.ndarray, labels: pd.Index, n_groups: int) -> pd.Series:
     """For each group 0..n_groups-1, the distinct labels of its rows' codes, sorted (codes index
-    the sorted ``labels``). One sort of integer pairs, then list slices: no per-group pandas call."""
-    if not len(group):
-        return [[] for _ in range(n_groups)]
-    width = int(codes.max()) + 1
+    the sorted ``labels``): one sort of integer pairs, no per-group Python work."""
+    width = int(codes.max()) + 1 if len(codes) else 1
     pairs = sorted_unique(group.astype(np.int64) * width + codes)
     counts = np.bincount(pairs // width, minlength=n_groups)
-    bounds = np.r_[0, np.cumsum(counts)]
-    names = np.asarray(labels, dtype=object)[pairs % width].tolist()
-    filled = np.flatnonzero(counts)
-    if len(filled) == n_groups:
-        b = bounds.tolist()
-        return [names[b[i]:b[i + 1]] for i in range(n_groups)]
-    out: list[list] = [[] for _ in range(n_groups)]
-    for i, a, b in zip(filled.tolist(), bounds[filled].tolist(), bounds[filled + 1].tolist()):
-        out[i] = names[a:b]
-    return out
+    return list_column(counts, pairs % width, _arrow(pd.Series(labels, copy=False)))
+
+
+def _sorted_by_group(group: np.ndarray, rows: np.ndarray, ids: pa.Array, n_groups: int) -> pd.Series:
+    """For each group, the ids of its rows (``ids`` at ``rows``, all distinct) in code-point order."""
+    by_id = pc.sort_indices(ids).to_numpy()  # every row, in id order
+    rank = np.empty(len(by_id), dtype=np.int64)
+    rank[by_id] = np.arange(len(by_id))
+    n = max(len(by_id), 1)
+    keys = np.sort(group.astype(np.int64) * n + rank[rows])
+    counts = np.bincount(group, minlength=n_groups)
+    return list_column(counts, by_id[keys % n], ids)
+
+
+def _arrow(column: pd.Series):
+    """The Arrow array behind a string column (a copy for other columns)."""
+    arr = getattr(column.array, "_pa_array", None)
+    if arr is None:
+        return pa.array(column.to_numpy(dtype=object), type=pa.large_string())
+    return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
 
 
 def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -44,7 +64,9 @@ def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     ``witnesses``, ``claims``, ``sources`` (sorted lists), ``lines`` (independent lines of evidence
     on that side), ``self_contradicting`` (witnesses found on more than one side of the
     proposition) and ``uncertain`` (witnesses who testified ``uncertain``).
-    Propositions on which all claims agree do not appear.
+    Propositions on which all claims agree do not appear. The list columns are held by Arrow
+    (lists of dictionary-encoded ids): a cell is a Python list of ids, and ``.list`` gives
+    vectorised access (``table["witnesses"].list.len()``).
 
     >>> contradictions(load_case())  # doctest: +SKIP
     """
@@ -59,31 +81,26 @@ def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
     wit, wit_ids = codes_of(ev["witness"])
     counted = side >= 0
     if not counted.any():
-        return pd.DataFrame(columns=_COLUMNS)
+        return _empty()
     n_side = int(side.max()) + 1
     side_key = prop * n_side + side
     sides = sorted_unique(side_key[counted])
     n_sides = np.bincount(sides // n_side, minlength=len(prop_ids))
     contested = n_sides >= 2
     if not contested.any():
-        return pd.DataFrame(columns=_COLUMNS)
+        return _empty()
     sides = sides[contested[sides // n_side]]
     rows = np.flatnonzero(counted & contested[prop])
     g = rank_in(side_key[rows], sides)  # each row's side, numbered over the table
     n_g = len(sides)
     src, src_ids = codes_of(ev["source"])
-    witnesses = distinct_per_group(g, wit[rows], wit_ids, n_g)
-    sources = distinct_per_group(g, src[rows], src_ids, n_g)
-    order = stable_order(g)
-    claim_ids = np.asarray(ev["claim"].array.take(rows[order]), dtype=object).tolist()
-    bounds = np.r_[0, np.cumsum(np.bincount(g, minlength=n_g))].tolist()
-    claims = [claim_ids[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    for group in claims:
-        if len(group) > 1:
-            group.sort()
+    # a line lies on one side, so each line's side is that of any of its rows; so is a side's label
     line = ev["line"].to_numpy()[rows]
-    lines = np.bincount(sorted_unique(g.astype(np.int64) * (int(line.max()) + 1) + line) // (int(line.max()) + 1), minlength=n_g)
-    first = rows[order[np.asarray(bounds[:-1])]]
+    side_of_line = np.full(int(line.max()) + 1, -1, dtype=np.int64)
+    side_of_line[line] = g
+    lines = np.bincount(side_of_line[side_of_line >= 0], minlength=n_g)
+    first = np.empty(n_g, dtype=np.int64)
+    first[g] = rows
     side_prop = sides // n_side
 
     # a witness on more than one side of the same proposition contradicts himself; the
@@ -97,30 +114,39 @@ def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
     self_lists = distinct_per_group(prop_row[selfc // len(wit_ids)], selfc % len(wit_ids), wit_ids, len(contested_props))
     unsure_rows = np.flatnonzero(~counted & contested[prop])
     unsure_lists = distinct_per_group(prop_row[prop[unsure_rows]], wit[unsure_rows], wit_ids, len(contested_props))
-    at = prop_row[side_prop].tolist()
+    at = pa.array(prop_row[side_prop])
 
-    ptype = table_values(case, "propositions", "type", prop_ids)[side_prop]
-    columns = {
-        "proposition": np.asarray(prop_ids, dtype=object)[side_prop],
-        "text": table_values(case, "propositions", "text", prop_ids)[side_prop],
+    where = case.rows_of("propositions", prop_ids)[side_prop]
+    ptype = take(case.propositions["type"].to_numpy(dtype=object), where, None)
+    text = _arrow(case.propositions["text"]).take(pa.array(where, mask=where < 0))
+    table = pd.DataFrame({
+        "proposition": _text_column(_arrow(pd.Series(prop_ids, copy=False)).take(pa.array(side_prop))),
+        "text": _text_column(text),
         "kind": np.where(ptype == "boolean", "stance", "value").astype(object),
         "side": sides % n_side,
-        "position": np.asarray(ev["position"].array.take(first), dtype=object),
-        "witnesses": witnesses,
-        "claims": claims,
-        "sources": sources,
+        "position": pd.Series(np.asarray(ev["position"].array.take(first), dtype=object), dtype=object, copy=False),
+        "witnesses": distinct_per_group(g, wit[rows], wit_ids, n_g),
+        "claims": _sorted_by_group(g, rows, _arrow(ev["claim"]), n_g),
+        "sources": distinct_per_group(g, src[rows], src_ids, n_g),
         "lines": lines,
-        "self_contradicting": [self_lists[i] for i in at],
-        "uncertain": [unsure_lists[i] for i in at],
-    }
-    # object columns built once (pandas would otherwise copy every text into Arrow)
-    table = pd.DataFrame({c: _objects(v) if isinstance(v, list) or v.dtype == object else v for c, v in columns.items()})
+        "self_contradicting": _take_lists(self_lists, at),
+        "uncertain": _take_lists(unsure_lists, at),
+    })
     return table[_COLUMNS]
 
 
-def _objects(items) -> pd.Series:
-    """An object column: one Python object (a list, a text) per row, kept as it is."""
-    return pd.Series(np.fromiter(items, dtype=object, count=len(items)), dtype=object, copy=False)
+def _text_column(values: pa.Array) -> pd.Series:
+    """A column of pandas' default text dtype (``str``) over Arrow text, without a copy."""
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string()), dtype=dtype), copy=False)
+
+
+def _take_lists(column: pd.Series, at: pa.Array) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowExtensionArray(_arrow(column).take(at)), copy=False)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=_COLUMNS)
 
 
 def contradictions_records(table: pd.DataFrame) -> list[dict]:
