@@ -138,8 +138,10 @@ def parse_number(raw: object) -> Value:
 
 def fold_text(text: object) -> str:
     """Fold case, accents and white space: 'Port  Arthur ' == 'port arthur', 'Kovalëv' == 'kovalev'."""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = str(text)
+    if not s.isascii():  # ASCII has no accents to strip (the common case, done without a loop)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
     return " ".join(s.casefold().split())
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from ._arrays import positions_in
 from .dates import fold_text
 from .errors import Problem, SrccritError
 
@@ -44,16 +44,6 @@ class UnknownName(SrccritError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
-
-
-def _positions_in(index: pd.Index, ids: pd.Index) -> np.ndarray:
-    """``index.get_indexer(ids)`` for a unique index; Arrow's hash lookup when both hold text
-    in Arrow (several times faster than pandas' on a hundred thousand ids)."""
-    a, b = getattr(ids.array, "_pa_array", None), getattr(index.array, "_pa_array", None)
-    if a is None or b is None or not len(index):
-        return index.get_indexer(ids)
-    found = pc.index_in(a, value_set=b.combine_chunks())
-    return found.fill_null(-1).to_numpy().astype(np.intp)
 
 
 def frame_html(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 60) -> str:
@@ -162,7 +152,7 @@ class Case:
         hit = self._rows.get((table, id(ids)))
         if hit is not None and hit[0] is ids:
             return hit[1]
-        rows = _positions_in(getattr(self, table).index, ids)
+        rows = positions_in(getattr(self, table).index, ids)
         self._rows[(table, id(ids))] = (ids, rows)
         return rows
 

@@ -11,10 +11,12 @@ from typing import Any, Iterable
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from .dates import ValueError_, fold_text, parse_date, parse_value
-from ._arrays import take
+from ._arrays import has_repeats, id_lists, list_column, positions_in, take
 from ._gc import paused_gc
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES
@@ -118,12 +120,54 @@ def _check_ids(ck: _Checker, frame: pd.DataFrame, what: str, syntax: bool = True
     if syntax:
         bad = ~missing & ~ids.str.fullmatch(ID_PATTERN).fillna(False).to_numpy(dtype=bool)
         ck.errors_where(frame, bad, lambda pos: f"invalid {what} id {frame['id'].iat[pos]!r}: use letters, digits, '-', '_' and '.'")
-    dup = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~missing
+    dup = _repeated(ids) & ~missing
     ck.errors_where(frame, dup, lambda pos: f"duplicate {what} id {frame['id'].iat[pos]!r}")
 
 
+def _repeated(values: pd.Series) -> np.ndarray:
+    """Rows whose value appeared in an earlier row. Arrow text is first checked by one sort;
+    the rows are looked for (one hash pass) only when there are repeats."""
+    if has_repeats(values) is False:
+        return np.zeros(len(values), dtype=bool)
+    codes, uniques = pd.factorize(values)
+    present = codes >= 0
+    if len(uniques) == int(present.sum()):
+        return np.zeros(len(codes), dtype=bool)
+    _, first = np.unique(np.where(present, codes, -1), return_index=True)
+    out = present.copy()
+    out[first] = False
+    return out
+
+
+def _first_of_each(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with only the first row of each id (repeats are reported as errors)."""
+    return frame if has_repeats(frame["id"]) is False else frame.drop_duplicates("id")
+
+
+def _rows_of(table: pd.DataFrame, ids: pd.Index) -> np.ndarray:
+    """The row of each of ``ids`` in ``table`` (its first, if an id is repeated; -1: absent)."""
+    first = _first_of_each(table)
+    rows = positions_in(pd.Index(first["id"].astype(str), dtype="str"), ids)
+    if first is not table:  # positions in the deduplicated table -> positions in the table
+        rows = take(np.flatnonzero(~table["id"].duplicated().to_numpy()), rows, -1)
+    return rows
+
+
 def _str_list_column(frame: pd.DataFrame, col: str) -> None:
-    frame[col] = frame[col].map(lambda v: [str(x).strip() for x in v] if isinstance(v, list) else ([] if _blank(v) else [str(v).strip()]))
+    """A list field as lists of stripped text (YAML may give numbers, a bare string or padding)."""
+    cells = frame[col].tolist()
+    if all(type(v) is list for v in cells) and all(type(x) is str and x == x.strip() for v in cells for x in v):
+        return  # already clean (CSV and Parquet cells are split and stripped by the reader)
+    frame[col] = pd.Series([[str(x).strip() for x in v] if isinstance(v, list) else ([] if _blank(v) else [str(v).strip()]) for v in cells],
+                           index=frame.index, dtype=object)
+
+
+def _text_column(col: pd.Series) -> pd.Series:
+    """Free text stripped, blank cells missing, YAML dates as ISO text: ``col.map(_text)``, with
+    Arrow text stripped in one pass and an empty column left as it is."""
+    if isinstance(col.dtype, pd.StringDtype) or col.isna().all():
+        return _strip_or_none(col)
+    return col.map(_text)
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -144,11 +188,13 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
 def _encode(values: pd.Series, known: pd.Index) -> np.ndarray:
     """The position in ``known`` of every value (-1: missing or unknown): one hash pass over the
     column, the lookup over its distinct values only."""
-    codes, uniques = pd.factorize(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # read from Parquet: codes are free
+        codes, uniques = values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
     if not len(uniques):
         return np.full(len(values), -1, dtype=np.int64)
-    where = known.get_indexer(pd.Index(uniques))
-    return np.where(codes >= 0, where[codes], -1)
+    return take(positions_in(known, pd.Index(uniques)), codes, -1)
 
 
 def _sorted_ids(table: pd.DataFrame) -> pd.Index:
@@ -196,7 +242,8 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     frame = _ensure(raw.tables["sources"], ["id", "kind", "date", "available", "derives_from", "author"])
     frame["id"] = _strip_or_none(frame["id"])
     _check_ids(ck, frame, "source", syntax=False)
-    frame["kind"] = frame["kind"].map(lambda v: "other" if _blank(v) else str(v).strip())
+    kind = _text_column(frame["kind"])
+    frame["kind"] = kind.where(kind.notna(), "other")
     bad_kind = ~frame["kind"].isin(SOURCE_KINDS).to_numpy()
     ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{_hint(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})", "kind")
     _str_list_column(frame, "derives_from")
@@ -204,27 +251,31 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     alo, ahi, _ = _parse_date_column(ck, frame, "available", "source")
     alo = np.where(np.isnan(alo), lo, alo)
     ahi = np.where(np.isnan(ahi), hi, ahi)
-    frame["date"] = frame["date"].map(_text)
-    frame["available"] = frame["available"].map(_text)
+    frame["date"] = _text_column(frame["date"])
+    frame["available"] = _text_column(frame["available"])
     frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
     frame["date_uncertain"] = unc
     frame["available_start"], frame["available_end"] = _ordinals_to_datetime(alo), _ordinals_to_datetime(ahi)
-    frame["author"] = frame["author"].map(_text)
+    frame["author"] = _text_column(frame["author"])
 
     bib = raw.bibliography
     names = "; ".join(raw.bib_files and [str(p) for p in _bib_display(raw)]) or "no bibliography is named"
-    for pos, key in enumerate(frame["id"]):
+    keys = frame["id"].tolist()
+    for pos, key in enumerate(keys):
         if not _blank(key) and key not in bib.records:
             ck.error(frame, pos, f"citekey {key!r} is not in the bibliography ({names}){_hint(key, bib.records)}")
-    recs = [None if _blank(k) else bib.records.get(k) for k in frame["id"].tolist()]
-    getters = {
-        "entry_type": lambda r: r.entry_type, "bib_author": lambda r: r.get("author"), "bib_editor": lambda r: r.get("editor"),
-        "title": lambda r: r.get("title"), "year": lambda r: r.year, "journaltitle": lambda r: r.get("journaltitle") or r.get("journal"),
-        "publisher": lambda r: r.get("publisher"), "doi": lambda r: r.get("doi"), "url": lambda r: r.get("url"),
-    }
-    for col in BIB_COLUMNS:
-        frame[col] = pd.Series([None if r is None else getters[col](r) for r in recs], index=frame.index, dtype=object)
+    none = (None,) * len(BIB_COLUMNS)
+    rows = [none if r is None else _bib_row(r) for r in (None if _blank(k) else bib.records.get(k) for k in keys)]
+    for col, values in zip(BIB_COLUMNS, zip(*rows) if rows else [()] * len(BIB_COLUMNS)):
+        frame[col] = pd.Series(values, index=frame.index, dtype=object)
     return frame
+
+
+def _bib_row(r) -> tuple:
+    """A record's values for :data:`BIB_COLUMNS`, in that order."""
+    f = r.fields
+    return (r.entry_type, f.get("author"), f.get("editor"), f.get("title"), r.year, f.get("journaltitle") or f.get("journal"),
+            f.get("publisher"), f.get("doi"), f.get("url"))
 
 
 def _bib_display(raw) -> list[str]:
@@ -239,25 +290,29 @@ def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
     _str_list_column(frame, "aliases")
     _str_list_column(frame, "hostile_to")
     for col in ("role", "side"):
-        frame[col] = frame[col].map(_text)
-    frame["proximity"] = frame["proximity"].map(_text)
+        frame[col] = _text_column(frame[col])
+    frame["proximity"] = _text_column(frame["proximity"])
     bad = frame["proximity"].notna().to_numpy() & ~frame["proximity"].isin(PROXIMITIES).to_numpy()
     ck.errors_where(frame, bad, lambda pos: f"witness {frame['id'].iat[pos]!r}: unknown proximity {frame['proximity'].iat[pos]!r}{_hint(frame['proximity'].iat[pos], PROXIMITIES)} (closest first: {', '.join(PROXIMITIES)})", "proximity")
     for col, lo, hi in (("prior", 0.0, 1.0), ("prior_strength", 0.0, float("inf"))):
-        values = []
-        for pos, v in enumerate(frame[col]):
+        codes, uniques = _distinct(frame[col])  # parsed once per distinct value
+        parsed = np.full(len(uniques), np.nan)
+        wrong = np.zeros(len(uniques), dtype=bool)
+        for k, v in enumerate(uniques):
             if _blank(v):
-                values.append(np.nan)
                 continue
             try:
                 f = float(v)
-                if not (lo < f < hi):
-                    raise ValueError
-                values.append(f)
             except (TypeError, ValueError):
-                ck.error(frame, pos, f"witness {frame['id'].iat[pos]!r}: {col} must be a number between {lo:g} and {hi:g} (exclusive), got {v!r}")
-                values.append(np.nan)
-        frame[col] = np.asarray(values, dtype="float64")
+                f = np.nan
+            if lo < f < hi:
+                parsed[k] = f
+            else:
+                wrong[k] = True
+        bad = take(wrong, codes, False).astype(bool)
+        ck.errors_where(frame, bad, lambda pos, col=col, lo=lo, hi=hi, codes=codes, uniques=uniques:
+                        f"witness {frame['id'].iat[pos]!r}: {col} must be a number between {lo:g} and {hi:g} (exclusive), got {uniques[codes[pos]]!r}")
+        frame[col] = take(parsed, codes, np.nan).astype("float64")
     # the same spelling for two witnesses makes lookups ambiguous
     seen: dict[str, str] = {}
     for pos, (wid, name, aliases) in enumerate(zip(frame["id"].tolist(), frame["name"].tolist(), frame["aliases"].tolist())):
@@ -278,7 +333,7 @@ def _propositions(ck: _Checker, raw) -> pd.DataFrame:
     bad = ~frame["type"].isin(PROPOSITION_TYPES).to_numpy()
     ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(PROPOSITION_TYPES)})", "type")
     lo, hi, _ = _parse_date_column(ck, frame, "date", "proposition")
-    frame["date"] = frame["date"].map(_text)
+    frame["date"] = _text_column(frame["date"])
     frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
     return frame
 
@@ -314,12 +369,13 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
     ptype = dict(zip(props["id"].tolist(), props["type"].tolist()))
     rows = []
     ids, holders, rests_on = frame["id"].tolist(), frame["held_by"].tolist(), frame["rests_on"].tolist()
+    parsed: list[dict | None] = [None] * len(frame)
     for pos in range(len(frame)):
         cid = ids[pos]
         for holder in holders[pos]:
             if holder not in known_holders:
                 ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{_hint(holder, known_holders)}", "held_by")
-        mapping = _parse_mapping(rests_on[pos])
+        mapping = parsed[pos] = _parse_mapping(rests_on[pos])
         if mapping is None:
             ck.error(frame, pos, f"conclusion {cid!r}: rests_on must map propositions to the value the conclusion needs")
             continue
@@ -337,7 +393,8 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
                 continue
             rows.append({"conclusion": cid, "proposition": prop, "type": ptype[prop], "required": v.written if v.type != "boolean" else v.written,
                          "required_low": v.low, "required_high": v.high, "required_fold": v.fold})
-    frame["rests_on"] = frame["rests_on"].map(lambda m: {str(k): _text(v) if not isinstance(v, bool) else v for k, v in (_parse_mapping(m) or {}).items()})
+    frame["rests_on"] = pd.Series([{str(k): _text(v) if not isinstance(v, bool) else v for k, v in (m or {}).items()} for m in parsed],
+                                  index=frame.index, dtype=object)
     rests = pd.DataFrame(rows, columns=["conclusion", "proposition", "type", "required", "required_low", "required_high", "required_fold"])
     return frame, rests
 
@@ -375,9 +432,10 @@ def _strip_or_none(col: pd.Series) -> pd.Series:
     return pd.Series([_text(v) for v in col.to_numpy(dtype=object)], index=col.index, dtype="str")
 
 
-def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, props: pd.DataFrame) -> tuple[pd.DataFrame, dict, set]:
     """Validate the claims; return them with, for witness, source and proposition, each row's
-    position in the sorted ids of its table (the codes of the categorical columns)."""
+    position in the sorted ids of its table (the codes of the categorical columns), and the ids
+    their via chains name."""
     frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"])
     frame = frame.reset_index(drop=True)
     n = len(frame)
@@ -385,7 +443,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     _check_ids(ck, frame, "claim")
     src_ids, wit_ids, prop_ids = (_sorted_ids(t) for t in (sources, witnesses, props))
     aliases: dict[str, str] = {}
-    for wid, name, al in zip(witnesses["id"], witnesses["name"], witnesses["aliases"]):
+    for wid, name, al in zip(witnesses["id"].tolist(), witnesses["name"].tolist(), witnesses["aliases"].tolist()):
         for x in [name, *al]:
             aliases.setdefault(fold_text(x), wid)
 
@@ -396,8 +454,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     src_code = _reference_column(ck, frame, "source", src_ids, "has no source")
 
     # witness, defaulting to the source's author
-    first_src = sources.drop_duplicates("id").set_index("id")
-    author = first_src["author"].reindex(src_ids).to_numpy(dtype=object)
+    src_rows = _rows_of(sources, src_ids)
+    author = take(sources["author"].to_numpy(dtype=object), src_rows, None)
     wit = frame["witness"]
     no_wit = wit.isna().to_numpy()
     if no_wit.any():
@@ -414,8 +472,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     prop = frame["proposition"]
     prop_code = _reference_column(ck, frame, "proposition", prop_ids, "names no proposition")
     # each claim's proposition type, as a code into PROPOSITION_TYPES (-1: unknown proposition)
-    type_of = props.drop_duplicates("id").set_index("id")["type"].reindex(prop_ids)
-    type_code_of = pd.Index(PROPOSITION_TYPES).get_indexer(type_of.to_numpy(dtype=object)) if len(type_of) else np.zeros(0, dtype=np.int64)
+    type_of = take(props["type"].to_numpy(dtype=object), _rows_of(props, prop_ids), None)
+    type_code_of = pd.Index(PROPOSITION_TYPES).get_indexer(type_of) if len(type_of) else np.zeros(0, dtype=np.int64)
     type_code = take(type_code_of, prop_code, -1)
     ptype = pd.Series(pd.Categorical.from_codes(type_code, categories=list(PROPOSITION_TYPES)), index=frame.index)
     frame["type"] = ptype
@@ -479,46 +537,36 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     start, end = _ordinals_to_datetime(dlo), _ordinals_to_datetime(dhi)
     miss = np.isnan(dlo) & (src_code >= 0)
     if miss.any():
-        s_lo = first_src["date_start"].reindex(src_ids).to_numpy(dtype="datetime64[s]")
-        s_hi = first_src["date_end"].reindex(src_ids).to_numpy(dtype="datetime64[s]")
+        nat = np.datetime64("NaT")
+        s_lo = take(sources["date_start"].to_numpy(dtype="datetime64[s]"), src_rows, nat)
+        s_hi = take(sources["date_end"].to_numpy(dtype="datetime64[s]"), src_rows, nat)
         start[miss], end[miss] = s_lo[src_code[miss]], s_hi[src_code[miss]]
     frame["date_start"], frame["date_end"] = start, end
 
-    # via chains: witness ids or citekeys
-    via = frame["via"].tolist()  # lists already (every table reader splits list fields), or None
-    changed = False
-    if frame["via"].isna().any():
-        with paused_gc():
-            via = [v if isinstance(v, list) else [] for v in via]
-        changed = True
-    hops = np.flatnonzero(np.fromiter(map(len, via), dtype=np.int64, count=n)) if n else np.zeros(0, dtype=np.int64)
-    for pos in hops.tolist():
-        hop_list = via[pos]
-        if not all(type(x) is str and x == x.strip() for x in hop_list):  # YAML numbers, padded text
-            via[pos] = [str(x).strip() for x in hop_list]
-            changed = True
-    if changed:
-        frame["via"] = pd.Series(via, index=frame.index, dtype=object)
-    known = None
-    for pos in hops.tolist():
-        for hop in via[pos]:
-            if known is None:
-                known = set(wit_ids) | set(src_ids)
-            if hop not in known:
-                ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
+    # via chains: witness ids or citekeys, as Arrow lists (no Python list per claim)
+    via = id_lists(frame["via"])
+    frame["via"] = list_column(via, index=frame.index)
+    hops = pc.list_flatten(via)
+    hop_ids = set(pc.unique(hops).to_pylist())
+    known = set(wit_ids.tolist()) | set(src_ids.tolist()) if hop_ids else set()
+    if hop_ids - known:
+        is_bad = pc.is_in(hops, value_set=pa.array(sorted(hop_ids - known), type=hops.type))
+        rows, named = pc.list_parent_indices(via).filter(is_bad).to_pylist(), hops.filter(is_bad).to_pylist()
+        for pos, hop in list(zip(rows, named))[:_MAX_ROW_ERRORS]:
+            ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
     for col in ("locator", "quote", "note"):
         frame[col] = _strip_or_none(frame[col])
     codes = {"witness": (wit_code, wit_ids), "source": (src_code, src_ids), "proposition": (prop_code, prop_ids)}
-    return frame, codes
+    return frame, codes, hop_ids
 
 
 def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFrame) -> None:
-    ids = set(sources["id"].dropna())
-    pos_of = {sid: pos for pos, sid in enumerate(sources["id"]) if not _blank(sid)}
-    graph = nx.DiGraph()
-    graph.add_nodes_from(sorted(ids))
-    wit_ids = set(witnesses["id"].dropna())
-    for pos, (sid, parents, author) in enumerate(zip(sources["id"], sources["derives_from"], sources["author"])):
+    source_ids = sources["id"].tolist()
+    pos_of = {sid: pos for pos, sid in enumerate(source_ids) if not _blank(sid)}
+    ids = set(pos_of)
+    graph = nx.DiGraph()  # only sources that derive from another can be on a cycle
+    wit_ids = set(witnesses["id"].dropna().tolist())
+    for pos, (sid, parents, author) in enumerate(zip(source_ids, sources["derives_from"].tolist(), sources["author"].tolist())):
         if not _blank(author) and author not in wit_ids:
             ck.error(sources, pos, f"source {sid!r}: author {author!r} is not a witness id{_hint(author, wit_ids)}", "author")
         for parent in parents:
@@ -539,8 +587,8 @@ def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFr
 
 
 def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
-    ids = set(witnesses["id"].dropna())
-    for pos, (wid, hostile) in enumerate(zip(witnesses["id"], witnesses["hostile_to"])):
+    ids = set(witnesses["id"].dropna().tolist())
+    for pos, (wid, hostile) in enumerate(zip(witnesses["id"].tolist(), witnesses["hostile_to"].tolist())):
         for other in hostile:
             if other not in ids:
                 ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{_hint(other, ids)}", "hostile_to")
@@ -548,18 +596,16 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
                 ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
 
 
-def _usage_warnings(ck: _Checker, sources, witnesses, props, claims, codes: dict) -> None:
-    via = claims["via"].tolist()
-    hops = pd.Index(sorted({h for v in via if v for h in v}), dtype=object)
+def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_ids: set) -> None:
     for table, col, what in ((witnesses, "witness", "witness {!r} has no claims"),
                              (props, "proposition", "proposition {!r}: no claim is about it"),
                              (sources, "source", "source {!r}: no claim cites it")):
         code, sorted_ids = codes[col]
         used = np.bincount(code[code >= 0], minlength=len(sorted_ids)) > 0
-        if col != "proposition" and len(hops):
-            used |= sorted_ids.isin(hops)
+        if col != "proposition" and hop_ids:
+            used |= np.fromiter((i in hop_ids for i in sorted_ids.tolist()), dtype=bool, count=len(sorted_ids))
         ids = table["id"]
-        where = sorted_ids.get_indexer(pd.Index(ids.astype(str)))
+        where = positions_in(sorted_ids, pd.Index(ids.astype(str)))
         unused = ids.notna().to_numpy() & ~take(used, where, True)
         for pos in np.flatnonzero(unused).tolist():
             ck.warn(table, pos, what.format(ids.iat[pos]))
@@ -567,7 +613,7 @@ def _usage_warnings(ck: _Checker, sources, witnesses, props, claims, codes: dict
 
 def _index(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.drop(columns=["_fieldlines"], errors="ignore")
-    frame = frame[frame["id"].notna()].drop_duplicates("id").set_index("id")
+    frame = _first_of_each(frame[frame["id"].notna()]).set_index("id")
     frame.index.name = "id"
     return frame
 
@@ -588,13 +634,13 @@ def build_case(raw) -> Case:
     witnesses = _witnesses(ck, raw)
     props = _propositions(ck, raw)
     conclusions, rests = _conclusions(ck, raw, sources, witnesses, props)
-    claims, codes = _claims(ck, raw, sources, witnesses, props)
+    claims, codes, hop_ids = _claims(ck, raw, sources, witnesses, props)
     _derivation_checks(ck, sources, witnesses)
     _reference_checks(ck, witnesses)
     errors = [p for p in ck.problems if p.level == "error"]
     if errors:
         raise CaseError(errors)
-    _usage_warnings(ck, sources, witnesses, props, claims, codes)
+    _usage_warnings(ck, sources, witnesses, props, codes, hop_ids)
 
     claim_cols = ["id", "witness", "source", "locator", "proposition", "type", "stance", "value", "value_low", "value_high", "value_fold",
                   "date", "date_start", "date_end", "via", "quote", "note", "_file", "_line"]

@@ -176,10 +176,8 @@ def test_missing_case_file_is_a_clear_error(tmp_path):
         srccrit.load_case(tmp_path)
 
 
-def test_large_csv_tables_treat_empty_cells_as_missing(make_case, monkeypatch):
-    """The fast path for big CSV tables (over 200,000 rows) must read empty cells as missing too."""
-    from srccrit.io import tables
-
+def test_csv_tables_treat_empty_cells_as_missing(make_case):
+    """Empty CSV cells are read as missing (cleaned column by column, the lists aside)."""
     path = make_case("""
         case: big
         sources: {s1: {kind: memoir}}
@@ -188,7 +186,6 @@ def test_large_csv_tables_treat_empty_cells_as_missing(make_case, monkeypatch):
         claims: claims.csv
     """)
     path.parent.joinpath("claims.csv").write_text("id,witness,source,proposition,stance,value\nc1,w,s1,p,affirms,\nc2,w,s1,n,,12\n", encoding="utf-8")
-    monkeypatch.setattr(tables, "LARGE_TABLE_ROWS", 0)  # take the large-table path on a small file
     case = srccrit.load_case(path)
     assert case.claims.set_index("id").at["c1", "stance"] == "affirms"
     assert case.claims.set_index("id").at["c2", "value_low"] == 12.0

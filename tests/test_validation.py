@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import srccrit
@@ -136,3 +137,52 @@ def test_claims_without_witness_or_known_source_are_reported_not_crashed_on(make
     with pytest.raises(srccrit.CaseError) as err:
         srccrit.load_case(path)
     assert [(Path(p.file).name, p.line, p.message) for p in err.value.problems] == [("case.yaml", 8, "claim 'c1': unknown source 'nowhere'")]
+
+
+def test_witness_priors_outside_zero_to_one_are_errors_with_their_lines(make_case):
+    path = make_case("""
+        case: priors
+        witnesses:
+          a: {name: A, prior: 1.5}
+          b: {name: B, prior: lots}
+          c: {name: C, prior: 0.7, prior_strength: 3}
+          d: {name: D, prior: 0.7}
+        """)
+    with pytest.raises(srccrit.CaseError) as err:
+        srccrit.load_case(path)
+    assert [(p.line, p.message) for p in err.value.problems] == [
+        (4, "witness 'a': prior must be a number between 0 and 1 (exclusive), got 1.5"),
+        (5, "witness 'b': prior must be a number between 0 and 1 (exclusive), got 'lots'"),
+    ]
+    good = make_case("""
+        case: priors
+        witnesses:
+          c: {name: C, prior: 0.7, prior_strength: 3}
+          d: {name: D}
+        """, name="good")
+    w = srccrit.load_case(good).witnesses
+    assert w.loc["c", "prior"] == 0.7 and w.loc["c", "prior_strength"] == 3.0 and np.isnan(w.loc["d", "prior"])
+
+
+def test_via_in_a_csv_claims_table_is_split_checked_and_read_as_lists(make_case):
+    path = make_case("""
+        case: relays
+        sources:
+          s1: {kind: memoir}
+          s2: {kind: review}
+        witnesses:
+          a: {name: A}
+          r: {name: R}
+        propositions:
+          p: {text: P}
+        claims: claims.csv
+        """)
+    csv = "id,witness,source,proposition,stance,via\nc1,a,s2,p,affirms, r ; s1 ;\nc2,a,s1,p,affirms,\nc3,r,s2,p,denies,nobody\n"
+    (path.parent / "claims.csv").write_text(csv, encoding="utf-8")
+    with pytest.raises(srccrit.CaseError) as err:
+        srccrit.load_case(path)
+    assert [(Path(p.file).name, p.line, p.message) for p in err.value.problems] == [
+        ("claims.csv", 4, "claim 'c3': via names unknown witness or source 'nobody'")]
+    (path.parent / "claims.csv").write_text(csv.replace("nobody", ""), encoding="utf-8")
+    claims = srccrit.load_case(path).claims.set_index("id")
+    assert claims.loc["c1", "via"] == ["r", "s1"] and claims.loc["c2", "via"] == [] and claims.loc["c3", "via"] == []

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._gc import paused_gc
-from .._arrays import take
+from .._arrays import arrow_text, take
 from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
@@ -34,7 +34,7 @@ def distinct_per_group(group: np.ndarray, codes: np.ndarray, labels: pd.Index, n
     width = int(codes.max()) + 1 if len(codes) else 1
     pairs = sorted_unique(group.astype(np.int64) * width + codes)
     counts = np.bincount(pairs // width, minlength=n_groups)
-    return list_column(counts, pairs % width, _arrow(pd.Series(labels, copy=False)))
+    return list_column(counts, pairs % width, _arrow(labels))
 
 
 def _sorted_by_group(group: np.ndarray, rows: np.ndarray, ids: pa.Array, n_groups: int) -> pd.Series:
@@ -48,12 +48,10 @@ def _sorted_by_group(group: np.ndarray, rows: np.ndarray, ids: pa.Array, n_group
     return list_column(counts, by_id[keys % n], ids)
 
 
-def _arrow(column: pd.Series):
-    """The Arrow array behind a string column (a copy for other columns)."""
-    arr = getattr(column.array, "_pa_array", None)
-    if arr is None:
-        return pa.array(column.to_numpy(dtype=object), type=pa.large_string())
-    return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+def _arrow(column) -> pa.Array:
+    """The Arrow array behind a text column (a copy for other columns)."""
+    arr = arrow_text(column)
+    return arr if arr is not None else pa.array(np.asarray(column, dtype=object), type=pa.large_string())
 
 
 def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -120,7 +118,7 @@ def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
     ptype = take(case.propositions["type"].to_numpy(dtype=object), where, None)
     text = _arrow(case.propositions["text"]).take(pa.array(where, mask=where < 0))
     table = pd.DataFrame({
-        "proposition": _text_column(_arrow(pd.Series(prop_ids, copy=False)).take(pa.array(side_prop))),
+        "proposition": _text_column(_arrow(prop_ids).take(pa.array(side_prop))),
         "text": _text_column(text),
         "kind": np.where(ptype == "boolean", "stance", "value").astype(object),
         "side": sides % n_side,
@@ -142,7 +140,7 @@ def _text_column(values: pa.Array) -> pd.Series:
 
 
 def _take_lists(column: pd.Series, at: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowExtensionArray(_arrow(column).take(at)), copy=False)
+    return pd.Series(pd.arrays.ArrowExtensionArray(column.array._pa_array.take(at)), copy=False)
 
 
 def _empty() -> pd.DataFrame:

@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .._arrays import take
+from .._arrays import list_lengths, lists_at, take
 from .._gc import paused_gc
 
 __all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
@@ -290,9 +290,9 @@ def _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, or
     own_source = source_ids[s_code]
     authorial = author_code[s_code] == w_code
     counted = side >= 0
-    via = claims["via"].tolist()
-    for pos in np.flatnonzero(~authorial & counted).tolist():
-        for hop in via[pos] or ():
+    relayed = np.flatnonzero(~authorial & counted & (list_lengths(claims["via"]) > 0)).tolist()
+    for pos, hops in zip(relayed, lists_at(claims["via"], relayed)):
+        for hop in hops:
             if authors_of.get(hop) == witness_ids[w_code[pos]]:
                 own_source[pos], authorial[pos] = hop, True
                 break

@@ -16,16 +16,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .._arrays import id_lists, list_column, split_id_lists
 from .._gc import paused_gc
 from ..errors import Problem
 
 __all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS"]
 
-#: above this many rows, CSV cells are cleaned column by column (pandas' replace is slow there)
-LARGE_TABLE_ROWS = 200_000
-
 #: fields that hold lists; in CSV they are ``;``-separated
 LIST_FIELDS = {"aliases", "hostile_to", "derives_from", "held_by", "via"}
+#: list fields of the claims table (a million rows) held by Arrow, not as a Python list per row
+ARROW_LIST_FIELDS = {"via"}
 
 
 class YamlDocument:
@@ -89,6 +89,13 @@ def _split_list(value: Any) -> list:
     if not text:
         return []
     return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _list_field(col: pd.Series, name: str) -> pd.Series:
+    if name in ARROW_LIST_FIELDS:
+        lists = split_id_lists(col) if isinstance(col.dtype, pd.StringDtype) else id_lists(col)
+        return list_column(lists, index=col.index)
+    return _split_column(col)
 
 
 def _split_column(col: pd.Series) -> pd.Series:
@@ -172,8 +179,8 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
             return pd.DataFrame(), [Problem(display, 0, f"cannot read CSV table: {exc}")]
         frame.columns = [str(c).strip() for c in frame.columns]
         for col in LIST_FIELDS & set(frame.columns):
-            frame[col] = _split_column(frame[col])
-        frame = frame.replace({"": None}) if len(frame) < LARGE_TABLE_ROWS else _blank_to_none(frame)
+            frame[col] = _list_field(frame[col], col)
+        frame = _blank_to_none(frame)
         frame["_file"] = display
         # fast path: one row per line; exact lines are recomputed lazily for messages
         frame["_line"] = pd.RangeIndex(2, len(frame) + 2)
@@ -187,7 +194,7 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
         except Exception as exc:  # pyarrow raises several types for a broken file
             return pd.DataFrame(), [Problem(display, 0, f"cannot read Parquet table: {exc}")]
         for col in LIST_FIELDS & set(frame.columns):
-            frame[col] = _split_column(frame[col])
+            frame[col] = _list_field(frame[col], col)
         frame["_file"] = display
         frame["_line"] = pd.RangeIndex(1, len(frame) + 1)
         return frame, []
@@ -274,7 +281,7 @@ def frame_to_csv_text(frame: pd.DataFrame) -> str:
     """CSV text with list fields joined by ``;`` (the case format's CSV convention)."""
     out = frame.copy()
     for col in LIST_FIELDS & set(out.columns):
-        out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
+        out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
