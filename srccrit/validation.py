@@ -17,7 +17,6 @@ from rapidfuzz import fuzz, process
 
 from .dates import ValueError_, fold_text, parse_date, parse_value
 from ._arrays import has_repeats, id_lists, list_column, positions_in, take
-from ._gc import paused_gc
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES
 from .model import PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
