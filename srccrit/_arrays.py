@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["take", "arrow_text", "positions_in", "has_repeats", "ID_LISTS", "id_lists", "split_id_lists", "list_column", "lists_at", "list_lengths"]
+__all__ = ["take", "arrow_text", "as_arrow_text", "positions_in", "has_repeats", "ID_LISTS", "id_lists", "split_id_lists", "list_column", "lists_at", "list_lengths"]
 
 
 def take(values: np.ndarray, codes: np.ndarray, missing=None) -> np.ndarray:
@@ -32,6 +32,12 @@ def arrow_text(values) -> pa.Array | None:
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
     return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+
+
+def as_arrow_text(values) -> pa.Array:
+    """The Arrow array behind a text column or index, or an Arrow copy of any other values."""
+    arr = arrow_text(values)
+    return arr if arr is not None else pa.array(np.asarray(values, dtype=object), type=pa.large_string())
 
 
 def positions_in(index: pd.Index, ids) -> np.ndarray:
@@ -68,9 +74,7 @@ def list_column(lists: pa.Array, index=None) -> pd.Series:
 def split_id_lists(text) -> pa.Array:
     """``;``-separated text cells (a CSV or Parquet column) as lists of stripped ids, in Arrow:
     blank cells and blank items give nothing. No Python object per cell."""
-    arr = arrow_text(text)
-    if arr is None:
-        arr = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
+    arr = as_arrow_text(text)
     n = len(arr)
     parts = pc.split_pattern(arr.fill_null(""), ";")
     items = pc.utf8_trim_whitespace(pc.list_flatten(parts))

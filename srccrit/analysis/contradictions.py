@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._gc import paused_gc
-from .._arrays import arrow_text, take
+from .._arrays import as_arrow_text, list_column, take
 from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
@@ -19,13 +19,13 @@ __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_depe
 _COLUMNS = ["proposition", "text", "kind", "side", "position", "witnesses", "claims", "sources", "lines", "self_contradicting", "uncertain"]
 
 
-def list_column(counts: np.ndarray, codes: np.ndarray, labels: pa.Array) -> pd.Series:
+def _id_lists(counts: np.ndarray, codes: np.ndarray, labels: pa.Array) -> pd.Series:
     """A column of lists of ids, held by Arrow: row i holds the next ``counts[i]`` of ``codes``,
     as positions in ``labels`` (dictionary-encoded, like the claims' categoricals). No Python
     object is made per item; a cell read from it is a Python list of ids."""
     offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int64), type=pa.int64())
     items = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int64()), labels.cast(pa.large_string()))
-    return pd.Series(pd.arrays.ArrowExtensionArray(pa.LargeListArray.from_arrays(offsets, items)), copy=False)
+    return list_column(pa.LargeListArray.from_arrays(offsets, items))
 
 
 def distinct_per_group(group: np.ndarray, codes: np.ndarray, labels: pd.Index, n_groups: int) -> pd.Series:
@@ -34,7 +34,7 @@ def distinct_per_group(group: np.ndarray, codes: np.ndarray, labels: pd.Index, n
     width = int(codes.max()) + 1 if len(codes) else 1
     pairs = sorted_unique(group.astype(np.int64) * width + codes)
     counts = np.bincount(pairs // width, minlength=n_groups)
-    return list_column(counts, pairs % width, _arrow(labels))
+    return _id_lists(counts, pairs % width, as_arrow_text(labels))
 
 
 def _sorted_by_group(group: np.ndarray, rows: np.ndarray, ids: pa.Array, n_groups: int) -> pd.Series:
@@ -45,13 +45,7 @@ def _sorted_by_group(group: np.ndarray, rows: np.ndarray, ids: pa.Array, n_group
     n = max(len(by_id), 1)
     keys = np.sort(group.astype(np.int64) * n + rank[rows])
     counts = np.bincount(group, minlength=n_groups)
-    return list_column(counts, by_id[keys % n], ids)
-
-
-def _arrow(column) -> pa.Array:
-    """The Arrow array behind a text column (a copy for other columns)."""
-    arr = arrow_text(column)
-    return arr if arr is not None else pa.array(np.asarray(column, dtype=object), type=pa.large_string())
+    return _id_lists(counts, by_id[keys % n], ids)
 
 
 def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -116,15 +110,15 @@ def _contradictions(case, ev: pd.DataFrame) -> pd.DataFrame:
 
     where = case.rows_of("propositions", prop_ids)[side_prop]
     ptype = take(case.propositions["type"].to_numpy(dtype=object), where, None)
-    text = _arrow(case.propositions["text"]).take(pa.array(where, mask=where < 0))
+    text = as_arrow_text(case.propositions["text"]).take(pa.array(where, mask=where < 0))
     table = pd.DataFrame({
-        "proposition": _text_column(_arrow(prop_ids).take(pa.array(side_prop))),
+        "proposition": _text_column(as_arrow_text(prop_ids).take(pa.array(side_prop))),
         "text": _text_column(text),
         "kind": np.where(ptype == "boolean", "stance", "value").astype(object),
         "side": sides % n_side,
         "position": pd.Series(np.asarray(ev["position"].array.take(first), dtype=object), dtype=object, copy=False),
         "witnesses": distinct_per_group(g, wit[rows], wit_ids, n_g),
-        "claims": _sorted_by_group(g, rows, _arrow(ev["claim"]), n_g),
+        "claims": _sorted_by_group(g, rows, as_arrow_text(ev["claim"]), n_g),
         "sources": distinct_per_group(g, src[rows], src_ids, n_g),
         "lines": lines,
         "self_contradicting": _take_lists(self_lists, at),
@@ -140,7 +134,7 @@ def _text_column(values: pa.Array) -> pd.Series:
 
 
 def _take_lists(column: pd.Series, at: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowExtensionArray(column.array._pa_array.take(at)), copy=False)
+    return list_column(column.array._pa_array.take(at))
 
 
 def _empty() -> pd.DataFrame:
