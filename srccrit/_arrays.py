@@ -28,8 +28,16 @@ def take(values: np.ndarray, codes: np.ndarray, missing=None) -> np.ndarray:
 def arrow_text(values) -> pa.Array | None:
     """The Arrow array behind a text column or index (pandas' ``str`` dtype), as one chunk;
     None for anything else."""
-    arr = getattr(getattr(values, "array", None), "_pa_array", None)
+    arr = _arrow_behind(values)
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
+
+
+def _arrow_behind(values) -> pa.Array | None:
+    """The Arrow data of a pandas column or index held by Arrow, as one chunk (else None)."""
+    arr = getattr(getattr(values, "array", None), "_pa_array", None)
+    if arr is None:
         return None
     return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
 
@@ -87,9 +95,9 @@ def split_id_lists(text) -> pa.Array:
 def id_lists(column) -> pa.Array:
     """A column of id lists as Arrow (:data:`ID_LISTS`): kept as it is when Arrow holds it,
     else built from its Python cells (lists, or None for none), each id as stripped text."""
-    arr = getattr(getattr(column, "array", None), "_pa_array", None)
+    arr = _arrow_behind(column)
     if arr is not None and arr.type == ID_LISTS:
-        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+        return arr
     return pa.array([_ids_of(v) for v in list(column)], type=ID_LISTS)
 
 

@@ -553,6 +553,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         rows, named = pc.list_parent_indices(via).filter(is_bad).to_pylist(), hops.filter(is_bad).to_pylist()
         for pos, hop in list(zip(rows, named))[:_MAX_ROW_ERRORS]:
             ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
+        if len(rows) > _MAX_ROW_ERRORS:
+            ck.error(frame, rows[_MAX_ROW_ERRORS], f"... and {len(rows) - _MAX_ROW_ERRORS} more unknown via names")
     for col in ("locator", "quote", "note"):
         frame[col] = _strip_or_none(frame[col])
     codes = {"witness": (wit_code, wit_ids), "source": (src_code, src_ids), "proposition": (prop_code, prop_ids)}

@@ -186,3 +186,20 @@ def test_via_in_a_csv_claims_table_is_split_checked_and_read_as_lists(make_case)
     (path.parent / "claims.csv").write_text(csv.replace("nobody", ""), encoding="utf-8")
     claims = srccrit.load_case(path).claims.set_index("id")
     assert claims.loc["c1", "via"] == ["r", "s1"] and claims.loc["c2", "via"] == [] and claims.loc["c3", "via"] == []
+
+
+def test_unknown_via_names_stop_after_two_hundred_with_a_count(make_case):
+    path = make_case("""
+        case: ghosts
+        sources: {s1: {kind: memoir}}
+        witnesses: {a: {name: A}}
+        propositions: {p: {text: P}}
+        claims: claims.csv
+        """)
+    rows = "".join(f"c{i},a,s1,p,affirms,ghost{i}\n" for i in range(205))
+    (path.parent / "claims.csv").write_text("id,witness,source,proposition,stance,via\n" + rows, encoding="utf-8")
+    with pytest.raises(srccrit.CaseError) as err:
+        srccrit.load_case(path)
+    via = [p for p in err.value.problems if "via" in p.message]
+    assert len(via) == 201
+    assert (via[-1].line, via[-1].message) == (202, "... and 5 more unknown via names")

@@ -99,8 +99,8 @@ def _list_field(col: pd.Series, name: str) -> pd.Series:
 
 
 def _split_column(col: pd.Series) -> pd.Series:
-    """A list column from ';'-separated text (or Parquet lists). Empty cells become ``[]`` and
-    only non-empty cells are split one by one (a million-row ``via`` column is mostly empty)."""
+    """A list column from ';'-separated text (or Parquet lists) for the small tables' list
+    fields. Empty cells become ``[]`` and only non-empty cells are split one by one."""
     if isinstance(col.dtype, pd.StringDtype):
         filled = np.flatnonzero(~(col.isna() | col.str.strip().eq("")).to_numpy(dtype=bool))
         values = np.asarray(col.array.take(filled), dtype=object)  # only the non-empty cells leave Arrow
