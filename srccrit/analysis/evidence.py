@@ -27,11 +27,13 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .._arrays import list_lengths, lists_at, take
+from .._arrays import arrow_text, list_lengths, lists_at, take
 from .._gc import paused_gc
 
-__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
+__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -83,6 +85,31 @@ def stable_order(group: np.ndarray) -> np.ndarray:
     return np.sort(group.astype(np.int64) * n + np.arange(n)) % n
 
 
+def group_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct)`` as ``np.unique(keys, return_inverse=True)`` gives them (``distinct``
+    sorted, ``distinct[codes] == keys``), for non-negative integer keys by one plain sort of
+    ``key << b | position``: numpy's vectorised sort of int64 is several times faster than the
+    argsort ``np.unique`` needs for the inverse. Falls back to ``np.unique`` when the packed key
+    would not fit in 63 bits."""
+    keys = np.asarray(keys)
+    n = len(keys)
+    if not n:
+        return np.zeros(0, dtype=np.int64), keys.astype(np.int64)
+    bits = max(n - 1, 1).bit_length()
+    top = int(keys.max())
+    if int(keys.min()) < 0 or top >= 1 << (63 - bits):
+        distinct, codes = np.unique(keys, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), distinct
+    packed = np.sort((keys.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
+    ordered = packed >> bits
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    codes = np.empty(n, dtype=np.int64)
+    codes[packed & ((1 << bits) - 1)] = np.cumsum(new) - 1
+    return codes, ordered[new]
+
+
 def rank_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Position of each key in the sorted distinct ``table`` (every key must be in it): a direct
     lookup array when the key range is small, else a binary search."""
@@ -96,10 +123,47 @@ def rank_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
     return np.searchsorted(table, keys)
 
 
+def lex_order(*keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort(keys[::-1])``: row positions ordered by the first key, then the next, ...,
+    equal rows in row order. Each key becomes its dense rank, and the ranks are packed with the
+    row position into one int64 for a plain sort (numpy's vectorised int64 sort is many times
+    faster than ``lexsort``); keys are folded into a dense rank whenever the bits would run out."""
+    n = len(keys[0])
+    if n < 2:
+        return np.arange(n)
+    pos_bits = (n - 1).bit_length()
+    room = 63 - pos_bits
+    acc, width = np.zeros(n, dtype=np.int64), 1
+    for key in keys:
+        code, k_width = _dense_rank(np.asarray(key))
+        if (width * k_width - 1).bit_length() > room:
+            acc, distinct = group_codes(acc)
+            width = len(distinct)
+        acc = acc * k_width + code
+        width *= k_width
+    if (width - 1).bit_length() > room:
+        acc, distinct = group_codes(acc)
+    packed = np.sort((acc << pos_bits) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << pos_bits) - 1)
+
+
+def _dense_rank(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes that sort as ``key`` does, and how many values they can take."""
+    if key.dtype.kind in "iub":
+        key = key.astype(np.int64)
+        low, high = int(key.min()), int(key.max())
+        if high - low < 4 * len(key) + 1024:  # a small range: the values themselves
+            return key - low, high - low + 1
+        codes, distinct = group_codes(key - low)
+        return codes, len(distinct)
+    distinct, codes = np.unique(key, return_inverse=True)  # equal values (0.0 and -0.0, NaNs) share a code
+    return codes.reshape(-1).astype(np.int64), len(distinct)
+
+
 def first_per_group(group: np.ndarray, *order: np.ndarray) -> np.ndarray:
     """Row positions of the first row of each group under the sort ``order`` (most significant
     first), groups in increasing order."""
-    perm = np.lexsort(tuple(reversed((group, *order))))
+    perm = lex_order(group, *order)
     g = group[perm]
     return perm[np.r_[True, g[1:] != g[:-1]]] if len(g) else perm
 
@@ -173,11 +237,6 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
     p_code, p_ids = codes_of(claims["proposition"])
     w_code, w_ids = codes_of(claims["witness"])
     s_code, s_ids = codes_of(claims["source"])
-    side = np.full(n, -1, dtype=np.int64)
-    label = np.full(n, None, dtype=object)
-    s_low = np.full(n, np.nan)
-    s_high = np.full(n, np.nan)
-    s_fold = np.full(n, None, dtype=object)
     types = claims["type"]
     t_code, t_ids = codes_of(types)
     st_code, st_ids = codes_of(claims["stance"])
@@ -186,11 +245,19 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         where = ids.get_indexer([name])[0]
         return codes == where if where >= 0 else np.zeros(n, dtype=bool)
 
-    is_bool = kind(t_ids, t_code, "boolean")
-    aff = is_bool & kind(st_ids, st_code, "affirms")
-    den = is_bool & kind(st_ids, st_code, "denies")
-    side[aff], label[aff], s_low[aff], s_high[aff] = 0, "affirms", 1.0, 1.0
-    side[den], label[den], s_low[den], s_high[den] = 1, "denies", 0.0, 0.0
+    # boolean claims: affirms is side 0 (value 1), denies side 1 (value 0); every other claim
+    # starts without a side and the text and range rules below give it one. Gathers from
+    # per-side tables (index side + 1) instead of masked writes into four columns.
+    side_of_stance = np.full(len(st_ids) + 1, -1, dtype=np.int64)  # the last entry: no stance (code -1)
+    for stance_side, stance in enumerate(("affirms", "denies")):
+        where = st_ids.get_indexer([stance])[0]
+        if where >= 0:  # a stance nobody took is not among the codes
+            side_of_stance[where] = stance_side
+    side = np.where(kind(t_ids, t_code, "boolean"), side_of_stance[st_code], -1)
+    label = np.array([None, "affirms", "denies"], dtype=object)[side + 1]
+    s_low = np.array([np.nan, 1.0, 0.0])[side + 1]
+    s_high = s_low.copy()
+    s_fold = np.full(n, None, dtype=object)
 
     is_text = kind(t_ids, t_code, "text")
     if is_text.any():
@@ -198,11 +265,11 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         folds = claims["value_fold"].to_numpy(dtype=object)[idx]
         f_code, f_uniques = pd.factorize(folds, sort=True)
         # sides numbered by folded text order within each proposition (row order never matters)
-        pairs, inv = np.unique(p_code[idx] * len(f_uniques) + f_code, return_inverse=True)
+        inv, pairs = group_codes(p_code[idx] * len(f_uniques) + f_code)
         pair_prop = pairs // len(f_uniques)
         side[idx] = (np.arange(len(pairs)) - np.searchsorted(pair_prop, pair_prop))[inv]
         s_fold[idx] = folds
-        label[idx] = _labels(p_code[idx], side[idx], np.asarray(claims["value"].array.take(idx), dtype=object), np.zeros(len(idx)))
+        label[idx] = _labels(p_code[idx], side[idx], _written(claims["value"], idx), np.zeros(len(idx)))
 
     is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number")
     if is_range.any():
@@ -210,40 +277,54 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         lo = claims["value_low"].to_numpy(dtype=float)[idx]
         hi = claims["value_high"].to_numpy(dtype=float)[idx]
         pr = p_code[idx]
-        order = np.lexsort((lo, hi, pr))
+        order = lex_order(pr, hi, lo)
         grp = np.empty(len(idx), dtype=np.int64)
         grp[order] = _stab_groups(pr[order], lo[order], hi[order])
         side[idx] = grp
         # a side's value: the range all its claims accept
         key = pr * (grp.max() + 1) + grp
-        uk, inv = np.unique(key, return_inverse=True)
+        inv, uk = group_codes(key)
         common_lo = np.full(len(uk), -np.inf)
         common_hi = np.full(len(uk), np.inf)
         np.maximum.at(common_lo, inv, lo)
         np.minimum.at(common_hi, inv, hi)
         s_low[idx], s_high[idx] = common_lo[inv], common_hi[inv]
-        label[idx] = _labels(pr, grp, np.asarray(claims["value"].array.take(idx), dtype=object), hi - lo)
+        label[idx] = _labels(pr, grp, _written(claims["value"], idx), hi - lo)
 
-    origin = w_code.copy()
-    origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, origin)
+    origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, w_code)
     counted = side >= 0
-    line = np.full(n, -1, dtype=np.int64)
-    if counted.any():
-        n_side = int(side.max()) + 1
-        key = (p_code[counted] * n_side + side[counted]) * max(len(w_ids), 1) + origin[counted]
-        line[counted] = np.unique(key, return_inverse=True)[1]
+    if n and counted.all():
+        line = _line_ids(p_code, side, origin, len(w_ids))
+    else:
+        line = np.full(n, -1, dtype=np.int64)
+        if counted.any():
+            line[counted] = _line_ids(p_code[counted], side[counted], origin[counted], len(w_ids))
+    witness = _categorical(claims["witness"], w_code, w_ids)
     return pd.DataFrame({
         "claim": claims["id"].array,
-        "witness": pd.Categorical.from_codes(w_code, dtype=pd.CategoricalDtype(w_ids)),
-        "source": pd.Categorical.from_codes(s_code, dtype=pd.CategoricalDtype(s_ids)),
-        "proposition": pd.Categorical.from_codes(p_code, dtype=pd.CategoricalDtype(p_ids)),
+        "witness": witness,
+        "source": _categorical(claims["source"], s_code, s_ids),
+        "proposition": _categorical(claims["proposition"], p_code, p_ids),
         "type": types.array,
         "side": side,
         "position": pd.Series(label, dtype=object, copy=False),  # a Series keeps dtype object (no Arrow copy)
         "side_low": s_low, "side_high": s_high, "side_fold": s_fold,
-        "origin": pd.Categorical.from_codes(origin, dtype=pd.CategoricalDtype(w_ids)),
+        "origin": witness if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
         "line": line,
     })
+
+
+def _line_ids(prop: np.ndarray, side: np.ndarray, origin: np.ndarray, n_witnesses: int) -> np.ndarray:
+    """Dense line numbers of counted rows, in the order of (proposition, side, origin)."""
+    key = (prop * (int(side.max()) + 1) + side) * max(n_witnesses, 1) + origin
+    return group_codes(key)[0]
+
+
+def _categorical(column: pd.Series, codes: np.ndarray, ids: pd.Index) -> pd.Categorical:
+    """The claims' own categorical (no copy), or one built from the codes :func:`codes_of` gave."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(ids), validate=False)
 
 
 def line_labels(ev: pd.DataFrame) -> np.ndarray:
@@ -257,21 +338,36 @@ def line_labels(ev: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _labels(prop: np.ndarray, side: np.ndarray, written: np.ndarray, width: np.ndarray) -> np.ndarray:
+def _written(column: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The values as written at ``rows``, as Arrow text (no Python string per claim)."""
+    arr = arrow_text(column)
+    if arr is not None:
+        return arr.take(pa.array(rows))
+    return pa.array(column.to_numpy(dtype=object)[rows], type=pa.large_string(), from_pandas=True)
+
+
+def _labels(prop: np.ndarray, side: np.ndarray, written: pa.Array, width: np.ndarray) -> np.ndarray:
     """The most common written value of each side (ties: the most precise, then the first in
-    sort order), for every row."""
-    w_code, w_uniques = pd.factorize(written, sort=True)
-    side_key = np.unique(prop * (side.max() + 1) + side, return_inverse=True)[1]
-    pair_key = side_key * (len(w_uniques) + 1) + w_code
-    pairs, inv = np.unique(pair_key, return_inverse=True)
+    code-point order), for every row."""
+    encoded = pc.dictionary_encode(written)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()  # UTF-8 byte order is code-point order
+    n_w = len(order)
+    rank = np.empty(n_w + 1, dtype=np.int64)
+    rank[order] = np.arange(n_w)
+    rank[n_w] = n_w  # a missing value sorts after every written one
+    w_code = rank[encoded.indices.fill_null(n_w).to_numpy()]
+    w_uniques = np.append(encoded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), None)
+    side_key = group_codes(prop * (side.max() + 1) + side)[0]
+    pair_key = side_key * (n_w + 1) + w_code
+    inv, pairs = group_codes(pair_key)
     count = np.bincount(inv)
     narrowest = np.full(len(pairs), np.inf)
     np.minimum.at(narrowest, inv, width)
-    pair_side = pairs // (len(w_uniques) + 1)
-    pair_w = pairs % (len(w_uniques) + 1)
+    pair_side = pairs // (n_w + 1)
+    pair_w = pairs % (n_w + 1)
     best = first_per_group(pair_side, -count, narrowest, pair_w)
     label_of_side = np.empty(int(pair_side.max()) + 1, dtype=object)
-    label_of_side[pair_side[best]] = np.asarray(w_uniques, dtype=object)[pair_w[best]]
+    label_of_side[pair_side[best]] = w_uniques[pair_w[best]]
     return label_of_side[side_key]
 
 
