@@ -484,6 +484,7 @@ def citing_sources(case, conclusion: str, against: bool = False) -> list[str]:
     """Citekeys carrying the independent lines for (or against) a conclusion, most reliable first:
     one source per line, the one in which the line's origin speaks most directly."""
     from .analysis import evidence_for
+    from .analysis.reliability import by_reliability
 
     ledger = evidence_for(case, conclusion)
     ledger = ledger[ledger["bears"] == ("against" if against else "for")]
@@ -492,7 +493,7 @@ def citing_sources(case, conclusion: str, against: bool = False) -> list[str]:
     ledger = ledger.assign(own=(ledger["witness"] == ledger["origin"]).astype(int))
     ledger = ledger.sort_values(["line", "own", "source"], ascending=[True, False, True], kind="mergesort")
     best = ledger.drop_duplicates("line")
-    best = best.sort_values(["reliability", "source"], ascending=[False, True], kind="mergesort")
+    best = by_reliability(best, "source")
     return list(dict.fromkeys(best["source"]))
 
 

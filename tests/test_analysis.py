@@ -304,3 +304,17 @@ def test_a_witness_checked_by_many_archival_releases_gets_one_total(make_case):
     reasons = srccrit.Reliability().fit(srccrit.load_case(path)).reliability_.at["kim", "reasons"]
     assert "4 of 5 claims checked by 5 archival releases agree with them (+)" in reasons
     assert not any("archival release (a" in r for r in reasons)  # no line per release
+
+
+def test_sides_of_a_plain_claims_table_where_nobody_affirms(make_case):
+    """A claims table built by hand (stance as plain text) may lack a stance entirely: denials
+    still take side 1, and neither the uncertain nor a claim with no stance takes a side."""
+    from srccrit.analysis.evidence import positions
+
+    case = srccrit.load_case(make_case(TWO_AGAINST_ONE))
+    claims = case.claims.copy()
+    claims["stance"] = pd.Series(["denies", None, "uncertain"], index=claims.index, dtype=object)
+    ev = positions(case, claims)
+    assert ev["side"].tolist() == [1, -1, -1]
+    assert ev["position"].tolist() == ["denies", None, None]
+    assert ev["line"].tolist() == [0, -1, -1]

@@ -149,3 +149,33 @@ def test_interval_stabbing_by_rounds_equals_the_sweep(rows):
         for s in set(by_rounds[prop == p].tolist()):
             members = (prop == p) & (by_rounds == s)
             assert low[members].max() <= high[members].min()  # one common point: no conflict on a side
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 2**62), max_size=80), st.integers(0, 3))
+def test_group_codes_equal_np_unique(keys, narrow):
+    """Line ids, side keys and pair counts come from group_codes: it must be np.unique(return_inverse)."""
+    from srccrit.analysis.evidence import group_codes
+
+    keys = np.array(keys, dtype=np.int64) >> (narrow * 20)  # wide keys take the np.unique fallback
+    codes, distinct = group_codes(keys)
+    want_distinct, want_codes = np.unique(keys, return_inverse=True)
+    assert distinct.tolist() == want_distinct.tolist() and codes.tolist() == want_codes.reshape(-1).tolist()
+
+
+KEY = st.one_of(
+    st.lists(st.integers(-3, 5), min_size=30, max_size=30),
+    st.lists(st.integers(-(2**62), 2**62), min_size=30, max_size=30),
+    st.lists(st.sampled_from([0.0, -0.0, 1.5, -2.0, float("nan"), float("inf")]), min_size=30, max_size=30),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=30, max_size=30),
+)
+
+
+@SETTINGS
+@given(st.lists(KEY, min_size=1, max_size=4), st.integers(0, 30))
+def test_lex_order_is_lexsort(keys, n):
+    """Sides, labels and best options are ordered by lex_order: it must be np.lexsort, ties in row order."""
+    from srccrit.analysis.evidence import lex_order
+
+    arrays = [np.array(k[:n]) for k in keys]
+    assert lex_order(*arrays).tolist() == np.lexsort(tuple(reversed(arrays))).tolist()

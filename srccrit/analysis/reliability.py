@@ -55,9 +55,9 @@ import pandas as pd
 from scipy.special import betaincinv
 
 from .._arrays import take
-from .evidence import codes_of, first_per_group, positions, rank_in, sorted_unique, table_values
+from .evidence import codes_of, group_codes, lex_order, positions, rank_in, sorted_unique, table_values
 
-__all__ = ["Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
+__all__ = ["Reliability", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
 PRIOR_TABLE = {
     "participant": 0.65, "eyewitness": 0.70, "official": 0.65, "document": 0.85,
@@ -79,15 +79,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     kind_of = table_values(case, "sources", "kind", s_ids)
     records_of = np.isin(kind_of, list(CONTEMPORARY_KINDS))
     memory_of = np.isin(kind_of, list(RECOLLECTION_KINDS))
-    event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")
-    gap_years = (claims["date_start"].to_numpy(dtype="datetime64[s]") - event_end[p_code]).astype("timedelta64[D]").astype(float) / 365.25
-    gap_years[np.isnat(claims["date_start"].to_numpy(dtype="datetime64[s]")) | np.isnat(event_end[p_code])] = np.nan
     n_w = len(w_ids)
     n_claims = np.bincount(w_code, minlength=n_w).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         records_share = np.bincount(w_code, records_of[s_code], minlength=n_w) / n_claims
         memory_share = np.bincount(w_code, memory_of[s_code], minlength=n_w) / n_claims
-    median_gap = pd.Series(gap_years).groupby(w_code).median().reindex(np.arange(n_w)).to_numpy()
+    median_gap = _median_gap(case, claims, w_code, p_code, p_ids, n_w)
     at = w_ids.get_indexer(pd.Index(w.index.astype(str)))
     stats = pd.DataFrame({"gap": take(median_gap, at, np.nan), "records": take(records_share, at, np.nan),
                           "memory": take(memory_share, at, np.nan)}, index=w.index)
@@ -105,27 +102,28 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     p += np.where(records, 0.05, 0.0) - np.where(memory, 0.05, 0.0)
 
     # hostility: only witnesses who declare it need the opponents' list
-    hostile_ids = [wid for wid, hs in w["hostile_to"].items() if hs]
-    opponents: dict[str, set] = {}
-    if hostile_ids:
+    hostile_to = w["hostile_to"].to_numpy(dtype=object)
+    hostile_pos = [i for i, hs in enumerate(hostile_to.tolist()) if hs]
+    hostility_note: dict[int, str] = {}
+    if hostile_pos:
+        ids = w.index.tolist()
+        hostile_ids = [ids[i] for i in hostile_pos]
         plain = ev[ev["side"] >= 0][["proposition", "side", "witness"]].astype({"proposition": object, "witness": object})
         counted = plain[plain["witness"].isin(hostile_ids)].drop_duplicates()
         others = plain[plain["proposition"].isin(set(counted["proposition"]))].drop_duplicates()
         opp = counted.merge(others, on="proposition")
         opp = opp[opp["side_x"] != opp["side_y"]]
         opponents = opp.groupby("witness_x")["witness_y"].agg(set).to_dict()
-    names = w["name"].to_dict()
-    hostility_note: dict[str, str] = {}
-    pos_of = {wid: i for i, wid in enumerate(w.index)}
-    for wid in hostile_ids:
-        hostile = [h for h in w.at[wid, "hostile_to"] if h in pos_of]
-        against = [h for h in hostile if h in opponents.get(wid, set())]
-        if against:
-            p[pos_of[wid]] -= 0.05
-            hostility_note[wid] = "hostile to " + ", ".join(names[h] for h in against) + ", who contradicts him (−)"
-        elif hostile:
-            p[pos_of[wid]] -= 0.02
-            hostility_note[wid] = "hostile to " + ", ".join(names[h] for h in hostile) + " (−)"
+        names = dict(zip(ids, w["name"].tolist()))
+        for i, wid in zip(hostile_pos, hostile_ids):
+            hostile = [h for h in hostile_to[i] if h in names]
+            against = [h for h in hostile if h in opponents.get(wid, set())]
+            if against:
+                p[i] -= 0.05
+                hostility_note[i] = "hostile to " + ", ".join(names[h] for h in against) + ", who contradicts him (−)"
+            elif hostile:
+                p[i] -= 0.02
+                hostility_note[i] = "hostile to " + ", ".join(names[h] for h in hostile) + " (−)"
 
     override = w["prior"].to_numpy(dtype=float)
     p = np.where(np.isnan(override), p, override)
@@ -134,26 +132,49 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     s = np.where(np.isnan(w["prior_strength"].to_numpy(dtype=float)), s, w["prior_strength"].to_numpy(dtype=float))
 
     reasons = []
-    prox_list = prox.tolist()
-    for i, wid in enumerate(w.index.tolist()):
-        if not np.isnan(override[i]):
-            reasons.append([f"prior set by the case: {override[i]:.2f}"])
+    for i, (x, b0, set_to, is_near, is_far, g, rec, mem) in enumerate(zip(
+            prox.tolist(), base.tolist(), override.tolist(), near.tolist(), (far | very_far).tolist(), gap.tolist(),
+            records.tolist(), memory.tolist())):
+        if set_to == set_to:  # not NaN: the case sets the prior
+            reasons.append([f"prior set by the case: {set_to:.2f}"])
             continue
-        x = prox_list[i] if isinstance(prox_list[i], str) else None
-        rs = [f"{x or 'proximity not stated'}: base {base[i]:.2f}" + (" (+)" if base[i] > 0.62 else " (−)" if base[i] < 0.6 else "")]
-        if near[i]:
+        x = x if isinstance(x, str) else None
+        rs = [f"{x or 'proximity not stated'}: base {b0:.2f}" + (" (+)" if b0 > 0.62 else " (−)" if b0 < 0.6 else "")]
+        if is_near:
             rs.append("testimony within a year of the events (+)")
-        elif far[i] or very_far[i]:
-            rs.append(f"testimony {gap[i]:.0f} years after the events (−)")
-        if records[i]:
+        elif is_far:
+            rs.append(f"testimony {g:.0f} years after the events (−)")
+        if rec:
             rs.append("testifies mostly in contemporary records (+)")
-        elif memory[i]:
+        elif mem:
             rs.append("testifies mostly in memoirs, interviews or later testimony (−)")
-        if wid in hostility_note:
-            rs.append(hostility_note[wid])
+        if i in hostility_note:
+            rs.append(hostility_note[i])
         reasons.append(rs)
     out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index.rename("witness"))
     return out
+
+
+def _median_gap(case, claims: pd.DataFrame, w_code: np.ndarray, p_code: np.ndarray, p_ids: pd.Index, n_w: int) -> np.ndarray:
+    """Each witness's median gap in years between the events (the proposition's end date) and
+    his testimony (the claim's date); NaN where no claim of his has both dates."""
+    median = np.full(n_w, np.nan)
+    event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")
+    if np.isnat(event_end).all():
+        return median
+    told = claims["date_start"].to_numpy(dtype="datetime64[s]")
+    end = event_end[p_code]
+    dated = np.flatnonzero(~np.isnat(told) & ~np.isnat(end))
+    if not len(dated):
+        return median
+    gap = (told[dated] - end[dated]).astype("timedelta64[D]").astype(float) / 365.25
+    who = w_code[dated]
+    gap = gap[lex_order(who, gap)]  # by witness, then gap
+    count = np.bincount(who, minlength=n_w)
+    start = np.cumsum(count) - count
+    has = np.flatnonzero(count)
+    median[has] = (gap[start[has] + (count[has] - 1) // 2] + gap[start[has] + count[has] // 2]) / 2
+    return median
 
 
 @dataclass
@@ -179,32 +200,40 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     line_all = evidence["line"].to_numpy()
     counted = np.flatnonzero(side_all >= 0)
     o_code, o_ids = codes_of(evidence["origin"])
-    witnesses = pd.Index(sorted(case.witnesses.index), dtype=object)
-    if o_ids.equals(witnesses):
-        witnesses = o_ids
+    witnesses = _all_witnesses(case, o_ids)
     p_code, p_ids = codes_of(evidence["proposition"])
     t_code, t_ids = codes_of(evidence["type"])
-    # a line votes once, in the name of its origin witness: its first row speaks for it (line
-    # ids are dense, 0 .. lines - 1)
-    line_ids = np.arange(int(line_all.max()) + 1 if len(counted) else 0)
-    rows = np.full(len(line_ids), len(side_all), dtype=np.int64)
-    np.minimum.at(rows, line_all[counted], counted)
-    present = rows < len(side_all)  # evidence filtered by the caller may leave gaps
-    line_ids, rows = line_ids[present], rows[present]
+    # a line votes once, in the name of its origin witness: all its rows share origin,
+    # proposition, side and type, so any one of them speaks for it
+    n_lines = int(line_all[counted].max()) + 1 if len(counted) else 0
+    rows = np.full(n_lines, len(side_all), dtype=np.int64)
+    rows[line_all[counted]] = counted
+    line_ids = np.arange(n_lines)
+    if len(counted) and int(rows.max()) == len(side_all):  # evidence filtered by the caller may leave gaps
+        present = rows < len(side_all)
+        line_ids, rows = line_ids[present], rows[present]
     voter_of_origin = np.arange(len(o_ids)) if witnesses is o_ids else witnesses.get_indexer(pd.Index(np.asarray(o_ids, dtype=object)))
     voter = voter_of_origin[o_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
     p_line = p_code[rows]
-    item_codes = sorted_unique(p_line)
-    items = pd.Index(np.asarray(p_ids, dtype=object)[item_codes], dtype=object)
-    item = rank_in(p_line, item_codes)
-    boolean = t_ids.get_indexer(["boolean"])[0]
-    is_bool = t_code[rows] == boolean if boolean >= 0 else np.zeros(len(rows), dtype=bool)
     side = side_all[rows]
+    if len(p_line) < 2 or not np.any(p_line[1:] < p_line[:-1]):
+        # lines numbered in proposition order (as positions() numbers them): items in one pass
+        new = np.empty(len(p_line), dtype=bool)
+        new[:1] = True
+        np.not_equal(p_line[1:], p_line[:-1], out=new[1:])
+        item_codes = p_line[new]
+        item = np.cumsum(new) - 1
+    else:
+        item_codes = sorted_unique(p_line)
+        item = rank_in(p_line, item_codes)
+    items = pd.Index(np.asarray(p_ids, dtype=object)[item_codes], dtype=object)
+    boolean = t_ids.get_indexer(["boolean"])[0]
     n_items = len(items)
     max_side = np.zeros(n_items, dtype=np.int64)
     np.maximum.at(max_side, item, side)
     item_bool = np.zeros(n_items, dtype=bool)
-    item_bool[item] = is_bool
+    if boolean >= 0:
+        item_bool[item] = t_code[rows] == boolean
     k = np.where(item_bool, 2, max_side + 2)  # valued: every side and "some other value"
     offsets = np.r_[0, np.cumsum(k)[:-1]].astype(np.int64)
     slot_item = np.repeat(np.arange(n_items), k)
@@ -217,55 +246,104 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     )
 
 
-class _Design:
-    """The votes as sparse incidence matrices, so that each EM step is three sparse
-    matrix-vector products over the witnesses' skills instead of gathers over every vote.
+def _all_witnesses(case, ids: pd.Index) -> pd.Index:
+    """The case's witness ids, sorted: ``ids`` itself when it already is that (the claims'
+    categories are), so the votes share the claims' index."""
+    if len(ids) == len(case.witnesses) and ids.is_monotonic_increasing and (case.rows_of("witnesses", ids) >= 0).all():
+        return ids
+    return pd.Index(sorted(case.witnesses.index), dtype=object)
 
-    With ``lr_w = log r_w`` and ``lw_w = log(1 - r_w)``, a vote's log-likelihood is ``lr_w`` on
-    the option it names and ``lw_w - log(K_i - 1)`` on every other option, so an option's score is
-    ``(item x witness) @ lw - C_item + (slot x witness) @ (lr - lw) + C_slot`` where the C terms
-    sum ``log(K_i - 1)`` over the votes and never change."""
+
+class _Design:
+    """What every EM step reuses.
+
+    A vote for option *j* of proposition *i* adds ``log r_w`` to *j*'s score and
+    ``log(1 - r_w) - log(K_i - 1)`` to every other option's. The second part, summed over every
+    vote on *i*, is the same for all of *i*'s options and cancels in the posterior, so an
+    option's score is the sum over its own votes of ``log r_w - log(1 - r_w) + log(K_i - 1)``:
+    one weighted count over the votes per step."""
 
     def __init__(self, v: Votes, n_witnesses: int):
-        from scipy.sparse import csr_matrix
-
-        ones = np.ones(len(v.voter))
-        self.item_by_witness = csr_matrix((ones, (v.item, v.voter)), shape=(len(v.items), n_witnesses))
-        self.slot_by_witness = csr_matrix((ones, (v.slot, v.voter)), shape=(len(v.slot_item), n_witnesses))
-        self.witness_by_slot = self.slot_by_witness.T.tocsr()
-        log_other = np.log(v.k[v.item] - 1)
-        self.c_item = np.bincount(v.item, log_other, minlength=len(v.items))
-        self.c_slot = np.bincount(v.slot, log_other, minlength=len(v.slot_item))
+        self.c_slot = np.bincount(v.slot, np.log(v.k[v.item] - 1), minlength=len(v.slot_item))
         self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float)
 
 
+#: a score this far above its proposition's first option would overflow ``exp``
+_EXP_SAFE = 600.0
+
+
 def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.ndarray:
-    """E-step: posterior probability of every option of every proposition."""
+    """E-step: posterior probability of every option of every proposition (a softmax of the
+    scores within each proposition)."""
     design = design or _Design(v, len(r))
+    if not len(v.slot_item):
+        return np.zeros(0)
     rw = np.clip(r, 1e-9, 1 - 1e-9)
-    log_right, log_wrong = np.log(rw), np.log1p(-rw)
-    base = design.item_by_witness @ log_wrong - design.c_item
-    bonus = design.slot_by_witness @ (log_right - log_wrong) + design.c_slot
-    score = base[v.slot_item] + bonus
-    top = np.maximum.reduceat(score, v.offsets) if len(score) else score
-    e = np.exp(score - top[v.slot_item])
-    total = np.add.reduceat(e, v.offsets) if len(e) else e
-    return e / total[v.slot_item]
+    log_odds = np.log(rw) - np.log1p(-rw)
+    score = np.bincount(v.slot, log_odds[v.voter], minlength=len(v.slot_item)) + design.c_slot
+    z = score - score[v.offsets][v.slot_item]  # any shift within a proposition gives the same softmax
+    if z.max() > _EXP_SAFE:
+        z = score - np.maximum.reduceat(score, v.offsets)[v.slot_item]
+    e = np.exp(z)
+    return e / np.bincount(v.slot_item, e, minlength=len(v.offsets))[v.slot_item]
 
 
 def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """Fit the skills. Returns (r, posterior per option, iterations, converged)."""
-    r = a / (a + b)
+    """Fit the skills. Returns (r, posterior per option, EM steps taken, converged).
+
+    The EM map is accelerated by SQUAREM (Varadhan & Roland 2008, *Scandinavian Journal of
+    Statistics* 35(2):335-353, doi:10.1111/j.1467-9469.2007.00585.x, scheme S3): from two EM
+    steps r0 -> r1 -> r2 it extrapolates ``r0 - 2 alpha (r1 - r0) + alpha^2 (r2 - 2 r1 + r0)``
+    with ``alpha = -|r1 - r0| / |r2 - 2 r1 + r0|`` (at most -1, where it is plain EM's r2) and
+    takes one EM step from there. An extrapolation that leaves (0, 1) is pulled back towards
+    r2, and one that does not shrink the step is dropped for r2. It stops, as plain EM does,
+    when one EM step moves no skill by ``tol`` or more; ``n_iter`` bounds the EM steps."""
     design = _Design(v, len(a))
-    post = _posterior(v, r, design)
-    for it in range(1, n_iter + 1):
-        # expected correct votes of each witness: the posterior of the options he named
-        r_new = (a + design.witness_by_slot @ post) / (a + b + design.n_votes)
-        post = _posterior(v, r_new, design)
-        if np.max(np.abs(r_new - r), initial=0.0) < tol:
-            return r_new, post, it, True
-        r = r_new
-    return r, post, n_iter, False
+    denominator = a + b + design.n_votes
+    steps = 0
+
+    def m_step(post: np.ndarray) -> np.ndarray:
+        nonlocal steps
+        steps += 1
+        return (a + np.bincount(v.voter, post[v.slot], minlength=len(a))) / denominator
+
+    def e_step(r: np.ndarray) -> np.ndarray:
+        return _posterior(v, r, design)
+
+    def moved(new: np.ndarray, old: np.ndarray) -> float:
+        return float(np.max(np.abs(new - old), initial=0.0))
+
+    r0 = a / (a + b)
+    p0 = e_step(r0)
+    while steps < n_iter:
+        r1 = m_step(p0)
+        if moved(r1, r0) < tol:
+            return r1, e_step(r1), steps, True
+        p1 = e_step(r1)
+        if steps >= n_iter:
+            r0, p0 = r1, p1
+            break
+        r2 = m_step(p1)
+        if moved(r2, r1) < tol:
+            return r2, e_step(r2), steps, True
+        d1, d2 = r1 - r0, r2 - 2 * r1 + r0
+        alpha = -np.linalg.norm(d1) / max(np.linalg.norm(d2), 1e-300)
+        r_ext = None
+        while alpha < -1:
+            candidate = r0 - 2 * alpha * d1 + alpha * alpha * d2
+            if np.all((candidate > 0) & (candidate < 1)):
+                r_ext = candidate
+                break
+            alpha = (alpha - 1) / 2
+        if r_ext is not None and steps < n_iter:
+            r3 = m_step(e_step(r_ext))
+            if moved(r3, r_ext) < moved(r2, r1):  # the extrapolation made progress: keep it
+                if moved(r3, r_ext) < tol:
+                    return r3, e_step(r3), steps, True
+                r0, p0 = r3, e_step(r3)
+                continue
+        r0, p0 = r2, e_step(r2)  # plain EM's two steps
+    return r0, p0, steps, False
 
 
 class Reliability:
@@ -333,26 +411,17 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     low = betaincinv(alpha, beta, tail)
     high = betaincinv(alpha, beta, 1 - tail)
 
-    side_all = ev["side"].to_numpy()
-    rows = np.flatnonzero(side_all >= 0)
+    rows = np.flatnonzero(ev["side"].to_numpy() >= 0)
     w_code, w_ids = codes_of(ev["witness"])
-    p_code, _ = codes_of(ev["proposition"])
     # witness codes -> positions in votes.witnesses (the same sorted ids for a loaded case)
-    to_voter = _voter_index(votes, w_ids)
-    wv = to_voter[w_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
-    side = side_all[rows]
-    n_side = int(side.max()) + 1 if len(side) else 1
-    side_key = p_code[rows] * n_side + side
-    sides = sorted_unique(side_key)
-    at_side = rank_in(side_key, sides)
-    # independent lines on each side: distinct lines (a line is one origin on one side)
-    line = ev["line"].to_numpy()[rows]
-    line_side = np.zeros(int(line.max()) + 1 if len(line) else 0, dtype=np.int64)
-    line_side[line] = at_side
-    lines_per_side = np.bincount(line_side, minlength=len(sides)) if len(line_side) else np.zeros(len(sides), dtype=np.int64)
-    corroborated = lines_per_side[at_side] > 1  # another independent line on the same side
-    sides_per_prop = np.bincount(sides // n_side)
-    contested = sides_per_prop[p_code[rows]] > 1
+    wv = _voter_index(votes, w_ids)[w_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
+    # each counted claim's line votes once, for one option (a side of its proposition): another
+    # line on that option corroborates the claim, another named option contests it
+    vote = _vote_of_line(votes, ev["line"].to_numpy()[rows])
+    lines_on_option = np.bincount(votes.slot, minlength=len(votes.slot_item))
+    options_named = np.bincount(votes.slot_item[lines_on_option > 0], minlength=len(votes.items))
+    corroborated = lines_on_option[votes.slot[vote]] > 1
+    contested = options_named[votes.item[vote]] > 1
     n_w = len(votes.witnesses)
     corr = np.bincount(wv, corroborated, minlength=n_w).astype(int)
     contra = np.bincount(wv, contested, minlength=n_w).astype(int)
@@ -386,7 +455,31 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
         rs.extend(archival.get(wid, []))
         reasons.append(rs)
     table["reasons"] = reasons
-    return table.sort_values(["reliability", "name"], ascending=[False, True], kind="mergesort")
+    return by_reliability(table, "name")
+
+
+#: reliabilities equal to this many decimals count as tied when witnesses are ranked (far
+#: coarser than the EM's tolerance, far finer than any figure shown): the order of equally
+#: reliable witnesses then follows ``then``, not floating-point noise
+RANK_DECIMALS = 6
+
+
+def by_reliability(table: pd.DataFrame, then: str) -> pd.DataFrame:
+    """``table`` ordered by ``reliability`` (highest first, to :data:`RANK_DECIMALS`), then by
+    the column ``then``."""
+    rank = table["reliability"].to_numpy(dtype=float).round(RANK_DECIMALS)
+    order = pd.DataFrame({"rank": rank, "then": table[then].to_numpy()}).sort_values(
+        ["rank", "then"], ascending=[False, True], kind="mergesort").index.to_numpy()
+    return table.iloc[order]
+
+
+def _vote_of_line(votes: Votes, line: np.ndarray) -> np.ndarray:
+    """The vote cast by each of these lines (every counted line votes once)."""
+    if len(votes.line_ids) and votes.line_ids[-1] == len(votes.line_ids) - 1:  # lines 0 .. n-1, all present
+        return line
+    at = np.full(int(votes.line_ids[-1]) + 1 if len(votes.line_ids) else 0, -1, dtype=np.int64)
+    at[votes.line_ids] = np.arange(len(votes.line_ids))
+    return at[line]
 
 
 def _voter_index(votes: Votes, ids: pd.Index) -> np.ndarray:
@@ -405,8 +498,10 @@ def _archival_agreement(case, ev: pd.DataFrame, rows: np.ndarray, witnesses: pd.
     line per release, or a total over all of them when more than ``ARCHIVAL_DETAIL`` check him."""
     s_code, s_ids = codes_of(ev["source"])
     is_arch = table_values(case, "sources", "kind", s_ids) == "archival-release"
+    if not is_arch.any() or not len(rows):
+        return {}
     src = s_code[rows]
-    arch_rows = np.flatnonzero(is_arch[src]) if len(src) else np.zeros(0, dtype=np.int64)
+    arch_rows = np.flatnonzero(is_arch[src])
     if not len(arch_rows):
         return {}
     p_code, _ = codes_of(ev["proposition"])
@@ -428,30 +523,44 @@ def _archival_agreement(case, ev: pd.DataFrame, rows: np.ndarray, witnesses: pd.
     claim, release = claim[other], release[other]
     if not len(claim):
         return {}
-    agree = side_rows[claim] == side_rows[release]
+    # per (witness, release): claims checked and how many agree; then per witness
     n_s = int(src.max()) + 1
-    pair, inv = np.unique(wv[claim] * n_s + src[release], return_inverse=True)
-    res = pd.DataFrame({"w": pair // n_s, "s": pair % n_s, "sum": np.bincount(inv, agree), "size": np.bincount(inv)})
-    dates = table_values(case, "sources", "date", s_ids).tolist()
-    names = np.asarray(s_ids, dtype=object)
+    inv, pair = group_codes(wv[claim] * n_s + src[release])
+    agree = np.bincount(inv, side_rows[claim] == side_rows[release]).astype(np.int64)
+    size = np.bincount(inv)
+    pair_w, pair_s = pair // n_s, pair % n_s
+    n_w = len(witnesses)
+    releases = np.bincount(pair_w, minlength=n_w)
+    many = releases > ARCHIVAL_DETAIL
+    k_w, n_w_checked = np.bincount(pair_w, agree, minlength=n_w).astype(np.int64), np.bincount(pair_w, size, minlength=n_w).astype(np.int64)
     wit = witnesses.tolist()
     out: dict[str, list[str]] = {}
 
     def sign(k: int, n: int) -> str:
         return "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
 
-    per_w = res.groupby("w", sort=True).agg(k=("sum", "sum"), n=("size", "sum"), releases=("s", "size"))
-    many = set(per_w.index[per_w["releases"] > ARCHIVAL_DETAIL].tolist())
-    for w, k, n, releases in zip(per_w.index.tolist(), per_w["k"].astype(int).tolist(), per_w["n"].astype(int).tolist(), per_w["releases"].tolist()):
-        if w in many:
-            out[wit[w]] = [f"{k} of {n} claims checked by {releases} archival releases agree with them {sign(k, n)}"]
-    for w, sc, k, n in zip(res["w"].tolist(), res["s"].tolist(), res["sum"].astype(int).tolist(), res["size"].astype(int).tolist()):
-        if w in many:
-            continue
-        year = dates[sc]
-        label = f"the {year} archival release ({names[sc]})" if isinstance(year, str) else f"the archival release {names[sc]}"
-        out.setdefault(wit[w], []).append(f"{k} of {n} claims checked by {label} agree with it {sign(k, n)}")
+    total = np.flatnonzero(many)
+    for w, k, n, r in zip(total.tolist(), k_w[total].tolist(), n_w_checked[total].tolist(), releases[total].tolist()):
+        out[wit[w]] = [f"{k} of {n} claims checked by {r} archival releases agree with them {sign(k, n)}"]
+    detail = np.flatnonzero(~many[pair_w])  # pairs in (witness, release) order
+    if len(detail):
+        dates = table_values(case, "sources", "date", s_ids).tolist()
+        names = np.asarray(s_ids, dtype=object)
+        for w, sc, k, n in zip(pair_w[detail].tolist(), pair_s[detail].tolist(), agree[detail].tolist(), size[detail].tolist()):
+            year = dates[sc]
+            label = f"the {year} archival release ({names[sc]})" if isinstance(year, str) else f"the archival release {names[sc]}"
+            out.setdefault(wit[w], []).append(f"{k} of {n} claims checked by {label} agree with it {sign(k, n)}")
     return out
+
+
+def _best_options(votes: Votes, post: np.ndarray) -> np.ndarray:
+    """Each proposition's best option: the highest posterior, ties to the lowest side number
+    ("some other value", side -1, first). Two segmented reductions, no sort."""
+    top = np.maximum.reduceat(post, votes.offsets)
+    tied_side = np.where(post == top[votes.slot_item], votes.slot_side, np.iinfo(np.int64).max)
+    side = np.minimum.reduceat(tied_side, votes.offsets)
+    # options are laid out as sides 0, 1, ... and then "some other value" (side -1) last
+    return votes.offsets + np.where(side >= 0, side, votes.k - 1)
 
 
 def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
@@ -469,7 +578,7 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
         item_is_bool = ptype[at] == "boolean"
         p_true[at[item_is_bool]] = post[votes.offsets[item_is_bool]]
         # the best option of each proposition: highest posterior, then the lowest side
-        best = first_per_group(votes.slot_item, -post, votes.slot_side)
+        best = _best_options(votes, post)
         probability[at] = post[best]
         best_side[at] = votes.slot_side[best]
         n_lines[at] = np.bincount(votes.item, minlength=len(votes.items))

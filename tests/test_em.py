@@ -1,0 +1,121 @@
+"""The reliability model's EM: its posterior against the full likelihood worked out by brute
+force, and the accelerated fit against plain EM iterated to its fixed point."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import softmax
+
+import srccrit
+from srccrit.analysis.reliability import Votes, _posterior, build_votes, by_reliability, run_em
+
+
+def random_votes(rng, n_items=40, n_witnesses=7) -> Votes:
+    """Propositions with 2 to 5 options; each witness names at most one option per proposition."""
+    k = rng.integers(2, 6, n_items)
+    offsets = np.r_[0, np.cumsum(k)[:-1]]
+    voter, item, slot = [], [], []
+    for i in range(n_items):
+        for w in rng.choice(n_witnesses, rng.integers(1, n_witnesses + 1), replace=False):
+            voter.append(w)
+            item.append(i)
+            slot.append(offsets[i] + rng.integers(0, k[i]))
+    order = np.argsort(np.asarray(slot), kind="stable")  # as build_votes lists them: by option
+    slot_item = np.repeat(np.arange(n_items), k)
+    return Votes(voter=np.asarray(voter)[order], item=np.asarray(item)[order], slot=np.asarray(slot)[order],
+                 witnesses=pd.Index([f"w{j}" for j in range(n_witnesses)]), items=pd.Index([f"p{i}" for i in range(n_items)]),
+                 slot_item=slot_item, slot_side=np.arange(len(slot_item)) - offsets[slot_item], offsets=offsets, k=k,
+                 line_ids=np.arange(len(voter)))
+
+
+def brute_force_posterior(v: Votes, r: np.ndarray) -> np.ndarray:
+    """P(option | votes) from the one-coin likelihood, option by option, with no algebra."""
+    out = np.zeros(len(v.slot_item))
+    for i in range(len(v.k)):
+        lo, k = v.offsets[i], v.k[i]
+        on = v.item == i
+        loglik = np.array([sum(np.log(r[w]) if s - lo == j else np.log((1 - r[w]) / (k - 1)) for w, s in zip(v.voter[on], v.slot[on]))
+                           for j in range(k)])
+        out[lo:lo + k] = softmax(loglik)
+    return out
+
+
+def test_posterior_is_the_softmax_of_the_full_likelihood():
+    rng = np.random.default_rng(3)
+    v = random_votes(rng)
+    r = rng.uniform(0.3, 0.97, len(v.witnesses))
+    np.testing.assert_allclose(_posterior(v, r), brute_force_posterior(v, r), rtol=1e-10, atol=1e-14)
+
+
+def test_posterior_stays_finite_when_one_option_outweighs_the_first_by_far():
+    # 40 near-certain witnesses name the second option: its score exceeds the first's by ~800,
+    # beyond what exp() can take without the per-proposition maximum
+    v = Votes(voter=np.arange(40), item=np.zeros(40, dtype=np.int64), slot=np.ones(40, dtype=np.int64),
+              witnesses=pd.Index([f"w{j}" for j in range(40)]), items=pd.Index(["p"]), slot_item=np.zeros(3, dtype=np.int64),
+              slot_side=np.array([0, 1, -1]), offsets=np.array([0]), k=np.array([3]), line_ids=np.arange(40))
+    r = np.full(40, 1 - 1e-9)
+    post = _posterior(v, r)
+    assert np.isfinite(post).all() and post.sum() == pytest.approx(1.0)
+    assert post[1] == pytest.approx(1.0) and post[0] < 1e-300
+
+
+def plain_em(v: Votes, a: np.ndarray, b: np.ndarray, tol: float = 1e-12, n_iter: int = 5_000):
+    """EM without acceleration, the textbook loop, to a much tighter tolerance."""
+    r = a / (a + b)
+    n_votes = np.bincount(v.voter, minlength=len(a))
+    for it in range(1, n_iter + 1):
+        post = brute_force_posterior(v, r) if len(v.voter) < 300 else _posterior(v, r)
+        r_new = (a + np.bincount(v.voter, post[v.slot], minlength=len(a))) / (a + b + n_votes)
+        if np.max(np.abs(r_new - r)) < tol:
+            return r_new, it
+        r = r_new
+    raise AssertionError("plain EM did not converge")
+
+
+def test_accelerated_em_reaches_the_plain_em_fixed_point_in_fewer_steps():
+    rng = np.random.default_rng(7)
+    v = random_votes(rng, n_items=60, n_witnesses=9)
+    a, b = np.full(9, 2.4), np.full(9, 1.6)
+    expected, plain_steps = plain_em(v, a, b)
+    r, post, steps, converged = run_em(v, a, b, tol=1e-8)
+    assert converged
+    np.testing.assert_allclose(r, expected, atol=1e-7)
+    np.testing.assert_allclose(post, brute_force_posterior(v, r), rtol=1e-10, atol=1e-14)
+    _, loose_plain_steps = plain_em(v, a, b, tol=1e-8)
+    assert steps < loose_plain_steps <= plain_steps
+
+
+def test_the_bundled_fit_is_plain_em_fixed_point_and_respects_n_iter(bundled):
+    est = srccrit.Reliability().fit(bundled)
+    v, pri = est.votes_, est.prior_
+    a, b = pri["a"].reindex(v.witnesses).to_numpy(), pri["b"].reindex(v.witnesses).to_numpy()
+    expected, plain_steps = plain_em(v, a, b)
+    np.testing.assert_allclose(est.skills_.to_numpy(), expected, atol=1e-6)
+    assert est.converged_ and est.n_iter_ < plain_steps
+    short = srccrit.Reliability(n_iter=3).fit(bundled)
+    assert short.n_iter_ == 3 and not short.converged_
+
+
+def test_lines_numbered_in_any_order_give_the_same_fit(bundled):
+    """build_votes does not depend on positions() numbering lines in proposition order."""
+    est = srccrit.Reliability().fit(bundled)
+    ev = est.evidence_.copy()
+    counted = ev["line"].to_numpy() >= 0
+    shuffled = np.random.default_rng(0).permutation(int(ev["line"].max()) + 1)
+    ev.loc[counted, "line"] = shuffled[ev.loc[counted, "line"].to_numpy()]
+    v = build_votes(bundled, ev)
+    assert len(v.voter) == len(est.votes_.voter)
+    assert (np.diff(v.item) < 0).any()  # the votes are no longer in proposition order
+    pri = est.prior_
+    r, _, _, converged = run_em(v, pri["a"].reindex(v.witnesses).to_numpy(), pri["b"].reindex(v.witnesses).to_numpy())
+    assert converged
+    np.testing.assert_allclose(pd.Series(r, index=v.witnesses).sort_index(), est.skills_.sort_index(), atol=1e-7)
+
+
+def test_equally_reliable_witnesses_are_ranked_by_name_not_by_rounding_noise(bundled):
+    table = pd.DataFrame({"name": ["Sandström", "Merrill", "Zubok"], "reliability": [0.66889665886, 0.66889665864, 0.81]},
+                         index=["sandstrom", "merrill", "zubok"])
+    assert by_reliability(table, "name").index.tolist() == ["zubok", "merrill", "sandstrom"]
+    rel = srccrit.reliability(bundled)
+    tied = rel[rel["reliability"].round(6) == rel.at["merrill", "reliability"].round(6)]
+    assert tied.index.tolist() == ["merrill", "sandstrom"]  # the two reviewers' skills agree to 1e-9
