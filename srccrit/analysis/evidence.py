@@ -100,13 +100,20 @@ def group_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if int(keys.min()) < 0 or top >= 1 << (63 - bits):
         distinct, codes = np.unique(keys, return_inverse=True)
         return codes.reshape(-1).astype(np.int64), distinct
-    packed = np.sort((keys.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
+    # in place where it can be: at a million keys every fresh array costs more than its arithmetic
+    packed = keys.astype(np.int64)
+    packed <<= bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
     ordered = packed >> bits
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    rank = np.cumsum(new)
+    rank -= 1
+    packed &= (1 << bits) - 1  # the row of each sorted key
     codes = np.empty(n, dtype=np.int64)
-    codes[packed & ((1 << bits) - 1)] = np.cumsum(new) - 1
+    codes[packed] = rank
     return codes, ordered[new]
 
 
@@ -150,12 +157,12 @@ def lex_order(*keys: np.ndarray) -> np.ndarray:
 def _dense_rank(key: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes that sort as ``key`` does, and how many values they can take."""
     if key.dtype.kind in "iub":
-        key = key.astype(np.int64)
         low, high = int(key.min()), int(key.max())
         if high - low < 4 * len(key) + 1024:  # a small range: the values themselves
-            return key - low, high - low + 1
-        codes, distinct = group_codes(key - low)
-        return codes, len(distinct)
+            return key.astype(np.int64) - low, high - low + 1
+        if high - low < 1 << 62:  # key - low fits in int64
+            codes, distinct = group_codes(key.astype(np.int64) - low)
+            return codes, len(distinct)
     distinct, codes = np.unique(key, return_inverse=True)  # equal values (0.0 and -0.0, NaNs) share a code
     return codes.reshape(-1).astype(np.int64), len(distinct)
 
@@ -300,30 +307,39 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         if counted.any():
             line[counted] = _line_ids(p_code[counted], side[counted], origin[counted], len(w_ids))
     witness = _categorical(claims["witness"], w_code, w_ids)
+    # copy=False: the numeric and object columns are this function's own (pandas would stack
+    # them into 2-D blocks, copying 60 MB at a million claims); the claims' arrays are copied
+    # (cheaply) so that writing into the evidence can never reach the case
     return pd.DataFrame({
-        "claim": claims["id"].array,
+        "claim": claims["id"].array.copy(),
         "witness": witness,
         "source": _categorical(claims["source"], s_code, s_ids),
         "proposition": _categorical(claims["proposition"], p_code, p_ids),
-        "type": types.array,
+        "type": types.array.copy(),
         "side": side,
         "position": pd.Series(label, dtype=object, copy=False),  # a Series keeps dtype object (no Arrow copy)
-        "side_low": s_low, "side_high": s_high, "side_fold": s_fold,
-        "origin": witness if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
+        "side_low": s_low, "side_high": s_high,
+        # text where there are text claims (pandas' str dtype), else all missing (not scanned)
+        "side_fold": pd.Series(s_fold, dtype="str" if is_text.any() else object, copy=False),
+        "origin": witness.copy() if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
         "line": line,
-    })
+    }, copy=False)
 
 
 def _line_ids(prop: np.ndarray, side: np.ndarray, origin: np.ndarray, n_witnesses: int) -> np.ndarray:
     """Dense line numbers of counted rows, in the order of (proposition, side, origin)."""
-    key = (prop * (int(side.max()) + 1) + side) * max(n_witnesses, 1) + origin
+    key = prop * (int(side.max()) + 1)
+    key += side
+    key *= max(n_witnesses, 1)
+    key += origin
     return group_codes(key)[0]
 
 
 def _categorical(column: pd.Series, codes: np.ndarray, ids: pd.Index) -> pd.Categorical:
-    """The claims' own categorical (no copy), or one built from the codes :func:`codes_of` gave."""
+    """A copy of the claims' own categorical (its codes only), or one built from the codes
+    :func:`codes_of` gave."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.array
+        return column.array.copy()
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(ids), validate=False)
 
 
