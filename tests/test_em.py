@@ -1,6 +1,8 @@
 """The reliability model's EM: its posterior against the full likelihood worked out by brute
 force, and the accelerated fit against plain EM iterated to its fixed point."""
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,8 +98,11 @@ def test_the_bundled_fit_is_plain_em_fixed_point_and_respects_n_iter(bundled):
     assert short.n_iter_ == 3 and not short.converged_
 
 
-def test_lines_numbered_in_any_order_give_the_same_fit(bundled):
-    """build_votes does not depend on positions() numbering lines in proposition order."""
+@pytest.mark.parametrize("packed_bits", [62, 0], ids=["codes packed", "codes gathered"])
+def test_lines_numbered_in_any_order_give_the_same_fit(bundled, monkeypatch, packed_bits):
+    """build_votes does not depend on positions() numbering lines in proposition order, whether
+    it packs a claim's codes into one integer or (ids too many for 62 bits) gathers them."""
+    monkeypatch.setattr(sys.modules["srccrit.analysis.reliability"], "_PACKED_BITS", packed_bits)
     est = srccrit.Reliability().fit(bundled)
     ev = est.evidence_.copy()
     counted = ev["line"].to_numpy() >= 0

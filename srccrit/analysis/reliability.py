@@ -52,9 +52,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from scipy.special import betaincinv
 
-from .._arrays import take
+from .._arrays import as_arrow_text, take
 from .evidence import codes_of, group_codes, lex_order, positions, rank_in, sorted_unique, table_values
 
 __all__ = ["Reliability", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
@@ -194,6 +195,10 @@ class Votes:
     item_rows: np.ndarray | None = None  # row of each proposition in case.propositions
 
 
+#: a claim's proposition, side, origin and type codes go into one int64 when they fit in this many bits
+_PACKED_BITS = 62
+
+
 def build_votes(case, evidence: pd.DataFrame) -> Votes:
     """One vote per line of evidence (``evidence["line"]``), cast by the line's origin."""
     side_all = evidence["side"].to_numpy()
@@ -205,17 +210,39 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     t_code, t_ids = codes_of(evidence["type"])
     # a line votes once, in the name of its origin witness: all its rows share origin,
     # proposition, side and type, so any one of them speaks for it
-    n_lines = int(line_all[counted].max()) + 1 if len(counted) else 0
-    rows = np.full(n_lines, len(side_all), dtype=np.int64)
-    rows[line_all[counted]] = counted
-    line_ids = np.arange(n_lines)
-    if len(counted) and int(rows.max()) == len(side_all):  # evidence filtered by the caller may leave gaps
-        present = rows < len(side_all)
-        line_ids, rows = line_ids[present], rows[present]
+    all_counted = len(counted) == len(side_all)
+    line_of = line_all if all_counted else line_all[counted]
+    n_lines = int(line_of.max()) + 1 if len(counted) else 0
+    fields = [(p_code, len(p_ids)), (side_all, int(side_all.max()) + 1 if len(side_all) else 1), (o_code, len(o_ids)), (t_code, len(t_ids))]
+    bits = [max(n - 1, 1).bit_length() for _, n in fields]
+    if sum(bits) <= _PACKED_BITS:
+        # the four as one int64 per claim, scattered to its line (a sequential pass and one
+        # scatter, not a row per line and four random gathers), then unpacked per line
+        packed = np.zeros(len(side_all), dtype=np.int64)
+        for (values, _), b in zip(fields, bits):
+            packed <<= b
+            packed |= values
+        per_line = np.full(n_lines, -1, dtype=np.int64)
+        per_line[line_of] = packed if all_counted else packed[counted]
+        line_ids = np.arange(n_lines)
+        if len(counted) and int(per_line.min()) < 0:  # evidence filtered by the caller may leave gaps
+            line_ids = np.flatnonzero(per_line >= 0)
+            per_line = per_line[line_ids]
+        unpacked = []
+        for b in reversed(bits):
+            unpacked.append(per_line & ((1 << b) - 1))
+            per_line = per_line >> b
+        t_line, o_line, side, p_line = unpacked
+    else:
+        rows = np.full(n_lines, len(side_all), dtype=np.int64)
+        rows[line_of] = counted
+        line_ids = np.arange(n_lines)
+        if len(counted) and int(rows.max()) == len(side_all):
+            present = rows < len(side_all)
+            line_ids, rows = line_ids[present], rows[present]
+        p_line, side, o_line, t_line = p_code[rows], side_all[rows], o_code[rows], t_code[rows]
     voter_of_origin = np.arange(len(o_ids)) if witnesses is o_ids else witnesses.get_indexer(pd.Index(np.asarray(o_ids, dtype=object)))
-    voter = voter_of_origin[o_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
-    p_line = p_code[rows]
-    side = side_all[rows]
+    voter = voter_of_origin[o_line] if len(o_line) else np.zeros(0, dtype=np.int64)
     if len(p_line) < 2 or not np.any(p_line[1:] < p_line[:-1]):
         # lines numbered in proposition order (as positions() numbers them): items in one pass
         new = np.empty(len(p_line), dtype=bool)
@@ -233,7 +260,7 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     np.maximum.at(max_side, item, side)
     item_bool = np.zeros(n_items, dtype=bool)
     if boolean >= 0:
-        item_bool[item] = t_code[rows] == boolean
+        item_bool[item] = t_line == boolean
     k = np.where(item_bool, 2, max_side + 2)  # valued: every side and "some other value"
     offsets = np.r_[0, np.cumsum(k)[:-1]].astype(np.int64)
     slot_item = np.repeat(np.arange(n_items), k)
@@ -411,25 +438,27 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     low = betaincinv(alpha, beta, tail)
     high = betaincinv(alpha, beta, 1 - tail)
 
-    rows = np.flatnonzero(ev["side"].to_numpy() >= 0)
+    side = ev["side"].to_numpy()
+    rows = np.flatnonzero(side >= 0)
+    counted = _at_rows(rows, len(side))
     w_code, w_ids = codes_of(ev["witness"])
     # witness codes -> positions in votes.witnesses (the same sorted ids for a loaded case)
-    wv = _voter_index(votes, w_ids)[w_code[rows]] if len(rows) else np.zeros(0, dtype=np.int64)
+    wv = _voter_index(votes, w_ids)[counted(w_code)] if len(rows) else np.zeros(0, dtype=np.int64)
     # each counted claim's line votes once, for one option (a side of its proposition): another
     # line on that option corroborates the claim, another named option contests it
-    vote = _vote_of_line(votes, ev["line"].to_numpy()[rows])
     lines_on_option = np.bincount(votes.slot, minlength=len(votes.slot_item))
     options_named = np.bincount(votes.slot_item[lines_on_option > 0], minlength=len(votes.items))
-    corroborated = lines_on_option[votes.slot[vote]] > 1
-    contested = options_named[votes.item[vote]] > 1
+    flags = (lines_on_option[votes.slot] > 1).astype(np.int8)
+    flags |= (options_named[votes.item] > 1).astype(np.int8) << 1
+    flags = flags[_vote_of_line(votes, counted(ev["line"].to_numpy()))]
     n_w = len(votes.witnesses)
-    corr = np.bincount(wv, corroborated, minlength=n_w).astype(int)
-    contra = np.bincount(wv, contested, minlength=n_w).astype(int)
+    corr = np.bincount(wv, flags & 1, minlength=n_w).astype(int)
+    contra = np.bincount(wv, flags >> 1, minlength=n_w).astype(int)
     n_counted = np.bincount(wv, minlength=n_w).astype(int)
     c_code, c_ids = codes_of(case.claims["witness"])
     n_claims = np.bincount(_voter_index(votes, c_ids)[c_code], minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
-    archival = _archival_agreement(case, ev, rows, votes.witnesses, wv)
+    archival = _archival_agreement(case, ev, counted, votes.witnesses, wv, counted(side))
     table = pd.DataFrame({
         "name": case.witnesses["name"].reindex(votes.witnesses).to_numpy(),
         "reliability": r, "low": low, "high": high,
@@ -441,18 +470,20 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     }, index=votes.witnesses.rename("witness"))  # a renamed copy: the index is the claims' categories
     reasons = []
     prior_reasons = pri["prior_reasons"].reindex(votes.witnesses).tolist()
+    no_archive: list[str] = []
     for wid, base, n, k_corr, k_con in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist()):
-        rs = list(base)
-        if n:
-            if k_corr:
-                rs.append(f"{k_corr} of {n} claims corroborated by independent witnesses (+)")
-            if k_con:
-                rs.append(f"{k_con} of {n} claims contradicted by other witnesses (−)")
-            if not k_corr and not k_con:
-                rs.append(f"{n} claim{'s' if n != 1 else ''}, none corroborated or contradicted")
+        if not n:
+            rs = [*base, "no claim with a stance or value: the prior alone"]
+        elif k_corr and k_con:
+            rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)",
+                  f"{k_con} of {n} claims contradicted by other witnesses (−)"]
+        elif k_corr:
+            rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)"]
+        elif k_con:
+            rs = [*base, f"{k_con} of {n} claims contradicted by other witnesses (−)"]
         else:
-            rs.append("no claim with a stance or value: the prior alone")
-        rs.extend(archival.get(wid, []))
+            rs = [*base, f"{n} claim{'s' if n != 1 else ''}, none corroborated or contradicted"]
+        rs += archival.get(wid, no_archive)
         reasons.append(rs)
     table["reasons"] = reasons
     return by_reliability(table, "name")
@@ -468,9 +499,17 @@ def by_reliability(table: pd.DataFrame, then: str) -> pd.DataFrame:
     """``table`` ordered by ``reliability`` (highest first, to :data:`RANK_DECIMALS`), then by
     the column ``then``."""
     rank = table["reliability"].to_numpy(dtype=float).round(RANK_DECIMALS)
-    order = pd.DataFrame({"rank": rank, "then": table[then].to_numpy()}).sort_values(
-        ["rank", "then"], ascending=[False, True], kind="mergesort").index.to_numpy()
+    then_rank = pc.rank(as_arrow_text(table[then].astype(str)), sort_keys="ascending", tiebreaker="dense").to_numpy()
+    order = lex_order(-rank, then_rank)
     return table.iloc[order]
+
+
+def _at_rows(rows: np.ndarray, n: int):
+    """A function taking the values at ``rows`` out of an n-long array: the array itself when
+    ``rows`` is every row (no claim uncertain, the usual case), not a million-row copy."""
+    if len(rows) == n:
+        return lambda values: values
+    return lambda values: values[rows]
 
 
 def _vote_of_line(votes: Votes, line: np.ndarray) -> np.ndarray:
@@ -493,19 +532,20 @@ def _voter_index(votes: Votes, ids: pd.Index) -> np.ndarray:
 ARCHIVAL_DETAIL = 3
 
 
-def _archival_agreement(case, ev: pd.DataFrame, rows: np.ndarray, witnesses: pd.Index, wv: np.ndarray) -> dict[str, list[str]]:
+def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv: np.ndarray, side_rows: np.ndarray) -> dict[str, list[str]]:
     """'2 of 3 claims checked by the 1995 archival release (rusarch1995) agree with it (+)'; one
-    line per release, or a total over all of them when more than ``ARCHIVAL_DETAIL`` check him."""
+    line per release, or a total over all of them when more than ``ARCHIVAL_DETAIL`` check him.
+    ``counted`` takes the counted claims' values out of a column of the evidence; ``wv`` and
+    ``side_rows`` are theirs."""
     s_code, s_ids = codes_of(ev["source"])
     is_arch = table_values(case, "sources", "kind", s_ids) == "archival-release"
-    if not is_arch.any() or not len(rows):
+    if not is_arch.any() or not len(wv):
         return {}
-    src = s_code[rows]
+    src = counted(s_code)
     arch_rows = np.flatnonzero(is_arch[src])
     if not len(arch_rows):
         return {}
-    p_code, _ = codes_of(ev["proposition"])
-    p_rows, side_rows = p_code[rows], ev["side"].to_numpy()[rows]
+    p_rows = counted(codes_of(ev["proposition"])[0])
     # each release's position on each proposition it speaks to (its first claim there)
     n_p = int(p_rows.max()) + 1
     _, first = np.unique(src[arch_rows] * n_p + p_rows[arch_rows], return_index=True)
@@ -568,6 +608,7 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     props = case.propositions
     n = len(props)
     ptype = props["type"].to_numpy(dtype=object)
+    is_bool = ptype == "boolean"
     p_true = np.full(n, np.nan)
     probability = np.full(n, np.nan)
     best_side = np.full(n, np.nan)
@@ -575,7 +616,7 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     n_lines = np.zeros(n, dtype=np.int64)
     if len(votes.items):
         at = votes.item_rows if votes.item_rows is not None else props.index.get_indexer(votes.items)
-        item_is_bool = ptype[at] == "boolean"
+        item_is_bool = is_bool[at]
         p_true[at[item_is_bool]] = post[votes.offsets[item_is_bool]]
         # the best option of each proposition: highest posterior, then the lowest side
         best = _best_options(votes, post)
@@ -583,14 +624,15 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
         best_side[at] = votes.slot_side[best]
         n_lines[at] = np.bincount(votes.item, minlength=len(votes.items))
         n_sides[at] = np.bincount(votes.slot_item[votes.slot_side >= 0], minlength=len(votes.items))
-    is_bool = ptype == "boolean"
     p_true[is_bool & np.isnan(p_true)] = 0.5
-    probability[is_bool] = np.where(p_true[is_bool] >= 0.5, p_true[is_bool], 1 - p_true[is_bool])
-    value = np.full(n, None, dtype=object)
-    value[is_bool] = np.where(p_true[is_bool] >= 0.5, "true", "false")
-    table = pd.DataFrame({"text": props["text"].to_numpy(), "type": ptype, "p_true": p_true,
-                          "value": pd.Series(value, dtype=object).array, "probability": np.where(np.isnan(probability), 0.5, probability),
-                          "sides": n_sides, "lines": n_lines, "best_side": best_side}, index=props.index.rename("proposition"))
+    holds = p_true >= 0.5
+    probability[is_bool] = np.where(holds, p_true, 1 - p_true)[is_bool]
+    value = np.array([None, "false", "true"], dtype=object)[np.where(is_bool, 1 + holds, 0)]
+    # text columns made as pandas' str arrays at once (not inferred from objects, then converted)
+    table = pd.DataFrame({"text": pd.array(props["text"].to_numpy(dtype=object), dtype="str"), "type": pd.array(ptype, dtype="str"),
+                          "p_true": p_true, "value": pd.array(value, dtype="str"),
+                          "probability": np.where(np.isnan(probability), 0.5, probability),
+                          "sides": n_sides, "lines": n_lines, "best_side": best_side}, index=props.index.rename("proposition"), copy=False)
     return table
 
 
