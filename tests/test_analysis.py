@@ -284,6 +284,10 @@ def test_analyses_leave_the_case_untouched(bundled):
     est = srccrit.Reliability().fit(bundled)
     est.skills_.index.name = "renamed by a user"
     est.reliability_.index.name = "renamed too"
+    # the evidence shares the claims' columns: writing into it must copy, not reach the case
+    est.evidence_.loc[0, "witness"] = "mao"
+    est.evidence_.loc[1, "claim"] = "edited"
+    est.evidence_.loc[2, "proposition"] = est.evidence_.at[3, "proposition"]
     srccrit.support(bundled)
     srccrit.contradictions(bundled)
     srccrit.propositions(bundled)
@@ -318,3 +322,13 @@ def test_sides_of_a_plain_claims_table_where_nobody_affirms(make_case):
     assert ev["side"].tolist() == [1, -1, -1]
     assert ev["position"].tolist() == ["denies", None, None]
     assert ev["line"].tolist() == [0, -1, -1]
+
+
+def test_a_case_edited_between_fits_is_read_afresh(make_case):
+    """The codes a fit converts once are not kept: a claim changed afterwards changes the result."""
+    case = srccrit.load_case(make_case(TWO_AGAINST_ONE))
+    before = srccrit.Reliability().fit(case).propositions_.at["p", "p_true"]
+    case.claims["witness"].array[2] = "a"  # in place: Chen's denial now Anna's, and she contradicts herself
+    after = srccrit.Reliability().fit(case)
+    assert after.evidence_["witness"].astype(str).tolist() == ["a", "b", "a"]
+    assert after.propositions_.at["p", "p_true"] != pytest.approx(before)

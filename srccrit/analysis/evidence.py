@@ -24,6 +24,9 @@ never merges two otherwise independent lines.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -33,7 +36,7 @@ import pyarrow.compute as pc
 from .._arrays import arrow_text, list_lengths, lists_at, take
 from .._gc import paused_gc
 
-__all__ = ["positions", "ancestors", "codes_of", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
+__all__ = ["positions", "ancestors", "codes_of", "codes_memo", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -54,11 +57,40 @@ def ancestors(case) -> dict[str, frozenset]:
     return {sid: frozenset(nx.descendants(graph, sid)) for sid in case.sources.index if graph.out_degree(sid)}
 
 
+_MEMO: ContextVar[dict | None] = ContextVar("srccrit_codes_memo", default=None)
+
+
+@contextmanager
+def codes_memo():
+    """Within the block :func:`codes_of` converts each categorical's codes once: the stages of
+    one analysis ask for the same million-row columns again and again. The memo holds the
+    columns it has seen (so their memory is not reused) and is dropped on exit, so a case
+    edited later is always read afresh; the codes it hands out are read-only."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of a column and the labels they stand for (in sorted order). Free for the
     categorical columns a loaded case holds; other columns are factorized."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
+        array = column.array
+        raw, categories = array.codes, array.categories
+        memo = _MEMO.get()
+        if memo is None:
+            return raw.astype(np.int64), categories
+        # keyed by the codes' memory, not the Categorical: the evidence's columns are new
+        # wrappers around the claims' codes
+        key = (raw.__array_interface__["data"][0], len(raw), raw.dtype.str, id(categories))
+        hit = memo.get(key)
+        if hit is None:
+            codes = raw.astype(np.int64)
+            codes.flags.writeable = False
+            hit = memo[key] = (array, codes, categories)  # the array held: its memory is not reused
+        return hit[1], hit[2]
     codes, uniques = pd.factorize(column, sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
 
@@ -308,20 +340,20 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
             line[counted] = _line_ids(p_code[counted], side[counted], origin[counted], len(w_ids))
     witness = _categorical(claims["witness"], w_code, w_ids)
     # copy=False: the numeric and object columns are this function's own (pandas would stack
-    # them into 2-D blocks, copying 60 MB at a million claims); the claims' arrays are copied
-    # (cheaply) so that writing into the evidence can never reach the case
+    # them into 2-D blocks, copying 60 MB at a million claims); the claims' columns are shared
+    # under copy-on-write, so writing into the evidence never reaches the case
     return pd.DataFrame({
-        "claim": claims["id"].array.copy(),
+        "claim": claims["id"].reset_index(drop=True),
         "witness": witness,
         "source": _categorical(claims["source"], s_code, s_ids),
         "proposition": _categorical(claims["proposition"], p_code, p_ids),
-        "type": types.array.copy(),
+        "type": types.reset_index(drop=True),
         "side": side,
         "position": pd.Series(label, dtype=object, copy=False),  # a Series keeps dtype object (no Arrow copy)
         "side_low": s_low, "side_high": s_high,
         # text where there are text claims (pandas' str dtype), else all missing (not scanned)
         "side_fold": pd.Series(s_fold, dtype="str" if is_text.any() else object, copy=False),
-        "origin": witness.copy() if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
+        "origin": witness if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
         "line": line,
     }, copy=False)
 
@@ -335,11 +367,11 @@ def _line_ids(prop: np.ndarray, side: np.ndarray, origin: np.ndarray, n_witnesse
     return group_codes(key)[0]
 
 
-def _categorical(column: pd.Series, codes: np.ndarray, ids: pd.Index) -> pd.Categorical:
-    """A copy of the claims' own categorical (its codes only), or one built from the codes
-    :func:`codes_of` gave."""
+def _categorical(column: pd.Series, codes: np.ndarray, ids: pd.Index):
+    """The claims' own categorical column (shared under copy-on-write), or one built from the
+    codes :func:`codes_of` gave."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.array.copy()
+        return column.reset_index(drop=True)
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(ids), validate=False)
 
 

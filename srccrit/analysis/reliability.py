@@ -56,7 +56,7 @@ import pyarrow.compute as pc
 from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
-from .evidence import codes_of, group_codes, lex_order, positions, rank_in, sorted_unique, table_values
+from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, rank_in, sorted_unique, table_values
 
 __all__ = ["Reliability", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
@@ -411,18 +411,19 @@ class Reliability:
         if claims is None:
             claims = case.available_claims(self.as_of)
         sub = case.with_claims(claims)
-        ev = positions(sub)
-        pri = prior(sub, ev, self.strength, self.document_strength)
-        votes = build_votes(sub, ev)
-        a = pri["a"].reindex(votes.witnesses).to_numpy()
-        b = pri["b"].reindex(votes.witnesses).to_numpy()
-        r, post, it, ok = run_em(votes, a, b, self.n_iter, self.tol)
-        self.evidence_, self.votes_, self.posterior_ = ev, votes, post
-        self.n_iter_, self.converged_ = it, ok
-        self.prior_ = pri
-        self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
-        self.propositions_ = _resolve(sub, votes, post)
-        self.reliability_ = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
+        with codes_memo():  # every stage reads the same claim columns' codes
+            ev = positions(sub)
+            pri = prior(sub, ev, self.strength, self.document_strength)
+            votes = build_votes(sub, ev)
+            a = pri["a"].reindex(votes.witnesses).to_numpy()
+            b = pri["b"].reindex(votes.witnesses).to_numpy()
+            r, post, it, ok = run_em(votes, a, b, self.n_iter, self.tol)
+            self.evidence_, self.votes_, self.posterior_ = ev, votes, post
+            self.n_iter_, self.converged_ = it, ok
+            self.prior_ = pri
+            self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
+            self.propositions_ = _resolve(sub, votes, post)
+            self.reliability_ = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
         return self
 
     def fit_predict(self, case) -> pd.DataFrame:
