@@ -332,3 +332,53 @@ def test_a_case_edited_between_fits_is_read_afresh(make_case):
     after = srccrit.Reliability().fit(case)
     assert after.evidence_["witness"].astype(str).tolist() == ["a", "b", "a"]
     assert after.propositions_.at["p", "p_true"] != pytest.approx(before)
+
+
+BELOW_CHANCE = """
+    case: below-chance
+    sources:
+      s1: {kind: memoir, date: 1950, author: w0}
+      s2: {kind: memoir, date: 1951, author: w1}
+      s3: {kind: memoir, date: 1952, author: w2}
+      s4: {kind: memoir, date: 1953, author: w3}
+    witnesses:
+      w0: {name: Participant, proximity: participant}
+      w1: {name: Document, proximity: document}
+      w2: {name: Reviewer, proximity: reviewer}
+      w3: {name: Newcomer, proximity: participant}
+    propositions:
+      p: {text: P happened}
+    claims:
+      - {id: k0, witness: w0, source: s1, proposition: p, stance: affirms}
+      - {id: k1, witness: w1, source: s2, proposition: p, stance: affirms}
+      - {id: k2, witness: w2, source: s3, proposition: p, stance: denies}
+"""
+
+
+def test_agreeing_with_a_witness_never_lowers_him(make_case):
+    """Hypothesis found it: a newcomer agrees with the reviewer against two stronger witnesses.
+    Read backwards (the plain one-coin model, once the newcomer is estimated below 0.5), his
+    denial counted for P and lowered the very reviewer he agrees with."""
+    without = srccrit.Reliability().fit(srccrit.load_case(make_case(BELOW_CHANCE, name="without")))
+    case = srccrit.load_case(make_case(BELOW_CHANCE + "      - {id: k3, witness: w3, source: s4, proposition: p, stance: denies}\n", name="with"))
+    est = srccrit.Reliability().fit(case)
+    assert est.propositions_.at["p", "p_true"] <= without.propositions_.at["p", "p_true"] + 1e-9
+    assert est.reliability_.at["w2", "reliability"] >= without.reliability_.at["w2", "reliability"] - 1e-9
+
+
+def test_a_witness_worse_than_a_guess_is_disregarded_not_read_backwards(make_case):
+    """A contrarian denies three things two documents affirm: he ends below even odds, his
+    reasons say his testimony carries no weight, and his denials do not count for them."""
+    docs = "".join(f"      - {{id: d{i}, witness: w1, source: s2, proposition: q{i}, stance: affirms}}\n"
+                   f"      - {{id: e{i}, witness: w0, source: s1, proposition: q{i}, stance: affirms}}\n" for i in range(3))
+    props = "".join(f"      q{i}: {{text: Q{i}}}\n" for i in range(3))
+    base = BELOW_CHANCE.replace("    claims:\n", props + "    claims:\n") + docs
+    contrarian = "".join(f"      - {{id: c{i}, witness: w3, source: s4, proposition: q{i}, stance: denies}}\n" for i in range(3))
+    without = srccrit.Reliability().fit(srccrit.load_case(make_case(base, name="without")))
+    est = srccrit.Reliability().fit(srccrit.load_case(make_case(base + contrarian, name="with")))
+    rel = est.reliability_
+    assert rel.at["w3", "reliability"] < 0.5
+    assert "below even odds: on yes/no questions his testimony is given no weight, not read as its opposite (−)" in rel.at["w3", "reasons"]
+    assert not any("below even odds" in r for r in rel.at["w1", "reasons"])
+    for q in ("q0", "q1", "q2"):
+        assert est.propositions_.at[q, "p_true"] <= without.propositions_.at[q, "p_true"] + 1e-9

@@ -30,14 +30,19 @@ def random_votes(rng, n_items=40, n_witnesses=7) -> Votes:
                  line_ids=np.arange(len(voter)))
 
 
-def brute_force_posterior(v: Votes, r: np.ndarray) -> np.ndarray:
-    """P(option | votes) from the one-coin likelihood, option by option, with no algebra."""
+def brute_force_posterior(v: Votes, r: np.ndarray, floor: bool = True) -> np.ndarray:
+    """P(option | votes), option by option with no algebra: from the one-coin likelihood, where
+    a vote for j is worth log r_w and any other vote log((1 - r_w)/(K - 1)); with ``floor``, as
+    the model reads it: a vote's weight for the option it names is never below zero."""
     out = np.zeros(len(v.slot_item))
     for i in range(len(v.k)):
         lo, k = v.offsets[i], v.k[i]
         on = v.item == i
-        loglik = np.array([sum(np.log(r[w]) if s - lo == j else np.log((1 - r[w]) / (k - 1)) for w, s in zip(v.voter[on], v.slot[on]))
-                           for j in range(k)])
+        loglik = np.zeros(k)
+        for w, s in zip(v.voter[on], v.slot[on]):
+            named, other = np.log(r[w]), np.log((1 - r[w]) / (k - 1))
+            loglik += other
+            loglik[s - lo] += max(named - other, 0.0) if floor else named - other
         out[lo:lo + k] = softmax(loglik)
     return out
 
@@ -47,6 +52,9 @@ def test_posterior_is_the_softmax_of_the_full_likelihood():
     v = random_votes(rng)
     r = rng.uniform(0.3, 0.97, len(v.witnesses))
     np.testing.assert_allclose(_posterior(v, r), brute_force_posterior(v, r), rtol=1e-10, atol=1e-14)
+    # with every witness at even odds or better the floor never bites: the plain one-coin model
+    r = rng.uniform(0.5, 0.97, len(v.witnesses))
+    np.testing.assert_allclose(_posterior(v, r), brute_force_posterior(v, r, floor=False), rtol=1e-10, atol=1e-14)
 
 
 def test_posterior_stays_finite_when_one_option_outweighs_the_first_by_far():

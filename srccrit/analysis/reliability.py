@@ -14,10 +14,21 @@ Each independent **line** of evidence casts one vote, in the name of its origin 
 claim repeated through a ``via`` chain or a derivative book does not vote again). EM alternates
 the posterior over each proposition's options (E) and the skills (M)::
 
+    P(t_i = j | votes) ∝ exp(sum over the votes for j of  max(0, log(r_w (K_i - 1) / (1 - r_w))))
     r_w = (a_w + sum of P(vote correct)) / (a_w + b_w + number of votes)
 
-All of it is vectorised with ``numpy.bincount`` over the votes. Archival documents enter as
-witnesses with strong priors, not as hard-coded truth.
+**A witness worse than a guess is disregarded, not read backwards.** Under the plain one-coin
+likelihood a witness estimated below chance (r_w < 1/K_i; below 0.5 on a yes/no question)
+would count as evidence *against* what he says, so that a new witness agreeing with someone
+could lower that witness's reliability. Source criticism discounts an untrustworthy witness;
+it does not invert him. So each vote's weight for the option it names is floored at zero (the
+``max`` above): the E-step departs from the plain likelihood only for such votes, and the fit
+is the fixed point of this EM. His reliability is still estimated, may be reported below 0.5,
+and his reasons say that his testimony is given no weight.
+
+All of it is vectorised with ``numpy.bincount`` over the votes, and the EM is accelerated by
+SQUAREM (see :func:`run_em`). Archival documents enter as witnesses with strong priors, not as
+hard-coded truth.
 
 **Prior** (``PRIOR_TABLE``; every adjustment is stated in the witness's ``reasons``):
 
@@ -91,7 +102,7 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
                           "memory": take(memory_share, at, np.nan)}, index=w.index)
 
     prox = w["proximity"].where(w["proximity"].isin(list(PRIOR_TABLE)), None)
-    base = prox.map(lambda x: PRIOR_TABLE.get(x if isinstance(x, str) else None, 0.60)).astype(float).to_numpy()
+    base = prox.map({k: v for k, v in PRIOR_TABLE.items() if k is not None}).astype(float).fillna(PRIOR_TABLE[None]).to_numpy()
     p = base.copy()
     memory_prox = prox.isin(list(MEMORY_PROXIMITIES)).to_numpy()
     gap = stats["gap"].to_numpy()
@@ -253,7 +264,7 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     else:
         item_codes = sorted_unique(p_line)
         item = rank_in(p_line, item_codes)
-    items = pd.Index(np.asarray(p_ids, dtype=object)[item_codes], dtype=object)
+    items = p_ids[item_codes]  # the ids' own dtype (no Python string per proposition)
     boolean = t_ids.get_indexer(["boolean"])[0]
     n_items = len(items)
     max_side = np.zeros(n_items, dtype=np.int64)
@@ -287,11 +298,13 @@ class _Design:
     A vote for option *j* of proposition *i* adds ``log r_w`` to *j*'s score and
     ``log(1 - r_w) - log(K_i - 1)`` to every other option's. The second part, summed over every
     vote on *i*, is the same for all of *i*'s options and cancels in the posterior, so an
-    option's score is the sum over its own votes of ``log r_w - log(1 - r_w) + log(K_i - 1)``:
-    one weighted count over the votes per step."""
+    option's score is the sum over its own votes of ``log r_w - log(1 - r_w) + log(K_i - 1)``
+    (floored at zero: see the module's note on witnesses worse than a guess): one weighted
+    count over the votes per step."""
 
     def __init__(self, v: Votes, n_witnesses: int):
-        self.c_slot = np.bincount(v.slot, np.log(v.k[v.item] - 1), minlength=len(v.slot_item))
+        self.log_other = np.log(v.k[v.item] - 1)  # per vote: log(K_i - 1), 0 on yes/no questions
+        self.c_slot = np.bincount(v.slot, self.log_other, minlength=len(v.slot_item))
         self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float)
 
 
@@ -307,7 +320,15 @@ def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.nda
         return np.zeros(0)
     rw = np.clip(r, 1e-9, 1 - 1e-9)
     log_odds = np.log(rw) - np.log1p(-rw)
-    score = np.bincount(v.slot, log_odds[v.voter], minlength=len(v.slot_item)) + design.c_slot
+    weight = log_odds[v.voter]
+    if len(log_odds) and log_odds.min() < 0:
+        # someone is below even odds: a vote's weight may not fall below zero (a witness worse
+        # than a guess is disregarded, not read backwards); with nobody there, none can
+        weight += design.log_other
+        np.maximum(weight, 0.0, out=weight)
+        score = np.bincount(v.slot, weight, minlength=len(v.slot_item))
+    else:
+        score = np.bincount(v.slot, weight, minlength=len(v.slot_item)) + design.c_slot
     z = score - score[v.offsets][v.slot_item]  # any shift within a proposition gives the same softmax
     if z.max() > _EXP_SAFE:
         z = score - np.maximum.reduceat(score, v.offsets)[v.slot_item]
@@ -444,7 +465,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     counted = _at_rows(rows, len(side))
     w_code, w_ids = codes_of(ev["witness"])
     # witness codes -> positions in votes.witnesses (the same sorted ids for a loaded case)
-    wv = _voter_index(votes, w_ids)[counted(w_code)] if len(rows) else np.zeros(0, dtype=np.int64)
+    wv = _as_voters(votes, w_ids, counted(w_code)) if len(rows) else np.zeros(0, dtype=np.int64)
     # each counted claim's line votes once, for one option (a side of its proposition): another
     # line on that option corroborates the claim, another named option contests it
     lines_on_option = np.bincount(votes.slot, minlength=len(votes.slot_item))
@@ -457,7 +478,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     contra = np.bincount(wv, flags >> 1, minlength=n_w).astype(int)
     n_counted = np.bincount(wv, minlength=n_w).astype(int)
     c_code, c_ids = codes_of(case.claims["witness"])
-    n_claims = np.bincount(_voter_index(votes, c_ids)[c_code], minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
+    n_claims = np.bincount(_as_voters(votes, c_ids, c_code), minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
     archival = _archival_agreement(case, ev, counted, votes.witnesses, wv, counted(side))
     table = pd.DataFrame({
@@ -472,7 +493,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     reasons = []
     prior_reasons = pri["prior_reasons"].reindex(votes.witnesses).tolist()
     no_archive: list[str] = []
-    for wid, base, n, k_corr, k_con in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist()):
+    for wid, base, n, k_corr, k_con, skill in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist(), r.tolist()):
         if not n:
             rs = [*base, "no claim with a stance or value: the prior alone"]
         elif k_corr and k_con:
@@ -485,6 +506,8 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
         else:
             rs = [*base, f"{n} claim{'s' if n != 1 else ''}, none corroborated or contradicted"]
         rs += archival.get(wid, no_archive)
+        if skill < 0.5:
+            rs.append(BELOW_EVEN_ODDS)
         reasons.append(rs)
     table["reasons"] = reasons
     return by_reliability(table, "name")
@@ -522,12 +545,16 @@ def _vote_of_line(votes: Votes, line: np.ndarray) -> np.ndarray:
     return at[line]
 
 
-def _voter_index(votes: Votes, ids: pd.Index) -> np.ndarray:
-    """Position in ``votes.witnesses`` of each of ``ids``."""
+def _as_voters(votes: Votes, ids: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """Witness codes over ``ids`` as positions in ``votes.witnesses`` (the codes themselves
+    when ``ids`` is that index, as it is for a loaded case)."""
     if ids is votes.witnesses:
-        return np.arange(len(ids))
-    return votes.witnesses.get_indexer(pd.Index(np.asarray(ids, dtype=object)))
+        return codes
+    return votes.witnesses.get_indexer(pd.Index(np.asarray(ids, dtype=object)))[codes]
 
+
+#: the reason given to a witness estimated below 0.5 (see the module's note)
+BELOW_EVEN_ODDS = "below even odds: on yes/no questions his testimony is given no weight, not read as its opposite (−)"
 
 #: above this many archival releases checking one witness, his reasons give one total
 ARCHIVAL_DETAIL = 3

@@ -184,14 +184,13 @@ class _LocalDrop:
         v: Votes = est.votes_
         self.v = v
         r = np.clip(est.skills_.to_numpy()[v.voter], 1e-9, 1 - 1e-9)
-        self.lr = np.log(r)
-        self.lw = np.log((1 - r) / (v.k[v.item] - 1))
-        base = np.bincount(v.item, self.lw, minlength=len(v.items))
-        bonus = np.bincount(v.slot, self.lr - self.lw, minlength=len(v.slot_item))
-        self.score = base[v.slot_item] + bonus
+        # each vote's weight for the option it names, floored at zero as in the fit (terms
+        # shared by all of a proposition's options cancel in its posterior)
+        self.gain = np.maximum(np.log(r) - np.log((1 - r) / (v.k[v.item] - 1)), 0.0)
+        self.score = np.bincount(v.slot, self.gain, minlength=len(v.slot_item))
         self.post = est.posterior_
         # the votes on the propositions the conclusions rest on, by (voter, proposition)
-        self.prop_item = {p: i for i, p in enumerate(v.items)}
+        self.prop_item = dict(zip(v.items.tolist(), range(len(v.items))))
         rested = np.array(sorted({self.prop_item[p] for p in rows["proposition"].dropna() if p in self.prop_item}), dtype=np.int64)
         on = np.flatnonzero(np.isin(v.item, rested))
         self.by_voter_item = {key: on[idx] for key, idx in pd.Series(on).groupby([v.voter[on], v.item[on]]).indices.items()}
@@ -221,8 +220,8 @@ class _LocalDrop:
                 p *= 0.5
                 continue
             lo, k = v.offsets[item], v.k[item]
-            score = self.score[lo:lo + k] - self.lw[idx].sum()
-            np.subtract.at(score, v.slot[idx] - lo, self.lr[idx] - self.lw[idx])
+            score = self.score[lo:lo + k].copy()
+            np.subtract.at(score, v.slot[idx] - lo, self.gain[idx])
             e = np.exp(score - score.max())
             post = e / e.sum()
             p *= float(post[compatible_slots - lo].sum())
