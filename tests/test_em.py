@@ -2,6 +2,7 @@
 force, and the accelerated fit against plain EM iterated to its fixed point."""
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -132,3 +133,20 @@ def test_equally_reliable_witnesses_are_ranked_by_name_not_by_rounding_noise(bun
     rel = srccrit.reliability(bundled)
     tied = rel[rel["reliability"].round(6) == rel.at["merrill", "reliability"].round(6)]
     assert tied.index.tolist() == ["merrill", "sandstrom"]  # the two reviewers' skills agree to 1e-9
+
+
+def test_votes_from_the_line_keys_equal_votes_read_back_from_the_evidence(bundled, tmp_path):
+    """The fit hands build_votes the line keys positions() sorted; they must give the very votes
+    that reading every line's codes back from the evidence gives."""
+    from srccrit.analysis.evidence import positions_and_lines
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import synth
+
+    synthetic = srccrit.load_case(synth.generate(3_000, tmp_path / "synth", seed=4, csv=False).path)
+    for case in (bundled, synthetic):
+        ev, lines = positions_and_lines(case)
+        handed, read = build_votes(case, ev, lines), build_votes(case, ev)
+        for field in ("voter", "item", "slot", "slot_item", "slot_side", "offsets", "k", "line_ids", "item_rows"):
+            np.testing.assert_array_equal(getattr(handed, field), getattr(read, field), err_msg=field)
+        assert handed.items.equals(read.items) and handed.witnesses.equals(read.witnesses)

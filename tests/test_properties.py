@@ -168,6 +168,8 @@ KEY = st.one_of(
     st.lists(st.integers(-(2**63), 2**63 - 1), min_size=30, max_size=30),
     st.lists(st.sampled_from([0.0, -0.0, 1.5, -2.0, float("nan"), float("inf")]), min_size=30, max_size=30),
     st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=30, max_size=30),
+    st.lists(st.one_of(st.integers(-1000, 1000).map(float), st.just(-0.0)), min_size=30, max_size=30),  # whole numbers: the integer way
+    st.lists(st.integers(-(2**60), 2**60).map(float), min_size=30, max_size=30),
 )
 
 

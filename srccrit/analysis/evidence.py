@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -36,7 +37,7 @@ import pyarrow.compute as pc
 from .._arrays import arrow_text, list_lengths, lists_at, take
 from .._gc import paused_gc
 
-__all__ = ["positions", "ancestors", "codes_of", "codes_memo", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
+__all__ = ["positions", "positions_and_lines", "LineKeys", "ancestors", "codes_of", "codes_memo", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "stable_order", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -188,6 +189,11 @@ def lex_order(*keys: np.ndarray) -> np.ndarray:
 
 def _dense_rank(key: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes that sort as ``key`` does, and how many values they can take."""
+    if key.dtype.kind == "f" and len(key):
+        # whole numbers (counts, dates as day numbers) take the integer way: usually no sort
+        low, high = key.min(), key.max()
+        if np.isfinite(low) and np.isfinite(high) and high - low < 2.0**52 and np.array_equal(key, np.floor(key)):
+            key = key.astype(np.int64)  # -0.0 and 0.0 both become 0, as they compare equal
     if key.dtype.kind in "iub":
         low, high = int(key.min()), int(key.max())
         if high - low < 4 * len(key) + 1024:  # a small range: the values themselves
@@ -266,6 +272,22 @@ def positions(case, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     in the order of proposition, side and origin; :func:`srccrit.lines` spells each line out.
     ``witness``, ``source``, ``proposition`` and ``origin`` are categoricals over the case's ids.
     """
+    return positions_and_lines(case, claims)[0]
+
+
+@dataclass(frozen=True)
+class LineKeys:
+    """Each line of evidence's proposition, side and origin codes (over the categories of the
+    evidence's ``proposition`` and ``origin``), line by line: what numbering the lines sorted."""
+
+    proposition: np.ndarray
+    side: np.ndarray
+    origin: np.ndarray
+
+
+def positions_and_lines(case, claims: pd.DataFrame | None = None) -> tuple[pd.DataFrame, LineKeys]:
+    """:func:`positions` and the :class:`LineKeys` its line numbering found (the votes of the
+    reliability model are cast line by line, in that order)."""
     claims = case.claims if claims is None else claims
     with paused_gc():
         return _positions(case, claims)
@@ -333,11 +355,10 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
     origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, w_code)
     counted = side >= 0
     if n and counted.all():
-        line = _line_ids(p_code, side, origin, len(w_ids))
+        line, line_keys = _line_ids(p_code, side, origin, len(p_ids), len(w_ids))
     else:
         line = np.full(n, -1, dtype=np.int64)
-        if counted.any():
-            line[counted] = _line_ids(p_code[counted], side[counted], origin[counted], len(w_ids))
+        line[counted], line_keys = _line_ids(p_code[counted], side[counted], origin[counted], len(p_ids), len(w_ids))
     witness = _categorical(claims["witness"], w_code, w_ids)
     # copy=False: the numeric and object columns are this function's own (pandas would stack
     # them into 2-D blocks, copying 60 MB at a million claims); the claims' columns are shared
@@ -355,16 +376,30 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         "side_fold": pd.Series(s_fold, dtype="str" if is_text.any() else object, copy=False),
         "origin": witness if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
         "line": line,
-    }, copy=False)
+    }, copy=False), line_keys
 
 
-def _line_ids(prop: np.ndarray, side: np.ndarray, origin: np.ndarray, n_witnesses: int) -> np.ndarray:
-    """Dense line numbers of counted rows, in the order of (proposition, side, origin)."""
-    key = prop * (int(side.max()) + 1)
-    key += side
-    key *= max(n_witnesses, 1)
-    key += origin
-    return group_codes(key)[0]
+def _line_ids(prop: np.ndarray, side: np.ndarray, origin: np.ndarray, n_props: int, n_witnesses: int) -> tuple[np.ndarray, LineKeys]:
+    """Dense line numbers of counted rows, in the order of (proposition, side, origin), and
+    each line's three codes."""
+    if not len(prop):
+        return np.zeros(0, dtype=np.int64), LineKeys(prop[:0], side[:0], origin[:0])
+    side_bits = max(int(side.max()), 1).bit_length()
+    w_bits = max(n_witnesses - 1, 1).bit_length()
+    if max(n_props - 1, 1).bit_length() + side_bits + w_bits <= 62:
+        # the three as bit fields of one int64: sorted as (proposition, side, origin), and a
+        # line's codes come back with shifts and masks
+        key = prop << (side_bits + w_bits)
+        key |= side << w_bits
+        key |= origin
+        line, distinct = group_codes(key)
+        return line, LineKeys(distinct >> (side_bits + w_bits), (distinct >> w_bits) & ((1 << side_bits) - 1), distinct & ((1 << w_bits) - 1))
+    order = lex_order(prop, side, origin)
+    p, s, o = prop[order], side[order], origin[order]
+    new = np.r_[True, (p[1:] != p[:-1]) | (s[1:] != s[:-1]) | (o[1:] != o[:-1])]
+    line = np.empty(len(prop), dtype=np.int64)
+    line[order] = np.cumsum(new) - 1
+    return line, LineKeys(p[new], s[new], o[new])
 
 
 def _categorical(column: pd.Series, codes: np.ndarray, ids: pd.Index):

@@ -67,7 +67,7 @@ import pyarrow.compute as pc
 from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
-from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, rank_in, sorted_unique, table_values
+from .evidence import LineKeys, codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, rank_in, sorted_unique, table_values
 
 __all__ = ["Reliability", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
@@ -210,48 +210,20 @@ class Votes:
 _PACKED_BITS = 62
 
 
-def build_votes(case, evidence: pd.DataFrame) -> Votes:
-    """One vote per line of evidence (``evidence["line"]``), cast by the line's origin."""
-    side_all = evidence["side"].to_numpy()
-    line_all = evidence["line"].to_numpy()
-    counted = np.flatnonzero(side_all >= 0)
-    o_code, o_ids = codes_of(evidence["origin"])
+def build_votes(case, evidence: pd.DataFrame, lines: LineKeys | None = None) -> Votes:
+    """One vote per line of evidence (``evidence["line"]``), cast by the line's origin.
+
+    ``lines``: the :class:`~srccrit.analysis.evidence.LineKeys` that
+    :func:`~srccrit.analysis.evidence.positions_and_lines` gave with this evidence (the fit
+    passes them); without them they are read back from the evidence's rows."""
+    o_ids = _categories(evidence["origin"])
+    p_ids = _categories(evidence["proposition"])
     witnesses = _all_witnesses(case, o_ids)
-    p_code, p_ids = codes_of(evidence["proposition"])
-    t_code, t_ids = codes_of(evidence["type"])
-    # a line votes once, in the name of its origin witness: all its rows share origin,
-    # proposition, side and type, so any one of them speaks for it
-    all_counted = len(counted) == len(side_all)
-    line_of = line_all if all_counted else line_all[counted]
-    n_lines = int(line_of.max()) + 1 if len(counted) else 0
-    fields = [(p_code, len(p_ids)), (side_all, int(side_all.max()) + 1 if len(side_all) else 1), (o_code, len(o_ids)), (t_code, len(t_ids))]
-    bits = [max(n - 1, 1).bit_length() for _, n in fields]
-    if sum(bits) <= _PACKED_BITS:
-        # the four as one int64 per claim, scattered to its line (a sequential pass and one
-        # scatter, not a row per line and four random gathers), then unpacked per line
-        packed = np.zeros(len(side_all), dtype=np.int64)
-        for (values, _), b in zip(fields, bits):
-            packed <<= b
-            packed |= values
-        per_line = np.full(n_lines, -1, dtype=np.int64)
-        per_line[line_of] = packed if all_counted else packed[counted]
-        line_ids = np.arange(n_lines)
-        if len(counted) and int(per_line.min()) < 0:  # evidence filtered by the caller may leave gaps
-            line_ids = np.flatnonzero(per_line >= 0)
-            per_line = per_line[line_ids]
-        unpacked = []
-        for b in reversed(bits):
-            unpacked.append(per_line & ((1 << b) - 1))
-            per_line = per_line >> b
-        t_line, o_line, side, p_line = unpacked
+    if lines is None:
+        lines, line_ids = _lines_of(evidence)
     else:
-        rows = np.full(n_lines, len(side_all), dtype=np.int64)
-        rows[line_of] = counted
-        line_ids = np.arange(n_lines)
-        if len(counted) and int(rows.max()) == len(side_all):
-            present = rows < len(side_all)
-            line_ids, rows = line_ids[present], rows[present]
-        p_line, side, o_line, t_line = p_code[rows], side_all[rows], o_code[rows], t_code[rows]
+        line_ids = np.arange(len(lines.proposition))
+    p_line, side, o_line = lines.proposition, lines.side, lines.origin
     voter_of_origin = np.arange(len(o_ids)) if witnesses is o_ids else witnesses.get_indexer(pd.Index(np.asarray(o_ids, dtype=object)))
     voter = voter_of_origin[o_line] if len(o_line) else np.zeros(0, dtype=np.int64)
     if len(p_line) < 2 or not np.any(p_line[1:] < p_line[:-1]):
@@ -265,13 +237,11 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
         item_codes = sorted_unique(p_line)
         item = rank_in(p_line, item_codes)
     items = p_ids[item_codes]  # the ids' own dtype (no Python string per proposition)
-    boolean = t_ids.get_indexer(["boolean"])[0]
     n_items = len(items)
     max_side = np.zeros(n_items, dtype=np.int64)
     np.maximum.at(max_side, item, side)
-    item_bool = np.zeros(n_items, dtype=bool)
-    if boolean >= 0:
-        item_bool[item] = t_line == boolean
+    item_rows = case.rows_of("propositions", p_ids)[item_codes]
+    item_bool = take(case.propositions["type"].to_numpy(dtype=object), item_rows, None) == "boolean"  # a claim's type is its proposition's
     k = np.where(item_bool, 2, max_side + 2)  # valued: every side and "some other value"
     offsets = np.r_[0, np.cumsum(k)[:-1]].astype(np.int64)
     slot_item = np.repeat(np.arange(n_items), k)
@@ -280,8 +250,56 @@ def build_votes(case, evidence: pd.DataFrame) -> Votes:
     return Votes(
         voter=voter, item=item, slot=offsets[item] + side, witnesses=witnesses,
         items=items, slot_item=slot_item, slot_side=slot_side, offsets=offsets, k=k, line_ids=line_ids,
-        item_rows=case.rows_of("propositions", p_ids)[item_codes],
+        item_rows=item_rows,
     )
+
+
+def _categories(column: pd.Series) -> pd.Index:
+    """The ids a column's codes stand for (see :func:`codes_of`)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array.categories
+    return codes_of(column)[1]
+
+
+def _lines_of(evidence: pd.DataFrame) -> tuple[LineKeys, np.ndarray]:
+    """Each line's codes read back from the evidence's rows (all rows of a line share its
+    proposition, side and origin, so any one of them speaks for it), and the line numbers
+    present (evidence filtered by the caller may leave gaps)."""
+    side_all = evidence["side"].to_numpy()
+    line_all = evidence["line"].to_numpy()
+    counted = np.flatnonzero(side_all >= 0)
+    o_code, o_ids = codes_of(evidence["origin"])
+    p_code, p_ids = codes_of(evidence["proposition"])
+    all_counted = len(counted) == len(side_all)
+    line_of = line_all if all_counted else line_all[counted]
+    n_lines = int(line_of.max()) + 1 if len(counted) else 0
+    fields = [(p_code, len(p_ids)), (side_all, int(side_all.max()) + 1 if len(side_all) else 1), (o_code, len(o_ids))]
+    bits = [max(n - 1, 1).bit_length() for _, n in fields]
+    line_ids = np.arange(n_lines)
+    if sum(bits) <= _PACKED_BITS:
+        # the three as one int64 per claim, scattered to its line (a sequential pass and one
+        # scatter, not a row per line and three random gathers), then unpacked per line
+        packed = np.zeros(len(side_all), dtype=np.int64)
+        for (values, _), b in zip(fields, bits):
+            packed <<= b
+            packed |= values
+        per_line = np.full(n_lines, -1, dtype=np.int64)
+        per_line[line_of] = packed if all_counted else packed[counted]
+        if len(counted) and int(per_line.min()) < 0:
+            line_ids = np.flatnonzero(per_line >= 0)
+            per_line = per_line[line_ids]
+        unpacked = []
+        for b in reversed(bits):
+            unpacked.append(per_line & ((1 << b) - 1))
+            per_line = per_line >> b
+        o_line, side, p_line = unpacked
+        return LineKeys(p_line, side, o_line), line_ids
+    rows = np.full(n_lines, len(side_all), dtype=np.int64)
+    rows[line_of] = counted
+    if len(counted) and int(rows.max()) == len(side_all):
+        present = rows < len(side_all)
+        line_ids, rows = line_ids[present], rows[present]
+    return LineKeys(p_code[rows], side_all[rows], o_code[rows]), line_ids
 
 
 def _all_witnesses(case, ids: pd.Index) -> pd.Index:
@@ -303,9 +321,19 @@ class _Design:
     count over the votes per step."""
 
     def __init__(self, v: Votes, n_witnesses: int):
-        self.log_other = np.log(v.k[v.item] - 1)  # per vote: log(K_i - 1), 0 on yes/no questions
-        self.c_slot = np.bincount(v.slot, self.log_other, minlength=len(v.slot_item))
+        self.v = v
+        self.log_other = np.log(v.k - 1)  # per proposition: log(K_i - 1), 0 on yes/no questions
+        self.c_slot = np.bincount(v.slot, minlength=len(v.slot_item)) * self.log_other[v.slot_item]
         self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float)
+        self._least: np.ndarray | None = None
+
+    @property
+    def least(self) -> np.ndarray:
+        """Per vote, the lowest log-odds it may carry (its weight is then zero): made the first
+        time a witness falls below even odds."""
+        if self._least is None:
+            self._least = -self.log_other[self.v.item]
+        return self._least
 
 
 #: a score this far above its proposition's first option would overflow ``exp``
@@ -322,13 +350,11 @@ def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.nda
     log_odds = np.log(rw) - np.log1p(-rw)
     weight = log_odds[v.voter]
     if len(log_odds) and log_odds.min() < 0:
-        # someone is below even odds: a vote's weight may not fall below zero (a witness worse
-        # than a guess is disregarded, not read backwards); with nobody there, none can
-        weight += design.log_other
-        np.maximum(weight, 0.0, out=weight)
-        score = np.bincount(v.slot, weight, minlength=len(v.slot_item))
-    else:
-        score = np.bincount(v.slot, weight, minlength=len(v.slot_item)) + design.c_slot
+        # someone is below even odds: a vote's weight log_odds + log(K - 1) may not fall below
+        # zero (a witness worse than a guess is disregarded, not read backwards); with nobody
+        # there, none can
+        np.maximum(weight, design.least, out=weight)
+    score = np.bincount(v.slot, weight, minlength=len(v.slot_item)) + design.c_slot
     z = score - score[v.offsets][v.slot_item]  # any shift within a proposition gives the same softmax
     if z.max() > _EXP_SAFE:
         z = score - np.maximum.reduceat(score, v.offsets)[v.slot_item]
@@ -433,9 +459,9 @@ class Reliability:
             claims = case.available_claims(self.as_of)
         sub = case.with_claims(claims)
         with codes_memo():  # every stage reads the same claim columns' codes
-            ev = positions(sub)
+            ev, lines = positions_and_lines(sub)
             pri = prior(sub, ev, self.strength, self.document_strength)
-            votes = build_votes(sub, ev)
+            votes = build_votes(sub, ev, lines)
             a = pri["a"].reindex(votes.witnesses).to_numpy()
             b = pri["b"].reindex(votes.witnesses).to_numpy()
             r, post, it, ok = run_em(votes, a, b, self.n_iter, self.tol)
@@ -587,20 +613,26 @@ def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv
     claim = np.repeat(checked, reps)
     offset = np.arange(len(claim)) - np.repeat(np.cumsum(reps) - reps, reps)
     release = arch[start_p[p_rows[claim]] + offset]
-    other = wv[claim] != wv[release]
-    claim, release = claim[other], release[other]
+    who = wv[claim]
+    other = who != wv[release]
+    claim, release, who = claim[other], release[other], who[other]
     if not len(claim):
         return {}
-    # per (witness, release): claims checked and how many agree; then per witness
+    # per witness: claims checked, how many agree, and by how many distinct releases
+    n_w = len(witnesses)
+    agrees = side_rows[claim] == side_rows[release]
+    k_w = np.bincount(who, agrees, minlength=n_w).astype(np.int64)
+    n_w_checked = np.bincount(who, minlength=n_w)
     n_s = int(src.max()) + 1
-    inv, pair = group_codes(wv[claim] * n_s + src[release])
-    agree = np.bincount(inv, side_rows[claim] == side_rows[release]).astype(np.int64)
+    key = who * n_s + src[release]
+    releases = np.bincount(sorted_unique(key) // n_s, minlength=n_w)
+    many = releases > ARCHIVAL_DETAIL
+    # per (witness, release) only for those checked by a few releases (one reason each)
+    few = ~many[who]
+    inv, pair = group_codes(key[few])
+    agree = np.bincount(inv, agrees[few]).astype(np.int64)
     size = np.bincount(inv)
     pair_w, pair_s = pair // n_s, pair % n_s
-    n_w = len(witnesses)
-    releases = np.bincount(pair_w, minlength=n_w)
-    many = releases > ARCHIVAL_DETAIL
-    k_w, n_w_checked = np.bincount(pair_w, agree, minlength=n_w).astype(np.int64), np.bincount(pair_w, size, minlength=n_w).astype(np.int64)
     wit = witnesses.tolist()
     out: dict[str, list[str]] = {}
 
@@ -610,11 +642,10 @@ def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv
     total = np.flatnonzero(many)
     for w, k, n, r in zip(total.tolist(), k_w[total].tolist(), n_w_checked[total].tolist(), releases[total].tolist()):
         out[wit[w]] = [f"{k} of {n} claims checked by {r} archival releases agree with them {sign(k, n)}"]
-    detail = np.flatnonzero(~many[pair_w])  # pairs in (witness, release) order
-    if len(detail):
+    if len(pair):  # pairs in (witness, release) order
         dates = table_values(case, "sources", "date", s_ids).tolist()
         names = np.asarray(s_ids, dtype=object)
-        for w, sc, k, n in zip(pair_w[detail].tolist(), pair_s[detail].tolist(), agree[detail].tolist(), size[detail].tolist()):
+        for w, sc, k, n in zip(pair_w.tolist(), pair_s.tolist(), agree.tolist(), size.tolist()):
             year = dates[sc]
             label = f"the {year} archival release ({names[sc]})" if isinstance(year, str) else f"the archival release {names[sc]}"
             out.setdefault(wit[w], []).append(f"{k} of {n} claims checked by {label} agree with it {sign(k, n)}")
