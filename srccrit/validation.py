@@ -471,7 +471,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     prop = frame["proposition"]
     prop_code = _reference_column(ck, frame, "proposition", prop_ids, "names no proposition")
     # each claim's proposition type, as a code into PROPOSITION_TYPES (-1: unknown proposition)
-    type_of = take(props["type"].to_numpy(dtype=object), _rows_of(props, prop_ids), None)
+    prop_rows = _rows_of(props, prop_ids)
+    type_of = take(props["type"].to_numpy(dtype=object), prop_rows, None)
     type_code_of = pd.Index(PROPOSITION_TYPES).get_indexer(type_of) if len(type_of) else np.zeros(0, dtype=np.int64)
     type_code = take(type_code_of, prop_code, -1)
     ptype = pd.Series(pd.Categorical.from_codes(type_code, categories=list(PROPOSITION_TYPES)), index=frame.index)
@@ -557,7 +558,9 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
             ck.error(frame, rows[_MAX_ROW_ERRORS], f"... and {len(rows) - _MAX_ROW_ERRORS} more unknown via names")
     for col in ("locator", "quote", "note"):
         frame[col] = _strip_or_none(frame[col])
-    codes = {"witness": (wit_code, wit_ids), "source": (src_code, src_ids), "proposition": (prop_code, prop_ids)}
+    # each column's codes, the sorted ids they stand for, and those ids' rows in their table
+    codes = {"witness": (wit_code, wit_ids, _rows_of(witnesses, wit_ids)), "source": (src_code, src_ids, src_rows),
+             "proposition": (prop_code, prop_ids, prop_rows)}
     return frame, codes, hop_ids
 
 
@@ -601,7 +604,7 @@ def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_id
     for table, col, what in ((witnesses, "witness", "witness {!r} has no claims"),
                              (props, "proposition", "proposition {!r}: no claim is about it"),
                              (sources, "source", "source {!r}: no claim cites it")):
-        code, sorted_ids = codes[col]
+        code, sorted_ids, _ = codes[col]
         used = np.bincount(code[code >= 0], minlength=len(sorted_ids)) > 0
         if col != "proposition" and hop_ids:
             used |= np.fromiter((i in hop_ids for i in sorted_ids.tolist()), dtype=bool, count=len(sorted_ids))
@@ -650,18 +653,27 @@ def build_case(raw) -> Case:
     claims["stance"] = pd.Categorical(claims["stance"], categories=list(STANCES))
     # witness, source and proposition as categoricals over their tables' sorted ids: every
     # analysis groups and joins on their integer codes instead of hashing strings again
-    for col, (code, ids) in codes.items():
+    for col, (code, ids, _) in codes.items():
         claims[col] = pd.Categorical.from_codes(code, dtype=pd.CategoricalDtype(ids.rename(None)))
+    tables = {"sources": _index(sources), "witnesses": _index(witnesses), "propositions": _index(props)}
+    # the rows of those ids in their tables, found while checking the claims: the case's lookup
+    # cache starts with them (every analysis asks for them first)
+    rows = {}
+    for col, name in (("witness", "witnesses"), ("source", "sources"), ("proposition", "propositions")):
+        found, categories = codes[col][2], claims[col].cat.categories
+        if len(tables[name]) == len(found) == len(categories) and (found >= 0).all():
+            rows[(name, id(categories))] = (categories, found)
     return Case(
         id=str(case_id),
         title=title,
         path=raw.path,
-        sources=_index(sources),
-        witnesses=_index(witnesses),
-        propositions=_index(props),
+        sources=tables["sources"],
+        witnesses=tables["witnesses"],
+        propositions=tables["propositions"],
         conclusions=_index(conclusions),
         rests_on=rests,
         claims=claims,
         bibliography=raw.bibliography,
         warnings=sorted(ck.warnings),
+        _rows=rows,
     )

@@ -189,3 +189,14 @@ def test_csv_tables_treat_empty_cells_as_missing(make_case):
     case = srccrit.load_case(path)
     assert case.claims.set_index("id").at["c1", "stance"] == "affirms"
     assert case.claims.set_index("id").at["c2", "value_low"] == 12.0
+
+
+def test_the_case_starts_knowing_where_its_claims_ids_sit(bundled):
+    """Loading finds each claim id's row in its table; the case keeps it (no first-use lookup)
+    and it is right for tables not in sorted order."""
+    for table, col in (("propositions", "proposition"), ("witnesses", "witness"), ("sources", "source")):
+        categories = bundled.claims[col].cat.categories
+        assert not getattr(bundled, table).index.is_monotonic_increasing  # a real permutation
+        assert (table, id(categories)) in bundled._rows
+        expected = getattr(bundled, table).index.get_indexer(categories)
+        assert bundled.rows_of(table, categories).tolist() == expected.tolist()

@@ -67,6 +67,7 @@ import pyarrow.compute as pc
 from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
+from .._gc import paused_gc
 from .evidence import LineKeys, codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, rank_in, sorted_unique, table_values
 
 __all__ = ["Reliability", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
@@ -458,7 +459,9 @@ class Reliability:
         if claims is None:
             claims = case.available_claims(self.as_of)
         sub = case.with_claims(claims)
-        with codes_memo():  # every stage reads the same claim columns' codes
+        # every stage reads the same claim columns' codes; the fit builds lists and strings by
+        # the ten thousand, none in a cycle: no collector passes over the case meanwhile
+        with codes_memo(), paused_gc():
             ev, lines = positions_and_lines(sub)
             pri = prior(sub, ev, self.strength, self.document_strength)
             votes = build_votes(sub, ev, lines)
