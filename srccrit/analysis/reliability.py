@@ -93,10 +93,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     records_of = np.isin(kind_of, list(CONTEMPORARY_KINDS))
     memory_of = np.isin(kind_of, list(RECOLLECTION_KINDS))
     n_w = len(w_ids)
-    n_claims = np.bincount(w_code, minlength=n_w).astype(float)
+    kind_flags = records_of.astype(np.int8) | (memory_of.astype(np.int8) << 1)  # per source
+    by_kind = _count_by_flags(w_code, kind_flags[s_code], n_w)
+    n_claims = by_kind.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        records_share = np.bincount(w_code, records_of[s_code], minlength=n_w) / n_claims
-        memory_share = np.bincount(w_code, memory_of[s_code], minlength=n_w) / n_claims
+        records_share = (by_kind[:, 1] + by_kind[:, 3]) / n_claims
+        memory_share = (by_kind[:, 2] + by_kind[:, 3]) / n_claims
     median_gap = _median_gap(case, claims, w_code, p_code, p_ids, n_w)
     at = w_ids.get_indexer(pd.Index(w.index.astype(str)))
     stats = pd.DataFrame({"gap": take(median_gap, at, np.nan), "records": take(records_share, at, np.nan),
@@ -166,6 +168,14 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
         reasons.append(rs)
     out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index.rename("witness"))
     return out
+
+
+def _count_by_flags(group: np.ndarray, flags: np.ndarray, n_groups: int, n_flags: int = 4) -> np.ndarray:
+    """``(n_groups, n_flags)`` counts of rows per group and flag value: one unweighted bincount
+    (numpy turns boolean weights into a float copy first, several times slower)."""
+    key = group * n_flags
+    key += flags
+    return np.bincount(key, minlength=n_groups * n_flags).reshape(n_groups, n_flags)
 
 
 def _median_gap(case, claims: pd.DataFrame, w_code: np.ndarray, p_code: np.ndarray, p_ids: pd.Index, n_w: int) -> np.ndarray:
@@ -503,9 +513,10 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     flags |= (options_named[votes.item] > 1).astype(np.int8) << 1
     flags = flags[_vote_of_line(votes, counted(ev["line"].to_numpy()))]
     n_w = len(votes.witnesses)
-    corr = np.bincount(wv, flags & 1, minlength=n_w).astype(int)
-    contra = np.bincount(wv, flags >> 1, minlength=n_w).astype(int)
-    n_counted = np.bincount(wv, minlength=n_w).astype(int)
+    by_flags = _count_by_flags(wv, flags, n_w)  # claims per witness with flags 0 .. 3
+    corr = by_flags[:, 1] + by_flags[:, 3]
+    contra = by_flags[:, 2] + by_flags[:, 3]
+    n_counted = by_flags.sum(axis=1)
     c_code, c_ids = codes_of(case.claims["witness"])
     n_claims = np.bincount(_as_voters(votes, c_ids, c_code), minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
@@ -643,8 +654,10 @@ def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv
         return "(+)" if k * 2 > n else "(−)" if k * 2 < n else "(±)"
 
     total = np.flatnonzero(many)
-    for w, k, n, r in zip(total.tolist(), k_w[total].tolist(), n_w_checked[total].tolist(), releases[total].tolist()):
-        out[wit[w]] = [f"{k} of {n} claims checked by {r} archival releases agree with them {sign(k, n)}"]
+    k_t, n_t = k_w[total], n_w_checked[total]
+    signs = np.where(2 * k_t > n_t, "(+)", np.where(2 * k_t < n_t, "(−)", "(±)")).tolist()
+    for w, k, n, r, sg in zip(total.tolist(), k_t.tolist(), n_t.tolist(), releases[total].tolist(), signs):
+        out[wit[w]] = [f"{k} of {n} claims checked by {r} archival releases agree with them {sg}"]
     if len(pair):  # pairs in (witness, release) order
         dates = table_values(case, "sources", "date", s_ids).tolist()
         names = np.asarray(s_ids, dtype=object)
