@@ -28,6 +28,7 @@ fall on whichever step happens to come first.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -116,9 +117,13 @@ REPEATS = 3
 
 
 def timed(fn, repeats: int = REPEATS):
-    """(the last result, the wall times of ``repeats`` runs of ``fn``)."""
+    """(the last result, the wall times of ``repeats`` runs of ``fn``). Each run starts with the
+    previous result released and garbage collected (outside the timing), as the first did: else
+    every later run needs fresh memory while the last one's result still holds its own."""
     runs, out = [], None
     for _ in range(repeats):
+        out = None
+        gc.collect()
         t = time.perf_counter()
         out = fn()
         runs.append(time.perf_counter() - t)

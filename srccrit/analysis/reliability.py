@@ -100,7 +100,7 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
         records_share = (by_kind[:, 1] + by_kind[:, 3]) / n_claims
         memory_share = (by_kind[:, 2] + by_kind[:, 3]) / n_claims
     median_gap = _median_gap(case, claims, w_code, p_code, p_ids, n_w)
-    at = w_ids.get_indexer(pd.Index(w.index.astype(str)))
+    at = _position_in(case.rows_of("witnesses", w_ids), len(w))  # each table witness among the claims' ids
     stats = pd.DataFrame({"gap": take(median_gap, at, np.nan), "records": take(records_share, at, np.nan),
                           "memory": take(memory_share, at, np.nan)}, index=w.index)
 
@@ -168,6 +168,15 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
         reasons.append(rs)
     out = pd.DataFrame({"prior": p, "strength": s, "a": p * s, "b": (1 - p) * s, "prior_reasons": reasons}, index=w.index.rename("witness"))
     return out
+
+
+def _position_in(rows: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of ``rows`` (the table row of each id): each of ``n`` table rows' position among
+    the ids (-1: not among them)."""
+    at = np.full(n, -1, dtype=np.int64)
+    found = rows >= 0
+    at[rows[found]] = np.flatnonzero(found)
+    return at
 
 
 def _count_by_flags(group: np.ndarray, flags: np.ndarray, n_groups: int, n_flags: int = 4) -> np.ndarray:
@@ -475,8 +484,9 @@ class Reliability:
             ev, lines = positions_and_lines(sub)
             pri = prior(sub, ev, self.strength, self.document_strength)
             votes = build_votes(sub, ev, lines)
-            a = pri["a"].reindex(votes.witnesses).to_numpy()
-            b = pri["b"].reindex(votes.witnesses).to_numpy()
+            rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
+            a = take(pri["a"].to_numpy(), rows, np.nan)
+            b = take(pri["b"].to_numpy(), rows, np.nan)
             r, post, it, ok = run_em(votes, a, b, self.n_iter, self.tol)
             self.evidence_, self.votes_, self.posterior_ = ev, votes, post
             self.n_iter_, self.converged_ = it, ok
@@ -491,6 +501,7 @@ class Reliability:
 
 
 def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFrame:
+    w_rows = case.rows_of("witnesses", votes.witnesses)  # the tables are in file order, the votes in id order
     p_right = post[votes.slot]
     n_votes = np.bincount(votes.voter, minlength=len(a)).astype(float)
     alpha = a + np.bincount(votes.voter, p_right, minlength=len(a))
@@ -522,16 +533,16 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
 
     archival = _archival_agreement(case, ev, counted, votes.witnesses, wv, counted(side))
     table = pd.DataFrame({
-        "name": case.witnesses["name"].reindex(votes.witnesses).to_numpy(),
+        "name": take(case.witnesses["name"].to_numpy(dtype=object), w_rows, None),
         "reliability": r, "low": low, "high": high,
-        "prior": pri["prior"].reindex(votes.witnesses).to_numpy(),
+        "prior": take(pri["prior"].to_numpy(), w_rows, np.nan),
         "claims": n_claims.astype(int),
         "lines": n_votes.astype(int),
         "corroborated": corr,
         "contradicted": contra,
     }, index=votes.witnesses.rename("witness"))  # a renamed copy: the index is the claims' categories
     reasons = []
-    prior_reasons = pri["prior_reasons"].reindex(votes.witnesses).tolist()
+    prior_reasons = take(pri["prior_reasons"].to_numpy(dtype=object), w_rows, None).tolist()
     no_archive: list[str] = []
     for wid, base, n, k_corr, k_con, skill in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist(), r.tolist()):
         if not n:
