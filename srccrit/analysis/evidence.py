@@ -96,6 +96,14 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64), pd.Index(uniques)
 
 
+def _small_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A categorical's own codes (int8 for a few categories, -1: missing), not widened to int64
+    as :func:`codes_of` does; other columns are factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array.codes, column.array.categories
+    return codes_of(column)
+
+
 def table_values(case, table: str, column: str, ids: pd.Index, dtype=object) -> np.ndarray:
     """``case.<table>[column]`` at each of ``ids`` (missing where an id is not in the table)."""
     missing = None if dtype is object else np.datetime64("NaT") if np.dtype(dtype).kind == "M" else np.nan
@@ -299,8 +307,9 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
     w_code, w_ids = codes_of(claims["witness"])
     s_code, s_ids = codes_of(claims["source"])
     types = claims["type"]
-    t_code, t_ids = codes_of(types)
-    st_code, st_ids = codes_of(claims["stance"])
+    # type and stance are only compared and looked up: their own small codes will do
+    t_code, t_ids = _small_codes(types)
+    st_code, st_ids = _small_codes(claims["stance"])
 
     def kind(ids: pd.Index, codes: np.ndarray, name: str) -> np.ndarray:
         where = ids.get_indexer([name])[0]

@@ -60,6 +60,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -104,10 +105,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     stats = pd.DataFrame({"gap": take(median_gap, at, np.nan), "records": take(records_share, at, np.nan),
                           "memory": take(memory_share, at, np.nan)}, index=w.index)
 
-    prox = w["proximity"].where(w["proximity"].isin(list(PRIOR_TABLE)), None)
-    base = prox.map({k: v for k, v in PRIOR_TABLE.items() if k is not None}).astype(float).fillna(PRIOR_TABLE[None]).to_numpy()
+    # proximity as codes over the table's words (-1: not stated or not one of them)
+    known = [k for k in PRIOR_TABLE if k is not None]
+    prox_code = pd.Categorical(w["proximity"].to_numpy(dtype=object), categories=known).codes.astype(np.int64)
+    base = np.array([PRIOR_TABLE[k] for k in known] + [PRIOR_TABLE[None]])[prox_code]
     p = base.copy()
-    memory_prox = prox.isin(list(MEMORY_PROXIMITIES)).to_numpy()
+    memory_prox = np.isin(prox_code, [known.index(k) for k in MEMORY_PROXIMITIES])
     gap = stats["gap"].to_numpy()
     has_gap = memory_prox & ~np.isnan(gap)
     near, far, very_far = has_gap & (gap <= 1), has_gap & (gap > 10) & (gap <= 25), has_gap & (gap > 25)
@@ -143,12 +146,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     override = w["prior"].to_numpy(dtype=float)
     p = np.where(np.isnan(override), p, override)
     p = np.clip(p, 0.05, 0.95)
-    s = np.where(prox.to_numpy() == "document", document_strength, strength)
+    s = np.where(prox_code == known.index("document"), document_strength, strength)
     s = np.where(np.isnan(w["prior_strength"].to_numpy(dtype=float)), s, w["prior_strength"].to_numpy(dtype=float))
 
     reasons = []
     for i, (x, b0, set_to, is_near, is_far, g, rec, mem) in enumerate(zip(
-            prox.tolist(), base.tolist(), override.tolist(), near.tolist(), (far | very_far).tolist(), gap.tolist(),
+            np.array(known + [None], dtype=object)[prox_code].tolist(), base.tolist(), override.tolist(), near.tolist(), (far | very_far).tolist(), gap.tolist(),
             records.tolist(), memory.tolist())):
         if set_to == set_to:  # not NaN: the case sets the prior
             reasons.append([f"prior set by the case: {set_to:.2f}"])
@@ -224,6 +227,16 @@ class Votes:
     k: np.ndarray            # options per proposition
     line_ids: np.ndarray     # the line behind each vote
     item_rows: np.ndarray | None = None  # row of each proposition in case.propositions
+
+    @cached_property
+    def per_witness(self) -> np.ndarray:
+        """Votes cast by each witness."""
+        return np.bincount(self.voter, minlength=len(self.witnesses))
+
+    @cached_property
+    def per_option(self) -> np.ndarray:
+        """Votes (independent lines) for each option."""
+        return np.bincount(self.slot, minlength=len(self.slot_item))
 
 
 #: a claim's proposition, side, origin and type codes go into one int64 when they fit in this many bits
@@ -343,8 +356,8 @@ class _Design:
     def __init__(self, v: Votes, n_witnesses: int):
         self.v = v
         self.log_other = np.log(v.k - 1)  # per proposition: log(K_i - 1), 0 on yes/no questions
-        self.c_slot = np.bincount(v.slot, minlength=len(v.slot_item)) * self.log_other[v.slot_item]
-        self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float)
+        self.c_slot = v.per_option * self.log_other[v.slot_item]
+        self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float) if n_witnesses != len(v.witnesses) else v.per_witness.astype(float)
         self._least: np.ndarray | None = None
 
     @property
@@ -502,10 +515,10 @@ class Reliability:
 
 def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFrame:
     w_rows = case.rows_of("witnesses", votes.witnesses)  # the tables are in file order, the votes in id order
-    p_right = post[votes.slot]
-    n_votes = np.bincount(votes.voter, minlength=len(a)).astype(float)
-    alpha = a + np.bincount(votes.voter, p_right, minlength=len(a))
-    beta = b + n_votes - np.bincount(votes.voter, p_right, minlength=len(a))
+    right = np.bincount(votes.voter, post[votes.slot], minlength=len(a))  # expected correct votes
+    n_votes = votes.per_witness.astype(float)
+    alpha = a + right
+    beta = b + n_votes - right
     tail = (1 - interval) / 2
     low = betaincinv(alpha, beta, tail)
     high = betaincinv(alpha, beta, 1 - tail)
@@ -518,7 +531,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     wv = _as_voters(votes, w_ids, counted(w_code)) if len(rows) else np.zeros(0, dtype=np.int64)
     # each counted claim's line votes once, for one option (a side of its proposition): another
     # line on that option corroborates the claim, another named option contests it
-    lines_on_option = np.bincount(votes.slot, minlength=len(votes.slot_item))
+    lines_on_option = votes.per_option
     options_named = np.bincount(votes.slot_item[lines_on_option > 0], minlength=len(votes.items))
     flags = (lines_on_option[votes.slot] > 1).astype(np.int8)
     flags |= (options_named[votes.item] > 1).astype(np.int8) << 1
