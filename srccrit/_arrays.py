@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["take", "arrow_text", "as_arrow_text", "positions_in", "has_repeats", "ID_LISTS", "id_lists", "split_id_lists", "list_column", "lists_at", "list_lengths"]
+__all__ = ["take", "sorted_unique", "group_codes", "rank_in", "lex_order", "first_per_group", "arrow_text", "as_arrow_text", "positions_in", "has_repeats", "ID_LISTS", "id_lists", "split_id_lists", "list_column", "lists_at", "list_lengths"]
 
 
 def take(values: np.ndarray, codes: np.ndarray, missing=None) -> np.ndarray:
@@ -124,3 +124,107 @@ def list_lengths(column: pd.Series) -> np.ndarray:
     if arr is None:
         return np.fromiter((0 if v is None else len(v) for v in column.tolist()), dtype=np.int64, count=len(column))
     return pc.list_value_length(arr).fill_null(0).to_numpy().astype(np.int64)
+
+
+# ------------------------------------------------------------- sorting integer keys
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted. (numpy 2.3+ ``np.unique`` hashes when asked for nothing but
+    the values, which is many times slower than sorting integer keys.)"""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def group_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct)`` as ``np.unique(keys, return_inverse=True)`` gives them (``distinct``
+    sorted, ``distinct[codes] == keys``), for non-negative integer keys by one plain sort of
+    ``key << b | position``: numpy's vectorised sort of int64 is several times faster than the
+    argsort ``np.unique`` needs for the inverse. Falls back to ``np.unique`` when the packed key
+    would not fit in 63 bits."""
+    keys = np.asarray(keys)
+    n = len(keys)
+    if not n:
+        return np.zeros(0, dtype=np.int64), keys.astype(np.int64)
+    bits = max(n - 1, 1).bit_length()
+    top = int(keys.max())
+    if int(keys.min()) < 0 or top >= 1 << (63 - bits):
+        distinct, codes = np.unique(keys, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), distinct
+    # in place where it can be: at a million keys every fresh array costs more than its arithmetic
+    packed = keys.astype(np.int64)
+    packed <<= bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    ordered = packed >> bits
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    rank = np.cumsum(new)
+    rank -= 1
+    packed &= (1 << bits) - 1  # the row of each sorted key
+    codes = np.empty(n, dtype=np.int64)
+    codes[packed] = rank
+    return codes, ordered[new]
+
+
+def rank_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Position of each key in the sorted distinct ``table`` (every key must be in it): a direct
+    lookup array when the key range is small, else a binary search."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=np.int64)
+    span = int(table[-1]) + 1
+    if span <= 4 * len(keys) + 1024:
+        lookup = np.zeros(span, dtype=np.int64)
+        lookup[table] = np.arange(len(table))
+        return lookup[keys]
+    return np.searchsorted(table, keys)
+
+
+def lex_order(*keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort(keys[::-1])``: row positions ordered by the first key, then the next, ...,
+    equal rows in row order. Each key becomes its dense rank, and the ranks are packed with the
+    row position into one int64 for a plain sort (numpy's vectorised int64 sort is many times
+    faster than ``lexsort``); keys are folded into a dense rank whenever the bits would run out."""
+    n = len(keys[0])
+    if n < 2:
+        return np.arange(n)
+    pos_bits = (n - 1).bit_length()
+    room = 63 - pos_bits
+    acc, width = np.zeros(n, dtype=np.int64), 1
+    for key in keys:
+        code, k_width = _dense_rank(np.asarray(key))
+        if (width * k_width - 1).bit_length() > room:
+            acc, distinct = group_codes(acc)
+            width = len(distinct)
+        acc = acc * k_width + code
+        width *= k_width
+    if (width - 1).bit_length() > room:
+        acc, distinct = group_codes(acc)
+    packed = np.sort((acc << pos_bits) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << pos_bits) - 1)
+
+
+def _dense_rank(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes that sort as ``key`` does, and how many values they can take."""
+    if key.dtype.kind == "f" and len(key):
+        # whole numbers (counts, dates as day numbers) take the integer way: usually no sort
+        low, high = key.min(), key.max()
+        if np.isfinite(low) and np.isfinite(high) and high - low < 2.0**52 and np.array_equal(key, np.floor(key)):
+            key = key.astype(np.int64)  # -0.0 and 0.0 both become 0, as they compare equal
+    if key.dtype.kind in "iub":
+        low, high = int(key.min()), int(key.max())
+        if high - low < 4 * len(key) + 1024:  # a small range: the values themselves
+            return key.astype(np.int64) - low, high - low + 1
+        if high - low < 1 << 62:  # key - low fits in int64
+            codes, distinct = group_codes(key.astype(np.int64) - low)
+            return codes, len(distinct)
+    distinct, codes = np.unique(key, return_inverse=True)  # equal values (0.0 and -0.0, NaNs) share a code
+    return codes.reshape(-1).astype(np.int64), len(distinct)
+
+
+def first_per_group(group: np.ndarray, *order: np.ndarray) -> np.ndarray:
+    """Row positions of the first row of each group under the sort ``order`` (most significant
+    first), groups in increasing order."""
+    perm = lex_order(group, *order)
+    g = group[perm]
+    return perm[np.r_[True, g[1:] != g[:-1]]] if len(g) else perm

@@ -10,7 +10,8 @@ import pytest
 from scipy.special import softmax
 
 import srccrit
-from srccrit.analysis.reliability import Votes, _posterior, build_votes, by_reliability, run_em
+from srccrit.analysis.em import Votes, _posterior, build_votes, run_em
+from srccrit.analysis.reliability import by_reliability
 
 
 def random_votes(rng, n_items=40, n_witnesses=7) -> Votes:
@@ -111,7 +112,7 @@ def test_the_bundled_fit_is_plain_em_fixed_point_and_respects_n_iter(bundled):
 def test_lines_numbered_in_any_order_give_the_same_fit(bundled, monkeypatch, packed_bits):
     """build_votes does not depend on positions() numbering lines in proposition order, whether
     it packs a claim's codes into one integer or (ids too many for 62 bits) gathers them."""
-    monkeypatch.setattr(sys.modules["srccrit.analysis.reliability"], "_PACKED_BITS", packed_bits)
+    monkeypatch.setattr(sys.modules["srccrit.analysis.em"], "_PACKED_BITS", packed_bits)
     est = srccrit.Reliability().fit(bundled)
     ev = est.evidence_.copy()
     counted = ev["line"].to_numpy() >= 0
