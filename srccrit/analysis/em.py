@@ -163,11 +163,11 @@ class _Design:
     (floored at zero: see the module's note on witnesses worse than a guess): one weighted
     count over the votes per step."""
 
-    def __init__(self, v: Votes, n_witnesses: int):
+    def __init__(self, v: Votes):
         self.v = v
         self.log_other = np.log(v.k - 1)  # per proposition: log(K_i - 1), 0 on yes/no questions
         self.c_slot = v.per_option * self.log_other[v.slot_item]
-        self.n_votes = np.bincount(v.voter, minlength=n_witnesses).astype(float) if n_witnesses != len(v.witnesses) else v.per_witness.astype(float)
+        self.n_votes = v.per_witness.astype(float)
         self._least: np.ndarray | None = None
 
     @property
@@ -186,7 +186,7 @@ _EXP_SAFE = 600.0
 def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.ndarray:
     """E-step: posterior probability of every option of every proposition (a softmax of the
     scores within each proposition)."""
-    design = design or _Design(v, len(r))
+    design = design or _Design(v)
     if not len(v.slot_item):
         return np.zeros(0)
     rw = np.clip(r, 1e-9, 1 - 1e-9)
@@ -215,7 +215,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
     takes one EM step from there. An extrapolation that leaves (0, 1) is pulled back towards
     r2, and one that does not shrink the step is dropped for r2. It stops, as plain EM does,
     when one EM step moves no skill by ``tol`` or more; ``n_iter`` bounds the EM steps."""
-    design = _Design(v, len(a))
+    design = _Design(v)
     denominator = a + b + design.n_votes
     steps = 0
 
