@@ -15,6 +15,7 @@ Two values conflict exactly when their ranges do not overlap (text: when their f
 from __future__ import annotations
 
 import calendar
+import math
 import datetime as dt
 import re
 import unicodedata
@@ -126,13 +127,20 @@ def parse_number(raw: object) -> Value:
     if isinstance(raw, bool) or raw is None:
         raise ValueError_(f"unparseable number {raw!r}")
     if isinstance(raw, (int, float)):
-        v = float(raw)
+        try:
+            v = float(raw)
+        except OverflowError:
+            v = math.inf
+        if not math.isfinite(v):
+            raise ValueError_(f"number {raw!r} is not finite")
         return Value("number", str(raw), v, v)
     m = _NUM_RE.match(str(raw).replace("\u2212", "-"))
     if not m:
         raise ValueError_(f"unparseable number {raw!r} (expected e.g. 120 or 120±10)")
     v = float(m.group(1).replace(",", "."))
     tol = float(m.group(2)) if m.group(2) else 0.0
+    if not (math.isfinite(v - tol) and math.isfinite(v + tol)):
+        raise ValueError_(f"number {str(raw).strip()!r} is too large (not finite)")
     return Value("number", str(raw).strip(), v - tol, v + tol)
 
 

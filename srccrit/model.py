@@ -22,6 +22,8 @@ __all__ = [
     "PROXIMITIES",
     "PROPOSITION_TYPES",
     "STANCES",
+    "FIELDS",
+    "CASE_FIELDS",
     "UnknownName",
     "frame_html",
 ]
@@ -37,6 +39,17 @@ PROXIMITIES = (
 )
 PROPOSITION_TYPES = ("boolean", "date", "number", "text")
 STANCES = ("affirms", "denies", "uncertain")
+
+#: the fields of each table in the case format (``id`` included); others are warned about
+FIELDS = {
+    "sources": ("id", "kind", "date", "available", "derives_from", "author", "note"),
+    "witnesses": ("id", "name", "aliases", "role", "side", "proximity", "hostile_to", "prior", "prior_strength", "note"),
+    "propositions": ("id", "text", "type", "date", "note"),
+    "conclusions": ("id", "text", "held_by", "rests_on", "note"),
+    "claims": ("id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"),
+}
+#: the top-level fields of a case file
+CASE_FIELDS = ("case", "title", "bibliography", *FIELDS)
 
 
 class UnknownName(SrccritError, KeyError):

@@ -18,8 +18,8 @@ from rapidfuzz import fuzz, process
 from .dates import ValueError_, fold_text, parse_date, parse_value
 from ._arrays import has_repeats, id_lists, list_column, positions_in, take
 from .errors import CaseError, Problem
-from .io.tables import CSV_LINES
-from .model import PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
+from .io.tables import CSV_LINES, LIST_FIELDS
+from .model import CASE_FIELDS, FIELDS, PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
 
 __all__ = ["build_case", "ID_PATTERN"]
 
@@ -258,7 +258,10 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     frame["author"] = _text_column(frame["author"])
 
     bib = raw.bibliography
-    names = "; ".join(raw.bib_files and [str(p) for p in _bib_display(raw)]) or "no bibliography is named"
+    if raw.bib_files:
+        names = "; ".join(str(p) for p in _bib_display(raw))
+    else:
+        names = f"{', '.join(raw.bib_named)} could not be read" if raw.bib_named else "no bibliography is named"
     keys = frame["id"].tolist()
     for pos, key in enumerate(keys):
         if not _blank(key) and key not in bib.records:
@@ -622,10 +625,63 @@ def _index(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _field_checks(ck: _Checker, raw) -> None:
+    """Fields the format does not know are warned about (with the likely intended one); a list or
+    mapping where one value belongs is an error, and the cell is dropped before it is parsed."""
+    data = raw.doc.data
+    for key in data:
+        if key not in CASE_FIELDS:
+            ck.warnings.append(Problem(raw.display, raw.doc.line(key), f"unknown top-level field {str(key)!r}{_hint(key, CASE_FIELDS)}",
+                                       "warning"))
+    for name, known in FIELDS.items():
+        frame = raw.tables.get(name)
+        if frame is None or not len(frame.columns):
+            continue
+        for col in frame.columns:
+            if str(col).startswith("_") or col in known:
+                continue
+            cells = frame[col]
+            filled = np.flatnonzero(cells.notna().to_numpy(dtype=bool))
+            first = int(filled[0]) if len(filled) else 0
+            if str(col).isdigit() and not len(filled):
+                # `{value: 10,000}`: YAML reads 10 and a stray key "000"
+                where = [i for i, fl in enumerate(frame.get("_fieldlines", pd.Series(dtype=object))) if isinstance(fl, dict) and col in fl]
+                pos = where[0] if where else 0
+                ck.error(frame, pos, f"stray field {str(col)!r}: a number with a thousands separator inside {{...}} "
+                         "must be quoted (value: \"10,000\")", col)
+                continue
+            if len(frame):
+                ck.warnings.append(Problem(str(frame["_file"].iat[first]), ck.field_line(frame, first, col),
+                                           f"{name}: unknown field {str(col)!r}{_hint(col, known)} (kept, not used)", "warning"))
+        for col in set(known) - LIST_FIELDS - {"rests_on"}:
+            if col not in frame.columns or frame[col].dtype != object:
+                continue
+            nested = np.fromiter((isinstance(v, (list, dict)) for v in frame[col].to_numpy(dtype=object)), dtype=bool, count=len(frame))
+            if nested.any():
+                ck.errors_where(frame, nested, lambda pos, col=col, frame=frame:
+                                f"{name}: {col} must be a single value, not a {'list' if isinstance(frame[col].iat[pos], list) else 'mapping'}"
+                                " (quote it if the brackets are part of the text)", col)
+                values = frame[col].to_numpy(dtype=object).copy()
+                values[nested] = None
+                frame[col] = pd.Series(values, index=frame.index, dtype=object)
+        for col in (LIST_FIELDS & set(known)) & set(frame.columns):
+            if frame[col].dtype != object:
+                continue
+            nested = np.fromiter((isinstance(v, list) and any(isinstance(x, (list, dict)) for x in v) for v in frame[col].to_numpy(dtype=object)),
+                                 dtype=bool, count=len(frame))
+            if nested.any():
+                ck.errors_where(frame, nested, lambda pos, col=col: f"{name}: {col} must be a list of ids, not of lists or mappings", col)
+                values = frame[col].to_numpy(dtype=object).copy()
+                for i in np.flatnonzero(nested):
+                    values[i] = []
+                frame[col] = pd.Series(values, index=frame.index, dtype=object)
+
+
 def build_case(raw) -> Case:
     """Validate a :class:`~srccrit.io.case_file.RawCase`; return a Case or raise CaseError."""
     ck = _Checker(raw)
     data = raw.doc.data
+    _field_checks(ck, raw)
     case_id = data.get("case")
     if _blank(case_id):
         ck.problems.append(Problem(raw.display, 1, "the case has no id (add 'case: <id>' at the top)"))

@@ -151,7 +151,7 @@ def test_witness_priors_outside_zero_to_one_are_errors_with_their_lines(make_cas
     with pytest.raises(srccrit.CaseError) as err:
         srccrit.load_case(path)
     assert [(p.line, p.message) for p in err.value.problems] == [
-        (4, "witness 'a': prior must be a number between 0 and 1 (exclusive), got 1.5"),
+        (4, "witness 'a': prior must be a number between 0 and 1 (exclusive), got '1.5'"),
         (5, "witness 'b': prior must be a number between 0 and 1 (exclusive), got 'lots'"),
     ]
     good = make_case("""

@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import yaml
+import pandas as pd
 
 from ..errors import CaseError, Problem
-from .bibliography import read_bibliography
-from .tables import YamlDocument, read_table_file, read_yaml, yaml_table
+from .bibliography import BIB_SUFFIXES, read_bibliography
+from .tables import TABLE_SUFFIXES, YAML_READ_ERRORS, YamlDocument, file_problem, read_table_file, read_yaml, yaml_problem, yaml_table
 
 __all__ = ["load_case", "RawCase", "read_raw_case", "TABLES", "default_case_path"]
 
@@ -31,7 +31,8 @@ class RawCase:
         self.doc = doc
         self.tables: dict[str, Any] = {}
         self.bibliography = None
-        self.bib_files: list[str] = []
+        self.bib_files: list[str] = []  # the files read
+        self.bib_named: list[str] = []  # the paths as the case names them
         self.problems: list[Problem] = []
 
 
@@ -67,23 +68,29 @@ def _case_file(path: str | os.PathLike | None) -> Path:
     return p
 
 
+def _resolved(path: Path) -> Path:
+    """``path`` resolved, or as written where the system cannot resolve it (the check that follows
+    reports why it cannot be read)."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError):
+        return path
+
+
 def read_raw_case(path: str | os.PathLike | None) -> RawCase:
     case_path = _case_file(path)
     display = _display(case_path)
     try:
         doc = read_yaml(case_path)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        raise CaseError([Problem(display, line, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise CaseError([Problem(display, 0, f"the case file is not UTF-8: {exc}")]) from None
+    except YAML_READ_ERRORS as exc:
+        raise CaseError([yaml_problem(display, exc)]) from None
     raw = RawCase(case_path, display, doc)
     if not isinstance(doc.data, dict):
         raise CaseError([Problem(display, 1, "a case file must be a YAML mapping (case:, title:, sources:, ...)")])
     for dup_path, line in doc.duplicates:
-        if len(dup_path) == 1:
-            raw.problems.append(Problem(display, line, f"duplicate top-level key {dup_path[0]!r}"))
+        if dup_path[0] not in TABLES or not isinstance(doc.data.get(dup_path[0]), (dict, list)):
+            what = "top-level key" if len(dup_path) == 1 else "key"
+            raw.problems.append(Problem(display, line, f"duplicate {what} {dup_path[-1]!r} (each may be given once)"))
 
     base = case_path.parent
     bib = doc.data.get("bibliography")
@@ -96,11 +103,13 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
     else:
         raw.problems.append(Problem(display, doc.line("bibliography"), "bibliography must be a path or a list of paths"))
         bib_list = []
+    raw.bib_named = [str(b) for b in bib_list]
     paths = []
     for entry in bib_list:
-        p = (base / entry).resolve()
-        if not p.exists():
-            raw.problems.append(Problem(display, doc.line("bibliography"), f"bibliography file not found: {entry}"))
+        p = _resolved(base / entry)
+        problem = file_problem(p, display, f"bibliography {entry!r}", BIB_SUFFIXES)
+        if problem:
+            raw.problems.append(Problem(display, doc.line("bibliography"), problem.message))
             continue
         paths.append((p, _display(p)))
         raw.bib_files.append(str(p))
@@ -112,10 +121,12 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
             value = doc.data.get(name)
             key_name = "id"
             if isinstance(value, str):
-                table_path = (base / value).resolve()
-                frame, probs = read_table_file(table_path, _display(table_path), key_name)
-                if probs and probs[0].line == 0 and "not found" in probs[0].message:
-                    probs = [Problem(display, doc.line(name), f"{name}: table file not found: {value}")]
+                table_path = _resolved(base / value)
+                problem = file_problem(table_path, display, f"{name}: table file {value!r}", TABLE_SUFFIXES)
+                if problem:  # reported at the line of the case file that names it
+                    frame, probs = pd.DataFrame(), [Problem(display, doc.line(name), problem.message)]
+                else:
+                    frame, probs = read_table_file(table_path, _display(table_path), key_name)
                 raw.tables[name] = frame
                 raw.problems.extend(probs)
             else:

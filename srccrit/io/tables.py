@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ import yaml
 from .._arrays import id_lists, list_column, split_id_lists
 from .._gc import paused_gc
 from ..errors import Problem
+from .atomic import note_input
 
-__all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS"]
+__all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS", "yaml_problem", "YAML_READ_ERRORS", "file_problem"]
 
 #: fields that hold lists; in CSV they are ``;``-separated
 LIST_FIELDS = {"aliases", "hostile_to", "derives_from", "held_by", "via"}
@@ -46,34 +48,165 @@ class YamlDocument:
         return default
 
 
-def _walk(node: yaml.Node, path: tuple, lines: dict, dups: list) -> None:
-    if isinstance(node, yaml.MappingNode):
+#: how deep mappings and lists may nest in a case file (a case needs four levels)
+MAX_DEPTH = 64
+#: how many nodes aliases (``*name``) may add to a document beyond those written out
+MAX_ALIAS_EXPANSION = 100_000
+
+
+#: libyaml's parser where PyYAML was built with it (10x faster), else PyYAML's own
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class CaseYamlLoader(_BaseLoader):
+    """PyYAML's safe loader with the typing of a case's plain text.
+
+    Every scalar is read as the text the user wrote (``yes``, ``on``, ``1:30``, ``0123``,
+    ``1950-02-30`` stay as written) and only ``~``, ``null`` and an empty value are missing:
+    srccrit's own rules then parse each field (``true``/``false``, decimal numbers, dates), the
+    same rules as for a CSV cell. Mapping keys are text too. A value that PyYAML would still
+    construct from an explicit tag (``!!int x``) is reported with its line.
+    """
+
+    yaml_implicit_resolvers: dict = {}
+
+    def construct_mapping(self, node, deep=False):
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain name, not a list or a mapping",
+                                                        key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {_short(node)} as {node.tag.rsplit(':', 1)[-1]}: {exc}",
+                                                    node.start_mark) from None
+
+
+CaseYamlLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+def _short(node: yaml.Node) -> str:
+    value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A document over srccrit's limits (nesting depth, alias expansion); carries a mark."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
+def _check_depth(text: str) -> None:
+    """Refuse documents nested deeper than :data:`MAX_DEPTH` before composing them (PyYAML's
+    composer recurses once per level)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=CaseYamlLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlLimitError(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _walk(root: yaml.Node, lines: dict, dups: list) -> None:
+    """Record the line of every key and item, and duplicated keys; bound alias expansion.
+
+    A node reached again through an alias is not walked again, but the size it adds is counted
+    (memoised), so a "billion laughs" document is refused in time linear in its text.
+    """
+    sizes: dict[int, int] = {}
+    walked: set[int] = set()
+    distinct = 0
+    stack: list[tuple[yaml.Node, tuple, bool]] = [(root, (), False)]
+    while stack:
+        node, path, done = stack.pop()
+        nid = id(node)
+        children = _children(node)
+        if done:
+            sizes[nid] = 1 + sum(sizes[id(c)] for _, c, _ in children)
+            continue
+        if nid in walked:
+            if nid not in sizes:
+                raise YamlLimitError("an alias refers to the list or mapping that contains it", node.start_mark)
+            continue
+        walked.add(nid)
+        distinct += 1
+        stack.append((node, path, True))
         seen: set = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                dups.append((path + (key,), line))
+        for key, child, line in children:
+            child_path = path + (key,)
+            if isinstance(node, yaml.MappingNode) and key in seen:
+                dups.append((child_path, line))
             else:
-                lines[path + (key,)] = line
+                lines[child_path] = line
             seen.add(key)
-            _walk(value_node, path + (key,), lines, dups)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[path + (i,)] = item.start_mark.line + 1
-            _walk(item, path + (i,), lines, dups)
+            stack.append((child, child_path, False))
+    total = sizes.get(id(root), 1)
+    if total - distinct > MAX_ALIAS_EXPANSION:
+        raise YamlLimitError(f"aliases expand the document to {total:,} values (at most {MAX_ALIAS_EXPANSION:,} more than written)",
+                             root.start_mark)
+
+
+def _children(node: yaml.Node) -> list[tuple[Any, yaml.Node, int]]:
+    """(key or index, child node, 1-based line of the key or item)."""
+    if isinstance(node, yaml.MappingNode):
+        out = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlLimitError("a mapping key must be a plain name, not a list or a mapping", key_node.start_mark)
+            out.append((key_node.value, value_node, key_node.start_mark.line + 1))
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [(i, item, item.start_mark.line + 1) for i, item in enumerate(node.value)]
+    return []
 
 
 def read_yaml(path: Path) -> YamlDocument:
-    """Parse a YAML file, raising ``yaml.YAMLError`` (with its mark) on a syntax error."""
+    """Parse a YAML file, raising ``yaml.YAMLError`` (with its mark) on a syntax error or on a
+    document over the limits; ``UnicodeDecodeError`` if it is not UTF-8."""
+    note_input(path)
     text = path.read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    lines: dict[tuple, int] = {}
-    dups: list = []
-    if node is not None:
-        _walk(node, (), lines, dups)
-    data = yaml.safe_load(text)
+    _check_depth(text)
+    loader = CaseYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[tuple, int] = {}
+        dups: list = []
+        data = None
+        if node is not None:
+            _walk(node, lines, dups)
+            data = loader.construct_document(node)
+    finally:
+        loader.dispose()
     return YamlDocument(data, lines, dups)
+
+
+def yaml_problem(display: str, exc: BaseException) -> Problem:
+    """One problem, with file and line, for any failure to read a YAML file."""
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        return Problem(display, line, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}")
+    if isinstance(exc, UnicodeDecodeError):
+        return Problem(display, 0, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")
+    if isinstance(exc, RecursionError):
+        return Problem(display, 0, "nested too deeply to read")
+    if isinstance(exc, IsADirectoryError):
+        return Problem(display, 0, "is a folder, not a file")
+    return Problem(display, 0, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+
+
+YAML_READ_ERRORS = (yaml.YAMLError, UnicodeDecodeError, RecursionError, OSError)
 
 
 def _split_list(value: Any) -> list:
@@ -167,16 +300,47 @@ class CsvLines:
 CSV_LINES: dict[str, "CsvLines"] = {}
 
 
+TABLE_SUFFIXES = (".csv", ".yaml", ".yml", ".parquet")
+
+
+def file_problem(path: Path, display: str, what: str, suffixes: tuple[str, ...]) -> Problem | None:
+    """The problem with a file named as a table or a bibliography before it is read, if any:
+    missing, a folder, empty, or not of a type srccrit reads. Nothing of its content is shown."""
+    try:
+        return _file_problem(path, display, what, suffixes)
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, no permission
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return Problem(display, 0, f"{what} cannot be read: {reason}")
+
+
+def _file_problem(path: Path, display: str, what: str, suffixes: tuple[str, ...]) -> Problem | None:
+    if not path.exists():
+        return Problem(display, 0, f"{what} not found: {path}")
+    if path.is_dir():
+        return Problem(display, 0, f"{what} is a folder, not a file: {path}")
+    if not path.is_file():
+        return Problem(display, 0, f"{what} is not a regular file: {path}")
+    if path.suffix.lower() not in suffixes:
+        return Problem(display, 0, f"{what} must be a {' or '.join(suffixes)} file, not {path.name!r}")
+    if path.stat().st_size == 0:
+        return Problem(display, 0, f"{what} is empty: {path}")
+    return None
+
+
 def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.DataFrame, list[Problem]]:
     """Read a table from ``.csv``, ``.yaml``/``.yml`` or ``.parquet``. Returns (frame, problems)."""
     suffix = path.suffix.lower()
-    if not path.exists():
-        return pd.DataFrame(), [Problem(display, 0, f"table file not found: {path}")]
+    problem = file_problem(path, display, "table file", TABLE_SUFFIXES)
+    if problem:
+        return pd.DataFrame(), [problem]
+    note_input(path)
     if suffix == ".csv":
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            return pd.DataFrame(), [Problem(display, 0, f"cannot read CSV table: {exc}")]
+        except UnicodeDecodeError as exc:
+            return pd.DataFrame(), [Problem(display, 0, f"not UTF-8 text (byte {exc.start}): save the table as UTF-8")]
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+            return pd.DataFrame(), [Problem(display, 0, f"cannot read CSV table: {_first_line(exc)}")]
         frame.columns = [str(c).strip() for c in frame.columns]
         for col in LIST_FIELDS & set(frame.columns):
             frame[col] = _list_field(frame[col], col)
@@ -189,10 +353,13 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
         CSV_LINES[display] = CsvLines(path, len(frame))
         return frame, []
     if suffix == ".parquet":
+        with path.open("rb") as fh:
+            if fh.read(4) != b"PAR1":
+                return pd.DataFrame(), [Problem(display, 0, "not a Parquet file (it does not start with Parquet's signature)")]
         try:
             frame = pd.read_parquet(path, read_dictionary=_dictionary_columns(path))
         except Exception as exc:  # pyarrow raises several types for a broken file
-            return pd.DataFrame(), [Problem(display, 0, f"cannot read Parquet table: {exc}")]
+            return pd.DataFrame(), [Problem(display, 0, f"cannot read Parquet table: {_first_line(exc)}")]
         for col in LIST_FIELDS & set(frame.columns):
             frame[col] = _list_field(frame[col], col)
         frame["_file"] = display
@@ -201,11 +368,17 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
     if suffix in (".yaml", ".yml"):
         try:
             doc = read_yaml(path)
-        except yaml.YAMLError as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-            return pd.DataFrame(), [Problem(display, line, f"YAML syntax error: {getattr(exc, 'problem', exc)}")]
+        except YAML_READ_ERRORS as exc:
+            return pd.DataFrame(), [yaml_problem(display, exc)]
         return yaml_table(doc.data, doc, (), display, key_name)
-    return pd.DataFrame(), [Problem(display, 0, f"unsupported table file type {suffix!r} (use .csv, .yaml or .parquet)")]
+    raise AssertionError(suffix)  # file_problem() let only the suffixes above through
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message, first line only and cut short (never a file's content)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
 
 
 #: claims columns whose few distinct values repeat over many rows: read from Parquet as categoricals
@@ -258,9 +431,6 @@ def yaml_table(data: Any, doc: YamlDocument, path: tuple, display: str, key_name
             rec["_fieldlines"] = {f: doc.line(*path, key, f) for f in row}
             records.append(rec)
             lines.append(line)
-        for dup_path, line in doc.duplicates:
-            if dup_path[:-1] == path:
-                problems.append(Problem(display, line, f"duplicate id {dup_path[-1]!r}"))
     elif isinstance(data, list):
         for i, row in enumerate(data):
             line = doc.line(*path, i)
@@ -273,6 +443,13 @@ def yaml_table(data: Any, doc: YamlDocument, path: tuple, display: str, key_name
             lines.append(line)
     else:
         problems.append(Problem(display, doc.line(*path), "a table must be a mapping keyed by id, a list of rows, or a file path"))
+    for dup_path, line in doc.duplicates:
+        if dup_path[:len(path)] != path:
+            continue
+        if len(dup_path) == len(path) + 1 and isinstance(data, dict):
+            problems.append(Problem(display, line, f"duplicate id {dup_path[-1]!r}"))
+        else:
+            problems.append(Problem(display, line, f"duplicate key {dup_path[-1]!r} (each field may be given once)"))
     frame = records_frame(records, display, lines)
     return frame, problems
 
