@@ -26,6 +26,7 @@ from ._gc import paused_gc
 from .dates import fold_text
 from .errors import SrccritError
 from .io.atomic import write_text
+from .io.atomic import note_input
 from .io.bibliography import decoded_stack, parse_bib_file
 
 __all__ = [
@@ -216,16 +217,10 @@ def export(case, dialect: str = "biblatex", annotate: bool = False, output: str 
     with paused_gc():  # thousands of entries, none of them in a cycle
         text = write_library(_library(case, dialect, annotate, share=True))
     if output is not None:
-        _refuse_overwrite(case, output)
+        for display, _ in case.bibliography.raw_libraries:
+            note_input(display)  # the case may have been loaded before the guard was reset
         write_text(output, text)
     return text
-
-
-def _refuse_overwrite(case, output) -> None:
-    out = Path(output).resolve()
-    for display, _ in case.bibliography.raw_libraries:
-        if Path(display).resolve() == out:
-            raise SrccritError(f"{output}: refusing to overwrite the case's own bibliography; write to a new file")
 
 
 def round_trip(path: str | Path) -> str:
@@ -412,10 +407,7 @@ def merge(paths: list[str | Path], output: str | Path | None = None, prefer: str
         lib.add(e)
     text = bibtexparser.write_string(lib, unparse_stack=[], bibtex_format=_format())
     if output is not None:
-        for p in paths:
-            if Path(p).resolve() == Path(output).resolve():
-                raise SrccritError(f"{output}: refusing to overwrite an input file; write the merge to a new file")
-        write_text(output, text)
+        write_text(output, text)  # never onto an input: parse_bib_file noted each one
     return text, report
 
 

@@ -7,6 +7,7 @@ the sign printed in each cell, conclusions by line style.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import matplotlib
@@ -26,6 +27,18 @@ MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "h", "<", ">"]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1))]
 
 
+def _plain_text(build):
+    """Build a chart with matplotlib's mathtext off: names and titles from the case (``$x$``,
+    ``Price $5``) are shown as written, never parsed as TeX (which fails on stray ``$``)."""
+
+    @functools.wraps(build)
+    def wrapped(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return build(*args, **kwargs)
+
+    return wrapped
+
+
 def _wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
@@ -40,6 +53,7 @@ def _case_side_styles(case) -> dict[str, tuple]:
     return _side_styles(sorted(set(case.witnesses["side"].fillna("(no side)"))))
 
 
+@_plain_text
 def reliability_chart(case, estimator: Reliability | None = None, as_of: str | None = None) -> Figure:
     """Forest plot: one row per witness, posterior mean and 90% interval, prior marked (|),
     claims counted on the right, colour and marker by the witness's side."""
@@ -88,6 +102,7 @@ def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
     return cells.reindex(index=case.conclusions.index, fill_value=0.0)
 
 
+@_plain_text
 def support_matrix(case, estimator: Reliability | None = None) -> Figure:
     """Heat map of :func:`support_cells`; the sign and weight are printed in each cell."""
     cells = support_cells(case, estimator)
@@ -113,6 +128,7 @@ def support_matrix(case, estimator: Reliability | None = None) -> Figure:
     return fig
 
 
+@_plain_text
 def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
     """Each conclusion's probability stepping as sources became available; archival releases marked."""
     table = timeline(case) if table is None else table
@@ -146,6 +162,7 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
     return fig
 
 
+@_plain_text
 def contradictions_chart(case) -> Figure:
     """Witnesses as nodes, contradictions as edges (width: propositions in dispute), hostility dashed."""
     ev = positions(case)
@@ -214,6 +231,7 @@ def save(fig: Figure, path, fmt: str) -> None:
             fig.savefig(tmp, format=fmt, dpi=110, metadata=metadata)
 
 
+@_plain_text
 def notes_chart(report: pd.DataFrame) -> Figure:
     """Citation density of a text: per paragraph, factual sentences with and without a note."""
     dens = report.groupby("paragraph").agg(factual=("factual", "sum"), noted=("noted", "sum"), unsupported=("unsupported", "sum"))

@@ -10,23 +10,22 @@ import sys
 from pathlib import Path
 
 from . import bibtex
-from .cli import _case_arg, _emit, _register
+from .cli_common import case_arg, emit, load, register
 from .errors import SrccritError
 from .io import output
-from .io.atomic import write_text
+from .io.atomic import check_output, write_text
 from .io.case_file import load_case
 
 
 def cmd_bib(args) -> int:
     if args.bib_command == "export":
-        case = load_case(args.case)
+        case = load(args.case)
         if args.format == "csl-json":
             text = bibtex.csl_json(case)
         else:
             text = bibtex.export(case, dialect=args.dialect, annotate=args.annotate)
         if args.output:
-            bibtex._refuse_overwrite(case, args.output)
-            write_text(args.output, text)
+            write_text(args.output, text)  # never onto the case's own .bib: it was read as input
             print(f"wrote {len(case.sources)} entries to {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -34,7 +33,11 @@ def cmd_bib(args) -> int:
     if args.bib_command == "merge":
         if not args.output:
             raise SrccritError("bib merge: give -o OUT.bib (inputs are never rewritten)")
-        text, report = bibtex.merge(args.files, output=args.output, prefer=args.prefer)
+        text, report = bibtex.merge(args.files, prefer=args.prefer)  # reads (and notes) the inputs
+        for target in (args.output, args.report):  # both refused before either is written
+            if target:
+                check_output(target)
+        write_text(args.output, text)
         if args.report:
             write_text(args.report, report.to_json())
         merged = sum(1 for d in report.decisions if d["action"] == "merged")
@@ -44,9 +47,9 @@ def cmd_bib(args) -> int:
     if args.bib_command == "keys":
         rows = bibtex.propose_keys(args.file)
         if args.format == "json":
-            _emit(args, output.dumps(rows))
+            emit(args, output.dumps(rows))
         else:
-            _emit(args, "".join(f"{r['key']}\t{r['proposed']}{'' if r['changed'] else '  (unchanged)'}\n" for r in rows))
+            emit(args, "".join(f"{r['key']}\t{r['proposed']}{'' if r['changed'] else '  (unchanged)'}\n" for r in rows))
         return 0
     raise SrccritError("bib: choose export, merge or keys")
 
@@ -54,7 +57,7 @@ def cmd_bib(args) -> int:
 def _cfg_bib(p):
     sub = p.add_subparsers(dest="bib_command", metavar="SUBCOMMAND", required=True)
     e = sub.add_parser("export", help="the case's sources as biblatex, BibTeX or CSL-JSON", description="Export the case's sources, sorted by citekey, original fields kept.")
-    _case_arg(e)
+    case_arg(e)
     e.add_argument("-o", "--output", metavar="FILE", help="write to FILE (a new file; never the case's own .bib)")
     e.add_argument("--dialect", choices=["biblatex", "bibtex"], default="biblatex", help="biblatex (default, unicode) or classic BibTeX (LaTeX-encoded)")
     e.add_argument("--annotate", action="store_true", help="add annotation/keywords: kind, witnesses and their reliability interval")
@@ -70,19 +73,30 @@ def _cfg_bib(p):
     k.add_argument("--output", "-o", metavar="FILE")
 
 
+CHART_FORMATS = ("png", "svg", "pdf")
+
+
+def chart_format(path: str) -> str:
+    """The chart format a file name asks for (png, svg or pdf); anything else is refused."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in CHART_FORMATS:
+        raise SrccritError(f"{path}: a chart is written as .png, .svg or .pdf, not {('.' + suffix) if suffix else 'a file with no extension'}")
+    return suffix
+
+
 def cmd_cite(args) -> int:
-    case = load_case(args.case)
+    case = load(args.case)
     if args.conclusion not in case.conclusions.index:
         from rapidfuzz import process
 
         best = process.extractOne(args.conclusion, list(case.conclusions.index))
         raise SrccritError(f"no conclusion {args.conclusion!r} in case {case.id!r}" + (f"; did you mean {best[0]!r}?" if best else ""))
-    _emit(args, bibtex.cite(case, args.conclusion, against=args.against, style=args.format))
+    emit(args, bibtex.cite(case, args.conclusion, against=args.against, style=args.format))
     return 0
 
 
 def _cfg_cite(p):
-    _case_arg(p, required=True)
+    case_arg(p, required=True)
     p.add_argument("conclusion", metavar="CONCLUSION", help="a conclusion id")
     p.add_argument("--against", action="store_true", help="the sources against it instead")
     p.add_argument("--format", "-f", choices=["latex", "pandoc", "bib"], default="latex", help="\\cite{a,b} (default), [@a; @b] or a .bib subset")
@@ -94,8 +108,8 @@ def cmd_chart(args) -> int:
 
     from . import charts
 
-    case = load_case(args.case)
-    out = Path(args.output)
+    case = load(args.case)
+    out = check_output(args.output, folder=True)
     figures = charts.all_charts(case)
     names = args.only or list(figures)
     for name in names:
@@ -107,7 +121,7 @@ def cmd_chart(args) -> int:
 
 
 def _cfg_chart(p):
-    _case_arg(p)
+    case_arg(p)
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the charts")
     p.add_argument("--format", choices=["png", "svg", "pdf"], default="png")
     p.add_argument("--only", action="append", choices=["reliability", "support-matrix", "timeline", "contradictions"], help="one chart (repeatable)")
@@ -116,7 +130,8 @@ def _cfg_chart(p):
 def cmd_notebook(args) -> int:
     from .io.notebooks import build_notebooks
 
-    case = load_case(args.case)
+    case = load(args.case)
+    check_output(args.output, folder=True)
     for path in build_notebooks(case, args.output, execute_cells=args.execute, html_too=args.html,
                                 progress=lambda m: print(m, file=sys.stderr, flush=True)):
         print(path)
@@ -124,7 +139,7 @@ def cmd_notebook(args) -> int:
 
 
 def _cfg_notebook(p):
-    _case_arg(p)
+    case_arg(p)
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the notebooks")
     p.add_argument("--execute", action="store_true", default=True, help="run them on the python3 kernel so outputs are stored (default)")
     p.add_argument("--no-execute", dest="execute", action="store_false", help="write them without running")
@@ -134,29 +149,29 @@ def _cfg_notebook(p):
 def cmd_report(args) -> int:
     from .report import _progress_printer, build_report
 
-    case = load_case(args.case)
+    case = load(args.case)
     summary = build_report(case, args.output, execute=args.execute, progress=_progress_printer(6))
     sys.stdout.write(summary.text())
     return 0
 
 
 def _cfg_report(p):
-    _case_arg(p)
+    case_arg(p)
     p.add_argument("-o", "--output", metavar="DIR", default="out", help="output folder (default: out)")
     p.add_argument("--no-execute", dest="execute", action="store_false", default=True, help="do not run the notebooks")
 
 
-_register("bib", "bibliography: export (biblatex/BibTeX/CSL-JSON), merge, keys", cmd_bib, _cfg_bib)
-_register("cite", "the citations behind (or against) a conclusion", cmd_cite, _cfg_cite)
-_register("chart", "reliability, support-matrix, timeline and contradictions charts", cmd_chart, _cfg_chart)
-_register("notebook", "an overview notebook and one per conclusion, executed", cmd_notebook, _cfg_notebook)
-_register("report", "the main job: tables, bibliography, charts, notebooks and index.html", cmd_report, _cfg_report)
+register("bib", "bibliography: export (biblatex/BibTeX/CSL-JSON), merge, keys", cmd_bib, _cfg_bib)
+register("cite", "the citations behind (or against) a conclusion", cmd_cite, _cfg_cite)
+register("chart", "reliability, support-matrix, timeline and contradictions charts", cmd_chart, _cfg_chart)
+register("notebook", "an overview notebook and one per conclusion, executed", cmd_notebook, _cfg_notebook)
+register("report", "the main job: tables, bibliography, charts, notebooks and index.html", cmd_report, _cfg_report)
 
 
 def cmd_ingest(args) -> int:
     from . import ingest
 
-    case = load_case(args.case) if (args.case or args.append_to) else None
+    case = load(args.case) if (args.case or args.append_to) else None
     if args.append_to:
         case = load_case(args.append_to)
     reading = ingest.read_text(args.text, case=case)
@@ -191,13 +206,13 @@ def _cfg_ingest(p):
 def cmd_notes(args) -> int:
     from . import ingest
 
-    case = load_case(args.case) if args.case else None
+    case = load(args.case) if args.case else None
     reading = ingest.read_text(args.text, case=case)
     report = ingest.citation_report(reading)
     if args.format == "json":
-        _emit(args, output.dumps(output.records(report)))
+        emit(args, output.dumps(output.records(report)))
     elif args.format == "csv":
-        _emit(args, output.table_csv(report, index=False))
+        emit(args, output.table_csv(report, index=False))
     else:
         dens = ingest.density(report)
         unsupported = report[report["unsupported"]]
@@ -205,11 +220,11 @@ def cmd_notes(args) -> int:
                  f"{len(unsupported)} factual sentences with no note in their paragraph", "", "per paragraph:", output.table_text(dens),
                  "factual sentences without a note:"]
         lines += [f"  [{r.paragraph}] {r.text[:110]}" for r in unsupported.itertuples()]
-        _emit(args, "\n".join(lines) + "\n")
+        emit(args, "\n".join(lines) + "\n")
     if args.chart:
         from .charts import notes_chart, save
 
-        save(notes_chart(report), args.chart, args.chart.rsplit(".", 1)[-1] if "." in args.chart else "png")
+        save(notes_chart(report), args.chart, chart_format(args.chart))
     return 0
 
 
@@ -221,5 +236,5 @@ def _cfg_notes(p):
     p.add_argument("--chart", metavar="FILE.png", help="also draw citation density per paragraph")
 
 
-_register("ingest", "candidate claims from a text: notes, names, dates, OCR repairs, attributions", cmd_ingest, _cfg_ingest)
-_register("notes", "citation analysis of a text: which factual sentences carry no note", cmd_notes, _cfg_notes)
+register("ingest", "candidate claims from a text: notes, names, dates, OCR repairs, attributions", cmd_ingest, _cfg_ingest)
+register("notes", "citation analysis of a text: which factual sentences carry no note", cmd_notes, _cfg_notes)

@@ -24,6 +24,7 @@ sentences carry no note.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import SrccritError
+from .io.atomic import note_input
 
 __all__ = ["Reading", "Sentence", "read_text", "candidates", "citation_report", "find_dates", "repair_ocr"]
 
@@ -281,10 +283,13 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         p = Path(path)
         if not p.exists():
             raise SrccritError(f"{p}: no such file")
+        if p.is_dir():
+            raise SrccritError(f"{p}: is a folder; give a text or HTML file")
+        note_input(p)
         try:
             text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise SrccritError(f"{p}: not UTF-8 text ({exc})") from None
+            raise SrccritError(f"{p}: not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
     original = text
     if html is None:
         html = bool(re.search(r"<(html|body|p|div)\b", text[:5000], re.I))
@@ -387,11 +392,11 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     sentences: list[Sentence] = []
     year = None
     for pi, (pstart, para) in enumerate(paragraphs):
-        for span in seg.segment(para.replace("\n", " ")):  # same length: offsets stay true
+        for chunk_start, span in _segments(seg, para.replace("\n", " ")):  # same length: offsets stay true
             sent_text = span.sent.strip()
             if not sent_text or not re.search(r"[A-Za-z]", sent_text):
                 continue
-            start = pstart + span.start
+            start = pstart + chunk_start + span.start
             s = Sentence(len(sentences), pi, sent_text, start, attribution=attributions[pi])
             s.dates, year = find_dates(sent_text, year)
             seen: list[str] = []
@@ -401,13 +406,11 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
             s.mentions = seen
             sentences.append(s)
     note_map: dict[int, int] = {}
+    starts = [s.start for s in sentences]  # in text order
     for at, number in notes_at:
-        owner = None
-        for s in sentences:
-            if s.start <= at - 1 < s.start + len(s.text) + 2:
-                owner = s
-        if owner is None:
-            owner = max((s for s in sentences if s.start < at), key=lambda s: s.start, default=None)
+        # the last sentence that starts before the marker (the marker ends it or stands in it)
+        k = bisect.bisect_left(starts, at) - 1
+        owner = sentences[k] if k >= 0 else None
         if owner is not None:
             owner.notes.append(number)
             note_map[number] = owner.index
@@ -421,6 +424,32 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
                 wid = None
         blocks.append({"attribution": who, "witness": wid, "paragraphs": [i for i, a in enumerate(attributions) if a == who]})
     return Reading(str(path) if path else "<text>", text, original, sentences, repairs, dropped, note_map, blocks)
+
+
+#: pysbd's time grows with the square of the text it is given: paragraphs are cut into pieces of
+#: about this many characters, at a sentence end where one is found
+SEGMENT_CHUNK = 2000
+_CHUNK_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+
+
+def _segments(seg, para: str):
+    """(offset of the piece, pysbd span) for every sentence of ``para``, in linear time: pieces of
+    at most about :data:`SEGMENT_CHUNK` characters cut after a sentence-final mark followed by a
+    capital (else at a space), each segmented alone."""
+    pos, n = 0, len(para)
+    while pos < n:
+        end = n
+        if n - pos > SEGMENT_CHUNK:
+            window = para[pos + SEGMENT_CHUNK // 2: pos + SEGMENT_CHUNK]
+            cuts = [m.end() for m in _CHUNK_END.finditer(window)]
+            if cuts:
+                end = pos + SEGMENT_CHUNK // 2 + cuts[-1]
+            else:
+                space = window.rfind(" ")
+                end = pos + SEGMENT_CHUNK // 2 + space + 1 if space >= 0 else pos + SEGMENT_CHUNK
+        for span in seg.segment(para[pos:end]):
+            yield pos, span
+        pos = end
 
 
 def candidates(reading: Reading, case=None, source: str | None = None) -> pd.DataFrame:
@@ -452,6 +481,10 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
 _FACT = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d[\d,.]*\b|[\"“”]")
 
 
+REPORT_COLUMNS = ["sentence", "paragraph", "text", "notes", "dates", "mentions", "quotation", "factual", "noted",
+                  "covered_by_paragraph_note", "unsupported"]
+
+
 def citation_report(reading: Reading) -> pd.DataFrame:
     """Per sentence: does it carry a note, and does it make a factual statement (a date, a
     number, a quotation, a named actor)? ``unsupported`` marks factual sentences with no note
@@ -468,11 +501,14 @@ def citation_report(reading: Reading) -> pd.DataFrame:
         rows.append({"sentence": s.index, "paragraph": s.paragraph + 1, "text": s.text, "notes": s.notes, "dates": s.dates,
                      "mentions": s.mentions, "quotation": has_quote, "factual": factual, "noted": bool(s.notes),
                      "covered_by_paragraph_note": covered and not s.notes, "unsupported": factual and not covered})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 
 def density(report: pd.DataFrame) -> pd.DataFrame:
     """Notes per paragraph against factual sentences per paragraph."""
+    if report.empty:
+        return pd.DataFrame(columns=["sentences", "factual", "noted", "unsupported", "quotations_without_note"],
+                            index=pd.Index([], name="paragraph"))
     g = report.groupby("paragraph")
     return pd.DataFrame({"sentences": g.size(), "factual": g["factual"].sum(), "noted": g["noted"].sum(),
                          "unsupported": g["unsupported"].sum(), "quotations_without_note": g.apply(lambda d: int((d["quotation"] & ~d["noted"]).sum()), include_groups=False)})
@@ -482,42 +518,50 @@ def density(report: pd.DataFrame) -> pd.DataFrame:
 def append_candidates(case, reviewed_csv: str | Path) -> tuple[Path, int]:
     """Append the rows of a reviewed candidates CSV whose ``accept`` column says yes to the case's
     claims table file (CSV only). The table is backed up to ``.bak`` first and rewritten atomically;
-    the case is re-validated with the new rows before anything is written."""
+    the case is re-validated with the new rows before anything is written. This is the one command
+    that writes a file the case reads, and only that table."""
     import shutil
+    import tempfile
 
     from .io.atomic import write_text
     from .io.case_file import read_raw_case
-    from .io.tables import read_yaml
+    from .io.output import unescape_cell
+    from .io.tables import read_table_file
+    from .model import FIELDS
+    from .validation import build_case
 
-    doc = read_yaml(case.path)
-    claims_ref = doc.data.get("claims")
-    if not isinstance(claims_ref, str) or not claims_ref.endswith(".csv"):
+    raw = read_raw_case(case.path)
+    claims_ref = raw.doc.data.get("claims")
+    if not isinstance(claims_ref, str) or not claims_ref.lower().endswith(".csv"):
         raise SrccritError(f"{case.path}: claims must be a CSV table file to append to (move them to claims.csv and name it in the case)")
     target = (case.path.parent / claims_ref).resolve()
-    reviewed = pd.read_csv(reviewed_csv, dtype=str, keep_default_na=False)
+    reviewed_csv = Path(reviewed_csv)
+    if not reviewed_csv.is_file():
+        raise SrccritError(f"{reviewed_csv}: no such file (give -o the reviewed candidates CSV)")
+    note_input(reviewed_csv)
+    try:
+        reviewed = pd.read_csv(reviewed_csv, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SrccritError(f"{reviewed_csv}: cannot read it as CSV ({str(exc).splitlines()[0][:120]})") from None
     if "accept" not in reviewed.columns:
         raise SrccritError(f"{reviewed_csv}: add an 'accept' column and mark the rows to keep with yes")
     keep = reviewed[reviewed["accept"].str.strip().str.lower().isin(["yes", "y", "true", "1", "x"])]
     existing = pd.read_csv(target, dtype=str, keep_default_na=False)
-    cols = list(existing.columns)
-    new = keep.reindex(columns=cols, fill_value="")
+    # the table's columns, and any other claim field the reviewer filled in (a quote, a locator...)
+    cols = list(existing.columns) + [c for c in FIELDS["claims"] if c not in existing.columns and c in keep.columns
+                                     and keep[c].str.strip().ne("").any()]
+    existing = existing.reindex(columns=cols, fill_value="")
+    new = keep.reindex(columns=cols, fill_value="").map(unescape_cell)  # undo the formula guard of our own CSV
     combined = pd.concat([existing, new], ignore_index=True)
     text = combined.to_csv(index=False, lineterminator="\n")
-    backup = Path(str(target) + ".bak")
-    shutil.copy2(target, backup)
-    # validate the result before it replaces the table
-    trial = target.with_name(target.name + ".trial.csv")
-    trial.write_text(text, encoding="utf-8")
-    try:
-        raw_yaml = case.path.read_text(encoding="utf-8").replace(claims_ref, trial.name)
-        trial_case = case.path.with_name(".append-trial.yaml")
-        trial_case.write_text(raw_yaml, encoding="utf-8")
-        from .validation import build_case
-
-        build_case(read_raw_case(trial_case))
-    finally:
-        for f in (trial, case.path.with_name(".append-trial.yaml")):
-            if f.exists():
-                f.unlink()
-    write_text(target, text)
+    # validate the result before it replaces the table: the case as read, with the new claims
+    with tempfile.TemporaryDirectory(prefix="srccrit-append-") as tmp:
+        trial = Path(tmp) / target.name
+        trial.write_text(text, encoding="utf-8")
+        frame, probs = read_table_file(trial, str(target))
+        raw.tables["claims"] = frame
+        raw.problems = [p for p in raw.problems if p.file != str(target)] + probs
+        build_case(raw)
+    shutil.copy2(target, Path(str(target) + ".bak"))
+    write_text(target, text, replacing_input=True)
     return target, len(new)

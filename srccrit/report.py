@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 from . import analysis, bibtex, charts
 from .io import output
 from .io.atomic import replace_dir, write_text
+from .io.html_safety import sanitize_page
 from .io.notebooks import build_notebooks, notebook_name
 from .model import frame_html
 
@@ -103,7 +104,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                         home=out_dir / "notebooks")
 
         say("index.html")
-        write_text(tmp / "index.html", _index_html(case, sup, rel, contra, html_notebooks))
+        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks)))
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
     fragile = [c for c in sup.index if sup.at[c, "fragile"]]
     least = rel.index[-1] if len(rel) else None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["to_jsonable", "dumps", "table_text", "table_csv", "records", "reliability_records", "support_records", "info_record"]
+__all__ = ["to_jsonable", "dumps", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -57,9 +58,32 @@ def table_text(frame: pd.DataFrame, index: bool = True) -> str:
         return shown.to_string(index=index) + "\n"
 
 
+#: a spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+
+
+def escape_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading ``'`` (numbers such as
+    ``-0.3`` are left as they are)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def unescape_cell(value: Any) -> Any:
+    """Undo :func:`escape_cell` (for CSV that srccrit wrote and a user reviewed)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START) and not _NUMBER.match(value[1:]):
+        return value[1:]
+    return value
+
+
 def table_csv(frame: pd.DataFrame, index: bool = True) -> str:
+    """CSV for people and spreadsheets: lists joined by ``; ``, formula-like text neutralised."""
     shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore")
-    shown = shown.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
+    shown = shown.map(lambda v: escape_cell("; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v))
+    if index:
+        shown.index = shown.index.map(escape_cell)
     return shown.to_csv(index=index, lineterminator="\n", float_format="%.6g")
 
 

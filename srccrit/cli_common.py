@@ -1,0 +1,85 @@
+"""What every command of the ``srccrit`` CLI shares: the argument conventions (CASE, --format,
+--output, --as-of), the command registry, and how a command finds its case and writes its output.
+
+:mod:`srccrit.cli` (the analyses' commands and ``main``) and :mod:`srccrit.commands` (the
+bibliography, charts, notebooks, report and text commands) both register here; neither imports
+the other's helpers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .io import output
+from .io.atomic import write_text
+from .io.case_file import default_case_path, load_case
+
+__all__ = ["COMMANDS", "register", "case_arg", "fmt_arg", "as_of_arg", "emit", "print_warnings", "show_table", "load", "case_path"]
+
+FORMATS = ("table", "csv", "json")
+
+#: command name -> (help, handler, configure(parser))
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {}
+
+
+def register(name: str, help_: str, handler: Callable, configure: Callable) -> None:
+    COMMANDS[name] = (help_, handler, configure)
+
+
+def case_arg(p: argparse.ArgumentParser, required: bool = False) -> None:
+    if required:
+        p.add_argument("case", metavar="CASE", help="a case.yaml or a folder holding one")
+    else:
+        p.add_argument("case", metavar="CASE", nargs="?", default=None,
+                       help="a case.yaml or a folder holding one (default: ./case.yaml if there is one, else the bundled case)")
+
+
+def fmt_arg(p: argparse.ArgumentParser, choices=FORMATS, default="table") -> None:
+    p.add_argument("--format", "-f", choices=choices, default=default, help=f"output format (default: {default})")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+
+
+def as_of_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", metavar="DATE", default=None,
+                   help="count only sources available by DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def case_path(given: str | None) -> str | Path:
+    """The case a command works on: the one named, else ``./case.yaml`` (said on stderr), else
+    ``$SRCCRIT_CASE`` or the bundled case."""
+    if given is not None:
+        return given
+    for name in ("case.yaml", "case.yml"):
+        here = Path.cwd() / name
+        if here.is_file():
+            print(f"srccrit: using ./{name} (the case in this folder)", file=sys.stderr)
+            return here
+    return default_case_path()
+
+
+def load(given: str | None):
+    return load_case(case_path(given))
+
+
+def emit(args, text: str) -> None:
+    if getattr(args, "output", None):
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def print_warnings(case) -> None:
+    for w in case.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def show_table(args, frame, json_records: Callable, index: bool = True) -> None:
+    if args.format == "json":
+        emit(args, output.dumps(json_records(frame)))
+    elif args.format == "csv":
+        emit(args, output.table_csv(frame, index=index))
+    else:
+        emit(args, output.table_text(frame, index=index))
