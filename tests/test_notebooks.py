@@ -15,6 +15,10 @@ pytestmark = pytest.mark.kernel
 
 
 def test_notebooks_execute_without_errors_and_are_byte_identical(tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    kernels_before = set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*"))
     a = tmp_path / "a"
     b = tmp_path / "b"
     assert main(["notebook", str(CASES / "tonkin"), "-o", str(a), "--html"]) == 0
@@ -37,6 +41,7 @@ def test_notebooks_execute_without_errors_and_are_byte_identical(tmp_path):
     assert "stockdale-no-boats" in html and "hanyok-no-attack" in html  # the evidence ledger
     text = "".join(o.get("text", "") for c in ledger.cells if c.cell_type == "code" for o in c.outputs)
     assert "\\cite{hanyok2005,stockdale1984}" in text
+    assert set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) == kernels_before  # kernel socket folders removed
 
 
 def test_unexecuted_notebooks_load_the_case_relatively(bundled, tmp_path):
