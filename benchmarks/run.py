@@ -17,7 +17,9 @@ Prints a table and writes ``benchmarks/results.json``:
   medians), the numpy floor row ``em_seconds`` (its EM loop alone);
 * ratio rows: srccrit's BibTeX export of 10,000 entries against bibtexparser's writer alone
   (medians of 15 interleaved runs, in a fresh process);
-* ``ingest_1mb_text``: reading a 1 MB text into sentences, notes, names and candidate claims.
+* ``ingest_1mb_text`` (and ``ingest_10mb_text`` in the full run): reading a text into sentences,
+  notes, names and candidate claims; ``seconds_per_mb`` (target: at most 10) and the slope
+  between the two sizes (target: linear, about 1).
 
 crowd-kit is optional (``pip install -e '.[bench]'`` or ``make bench``); without it its rows say so.
 Before measuring, the run touches 4 GB of memory once (``--warm-memory``): on a virtual machine
@@ -227,17 +229,25 @@ def bibtex_ratio(n_entries: int = 10_000, repeats: int = 15) -> dict:
 
 
 def ingest_step(size: int = 1_000_000) -> dict:
-    """Reading a 1 MB text (the Zubok excerpt repeated, OCR errors and notes included)."""
+    """Reading a text of ``size`` bytes: the Zubok excerpt (OCR errors, fused notes) and the
+    Geneva paragraphs (Wade-Giles, McCune-Reischauer, OCR'd names, superscript notes) repeated,
+    against the bundled case; in a fresh process (``--measure ingest SIZE``) for its peak memory.
+    Target: at most 10 s per MB, and linear."""
     import srccrit
     from srccrit import ingest
 
-    seed = (HERE.parent / "tests" / "texts" / "zubok-excerpt.txt").read_text(encoding="utf-8")
-    text = (seed + "\n") * (size // len(seed) + 1)
+    texts = HERE.parent / "tests" / "texts"
+    seed = "\n\n".join(p.read_text(encoding="utf-8") for p in [texts / "zubok-excerpt.txt", *sorted((texts / "geneva").glob("*.txt"))])
+    text = (seed + "\n\n") * (size // len(seed) + 1)
+    text = text[: text.rfind("\n\n", 0, size) + 1]
     case = srccrit.load_case()
     t = time.perf_counter()
     reading = ingest.read_text(text=text, case=case)
-    ingest.candidates(reading, case, source="zubok2007failed")
-    return {"step": "ingest_1mb_text", "n": len(text), "seconds": round(time.perf_counter() - t, 3), "peak_mb": round(_peak_mb(), 1)}
+    cands = ingest.candidates(reading, case, source="zubok2007failed")
+    seconds = time.perf_counter() - t
+    mb = len(text.encode("utf-8")) / 1e6
+    return {"step": f"ingest_{size // 1_000_000}mb_text", "n": len(text), "seconds": round(seconds, 3), "seconds_per_mb": round(seconds / mb, 3),
+            "candidates": len(cands), "peak_mb": round(_peak_mb(), 1)}
 
 
 def report_step() -> dict:
@@ -269,7 +279,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.measure:
         step, n = args.measure[0], int(args.measure[1])
-        print(json.dumps(bibtex_ratio(n) if step == "bibtex_export" else measure(step, n)))
+        print(json.dumps(bibtex_ratio(n) if step == "bibtex_export" else ingest_step(n) if step == "ingest" else measure(step, n)))
         return 0
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     rows: list[dict] = []
@@ -295,7 +305,11 @@ def main() -> int:
     for n in sizes:
         comparison += compare(n)
     rows.append(_subprocess("bibtex_export", 10_000))  # a fresh process, like every step (not the heap the comparison left)
-    rows.append(ingest_step())
+    ingest_rows = [_subprocess("ingest", size) for size in ([1_000_000] if args.quick else [1_000_000, 10_000_000])]
+    s = slope([r["n"] for r in ingest_rows], [r["seconds"] for r in ingest_rows])
+    for r in ingest_rows:
+        r["slope"] = None if s is None else round(s, 3)
+    rows += ingest_rows
     if not args.quick:
         rows.append(report_step())
     result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),

@@ -144,11 +144,17 @@ def parse_number(raw: object) -> Value:
     return Value("number", str(raw).strip(), v - tol, v + tol)
 
 
+#: Latin letters that Unicode does not decompose into a base letter and a mark (Vietnamese đ,
+#: Polish ł, Danish ø...): folded by hand
+_UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ħ": "h", "Ħ": "H", "ı": "i",
+                               "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "þ": "th", "Þ": "Th"})
+
+
 def fold_text(text: object) -> str:
     """Fold case, accents and white space: 'Port  Arthur ' == 'port arthur', 'Kovalëv' == 'kovalev'."""
     s = str(text)
     if not s.isascii():  # ASCII has no accents to strip (the common case, done without a loop)
-        s = unicodedata.normalize("NFKD", s)
+        s = unicodedata.normalize("NFKD", s.translate(_UNDECOMPOSED))
         s = "".join(ch for ch in s if not unicodedata.combining(ch))
     return " ".join(s.casefold().split())
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .errors import SrccritError
 from .io.atomic import note_input
+from .mentions import Mention, NameFinder
 
 __all__ = ["Reading", "Sentence", "read_text", "candidates", "citation_report", "find_dates", "repair_ocr"]
 
@@ -50,6 +51,72 @@ BOILERPLATE = [
 ]
 _BOILER = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE), re.IGNORECASE)
 _NOTE = re.compile(r"(?<=[A-Za-z)\]])([.!?,;:](?:[\"”’'])?|[\"”’'])(\d{1,3})(?=\s|$)")
+#: more places a printed superscript lands in OCR'd text: after a year and its full stop when a
+#: new sentence follows ("in 1954.9 Chou"), as Unicode superscripts, fused to a lower-case word
+_NOTE_AFTER_YEAR = re.compile(r"(?<=\b(?:1[5-9]|20)\d\d)([.,;:])(\d{1,3})(?=\s+[\"“‘(]?[A-Z]|\s*$)")
+_NOTE_SUPERSCRIPT = re.compile(r"(?<=[\w.,;:!?\"”’')\]])()([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})")
+_NOTE_FUSED = re.compile(r"(?<=[a-z]{3})()(\d{1,3})(?=[\s.,;:!?)]|$)")
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+#: the heading of a notes section, and one note in it ("7. Eden, Full Circle, p. 140.")
+_NOTES_HEADING = re.compile(r"^\s*(?:end\s*)?notes(?:\s+to\s+.{1,60})?\s*:?\s*$", re.IGNORECASE)
+_NOTE_LINE = re.compile(r"^\s*(\d{1,3})[.)]?\s+(\S.*)$")
+
+
+def _note_markers(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, number) of every note marker, in text order, not overlapping."""
+    found = []
+    for rx in (_NOTE, _NOTE_AFTER_YEAR, _NOTE_SUPERSCRIPT, _NOTE_FUSED):
+        for m in rx.finditer(text):
+            found.append((m.start(2), m.end(2), int(m.group(2).translate(_SUPERSCRIPT_DIGITS))))
+    found.sort()
+    out: list[tuple[int, int, int]] = []
+    for item in found:
+        if not out or item[0] >= out[-1][1]:
+            out.append(item)
+    return out
+
+
+def _take_endnotes(text: str) -> tuple[str, dict[int, str]]:
+    """The notes a text carries: a "Notes" section (the numbered entries after the heading, each
+    running on over the lines that follow it without a blank; the section ends at the first
+    unnumbered paragraph) or footnote lines ("7 Eden, Full Circle, p. 140") whose number is a
+    marker found earlier in the text. Their lines are blanked (same length, so every offset
+    stays true); returns the text and note number -> note text (the first note of a number)."""
+    lines = text.split("\n")
+    notes: dict[int, str] = {}
+    blank = [False] * len(lines)
+    markers_before: dict[int, int] = {}  # note number -> offset of its first marker
+    for start, _end, number in _note_markers(text):
+        markers_before.setdefault(number, start)
+    offset, current, in_section, first = 0, None, False, False
+    for i, line in enumerate(lines):
+        m = _NOTE_LINE.match(line)
+        stripped = line.strip()
+        if _NOTES_HEADING.match(line):
+            in_section, current, blank[i] = True, None, True
+        elif m and (in_section or (int(m.group(1)) in markers_before and markers_before[int(m.group(1))] < offset)):
+            current = int(m.group(1))
+            first = current not in notes  # a later note of the same number (another chapter) is not kept
+            if first:
+                notes[current] = m.group(2).strip()
+            blank[i] = True
+        elif stripped and current is not None:
+            if lines[i - 1].strip() and (in_section or line[:1].isspace()):  # a footnote runs on indented
+                if first:
+                    notes[current] += " " + stripped  # a note running on to the next line
+                blank[i] = True
+            else:
+                in_section, current = False, None  # a new paragraph of text: the notes are over
+        elif not stripped:
+            current = None if not in_section else current
+            if in_section and i + 1 < len(lines) and lines[i + 1].strip() and not _NOTE_LINE.match(lines[i + 1]):
+                in_section, current = False, None
+        offset += len(line) + 1
+    if not notes:
+        return text, {}
+    return "\n".join(" " * len(line) if blank[i] else line for i, line in enumerate(lines)), notes
+
+
 _SIGNATURE_DASH = re.compile(r"(?:—|–|--|―)\s*([A-Z][\w.'’ -]{2,60}?)(?:,\s*([^—\n]{2,80}))?\s*$")
 _REVIEWER_LINE = re.compile(r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]*)+)\s+(?:Reviewer|Review)\s*$")
 
@@ -73,6 +140,7 @@ class Sentence:
     mentions: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     attribution: str | None = None
+    names: list[Mention] = field(default_factory=list)  # every name span, resolved or not
 
 
 @dataclass
@@ -85,6 +153,7 @@ class Reading:
     dropped: list[str]            # boilerplate lines removed
     notes: dict[int, int]         # note number -> sentence index
     blocks: list[dict]            # attributed blocks: {"attribution", "witness", "paragraphs"}
+    note_texts: dict[int, str] = field(default_factory=dict)  # note number -> its text, where the text carries its notes
 
     def sentences_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{"sentence": s.index, "paragraph": s.paragraph, "text": s.text, "notes": s.notes, "mentions": s.mentions,
@@ -258,23 +327,6 @@ def _extract_html(raw: str) -> str:
     return text
 
 
-def _name_forms(case) -> dict[str, str]:
-    """Spellings to look for in a text -> witness id: names, aliases, and unambiguous surnames."""
-    forms: dict[str, str] = {}
-    surnames: dict[str, set] = {}
-    for wid, row in case.witnesses.iterrows():
-        for n in [row["name"], *row["aliases"]]:
-            if len(n) >= 3:
-                forms.setdefault(n, wid)
-            parts = re.sub(r"[^\w\s'’-]", " ", n).split()
-            if len(parts) >= 2 and len(parts[-1]) >= 3:
-                surnames.setdefault(parts[-1], set()).add(wid)
-    for s, ids in surnames.items():
-        if len(ids) == 1 and s not in forms:
-            forms[s] = next(iter(ids))
-    return forms
-
-
 def read_text(path: str | Path | None = None, case=None, text: str | None = None, html: bool | None = None) -> Reading:
     """Read a document (plain text or HTML) into sentences with notes, names, dates and attributions."""
     if text is None:
@@ -314,14 +366,16 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         names = sorted({n for _, row in case.witnesses.iterrows() for n in [row["name"], *row["aliases"]]})
     text, repairs = repair_ocr(text, names)
 
-    # 3. note markers out of the text, remembered by position
+    # 3. the notes the text carries (a Notes section, footnote lines), then the note markers out
+    # of the text, remembered by position
+    text, note_texts = _take_endnotes(text)
     notes_at: list[tuple[int, int]] = []
     out, pos, removed = [], 0, 0
-    for m in _NOTE.finditer(text):
-        out.append(text[pos:m.start(2)])
-        notes_at.append((m.start(2) - removed, int(m.group(2))))
-        removed += m.end(2) - m.start(2)
-        pos = m.end(2)
+    for start, end, number in _note_markers(text):
+        out.append(text[pos:start])
+        notes_at.append((start - removed, number))
+        removed += end - start
+        pos = end
     out.append(text[pos:])
     text = "".join(out)
 
@@ -386,9 +440,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     import pysbd
 
     seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
-    forms = _name_forms(case) if case is not None else {}
-    form_res = [(re.compile(r"(?<![\w])" + re.escape(f).replace(r"\ ", r"[\s-]+") + r"(?![\w])", re.I), wid) for f, wid in
-                sorted(forms.items(), key=lambda kv: -len(kv[0]))]
+    finder = NameFinder(case) if case is not None else None
     sentences: list[Sentence] = []
     year = None
     for pi, (pstart, para) in enumerate(paragraphs):
@@ -399,11 +451,9 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
             start = pstart + chunk_start + span.start
             s = Sentence(len(sentences), pi, sent_text, start, attribution=attributions[pi])
             s.dates, year = find_dates(sent_text, year)
-            seen: list[str] = []
-            for rx, wid in form_res:
-                if rx.search(sent_text) and wid not in seen:
-                    seen.append(wid)
-            s.mentions = seen
+            if finder is not None:
+                s.names = finder.find(sent_text)
+                s.mentions = list(dict.fromkeys(m.witness for m in s.names if m.witness))
             sentences.append(s)
     note_map: dict[int, int] = {}
     starts = [s.start for s in sentences]  # in text order
@@ -423,7 +473,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
             except SrccritError:
                 wid = None
         blocks.append({"attribution": who, "witness": wid, "paragraphs": [i for i, a in enumerate(attributions) if a == who]})
-    return Reading(str(path) if path else "<text>", text, original, sentences, repairs, dropped, note_map, blocks)
+    return Reading(str(path) if path else "<text>", text, original, sentences, repairs, dropped, note_map, blocks, note_texts)
 
 
 #: pysbd's time grows with the square of the text it is given: paragraphs are cut into pieces of
@@ -452,30 +502,93 @@ def _segments(seg, para: str):
         pos = end
 
 
+CANDIDATE_COLUMNS = ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
+                     "sentence", "notes", "note_text", "mentions", "spellings", "matched_as", "unknown_names", "attribution", "confidence"]
+
+
 def candidates(reading: Reading, case=None, source: str | None = None) -> pd.DataFrame:
-    """One candidate claim per sentence naming a witness (or attributed to one), in the claims schema
-    plus ``sentence``, ``notes``, ``mentions``, ``confidence`` -- for the historian to review."""
+    """One candidate claim per sentence that names a witness, is attributed to one, or carries a
+    note marker (so that no note is lost), in the claims schema plus ``sentence``, ``notes``,
+    ``note_text``, ``mentions``, ``spellings``, ``matched_as``, ``unknown_names``,
+    ``attribution`` and ``confidence`` -- for the historian to review (see the README)."""
     block_witness = {b["attribution"]: b["witness"] for b in reading.blocks}
     # who speaks: the reviewer a block is attributed to, else the text's author, else the first name in it
     author = None
     if case is not None and source is not None and source in case.sources.index:
         a = case.sources.at[source, "author"]
         author = a if isinstance(a, str) else None
+    works = _work_matcher(case)
+    cites: dict[int, str | None] = {}  # note number -> the case's source it cites; "Ibid." repeats the note before
+    previous = None
+    for number in sorted(reading.note_texts):
+        text = reading.note_texts[number]
+        previous = previous if re.match(r"^\s*ibid\b", text, re.IGNORECASE) else works(text)
+        cites[number] = previous
     rows = []
     for s in reading.sentences:
         speaker = block_witness.get(s.attribution) if s.attribution else None
-        if not s.mentions and not speaker:
+        if not s.mentions and not speaker and not s.notes:
             continue
-        witness = speaker or author or s.mentions[0]
-        confidence = 0.4 + 0.2 * bool(s.notes) + 0.2 * bool(speaker) + 0.1 * bool(s.dates) + 0.1 * bool(re.search(r"[\"“”]", s.text))
+        witness = speaker or author or (s.mentions[0] if s.mentions else None)
+        note_texts = [reading.note_texts[n] for n in s.notes if n in reading.note_texts]
+        cited = next((cites[n] for n in s.notes if cites.get(n)), None)
+        confidence = (0.4 * bool(witness) + 0.1 + 0.2 * bool(s.notes) + 0.2 * bool(speaker) + 0.1 * bool(s.dates)
+                      + 0.1 * bool(re.search(r"[\"“”]", s.text)))
+        resolved = [m for m in s.names if m.witness]
         rows.append({
-            "id": f"cand-{s.index:04d}", "witness": witness, "source": source, "locator": (f"n. {', '.join(map(str, s.notes))}" if s.notes else f"para. {s.paragraph + 1}"),
+            "id": f"cand-{s.index:04d}", "witness": witness, "source": cited or source,
+            "locator": (f"n. {', '.join(map(str, s.notes))}" if s.notes else f"para. {s.paragraph + 1}"),
             "proposition": None, "stance": None, "value": None, "date": s.dates[0] if s.dates else None, "via": "",
-            "quote": s.text, "note": "", "sentence": s.index, "notes": ";".join(map(str, s.notes)), "mentions": ";".join(s.mentions),
+            "quote": s.text, "note": "", "sentence": s.index, "notes": ";".join(map(str, s.notes)), "note_text": " | ".join(note_texts),
+            "mentions": ";".join(s.mentions), "spellings": ";".join(m.spelling for m in resolved),
+            "matched_as": ";".join(m.matched_as or "" for m in resolved),
+            "unknown_names": ";".join(dict.fromkeys(m.spelling for m in s.names if not m.witness)),
             "attribution": s.attribution, "confidence": round(min(confidence, 1.0), 2),
         })
-    return pd.DataFrame(rows, columns=["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
-                                       "sentence", "notes", "mentions", "attribution", "confidence"])
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+#: the lowest rapidfuzz partial ratio (0-100, folded text) at which a note's text names a title
+NOTE_TITLE_THRESHOLD = 85
+
+
+def _work_matcher(case):
+    """A function from a note's text to the citekey of the case's source it cites, or None: the
+    citekey itself, or an author's family name and the title (fuzzy, rapidfuzz partial ratio of
+    the folded title against the note) -- the best-scoring source wins."""
+    if case is None or case.bibliography is None or not len(case.sources):
+        return lambda text: None
+    from rapidfuzz import fuzz
+
+    from .dates import fold_text
+
+    works = []
+    for key in case.sources.index:
+        rec = case.bibliography.records.get(key)
+        if rec is None:
+            continue
+        names = rec.get("author") or rec.get("editor") or ""
+        families = [fold_text(n.split(",")[0] if "," in n else n.split()[-1]) for n in re.split(r"\s+and\s+", names) if n.strip()]
+        for field in ("title", "shorttitle", "titleaddon"):  # a translated title is often in titleaddon
+            title = fold_text(re.sub(r"[{}\[\]]", "", rec.get(field) or ""))
+            if title:
+                works.append((key, [f for f in families if len(f) >= 2], title))
+
+    def match(text: str) -> str | None:
+        folded = fold_text(text)
+        best, best_score = None, 0.0
+        for key, families, title in works:
+            if re.search(rf"(?<![\w]){re.escape(key.lower())}(?![\w])", folded):
+                return key
+            if not title or not any(re.search(rf"(?<![\w]){re.escape(f)}(?![\w])", folded) for f in families):
+                continue
+            short = title.split(":")[0].strip()  # "uncertain partners: stalin, mao..." is cited by its short title
+            score = max(fuzz.partial_ratio(short, folded), fuzz.partial_ratio(title, folded) if len(title) <= len(folded) else 0)
+            if score >= NOTE_TITLE_THRESHOLD and score > best_score:
+                best, best_score = key, score
+        return best
+
+    return match
 
 
 _FACT = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d[\d,.]*\b|[\"“”]")

@@ -19,7 +19,7 @@ import re
 
 from .dates import fold_text
 
-__all__ = ["same_person", "wade_giles_to_pinyin", "russian_skeleton", "compact", "romanisation_keys", "name_keys"]
+__all__ = ["same_person", "wade_giles_to_pinyin", "russian_skeleton", "korean_skeleton", "compact", "romanisation_keys", "name_keys"]
 
 _APOS = "'’‘`ʻʼ"
 
@@ -122,6 +122,21 @@ def russian_skeleton(name: str) -> str:
             w = re.sub(pattern, repl, w)
         words.append(w)
     return " ".join(words)
+
+
+_KOREAN_RULES = [(r"eo", "o"), (r"eu", "u"), (r"ae|ai|oe|oi|ye", "e"), (r"u", "o"), (r"g", "k"), (r"d", "t"), (r"b", "p"),
+                 (r"j", "ch"), (r"sh", "s"), (r"r", "l"), (r"(.)\1", r"\1")]
+
+
+def korean_skeleton(name: str) -> str:
+    """A key shared by the usual romanisations of a Korean name: McCune-Reischauer with or
+    without breves and apostrophes (Pyŏn Yŏng-t'ae, Kim Il-sŏng), the Revised Romanisation
+    (Byeon Yeong-tae) and older English spellings (Pyun Yung-tai, Kim Il Sung). Lossy by
+    design: only compared with the names of one case's witnesses."""
+    s = compact(name)
+    for pattern, repl in _KOREAN_RULES:
+        s = re.sub(pattern, repl, s)
+    return s
 
 
 def compact(name: str) -> str:
