@@ -111,6 +111,12 @@ def family_name_first(name: str) -> bool:
     return bool(wade_giles_to_pinyin(words[0]) & CHINESE_SURNAMES)
 
 
+def _capitalised(word: str) -> bool:
+    """A word that can be (part of) a name: capitalised, or an Arabic article before a capital
+    (al-Husseini, el-Sadat)."""
+    return word[:1].isupper() or (word[:3].lower() in ("al-", "el-") and word[3:4].isupper())
+
+
 def _phrase_key(text: str) -> str:
     return " ".join(re.split(r"[\s-]+", fold_text(text)))
 
@@ -158,7 +164,7 @@ class NameFinder:
                     if len(words) >= 3:
                         family.append(" ".join(words[-2:]))
                 for word in family:
-                    if (not _NAME_WORDS.match(word) or not all(w[:1].isupper() for w in word.split())
+                    if (not _NAME_WORDS.match(word) or not all(_capitalised(w) for w in word.split())
                             or (" " not in word and not east_asian and _common_word(word))):
                         continue  # a family name is one or two capitalised words ("of 1995" is none)
                     for key in self._keys(word, wade_giles=True):
@@ -289,7 +295,7 @@ def _runs(sentence: str) -> list[list[tuple[int, int, bool]]]:
         start, end = m.start(), m.start() + len(word)
         gap = sentence[prev_end:start] if prev_end is not None else None
         lower = word.lower()
-        capital = word[:1].isupper() or (lower.startswith(("al-", "el-")) and word[3:4].isupper())
+        capital = _capitalised(word)
         particle = not capital and lower in _PARTICLES
         joined = gap is not None and (gap.strip() == "" or (gap.strip() == "." and current and current[-1][1] - current[-1][0] == 1))
         if current and not joined:

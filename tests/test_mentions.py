@@ -172,3 +172,18 @@ def test_ingest_cli_writes_the_documented_columns(geneva, tmp_path, capsys):
     assert list(frame.columns) == ingest.CANDIDATE_COLUMNS
     assert list(frame["notes"]) == ["1", "2;3", "4", "5"]
     assert frame.loc[1, "matched_as"] == "wade-giles;surname"
+
+
+def test_particles_and_articles_inside_names(make_case):
+    case = srccrit.load_case(make_case("""
+        case: particles
+        witnesses:
+          cdg: {name: Charles de Gaulle}
+          husseini: {name: Hajj Amin al-Husseini}
+          vdb: {name: Hendrik van den Bergh}
+        """))
+    finder = NameFinder(case)
+    found = finder.find("Charles de Gaulle met al-Husseini, and General de Gaulle later wrote to Hendrik van den Bergh.")
+    assert [(m.spelling, m.witness, m.matched_as) for m in found] == [
+        ("Charles de Gaulle", "cdg", "name"), ("al-Husseini", "husseini", "surname"), ("Gaulle", "cdg", "surname"),
+        ("Hendrik van den Bergh", "vdb", "name")]
