@@ -19,7 +19,10 @@ Prints a table and writes ``benchmarks/results.json``:
   (medians of 15 interleaved runs, in a fresh process);
 * ``ingest_1mb_text`` (and ``ingest_10mb_text`` in the full run): reading a text into sentences,
   notes, names and candidate claims; ``seconds_per_mb`` (target: at most 10) and the slope
-  between the two sizes (target: linear, about 1).
+  between the two sizes (target: linear, about 1);
+* ``bib_merge``: merging two .bib files of 2,000 and 100,000 entries (plus a fifth as many in
+  the second file, half of them copies of the first's entries under other keys);
+  ``duplicates_found`` against ``duplicates_made`` (targets: at most 2 s and 60 s).
 
 crowd-kit is optional (``pip install -e '.[bench]'`` or ``make bench``); without it its rows say so.
 Before measuring, the run touches 4 GB of memory once (``--warm-memory``): on a virtual machine
@@ -250,6 +253,46 @@ def ingest_step(size: int = 1_000_000) -> dict:
             "candidates": len(cands), "peak_mb": round(_peak_mb(), 1)}
 
 
+def _merge_inputs(n: int) -> list[Path]:
+    """Two .bib files: ``n`` distinct books, then n/10 new ones and n/10 copies of the first
+    file's entries under other keys (the duplicates a merge must find)."""
+    import random
+
+    folder = DATA / f"merge-{n}"
+    files = [folder / "a.bib", folder / "b.bib"]
+    if all(f.exists() for f in files):
+        return files
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(n)
+    words = ("war peace treaty alliance soviet china korea history archive cold diplomacy empire failed partners "
+             "uncertain origins revolution memoir documents policy strategy crisis").split()
+
+    def book(key: str, i: int) -> str:
+        title = " ".join(rng.choice(words) for _ in range(rng.randint(3, 8))).title()
+        return (f"@book{{{key}, author = {{Author{rng.randrange(5000)}, A.}}, title = {{{title} {i}}}, "
+                f"year = {{{1950 + i % 60}}}, publisher = {{Press {rng.randrange(50)}}}}}")
+
+    first = [book(f"a{i}", i) for i in range(n)]
+    second = [book(f"b{i}", n + i) for i in range(n // 10)] + [e.replace("@book{a", "@book{copy", 1) for e in first[: n // 10]]
+    files[0].write_text("\n".join(first) + "\n", encoding="utf-8")
+    files[1].write_text("\n".join(second) + "\n", encoding="utf-8")
+    return files
+
+
+def merge_step(n: int) -> dict:
+    """``srccrit bib merge`` of two files (n and n/5 entries, n/10 duplicates). Targets: 2,000
+    entries in at most 2 s, 100,000 in at most 60 s."""
+    from srccrit.bibmerge import merge
+
+    files = _merge_inputs(n)
+    t = time.perf_counter()
+    _text, report = merge(files)
+    seconds = time.perf_counter() - t
+    merged = sum(d["action"] == "merged" for d in report.decisions)
+    return {"step": "bib_merge", "n": n, "seconds": round(seconds, 3), "duplicates_found": merged, "duplicates_made": n // 10,
+            "peak_mb": round(_peak_mb(), 1)}
+
+
 def report_step() -> dict:
     import tempfile
 
@@ -279,7 +322,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.measure:
         step, n = args.measure[0], int(args.measure[1])
-        print(json.dumps(bibtex_ratio(n) if step == "bibtex_export" else ingest_step(n) if step == "ingest" else measure(step, n)))
+        runner = {"bibtex_export": bibtex_ratio, "ingest": ingest_step, "bib_merge": merge_step}.get(step)
+        print(json.dumps(runner(n) if runner else measure(step, n)))
         return 0
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     rows: list[dict] = []
@@ -310,6 +354,11 @@ def main() -> int:
     for r in ingest_rows:
         r["slope"] = None if s is None else round(s, 3)
     rows += ingest_rows
+    merge_rows = [_subprocess("bib_merge", n) for n in (2_000, 100_000)]
+    s = slope([r["n"] for r in merge_rows], [r["seconds"] for r in merge_rows])
+    for r in merge_rows:
+        r["slope"] = None if s is None else round(s, 3)
+    rows += merge_rows
     if not args.quick:
         rows.append(report_step())
     result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),

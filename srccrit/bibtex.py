@@ -13,21 +13,18 @@ import functools
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.model import Entry, Field
 from pylatexenc.latexencode import unicode_to_latex
-from rapidfuzz import fuzz
 
 from ._gc import paused_gc
-from .dates import fold_text
 from .errors import SrccritError
 from .io.atomic import write_text
 from .io.atomic import note_input
-from .io.bibliography import decoded_stack, parse_bib_file
+from .io.bibliography import decoded_stack, parse_bib_file, tolerated_entries
 
 __all__ = [
     "export", "export_library", "latex_escape", "round_trip", "merge", "MergeReport", "propose_keys", "citation_key",
@@ -226,10 +223,11 @@ def export(case, dialect: str = "biblatex", annotate: bool = False, output: str 
 def round_trip(path: str | Path) -> str:
     """Read a user's .bib and write it back: every entry, field, @string, @preamble and comment kept."""
     raw, _decoded, problems = parse_bib_file(Path(path))
-    if problems:
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
         from .errors import CaseError
 
-        raise CaseError(problems)
+        raise CaseError(errors)
     return bibtexparser.write_string(raw, unparse_stack=[], bibtex_format=_format())
 
 
@@ -240,7 +238,15 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-_STOP = {"a", "an", "the", "on", "of", "in", "and", "for", "to", "from", "with", "at", "by", "der", "die", "das", "le", "la", "les", "el", "il"}
+#: words a key's title part skips: articles and short function words in English, German, French,
+#: Spanish, Italian, Portuguese and Dutch
+_STOP = {"a", "an", "the", "on", "of", "in", "and", "for", "to", "from", "with", "at", "by",
+         "der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "eines", "und", "zur", "zum",
+         "le", "la", "les", "l", "un", "une", "du", "de", "d", "et", "au", "aux",
+         "el", "los", "las", "lo", "uno", "una", "y", "del",
+         "il", "gli", "i", "uno", "di", "e",
+         "o", "os", "as", "um", "uma", "do", "da", "dos", "das",
+         "het", "een", "en", "van"}
 
 
 def _decoded_fields(e: Entry) -> dict[str, str]:
@@ -263,14 +269,44 @@ def _family_names(author: str) -> list[str]:
     return out
 
 
-def citation_key(fields: dict[str, str]) -> str:
-    """Better BibTeX's ``authoryearshorttitle``: goncharov1993uncertain (ASCII-folded)."""
+def _key_part(text: str) -> str:
+    """Lower-case ASCII letters and digits, transliterated from any script (pypinyin for Chinese,
+    anyascii for Cyrillic, Greek, Japanese kana, Korean...)."""
+    from .bibmerge import to_latin
+
+    return re.sub(r"[^a-z0-9]", "", _ascii(to_latin(text)).lower())
+
+
+def _first_author_part(raw_names: str, decoded_names: str) -> str:
+    """The family name of the first author, as a key part. A corporate author (the whole name
+    in braces: ``{World Health Organization}``) gives its words run together, a Chinese,
+    Japanese or Korean name written in its script its first character (the family name)."""
+    first_raw = re.split(r"\s+and\s+", raw_names.strip().strip("{}\"").strip())[0].strip() if raw_names else ""
+    corporate = re.fullmatch(r"\{[^{}]*\}", first_raw) is not None or (raw_names.strip().startswith("{{") and " and " not in raw_names)
+    people = _family_names(decoded_names)
+    if not people:
+        return ""
+    if corporate:
+        whole = re.split(r"\s+and\s+", decoded_names.strip())[0]
+        return _key_part("".join(w for w in whole.split() if w.lower() not in _STOP)[:40])
+    family = people[0]
+    person = re.split(r"\s+and\s+", decoded_names.strip())[0].strip()
+    if "," not in person and re.match(r"^[\u3400-\u9fff\uac00-\ud7af]", person):
+        family = person.replace(" ", "")[0]  # 沈志华 -> 沈 (shen); 김일성 -> 김
+    return _key_part(family)
+
+
+def citation_key(fields: dict[str, str], raw_author: str = "") -> str:
+    """Better BibTeX's ``authoryearshorttitle``: goncharov1993uncertain, shen2009mao,
+    volkogonov1989stalin, worldhealthorganization2020global. Names and titles in other scripts
+    are transliterated; articles and function words of several languages are skipped."""
     who = fields.get("author") or fields.get("editor") or ""
-    fam = _family_names(who)
-    name = re.sub(r"[^a-z0-9]", "", _ascii(fam[0]).lower()) if fam else ""
+    name = _first_author_part(raw_author or who, who)
     year = fields.get("year") or (fields.get("date") or "")[:4]
     year = re.sub(r"[^0-9]", "", year)[:4]
-    words = [re.sub(r"[^a-z0-9]", "", _ascii(w).lower()) for w in re.split(r"[\s\-:]+", fields.get("title", ""))]
+    from .bibmerge import to_latin
+
+    words = [_key_part(w) for w in re.split(r"[\s\-:'’]+", to_latin(fields.get("title", "")))]
     words = [w for w in words if w and w not in _STOP]
     key = f"{name}{year}{words[0] if words else ''}"
     return key or "anon"
@@ -279,14 +315,16 @@ def citation_key(fields: dict[str, str]) -> str:
 def propose_keys(path: str | Path, taken: set[str] | None = None) -> list[dict]:
     """Proposed keys for every entry of a file, ``a``/``b`` suffixes on collision."""
     raw, _dec, problems = parse_bib_file(Path(path))
-    if problems:
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
         from .errors import CaseError
 
-        raise CaseError(problems)
+        raise CaseError(errors)
     used = set(taken or ())
     rows = []
-    for e in raw.entries:
-        base = citation_key(_decoded_fields(e))
+    for e in tolerated_entries(raw, str(path))[0]:
+        raw_author = str((e.fields_dict.get("author") or e.fields_dict.get("editor") or Field("author", "")).value)
+        base = citation_key(_decoded_fields(e), raw_author)
         key, n = base, 0
         while key in used:
             key = base + "abcdefghijklmnopqrstuvwxyz"[n % 26] * (1 + n // 26)
@@ -298,117 +336,7 @@ def propose_keys(path: str | Path, taken: set[str] | None = None) -> list[dict]:
 
 # ----------------------------------------------------------------------------- merge
 
-
-@dataclass
-class MergeReport:
-    decisions: list[dict] = field(default_factory=list)
-
-    def add(self, **kw) -> None:
-        self.decisions.append(kw)
-
-    def to_json(self) -> str:
-        return json.dumps(self.decisions, ensure_ascii=False, indent=2) + "\n"
-
-
-def _norm_title(t: str) -> str:
-    return re.sub(r"[^a-z0-9 ]", "", fold_text(_ascii(t)) if t else "")
-
-
-def _identity(fields: dict[str, str]) -> tuple[str | None, str | None]:
-    doi = fields.get("doi", "").lower().strip().removeprefix("https://doi.org/") or None
-    isbn = re.sub(r"[^0-9x]", "", fields.get("isbn", "").lower()) or None
-    return doi, isbn
-
-
-def _same_work(a: dict[str, str], b: dict[str, str]) -> tuple[bool, str]:
-    da, ia = _identity(a)
-    db, ib = _identity(b)
-    if da and db:
-        return da == db, "same DOI" if da == db else "different DOI"
-    if ia and ib and ia == ib:
-        return True, "same ISBN"
-    ya = (a.get("year") or a.get("date", ""))[:4]
-    yb = (b.get("year") or b.get("date", ""))[:4]
-    if ya != yb:
-        return False, ""
-    fa, fb = _family_names(a.get("author", "")), _family_names(b.get("author", ""))
-    if fa and fb:
-        from .names import same_person
-
-        if not same_person(fa[0], fb[0]) and fuzz.ratio(fold_text(fa[0]), fold_text(fb[0])) < 85:
-            return False, ""
-    score = fuzz.token_sort_ratio(_norm_title(a.get("title", "")), _norm_title(b.get("title", "")))
-    return score >= 92, f"title {score:.0f}% alike, same year and first author"
-
-
-def merge(paths: list[str | Path], output: str | Path | None = None, prefer: str = "first") -> tuple[str, MergeReport]:
-    """Merge .bib files: duplicates found by DOI/ISBN, else fuzzy title + year + first author
-    across LaTeX/unicode spellings and romanisations; merged entries keep the union of fields
-    (conflicts reported; the first file wins unless ``prefer='last'``); different works sharing
-    a key are renamed. Returns the merged text and the report of every decision."""
-    report = MergeReport()
-    merged: list[tuple[Entry, dict[str, str], str]] = []
-    strings: dict[str, object] = {}
-    others: list = []
-    all_problems = []
-    for path in paths:
-        raw, _dec, problems = parse_bib_file(Path(path))
-        all_problems += problems
-        for s in raw.strings:
-            strings.setdefault(s.key, s)
-        others += [b for b in raw.blocks if b.__class__.__name__ in ("Preamble", "ExplicitComment", "ImplicitComment")]
-        for e in raw.entries:
-            fields = _decoded_fields(e)
-            match = None
-            for i, (m, mf, _src) in enumerate(merged):
-                same, why = _same_work(mf, fields)
-                if same:
-                    match = (i, why)
-                    break
-            if match is None:
-                merged.append((_copy_entry(e), fields, str(path)))
-                continue
-            i, why = match
-            target, tf, src = merged[i]
-            conflicts = []
-            for f in e.fields:
-                existing = target.fields_dict.get(f.key)
-                if existing is None:
-                    target.set_field(Field(f.key, f.value))
-                elif _norm_title(tf.get(f.key.lower(), "")) != _norm_title(fields.get(f.key.lower(), "")):
-                    conflicts.append(f.key)
-                    if prefer == "last":
-                        target.set_field(Field(f.key, f.value))
-            merged[i] = (target, _decoded_fields(target), src)
-            report.add(action="merged", key=e.key, into=target.key, file=str(path), reason=why, conflicts=conflicts,
-                       kept=("last" if prefer == "last" else "first"))
-    if all_problems:
-        from .errors import CaseError
-
-        raise CaseError(all_problems)
-    used: set[str] = set()
-    lib = Library()
-    for s in sorted(strings.values(), key=lambda s: s.key):
-        lib.add(bibtexparser.model.String(s.key, s.value))
-    for b in others:
-        if b.__class__.__name__ == "Preamble":
-            lib.add(bibtexparser.model.Preamble(b.value))
-    for e, _f, src in merged:
-        key = e.key
-        if key in used:
-            n = 0
-            while f"{key}{'abcdefghijklmnopqrstuvwxyz'[n % 26]}" in used:
-                n += 1
-            new = f"{key}{'abcdefghijklmnopqrstuvwxyz'[n % 26]}"
-            report.add(action="renamed", key=key, to=new, file=src, reason="a different work already has this key")
-            e = Entry(e.entry_type, new, e.fields)
-            key = new
-        used.add(key)
-        lib.add(e)
-    text = bibtexparser.write_string(lib, unparse_stack=[], bibtex_format=_format())
-    if output is not None:
-        write_text(output, text)  # never onto an input: parse_bib_file noted each one
-    return text, report
+from .bibmerge import MergeReport, merge  # noqa: E402  (merging lives in its own module)
 
 
 # --------------------------------------------------------------------------- CSL-JSON

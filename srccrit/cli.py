@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 import traceback
-from typing import Callable
 
 from . import analysis
 from .cli_common import COMMANDS, as_of_arg, case_arg, emit, fmt_arg, load, print_warnings, register, show_table

@@ -569,8 +569,8 @@ def _work_matcher(case):
             continue
         names = rec.get("author") or rec.get("editor") or ""
         families = [fold_text(n.split(",")[0] if "," in n else n.split()[-1]) for n in re.split(r"\s+and\s+", names) if n.strip()]
-        for field in ("title", "shorttitle", "titleaddon"):  # a translated title is often in titleaddon
-            title = fold_text(re.sub(r"[{}\[\]]", "", rec.get(field) or ""))
+        for name in ("title", "shorttitle", "titleaddon"):  # a translated title is often in titleaddon
+            title = fold_text(re.sub(r"[{}\[\]]", "", rec.get(name) or ""))
             if title:
                 works.append((key, [f for f in families if len(f) >= 2], title))
 

@@ -59,8 +59,8 @@ def _text(v: Any) -> str | None:
 class _Checker:
     def __init__(self, raw):
         self.raw = raw
-        self.problems: list[Problem] = list(raw.problems)
-        self.warnings: list[Problem] = []
+        self.problems: list[Problem] = [p for p in raw.problems if p.level == "error"]
+        self.warnings: list[Problem] = [p for p in raw.problems if p.level == "warning"]
 
     def line(self, frame: pd.DataFrame, pos: int) -> int:
         lines = CSV_LINES.get(str(frame["_file"].iat[pos])) if len(frame) else None

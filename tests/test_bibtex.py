@@ -128,11 +128,15 @@ def test_round_trip_keeps_everything(name):
         assert "crossref = {westad1998brothers}" in written and "沈志华" in written and "Волкогонов" in written
 
 
-def test_bad_bib_is_an_error_with_file_and_line(tmp_path):
+def test_a_duplicate_key_survives_a_round_trip_and_an_unreadable_file_is_an_error(tmp_path):
     bad = tmp_path / "bad.bib"
     bad.write_text("@book{a, title={x}}\n@book{a, title={y}}\n", encoding="utf-8")
-    with pytest.raises(srccrit.CaseError, match=r"bad.bib:2: duplicate BibTeX key 'a'"):
-        bibtex.round_trip(bad)
+    written = bibtex.round_trip(bad)  # read as biber does, written back as it was
+    assert "title = {x}" in written and "@book{a, title={y}}" in written
+    latin1 = tmp_path / "latin1.bib"
+    latin1.write_bytes("@book{a, title={caf\xe9}}\n".encode("latin-1"))
+    with pytest.raises(srccrit.CaseError, match=r"latin1.bib: bibliography is not UTF-8"):
+        bibtex.round_trip(latin1)
 
 
 def test_merge_finds_duplicates_across_spellings(tmp_path):
@@ -162,7 +166,8 @@ def test_merge_finds_duplicates_across_spellings(tmp_path):
     assert ("merged", "muller1990quellen") in actions and ("merged", "roe2001") in actions and ("renamed", "same2000") in actions
     assert ("merged", "gao1955report") in actions  # Kao Kang = Gao Gang
     conflict = next(d for d in report if d["key"] == "muller1990quellen")
-    assert conflict["conflicts"] == ["publisher"]
+    assert conflict["conflicts"] == [{"field": "publisher", "kept": "P", "dropped": "Q"}]  # the losing value is listed
+    assert m["ids"].value == "muller1990quellen"  # the merged-away key still cites (biblatex ids)
     assert main(["bib", "merge", str(a), str(b), "-o", str(a)]) == 2  # inputs are never rewritten
 
 

@@ -14,7 +14,7 @@ import srccrit
 from srccrit.cli import main
 
 from conftest import BUNDLED, ROOT
-from test_hostile import MINI, snapshot, write_case
+from test_hostile import snapshot, write_case
 
 #: what a hostile or careless hand puts in a value: YAML 1.1 words, bad dates, tags, anchors,
 #: flow collections, control characters, paths, huge numbers, markup

@@ -22,7 +22,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field
 
 from ..errors import Problem
 from .atomic import note_input
@@ -138,10 +138,68 @@ class Bibliography:
         return len(self.records)
 
 
+def tolerated_entries(raw: Library, display: str) -> tuple[list[Entry], list[Problem]]:
+    """The entries of a parsed file as biber reads them, in file order, with a warning (file and
+    line) for each rule applied, never a refusal:
+
+    * a field given twice in an entry (in any case: ``title``, ``Title``): the first is kept;
+    * a key given twice in a file: the later entry is read under ``KEY-2`` (``-3``...);
+    * an entry that cannot be read (an unclosed brace): skipped, and kept as written in the file.
+    """
+    entries: list[Entry] = []
+    warnings: list[Problem] = []
+    readable = [b.ignore_error_block if isinstance(b, (DuplicateFieldKeyBlock, DuplicateBlockKeyBlock)) else b for b in raw.blocks]
+    used = {b.key for b in readable if isinstance(b, Entry)}
+    seen: set[str] = set()
+    for block, readable_block in zip(raw.blocks, readable):
+        line = (block.start_line or 0) + 1
+        if isinstance(readable_block, Entry):
+            entry, repeated = _first_fields(readable_block)
+            if entry.key in seen:  # in file order: the first entry of a key keeps it
+                n = 2
+                while f"{entry.key}-{n}" in used:
+                    n += 1
+                new = f"{entry.key}-{n}"
+                used.add(new)
+                warnings.append(Problem(display, line, f"duplicate BibTeX key {entry.key!r}: this later entry is read as {new!r}", "warning"))
+                entry = Entry(entry.entry_type, new, entry.fields, block.start_line, block.raw)
+            seen.add(entry.key)
+        else:
+            first = block.raw.strip().splitlines()[0][:60] if block.raw.strip().startswith("@") else ""
+            err = getattr(block, "error", None)
+            reason = (getattr(err, "abort_reason", None) or str(err or "") or "unreadable block").strip().splitlines()[0]
+            warnings.append(Problem(display, line, f"BibTeX parse failure in block {first!r}: {reason}; the block is skipped", "warning"))
+            continue
+        if repeated:
+            warnings.append(Problem(display, line, f"entry {entry.key!r}: field{'s' if len(repeated) > 1 else ''} "
+                                    f"{', '.join(sorted(repeated))} given twice; the first value is kept", "warning"))
+        entries.append(entry)
+    return entries, warnings
+
+
+def _first_fields(entry: Entry) -> tuple[Entry, set[str]]:
+    seen: set[str] = set()
+    fields, repeated = [], set()
+    for f in entry.fields:
+        name = f.key.lower()
+        if name in seen:
+            repeated.add(name)
+            continue
+        seen.add(name)
+        fields.append(f)
+    if not repeated:
+        return entry, repeated
+    return Entry(entry.entry_type, entry.key, fields, entry.start_line, entry.raw), repeated
+
+
 def parse_bib_file(path: Path, display: str | None = None) -> tuple[Library, Library, list[Problem]]:
-    """Parse one file; return (raw library, decoded library, problems)."""
+    """Parse one file; return (raw library, decoded library, problems).
+
+    The raw library is the file as written (for a lossless round trip); the decoded one holds
+    the entries as :func:`tolerated_entries` reads them. Problems are errors only where nothing
+    can be read (not UTF-8, a folder, no @entry, braces nested too deeply); the rest are warnings.
+    """
     display = display or str(path)
-    problems: list[Problem] = []
     note_input(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -155,39 +213,46 @@ def parse_bib_file(path: Path, display: str | None = None) -> tuple[Library, Lib
         return Library(), Library(), [Problem(display, 0, "not a BibTeX file: it holds no @entry")]
     try:
         raw = bibtexparser.parse_string(text, parse_stack=[])
-        decoded = _decode(_copy_for_decoding(raw))
+        entries, problems = tolerated_entries(raw, display)
+        others = [b for b in raw.blocks if not isinstance(b, (Entry, bibtexparser.model.ParsingFailedBlock))
+                  and not isinstance(b, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock))]
+        decoded = _decode(_copy_for_decoding(Library(others + entries, fail_on_duplicate_key=False)))
     except RecursionError:
         return Library(), Library(), [Problem(display, 0, "braces nested too deeply to read")]
-    for block in raw.failed_blocks:
-        line = (block.start_line or 0) + 1
-        if isinstance(block, DuplicateBlockKeyBlock):
-            problems.append(Problem(display, line, f"duplicate BibTeX key {block.key!r}"))
-        else:
-            first = block.raw.strip().splitlines()[0][:60] if block.raw.strip().startswith("@") else ""
-            err = getattr(block, "error", None)
-            reason = (getattr(err, "abort_reason", None) or str(err or "") or "unreadable block").strip()
-            problems.append(Problem(display, line, f"BibTeX parse failure in block {first!r}: {reason}"))
     return raw, decoded, problems
 
 
 def read_bibliography(paths: list[tuple[Path, str]]) -> tuple[Bibliography, list[Problem]]:
-    """Read every (path, display name) pair; a key defined in two files is an error."""
+    """Read every (path, display name) pair; a key already defined in an earlier file is a
+    warning, and the first definition is used (as biber does)."""
     bib = Bibliography()
     problems: list[Problem] = []
     for path, display in paths:
         raw, decoded, probs = parse_bib_file(path, display)
         problems.extend(probs)
         bib.raw_libraries.append((display, raw))
-        raw_by_key = {e.key: e for e in raw.entries}
+        by_line = {b.start_line: b for b in raw.blocks if isinstance(b, (Entry, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock))}
         for entry in decoded.entries:
             line = (entry.start_line or 0) + 1
             if entry.key in bib.records:
                 other = bib.records[entry.key]
-                problems.append(Problem(display, line, f"duplicate BibTeX key {entry.key!r} (also in {other.file}:{other.line})"))
+                problems.append(Problem(display, line, f"BibTeX key {entry.key!r} is also in {other.file}:{other.line}; "
+                                        "the first is used", "warning"))
                 continue
             fields = {f.key: _as_text(f.value) for f in entry.fields}
-            bib.records[entry.key] = BibRecord(entry.key, entry.entry_type.lower(), fields, raw_by_key.get(entry.key, entry), display, line)
+            bib.records[entry.key] = BibRecord(entry.key, entry.entry_type.lower(), fields, _raw_of(by_line, entry), display, line)
     return bib, problems
+
+
+def _raw_of(by_line: dict, entry: Entry) -> Entry:
+    """The entry as written (values undecoded), under the key it is read as."""
+    block = by_line.get(entry.start_line)
+    if block is None:
+        return entry
+    if isinstance(block, Entry) and block.key == entry.key and len(block.fields) == len(entry.fields):
+        return block
+    kept, _ = _first_fields(block if isinstance(block, Entry) else block.ignore_error_block)
+    return Entry(kept.entry_type, entry.key, kept.fields, kept.start_line, kept.raw)
 
 
 def _as_text(value) -> str:

@@ -1,0 +1,158 @@
+"""Merging .bib files as a Zotero or JabRef user would trust it: duplicates only on evidence,
+nothing a user wrote lost (comments, @string order, @preamble, fields, keys as ids aliases),
+tolerant reading as biber's."""
+
+from __future__ import annotations
+
+import json
+
+import bibtexparser
+import pytest
+
+from srccrit.bibmerge import merge, normalise_doi, to_latin
+from srccrit.cli import main
+
+
+def merged(tmp_path, *texts: str, prefer: str = "first"):
+    paths = []
+    for i, text in enumerate(texts):
+        p = tmp_path / f"in{i}.bib"
+        p.write_text(text, encoding="utf-8")
+        paths.append(p)
+    text, report = merge(paths, prefer=prefer)
+    lib = bibtexparser.parse_string(text)
+    return text, lib, report
+
+
+def keys(lib) -> list[str]:
+    return [e.key for e in lib.entries]
+
+
+@pytest.mark.parametrize("a,b", [
+    ("https://doi.org/10.1000/ABC", "doi:10.1000/abc"),
+    ("https://dx.doi.org/10.1000/abc", "10.1000/ABC"),
+    ("http://doi.org/10.1000/abc", "DOI: 10.1000/abc"),
+])
+def test_doi_spellings_are_one_doi(tmp_path, a, b):
+    assert normalise_doi(a) == normalise_doi(b) == "10.1000/abc"
+    _, lib, report = merged(tmp_path, f"@article{{x, title={{One}}, doi={{{a}}}}}", f"@article{{y, title={{Two}}, doi={{{b}}}}}")
+    assert keys(lib) == ["x"] and report.decisions[0]["reason"] == "same DOI"
+
+
+def test_chapters_sharing_their_volume_isbn_are_distinct(tmp_path):
+    a = "@incollection{ch1, author={Roe, R.}, title={First chapter}, booktitle={The Volume}, isbn={978-0-00-000000-1}, year=2000}"
+    b = "@incollection{ch2, author={Doe, D.}, title={Second chapter}, booktitle={The Volume}, isbn={978-0-00-000000-1}, year=2000}"
+    c = "@inproceedings{p1, author={Roe, R.}, title={A paper}, isbn={978-0-00-000000-1}, year=2000}"
+    _, lib, report = merged(tmp_path, a + "\n" + c, b)
+    assert keys(lib) == ["ch1", "p1", "ch2"] and not [d for d in report.decisions if d["action"] == "merged"]
+    _, lib, _ = merged(tmp_path, "@book{v, title={The Volume}, isbn={9780000000001}}", "@book{w, title={A Volume}, isbn={978-0-00-000000-1}}")
+    assert keys(lib) == ["v"]  # an ISBN does identify a book
+
+
+def test_entries_without_titles_are_never_duplicates(tmp_path):
+    _, lib, _ = merged(tmp_path, "@set{s1, entryset={a,b}}\n@xdata{x1, publisher={P}}\n@book{c1, crossref={parent}}",
+                       "@set{s2, entryset={c,d}}\n@xdata{x2, publisher={Q}}\n@book{c2, crossref={other}}")
+    assert keys(lib) == ["s1", "x1", "c1", "s2", "x2", "c2"]
+
+
+def test_titles_in_other_scripts_are_not_folded_away(tmp_path):
+    _, lib, _ = merged(tmp_path, "@book{ru, author={Волкогонов, Д.}, title={Сталин}, year=1989}",
+                       "@book{zh, author={沈志华}, title={毛泽东}, year=1989}\n@book{ru2, author={Волкогонов, Д.}, title={Ленин}, year=1989}")
+    assert keys(lib) == ["ru", "zh", "ru2"]
+    # one work in two scripts: compared through a transliteration
+    _, lib, report = merged(tmp_path, "@book{a, author={Volkogonov, Dmitri}, title={Stalin}, year=1989}",
+                            "@book{b, author={Волкогонов, Дмитрий}, title={Сталин}, year=1989}")
+    assert keys(lib) == ["a"] and "transliterated" in report.decisions[0]["reason"]
+    assert to_latin("毛泽东") == "mao ze dong" and to_latin("Сталин") == "Stalin"
+
+
+def test_volumes_and_acronyms_keep_works_apart(tmp_path):
+    _, lib, _ = merged(tmp_path, "@book{v1, author={Smith, A.}, title={Collected Works, Volume 1}, year=1990}\n"
+                                 "@proceedings{icml, editor={Doe, J.}, title={Proc. ICML 2017}, year=2017}",
+                       "@book{v2, author={Smith, A.}, title={Collected Works, Volume 2}, year=1990}\n"
+                       "@proceedings{iclr, editor={Doe, J.}, title={Proc. ICLR 2017}, year=2017}\n"
+                       "@book{v1b, author={Smith, A.}, title={Collected works, volume 1}, year=1990, volume={1}}")
+    assert keys(lib) == ["v1", "icml", "v2", "iclr"]
+
+
+def test_years_inherited_through_crossref_count(tmp_path):
+    a = "@book{parent, title={The Book}, year=1990}\n@inbook{c, author={Roe, R.}, title={A chapter}, crossref={parent}}"
+    b = "@inbook{d, author={Roe, R.}, title={A chapter}, year=1995}"
+    _, lib, _ = merged(tmp_path, a, b)
+    assert keys(lib) == ["parent", "c", "d"]  # 1990 (from the parent) is not 1995
+    _, lib, _ = merged(tmp_path, a, "@inbook{d, author={Roe, R.}, title={A chapter}, year=1990}")
+    assert keys(lib) == ["parent", "c"]
+
+
+def test_different_pages_or_first_authors_are_different_works(tmp_path):
+    _, lib, _ = merged(tmp_path, "@article{a, author={Roe, R.}, title={Notes}, journal={J}, year=2000, pages={1--10}}",
+                       "@article{b, author={Roe, R.}, title={Notes}, journal={J}, year=2000, pages={11--20}}\n"
+                       "@article{c, author={Doe, D.}, title={Notes}, journal={J}, year=2000}")
+    assert keys(lib) == ["a", "b", "c"]
+
+
+def test_nothing_is_lost_comments_strings_preamble_fields_and_keys(tmp_path):
+    first = """% my reading list
+@preamble{"\\newcommand{\\noop}[1]{}"}
+@string{jc = "Journal of Cold War Studies"}
+@string{jcfull = jc # " (MIT)"}
+@article{a, Title={One Title}, journal=jcfull, year=2001, myfield={kept}}
+@comment{jabref-meta: databaseType:biblatex;}
+"""
+    second = """% from Zotero
+@string{jc = "Journal of Cold War Studies"}
+@article{b, title={One title}, author={}, journal=jc, year=2001, note={from Zotero}, Myfield={other}}
+@book{z, title={Zed}, year=1999}
+"""
+    text, lib, report = merged(tmp_path, first, second)
+    assert text.index("@string{jc") < text.index("@string{jcfull")  # a macro built from another stays after it
+    assert "% my reading list" in text and "% from Zotero" in text and "jabref-meta: databaseType:biblatex;" in text
+    assert "\\newcommand{\\noop}" in text and text.count("@string{jc ") == 1
+    a = lib.entries_dict["a"].fields_dict
+    assert set(a) >= {"title", "journal", "year", "myfield", "note", "ids"} and "Title" not in a
+    assert a["ids"].value == "b" and a["myfield"].value == "kept"
+    (decision,) = [d for d in report.decisions if d["action"] == "merged"]
+    assert {"field": "myfield", "kept": "kept", "dropped": "other"} in decision["conflicts"]
+    _, lib, _ = merged(tmp_path, first, second, prefer="last")
+    assert lib.entries_dict["a"].fields_dict["myfield"].value == "other"
+
+
+def test_tolerant_reading_as_biber_does(tmp_path):
+    text, lib, report = merged(tmp_path, "@book{k, title={First}, title={Second}, year=1990}\n"
+                                         "@book{k, title={Another work}, year=1991}\n"
+                                         "@article{broken, title={Unclosed, year=1992\n"
+                                         "@article{fine, title={Fine}, year=1993}\n")
+    assert keys(lib) == ["k", "k-2", "fine"]
+    assert lib.entries_dict["k"].fields_dict["title"].value == "First"  # the first field wins
+    warnings = [d["message"] for d in report.decisions if d["action"] == "warning"]
+    assert any("title given twice" in w for w in warnings) and any("read as 'k-2'" in w for w in warnings)
+    assert any("could not" in w or "skipped" in w for w in warnings)
+    assert "% @article{broken, title={Unclosed, year=1992" in text  # kept as written, as a comment
+    assert all(d.get("line") for d in report.decisions if d["action"] == "warning")
+
+
+def test_merge_report_and_ids_from_the_cli(tmp_path, capsys):
+    a, b = tmp_path / "a.bib", tmp_path / "b.bib"
+    a.write_text("@book{kao1955, author={Kao, Kang}, title={Report on Manchuria}, year=1955}\n", encoding="utf-8")
+    b.write_text("@book{gao1955report, author={Gao, Gang}, title={Report on Manchuria}, year=1955, ids={gao55}}\n", encoding="utf-8")
+    out, rep = tmp_path / "out.bib", tmp_path / "report.json"
+    assert main(["bib", "merge", str(a), str(b), "-o", str(out), "--report", str(rep)]) == 0
+    entry = bibtexparser.parse_string(out.read_text()).entries_dict["kao1955"]
+    assert entry.fields_dict["ids"].value == "gao1955report,gao55"
+    assert json.loads(rep.read_text())[0]["into"] == "kao1955"
+
+
+def test_keys_transliterate_skip_articles_and_keep_corporate_names(tmp_path):
+    from srccrit import bibtex
+
+    f = tmp_path / "k.bib"
+    f.write_text("""@book{a, author={沈志华}, title={毛泽东、斯大林与朝鲜战争}, year=2003}
+@book{b, author={Волкогонов, Дмитрий}, title={Сталин}, year=1989}
+@book{c, author={{World Health Organization}}, title={The Global Report}, year=2020}
+@book{d, author={Dupont, Jean}, title={La guerre de Corée}, year=1990}
+@book{e, author={Schmidt, K.}, title={Der Krieg und die Diplomatie}, year=1990}
+@book{f, author={Goncharov, S. and Lewis, J.}, title={Uncertain Partners}, year=1993}
+""", encoding="utf-8")
+    assert [r["proposed"] for r in bibtex.propose_keys(f)] == [
+        "shen2003mao", "volkogonov1989stalin", "worldhealthorganization2020global", "dupont1990guerre", "schmidt1990krieg",
+        "goncharov1993uncertain"]
