@@ -68,15 +68,32 @@ def _strip_enclosing(value: str) -> str:
     return v
 
 
-def _entries_for(case) -> tuple[list[Entry], list]:
-    """The raw entries of the case's sources (sorted by citekey) and the @string blocks they use."""
+def _entries_for(case) -> tuple[list[Entry], list, list]:
+    """The raw entries of the case's sources (sorted by citekey), then the ``crossref``/``xdata``
+    parents they need that are not sources themselves; the ``@string`` blocks in the order the
+    files define them (a macro may be built from an earlier one); the ``@preamble`` blocks."""
     records = case.bibliography.records  # first definition of each key, as validation saw it
     keys = [k for k in sorted(case.sources.index.tolist()) if k in records]
-    strings = {}
+    wanted, parents = set(keys), []
+    frontier = list(keys)
+    while frontier:
+        nxt = []
+        for key in frontier:
+            for link in ("crossref", "xdata"):
+                for parent in re.split(r"\s*,\s*", records[key].fields.get(link, "") or ""):
+                    if parent and parent in records and parent not in wanted:
+                        wanted.add(parent)
+                        parents.append(parent)
+                        nxt.append(parent)
+        frontier = nxt
+    strings, preambles = {}, []
     for _display, lib in case.bibliography.raw_libraries:
-        for s in lib.strings:
-            strings.setdefault(s.key, s)
-    return [records[k].raw for k in keys], [strings[k] for k in sorted(strings)]
+        for block in lib.blocks:
+            if isinstance(block, bibtexparser.model.String):
+                strings.setdefault(block.key, block)
+            elif isinstance(block, bibtexparser.model.Preamble) and block.value not in [p.value for p in preambles]:
+                preambles.append(block)
+    return [records[k].raw for k in keys + sorted(parents)], list(strings.values()), preambles
 
 
 def _copy_entry(e: Entry) -> Entry:
@@ -99,20 +116,49 @@ def _annotation(case, key: str, reliability) -> tuple[str, str]:
     return "; ".join(parts), keywords
 
 
-# entry types biber's default data model validates; others (letter, review, ...) are written as the
-# closest of these with ``entrysubtype`` keeping the original type, so biber and styles accept them
-_BIBLATEX_TYPES = {"article", "book", "mvbook", "inbook", "bookinbook", "suppbook", "booklet", "collection", "mvcollection",
-                   "incollection", "suppcollection", "dataset", "manual", "misc", "online", "patent", "periodical",
-                   "suppperiodical", "proceedings", "mvproceedings", "inproceedings", "reference", "mvreference",
-                   "inreference", "report", "set", "software", "thesis", "unpublished", "xdata"}
-_BIBLATEX_FALLBACK = {"review": "article", "commentary": "article", "letter": "misc", "archive": "misc"}
+#: what :func:`biber_entry_types` read from biber 2.17's data model, used only where biber itself
+#: cannot be asked
+_BIBLATEX_TYPES = {"article", "bibnote", "book", "bookinbook", "booklet", "collection", "dataset", "inbook", "incollection",
+                   "inproceedings", "inreference", "manual", "misc", "mvbook", "mvcollection", "mvproceedings", "mvreference",
+                   "online", "patent", "periodical", "proceedings", "reference", "report", "set", "software", "suppbook",
+                   "suppcollection", "thesis", "unpublished", "xdata", "conference", "electronic", "www", "mastersthesis",
+                   "phdthesis", "techreport"}
+_BIBLATEX_FALLBACK = {"review": "article", "commentary": "article", "archive": "misc"}
+
+
+@functools.lru_cache(maxsize=1)
+def biber_entry_types() -> frozenset[str]:
+    """The entry types biber validates without a warning: those its data model gives fields
+    (``letter``, ``standard``, ``video``... are declared with none, so every field of theirs is
+    "invalid": they are written as ``misc`` with ``entrysubtype``), ``xdata``, and those its
+    default source map renames (``phdthesis`` -> ``thesis``, ``techreport`` -> ``report``...).
+    Read from biber's own ``biber-tool.conf`` (found with ``biber --tool-config``); where biber is
+    not installed, the same list as read from biber 2.17."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("biber")
+    if exe:
+        try:
+            path = subprocess.run([exe, "--tool-config"], capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
+            from lxml import etree
+
+            tree = etree.parse(path)
+            types = {t.text.strip().lower() for fields in tree.iter("{*}entryfields") for t in fields.iter("{*}entrytype") if t.text}
+            types |= {m.get("map_type_source").lower() for m in tree.iter("{*}map_step") if m.get("map_type_source")}
+            types.add("xdata")
+            if types:
+                return frozenset(types)
+        except (OSError, IndexError, subprocess.SubprocessError, ValueError, etree.XMLSyntaxError):
+            pass
+    return frozenset(_BIBLATEX_TYPES)
 
 
 @functools.lru_cache(maxsize=1024)  # a library holds few distinct entry types
 def _biblatex_native(entry_type: str) -> bool:
     """Whether biber's data model knows the entry type as written."""
     etype = entry_type.lower()
-    return etype in _BIBLATEX_TYPES or etype.startswith("custom")
+    return etype in biber_entry_types() or etype.startswith("custom")
 
 
 def _to_biblatex(e: Entry) -> Entry:
@@ -131,33 +177,38 @@ def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> L
     return _library(case, dialect, annotate, share=False)
 
 
-def _library(case, dialect: str, annotate: bool, share: bool) -> Library:
+def _library(case, dialect: str, annotate: bool, share: bool, warn=None) -> Library:
     """The export library. ``share``: an entry that goes out unchanged is the case's own raw
     entry, not a copy (for writing text at once, which never alters an entry)."""
     if dialect not in ("biblatex", "bibtex"):
         raise SrccritError(f"unknown dialect {dialect!r} (use biblatex or bibtex)")
-    entries, strings = _entries_for(case)
+    entries, strings, preambles = _entries_for(case)
     reliability = None
     if annotate:
         from .analysis import reliability as _rel
 
         reliability = _rel(case)
-    blocks: list = [bibtexparser.model.String(s.key, s.value) for s in strings]
+    blocks: list = [bibtexparser.model.Preamble(p.value) for p in preambles]
+    blocks += [bibtexparser.model.String(s.key, s.value) for s in strings]
     for e in entries:
         if annotate or not share:
             e = _copy_entry(e)
-        if annotate:
+        if annotate and e.key in case.sources.index:
             note, keywords = _annotation(case, e.key, reliability)
             field_name = "annotation" if dialect == "biblatex" else "annote"
             e.set_field(Field(field_name, _braced(latex_escape(note))))
             existing = e.fields_dict.get("keywords")
             kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
             e.set_field(Field("keywords", _braced(kw)))
-        blocks.append(_to_bibtex(e) if dialect == "bibtex" else _to_biblatex(e))
+        blocks.append(_to_bibtex(e, warn) if dialect == "bibtex" else _to_biblatex(e))
     return Library(blocks, fail_on_duplicate_key=False)  # keys are distinct by construction
 
 
-def _to_bibtex(e: Entry) -> Entry:
+#: fields whose value is not text but an address, an identifier or a path: never LaTeX-encoded
+VERBATIM_FIELDS = {"url", "urlraw", "doi", "file", "pdf", "eprint", "verba", "verbb", "verbc", "uri", "isbn", "issn"}
+
+
+def _to_bibtex(e: Entry, warn=None) -> Entry:
     etype = e.entry_type.lower()
     new_type = _TYPE_MAP.get(etype, etype if etype in _STANDARD_BIBTEX else "misc")
     fields: dict[str, str] = {}
@@ -167,11 +218,22 @@ def _to_bibtex(e: Entry) -> Entry:
         value = _raw_value(f)
         if key == "date":
             inner = _strip_enclosing(value)
-            m = re.match(r"(\d{4})(?:-(\d{2}))?", inner)
+            m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", inner.strip())
             if m:
                 fields.setdefault("year", _braced(m.group(1)))
-                if m.group(2) and "/" not in inner:
-                    fields.setdefault("month", _MONTHS[int(m.group(2)) - 1])
+                month = int(m.group(2)) if m.group(2) else 0
+                if 1 <= month <= 12:
+                    fields.setdefault("month", _MONTHS[month - 1])
+                elif month and warn:  # a season (21-24) or an unknown month (00): the year only
+                    warn(f"{e.key}: date {inner!r} has no month BibTeX can write; kept as date, year {m.group(1)}")
+                    fields["date"] = value
+                continue
+            year = re.match(r"(\d{4})", inner)
+            if year:
+                fields.setdefault("year", _braced(year.group(1)))
+            if warn:
+                warn(f"{e.key}: date {inner!r} is not a single year or month; kept as date" + (f", year {year.group(1)}" if year else ""))
+            fields["date"] = value
             continue
         if key in ("related", "relatedtype", "langid", "titleaddon", "pagetotal", "entrysubtype"):
             if key == "titleaddon":
@@ -190,7 +252,9 @@ def _to_bibtex(e: Entry) -> Entry:
     for k, v in fields.items():
         if v.startswith("{") or v.startswith('"'):
             inner = v[1:-1]
-            v = v[0] + unicode_to_latex(inner, non_ascii_only=True, unknown_char_warning=False) + v[-1]
+            if k not in VERBATIM_FIELDS:
+                inner = unicode_to_latex(inner, non_ascii_only=True, unknown_char_warning=False)
+            v = "{" + inner + "}"  # always braced: a \"o inside "..." would end the value
         out.set_field(Field(k, v))
     return out
 
@@ -208,11 +272,13 @@ def write_library(lib: Library) -> str:
     return bibtexparser.write_string(lib, unparse_stack=[], bibtex_format=_format())
 
 
-def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None) -> str:
-    """The case's sources as biblatex (default) or BibTeX, sorted by citekey; written atomically
-    to ``output`` when given (never over one of the case's own bibliography files)."""
+def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None, warn=None) -> str:
+    """The case's sources as biblatex (default) or BibTeX, sorted by citekey, followed by the
+    ``crossref``/``xdata`` parents they need; ``@preamble`` and ``@string`` blocks first, in
+    their files' order. Written atomically to ``output`` when given (never over one of the case's
+    own bibliography files). ``warn(message)`` hears of what the BibTeX dialect cannot map."""
     with paused_gc():  # thousands of entries, none of them in a cycle
-        text = write_library(_library(case, dialect, annotate, share=True))
+        text = write_library(_library(case, dialect, annotate, share=True, warn=warn))
     if output is not None:
         for display, _ in case.bibliography.raw_libraries:
             note_input(display)  # the case may have been loaded before the guard was reset
@@ -428,8 +494,14 @@ def cite(case, conclusion: str, against: bool = False, style: str = "latex") -> 
         keep = Library()
         for s in lib.strings:
             keep.add(bibtexparser.model.String(s.key, s.value))
-        for k in keys:
-            keep.add(next(e for e in lib.entries if e.key == k))
+        by_key = {e.key: e for e in lib.entries}
+        wanted = list(keys)
+        for key in wanted:  # and the crossref/xdata parents they need
+            fields = case.bibliography.records[key].fields if key in case.bibliography.records else {}
+            wanted += [p for link in ("crossref", "xdata") for p in re.split(r"\s*,\s*", fields.get(link, "") or "")
+                       if p and p in by_key and p not in wanted]
+        for k in wanted:
+            keep.add(by_key[k])
         return write_library(keep)
     raise SrccritError(f"unknown citation format {style!r} (use latex, pandoc or bib)")
 

@@ -23,7 +23,8 @@ def cmd_bib(args) -> int:
         if args.format == "csl-json":
             text = bibtex.csl_json(case)
         else:
-            text = bibtex.export(case, dialect=args.dialect, annotate=args.annotate)
+            text = bibtex.export(case, dialect=args.dialect, annotate=args.annotate,
+                                 warn=lambda m: print(f"warning: {m}", file=sys.stderr))
         if args.output:
             write_text(args.output, text)  # never onto the case's own .bib: it was read as input
             print(f"wrote {len(case.sources)} entries to {args.output}", file=sys.stderr)
