@@ -10,7 +10,6 @@ LaTeX-escaped; the ``bibtex`` dialect additionally LaTeX-encodes non-ASCII chara
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
 from pathlib import Path
@@ -407,60 +406,13 @@ from .bibmerge import MergeReport, merge  # noqa: E402  (merging lives in its ow
 
 # --------------------------------------------------------------------------- CSL-JSON
 
-_CSL_TYPES = {"article": "article-journal", "book": "book", "inbook": "chapter", "incollection": "chapter", "inproceedings": "paper-conference",
-              "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis", "techreport": "report", "report": "report",
-              "online": "webpage", "unpublished": "manuscript", "misc": "document", "collection": "book", "review": "review"}
-
-
-def _csl_names(text: str) -> list[dict]:
-    out = []
-    for person in re.split(r"\s+and\s+", text.strip()):
-        person = person.strip()
-        if not person:
-            continue
-        if person.startswith("{") and person.endswith("}"):
-            out.append({"literal": person.strip("{}")})
-        elif "," in person:
-            fam, _, given = person.partition(",")
-            out.append({"family": fam.strip(), "given": given.strip()})
-        elif " " in person:
-            *given, fam = person.split()
-            out.append({"family": fam, "given": " ".join(given)})
-        else:
-            out.append({"literal": person})
-    return out
-
-
 def csl_json(case) -> str:
-    """CSL-JSON of the case's sources, for Zotero, pandoc and citeproc."""
-    items = []
-    for key in sorted(case.sources.index):
-        rec = case.bibliography.records.get(key)
-        if rec is None:
-            continue
-        f = rec.fields
-        item = {"id": key, "type": _CSL_TYPES.get(rec.entry_type, "document")}
-        if f.get("title"):
-            item["title"] = f["title"] + (f" [{f['titleaddon']}]" if f.get("titleaddon") else "")
-        for src, dst in (("author", "author"), ("editor", "editor")):
-            if f.get(src):
-                raw = _strip_enclosing(str(rec.raw.fields_dict[src].value)) if src in rec.raw.fields_dict else ""
-                if raw.startswith("{") and raw.endswith("}") and " and " not in raw:
-                    item[dst] = [{"literal": f[src]}]  # a corporate author, braced as one name
-                else:
-                    item[dst] = _csl_names(f[src])
-        date = f.get("date") or f.get("year")
-        if date:
-            parts = [[int(x) for x in p.split("-") if x.isdigit()] for p in date.split("/") if p]
-            if parts and all(parts):
-                item["issued"] = {"date-parts": parts}
-        for src, dst in (("journaltitle", "container-title"), ("journal", "container-title"), ("publisher", "publisher"),
-                         ("location", "publisher-place"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN"), ("volume", "volume"),
-                         ("number", "issue"), ("pages", "page"), ("note", "note"), ("langid", "language"), ("series", "collection-title")):
-            if f.get(src) and dst not in item:
-                item[dst] = f[src]
-        items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    """CSL-JSON of the case's sources (sorted by citekey), for Zotero, pandoc and citeproc
+    (:mod:`srccrit.csl`)."""
+    from . import csl
+
+    records = [case.bibliography.records[k] for k in sorted(case.sources.index) if k in case.bibliography.records]
+    return csl.dumps(csl.csl_json_items(records, parents=case.bibliography.records))
 
 
 # ------------------------------------------------------------------------------- cite

@@ -13,6 +13,7 @@ A block bibtexparser cannot read (including a duplicate key) is a problem with t
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 import unicodedata
@@ -27,7 +28,8 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 from ..errors import Problem
 from .atomic import note_input
 
-__all__ = ["BibRecord", "Bibliography", "read_bibliography", "parse_bib_file", "decoded_stack", "BIB_SUFFIXES"]
+__all__ = ["BibRecord", "Bibliography", "read_bibliography", "parse_bib_file", "decoded_stack", "BIB_SUFFIXES", "latex_to_text",
+           "tolerated_entries"]
 
 #: the file names a bibliography may have
 BIB_SUFFIXES = (".bib", ".bibtex", ".biblatex")
@@ -63,20 +65,31 @@ def _decode(lib: Library) -> Library:
               mw.RemoveEnclosingMiddleware(allow_inplace_modification=True),
               mw.NormalizeFieldKeys(allow_inplace_modification=True)):
         lib = m.transform(lib)
-    decoder = None
     for entry in lib.entries:
         for f in entry.fields:
-            if isinstance(f.value, str) and _LATEX_HINT.search(f.value):
-                fast = _fast_latex(f.value)
-                if fast is not None or len(f.value) > MAX_DECODED_LENGTH:
-                    f.value = fast if fast is not None else f.value.replace("{", "").replace("}", "")
-                    continue
-                if decoder is None:
-                    from pylatexenc.latex2text import LatexNodes2Text
-
-                    decoder = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False, strict_latex_spaces=True)
-                f.value = decoder.latex_to_text(f.value)
+            if isinstance(f.value, str):
+                f.value = latex_to_text(f.value)
     return lib
+
+
+@functools.lru_cache(maxsize=1)
+def _decoder():
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False, strict_latex_spaces=True)
+
+
+def latex_to_text(value: str) -> str:
+    """A BibTeX value's LaTeX as Unicode text: accent commands and braces by a fast path, the
+    rest by pylatexenc; a value longer than :data:`MAX_DECODED_LENGTH` only loses its braces."""
+    if not _LATEX_HINT.search(value):
+        return value
+    fast = _fast_latex(value)
+    if fast is not None:
+        return fast
+    if len(value) > MAX_DECODED_LENGTH:
+        return value.replace("{", "").replace("}", "")
+    return _decoder().latex_to_text(value)
 
 
 def _copy_for_decoding(lib: Library) -> Library:
