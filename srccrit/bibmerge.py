@@ -61,7 +61,7 @@ _FAMILIES = {
     "report": "report", "techreport": "report",
 }
 _BOOKS = {"book", "mvbook", "collection", "mvcollection", "proceedings", "mvproceedings", "reference", "mvreference"}
-_EXACT_FIELDS = ("volume", "number", "pages", "chapter", "edition", "part")
+_EXACT_FIELDS = ("volume", "number", "pages", "chapter", "edition", "part", "version")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -136,7 +136,8 @@ def _work(entry: Entry, decoded: dict[str, str], file: str) -> _Work:
     year = (decoded.get("year") or decoded.get("date") or "")[:4] or None
     isbn = re.sub(r"[^0-9x]", "", decoded.get("isbn", "").lower()) or None
     markers = frozenset(re.findall(r"\b\d+\b", folded)) | frozenset(re.findall(r"\b[A-Z]{2,}\b", title))
-    return _Work(entry, file, decoded, normalise_doi(decoded.get("doi")), isbn, _FAMILIES.get(entry.entry_type.lower(), "other"),
+    etype = entry.entry_type.lower()  # a type of its own (@softwareversion) is a kind of its own
+    return _Work(entry, file, decoded, normalise_doi(decoded.get("doi")), isbn, _FAMILIES.get(etype, etype),
                  folded, _title_key(to_latin(title)), markers, year, _person(decoded))
 
 
@@ -203,12 +204,19 @@ def _resolved_fields(decoded: Library) -> dict[str, dict[str, str]]:
     own = {e.key: {f.key.lower(): " ".join(str(f.value).split()) for f in e.fields} for e in decoded.entries}
     out = {}
     for key, fields in own.items():
-        merged = dict(fields)
-        for link in ("crossref", "xdata"):
-            for parent in re.split(r"\s*,\s*", fields.get(link, "")):
-                for name, value in own.get(parent, {}).items():
-                    if name not in ("ids", "crossref", "xdata"):
-                        merged.setdefault(name, value)
+        merged, seen, frontier = dict(fields), {key}, [fields]
+        for _ in range(8):  # a chain: module -> version -> software
+            nxt = []
+            for node in frontier:
+                for link in ("crossref", "xdata"):
+                    for parent in re.split(r"\s*,\s*", node.get(link, "")):
+                        if parent in own and parent not in seen:
+                            seen.add(parent)
+                            nxt.append(own[parent])
+                            for name, value in own[parent].items():
+                                if name not in ("ids", "crossref", "xdata"):
+                                    merged.setdefault(name, value)
+            frontier = nxt
         out[key] = merged
     return out
 

@@ -187,9 +187,7 @@ def _library(case, dialect: str, annotate: bool, share: bool, warn=None) -> Libr
         from .analysis import reliability as _rel
 
         reliability = _rel(case)
-    blocks: list = [bibtexparser.model.Preamble(p.value) for p in preambles]
-    blocks += [bibtexparser.model.String(s.key, s.value) for s in strings]
-    for e in entries:
+    def annotate_entry(e: Entry) -> Entry:
         if annotate or not share:
             e = _copy_entry(e)
         if annotate and e.key in case.sources.index:
@@ -199,6 +197,22 @@ def _library(case, dialect: str, annotate: bool, share: bool, warn=None) -> Libr
             existing = e.fields_dict.get("keywords")
             kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
             e.set_field(Field("keywords", _braced(kw)))
+        return e
+
+    return convert(entries, strings, preambles, dialect, warn, annotate_entry)
+
+
+def convert(entries: list[Entry], strings: list, preambles: list, dialect: str = "biblatex", warn=None, each=None) -> Library:
+    """Raw entries (with the ``@string`` and ``@preamble`` blocks they need) in the ``biblatex``
+    or ``bibtex`` dialect, as ``bib export`` writes them; ``each(entry)`` may first change a
+    copy of an entry (the annotations)."""
+    if dialect not in ("biblatex", "bibtex"):
+        raise SrccritError(f"unknown dialect {dialect!r} (use biblatex or bibtex)")
+    blocks: list = [bibtexparser.model.Preamble(p.value) for p in preambles]
+    blocks += [bibtexparser.model.String(s.key, s.value) for s in strings]
+    for e in entries:
+        if each is not None:
+            e = each(e)
         blocks.append(_to_bibtex(e, warn) if dialect == "bibtex" else _to_biblatex(e))
     return Library(blocks, fail_on_duplicate_key=False)  # keys are distinct by construction
 

@@ -66,7 +66,8 @@ def _names(raw_value: str) -> list[dict]:
         if parts.last:
             name["family"] = latex_to_text(" ".join(parts.last))
         if parts.first:
-            name["given"] = latex_to_text(" ".join(parts.first))
+            # "T.H." -> "T. H.", as pandoc writes initials
+            name["given"] = re.sub(r"\.(?=[^\W\d_])", ". ", latex_to_text(" ".join(parts.first)))
         if parts.von:
             name["dropping-particle"] = latex_to_text(" ".join(parts.von))
         if parts.jr:
@@ -75,6 +76,10 @@ def _names(raw_value: str) -> list[dict]:
             name = {"literal": name["family"].strip("{}")}
         out.append(name or {"literal": latex_to_text(person)})
     return out
+
+
+def _list(value: str) -> str:
+    return "; ".join(part.strip() for part in re.split(r"\s+and\s+", value) if part.strip())
 
 
 def _date_parts(text: str) -> list[list[int]] | None:
@@ -145,13 +150,14 @@ def csl_item(key: str, entry_type: str, fields: dict[str, str], raw_fields: dict
     elif f.get("number"):
         item["collection-number" if f.get("series") else "number"] = f["number"]
 
-    publisher = [f[k] for k in ("school", "institution", "organization", "publisher") if f.get(k)]
+    # biblatex's list fields ("Inria and University of Paris") are joined as pandoc joins them
+    publisher = [_list(f[k]) for k in ("school", "institution", "organization", "publisher") if f.get(k)]
     if f.get("howpublished"):
         publisher.append(f["howpublished"])
     if publisher:
         item["publisher"] = "; ".join(dict.fromkeys(publisher))
     if f.get("address") or f.get("location"):
-        item["publisher-place"] = f.get("address") or f.get("location")  # BibTeX's address first, as pandoc
+        item["publisher-place"] = _list(f.get("address") or f.get("location"))  # BibTeX's address first, as pandoc
 
     if ctype in ("thesis", "report"):
         kind = f.get("type") or (etype if etype in _THESIS_GENRES else None)
@@ -188,6 +194,8 @@ def csl_item(key: str, entry_type: str, fields: dict[str, str], raw_fields: dict
         month = _month(f["month"]) if f.get("month") else None
         if issued and month and len(issued) == 1 and len(issued[0]) == 1:
             issued[0].append(month)
+            if f.get("day", "").strip().isdigit() and 1 <= int(f["day"]) <= 31:
+                issued[0].append(int(f["day"]))
     if issued:
         item["issued"] = {"date-parts": issued}
     elif f.get("year") or f.get("date"):
@@ -206,6 +214,25 @@ _NOT_INHERITED = {"ids", "crossref", "xdata", "entryset", "entrysubtype", "execu
                   "shorthand", "sortkey", "sortname"}
 
 
+def _ancestors(rec, parents: dict, limit: int = 8):
+    """(link, parent) for the crossref/xdata parents of ``rec``, nearest first, then theirs (a
+    chain such as module -> version -> software), each once."""
+    seen, frontier = {rec.key}, [rec]
+    for _ in range(limit):
+        nxt = []
+        for node in frontier:
+            for link in ("crossref", "xdata"):
+                for pkey in re.split(r"\s*,\s*", node.fields.get(link, "") or ""):
+                    parent = parents.get(pkey)
+                    if parent is not None and parent.key not in seen:
+                        seen.add(parent.key)
+                        nxt.append(parent)
+                        yield link, parent
+        if not nxt:
+            return
+        frontier = nxt
+
+
 def csl_json_items(records, parents: dict | None = None) -> list[dict]:
     """CSL items for :class:`~srccrit.io.bibliography.BibRecord` objects, in the order given;
     ``crossref``/``xdata`` parents (looked up in ``parents``, key -> record) lend their fields as
@@ -218,11 +245,8 @@ def csl_json_items(records, parents: dict | None = None) -> list[dict]:
             value = str(fl.value).strip()
             # names as written (braces mark a corporate name); a @string macro: its decoded value
             raw[fl.key.lower()] = value if value[:1] in "{\"" else rec.fields.get(fl.key, rec.fields.get(fl.key.lower(), value))
-        for link in ("crossref", "xdata"):
-            for pkey in re.split(r"\s*,\s*", rec.fields.get(link, "") or ""):
-                parent = parents.get(pkey)
-                if parent is None:
-                    continue
+        for link, parent in _ancestors(rec, parents):
+            if True:
                 part = CSL_TYPES.get(rec.entry_type, "") in _PARTS and CSL_TYPES.get(parent.entry_type, "") == "book"
                 praw = {fl.key.lower(): str(fl.value).strip() for fl in parent.raw.fields}
                 for name, value in parent.fields.items():

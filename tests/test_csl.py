@@ -34,7 +34,7 @@ def ours(path: Path) -> dict[str, dict]:
 
 def plain(value) -> str:
     """Text as compared: pandoc sentence-cases English titles and curls apostrophes."""
-    return str(value).replace("’", "'").replace("‘", "'").casefold()
+    return str(value).replace("’", "'").replace("‘", "'").replace("\xa0", " ").replace("$", "").casefold()
 
 
 def _dates(value: dict) -> dict:

@@ -79,11 +79,18 @@ def _decoder():
     return LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False, strict_latex_spaces=True)
 
 
+_LOGO_TEXT = {"LaTeXe": "LaTeX2e", "AmS": "AMS"}
+_LOGOS = re.compile(r"\\(TeX|LaTeXe|LaTeX|BibTeX|BibLaTeX|XeTeX|XeLaTeX|LuaTeX|LuaLaTeX|pdfTeX|pdfLaTeX|ConTeXt|AmS|METAFONT|MF)"
+                    r"(?![A-Za-z])(?:\{\})?")
+
+
 def latex_to_text(value: str) -> str:
     """A BibTeX value's LaTeX as Unicode text: accent commands and braces by a fast path, the
     rest by pylatexenc; a value longer than :data:`MAX_DECODED_LENGTH` only loses its braces."""
     if not _LATEX_HINT.search(value):
         return value
+    if "\\" in value:  # pylatexenc drops the TeX logos: "{\TeX} for the Impatient" lost its first word
+        value = _LOGOS.sub(lambda m: _LOGO_TEXT.get(m.group(1), m.group(1)), value)
     fast = _fast_latex(value)
     if fast is not None:
         return fast
