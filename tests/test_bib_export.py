@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import bibtexparser
 import pytest
 
 import srccrit

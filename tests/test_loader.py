@@ -200,3 +200,8 @@ def test_the_case_starts_knowing_where_its_claims_ids_sit(bundled):
         assert (table, id(categories)) in bundled._rows
         expected = getattr(bundled, table).index.get_indexer(categories)
         assert bundled.rows_of(table, categories).tolist() == expected.tolist()
+
+
+def test_a_clean_bibliography_gives_no_warning(bundled, tonkin):
+    for case in (bundled, tonkin):
+        assert not [w for w in case.warnings if ".bib" in w.file], case.warnings

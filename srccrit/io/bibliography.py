@@ -23,7 +23,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field, ParsingFailedBlock
 
 from ..errors import Problem
 from .atomic import note_input
@@ -184,6 +184,8 @@ def tolerated_entries(raw: Library, display: str) -> tuple[list[Entry], list[Pro
                 warnings.append(Problem(display, line, f"duplicate BibTeX key {entry.key!r}: this later entry is read as {new!r}", "warning"))
                 entry = Entry(entry.entry_type, new, entry.fields, block.start_line, block.raw)
             seen.add(entry.key)
+        elif not isinstance(block, ParsingFailedBlock):
+            continue  # @string, @preamble, comments
         else:
             first = block.raw.strip().splitlines()[0][:60] if block.raw.strip().startswith("@") else ""
             err = getattr(block, "error", None)
