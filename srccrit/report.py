@@ -101,7 +101,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
 
         say("notebooks" + (" (executing on the python3 kernel)" if execute else ""))
         build_notebooks(case, tmp / "notebooks", execute_cells=execute, html_too=html_notebooks, progress=say,
-                        home=out_dir / "notebooks")
+                        home=out_dir / "notebooks", support_table=sup)
 
         say("index.html")
         write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks)))

@@ -208,10 +208,76 @@ def test_support_verdicts_lines_and_fragility(make_case):
 def test_fragile_when_one_witness_carries_the_conclusion(bundled):
     s = srccrit.support(bundled)
     row = s.loc["stalin-turned-in-january-1950"]
-    assert row["fragile"] and row["pivotal_witness"] == "zubok"
+    assert row["fragile"] and row["break_count"] == 1 and row["pivotal_witness"] == "zubok" and row["sole_support"] == "zubok"
     assert row["verdict_without"] != row["verdict"]
     assert s.loc["stalin-approved-invasion", "verdict"] == "well-supported"
-    assert not s.loc["stalin-approved-invasion", "fragile"]
+    assert not s.loc["stalin-approved-invasion", "fragile"] and s.loc["stalin-approved-invasion", "break_count"] >= 2
+    # Gao Gang's offer rests on Kovalev alone (the book's statement derives from his papers)
+    gao = s.loc["gao-offered-manchuria"]
+    assert gao["sole_support"] == "kovalev" and not gao["fragile"] and pd.isna(gao["break_count"])  # not supported: nothing to break
+    assert int(s["fragile"].sum()) <= 3  # the old definition flagged 5 of 7
+
+
+FRAGILITY = """
+    case: fragility
+    sources:
+      s1: {kind: document, date: 1950}
+      s2: {kind: document, date: 1951}
+      s3: {kind: document, date: 1952}
+    witnesses:
+      a: {name: Anna, prior: 0.9, prior_strength: 10000}
+      b: {name: Boris, prior: 0.9, prior_strength: 10000}
+      c: {name: Chen, prior: 0.9, prior_strength: 10000}
+    propositions:
+      one: {text: Held by Anna alone}
+      two: {text: Held by Anna and Boris}
+      three: {text: Held by all three}
+      other: {text: Denied by Chen}
+    conclusions:
+      by-one: {text: One, rests_on: {one: true}}
+      by-two: {text: Two, rests_on: {two: true}}
+      by-three: {text: Three, rests_on: {three: true}}
+      two-needs: {text: Two propositions, rests_on: {one: true, three: true}}
+      against: {text: Against Chen, rests_on: {other: true}}
+    claims:
+      - {id: a1, witness: a, source: s1, proposition: one, stance: affirms}
+      - {id: a2, witness: a, source: s1, proposition: two, stance: affirms}
+      - {id: b2, witness: b, source: s2, proposition: two, stance: affirms}
+      - {id: a3, witness: a, source: s1, proposition: three, stance: affirms}
+      - {id: b3, witness: b, source: s2, proposition: three, stance: affirms}
+      - {id: c3, witness: c, source: s3, proposition: three, stance: affirms}
+      - {id: c4, witness: c, source: s3, proposition: other, stance: denies}
+"""
+
+
+def test_sole_support_and_break_count_worked_out_by_hand(make_case):
+    # reliabilities pinned at 0.9 (prior strength 10,000): one affirming witness gives 0.9, two
+    # 0.9^2 / (0.9^2 + 0.1^2) = 0.988, three 0.9986; none 0.5
+    s = srccrit.support(srccrit.load_case(make_case(FRAGILITY)))
+    assert s.at["by-one", "probability"] == pytest.approx(0.9, abs=1e-3)
+    assert s.at["by-one", "sole_support"] == "a" and s.at["by-one", "break_count"] == 1 and s.at["by-one", "fragile"]
+    assert s.at["by-two", "sole_support"] is None and s.at["by-two", "break_count"] == 2 and not s.at["by-two", "fragile"]
+    assert s.at["by-three", "break_count"] == 3
+    # two propositions: 0.9 * 0.9986; Anna alone holds the first, so she alone breaks it
+    assert s.at["two-needs", "sole_support"] == "a" and s.at["two-needs", "break_count"] == 1
+    assert s.at["against", "probability"] == pytest.approx(0.1, abs=1e-3) and pd.isna(s.at["against", "break_count"])
+    for cid, row in s.iterrows():  # the three pivotal fields describe one removal
+        assert row["verdict_without"] == verdict(row["probability"] + row["pivotal_shift"]), cid
+
+
+def test_without_fragility_the_fragility_fields_are_empty(make_case, capsys):
+    path = make_case(FRAGILITY)
+    s = srccrit.support(srccrit.load_case(path), fragility=False)
+    assert s["fragile"].isna().all() and s["break_count"].isna().all() and s["pivotal_witness"].isna().all()
+    assert s["pivotal_shift"].isna().all() and s["verdict_without"].isna().all()
+    assert s.at["by-one", "sole_support"] == "a"  # needs no re-estimate
+    from srccrit.cli import main
+
+    assert main(["support", str(path), "--no-fragility", "--format", "json"]) == 0
+    import json
+
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["fragile"] is None and row["pivotal_witness"] is None and row["verdict_without"] is None and row["break_count"] is None
 
 
 def test_as_of_counts_only_available_sources(bundled):

@@ -78,3 +78,14 @@ def test_notebook_files_are_json_with_fixed_ids(bundled, tmp_path):
     data = json.loads(paths[0].read_text(encoding="utf-8"))
     ids = [c["id"] for c in data["cells"]]
     assert ids == [f"overview-{i:02d}" for i in range(len(ids))]
+
+
+def test_a_fragile_conclusion_says_so_first(bundled, tmp_path):
+    sup = srccrit.support(bundled)
+    nb = conclusion_notebook(bundled, "stalin-turned-in-january-1950", tmp_path, sup.loc["stalin-turned-in-january-1950"].to_dict())
+    first = nb.cells[0].source
+    assert "**Fragile**" in first and "Zubok" in first and "*contested*" in first
+    calm = conclusion_notebook(bundled, "stalin-approved-invasion", tmp_path, sup.loc["stalin-approved-invasion"].to_dict())
+    assert "Fragile" not in calm.cells[0].source
+    gao = conclusion_notebook(bundled, "gao-offered-manchuria", tmp_path, sup.loc["gao-offered-manchuria"].to_dict())
+    assert "Sole support" in gao.cells[0].source and "Kovalev" in gao.cells[0].source

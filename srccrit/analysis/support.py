@@ -10,12 +10,21 @@ stands at 0.5, so a conclusion's **prior** (its probability with no evidence) is
 **Verdicts** (``VERDICTS``): probability >= 0.90 ``well-supported``; >= 0.70 ``probable``;
 >= 0.40 ``contested``; >= 0.15 ``doubtful``; below ``contradicted``.
 
-**Fragility**: drop each witness who testified on the conclusion's propositions in turn
-(all his claims) and re-estimate. For cases up to ``exact_limit`` (2,000) lines the whole model is refitted
-without him; above it, the other witnesses' reliabilities are held at their full-case values and
-only the propositions he touches are re-scored (a one-step approximation that keeps support
-with fragility linear in the size of the case). ``pivotal_witness`` moves the probability most;
-``fragile`` is true when one removal changes the verdict.
+**Sole support** (*testis unus*): the witness without whom some proposition the conclusion needs
+keeps no independent line for it -- the only origin of all its lines on the needed side.
+
+**Fragility**: drop each witness who testified on the conclusion's propositions in turn (all his
+claims) and re-estimate. For cases up to ``exact_limit`` (2,000) lines the whole model is
+refitted without him; above it, the other witnesses' reliabilities are held at their full-case
+values and only the propositions he touches are re-scored (a one-step approximation that keeps
+support with fragility linear in the size of the case). ``pivotal_witness`` is the removal that
+moves the probability most, ``pivotal_shift`` that move and ``verdict_without`` the verdict after
+it (all three describe the same removal). ``break_count``, for a *supported* conclusion
+(probability >= 0.70), is the smallest number of witnesses whose removal leaves it below 0.70 --
+the analogue of the Fragility Index of clinical trials (Walsh et al., J Clin Epidemiol 2014) --
+found greedily: witnesses are removed in the order of their single removal's effect, most
+damaging first, and the model re-estimated after each; it may overstate the true minimum.
+``fragile`` is ``break_count == 1``. Without fragility these columns are empty.
 """
 
 from __future__ import annotations
@@ -106,8 +115,9 @@ def _conclusion_table(case, est: Reliability) -> tuple[pd.DataFrame, pd.DataFram
 def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 2_000,
             estimator: Reliability | None = None, **params) -> pd.DataFrame:
     """One row per conclusion: ``text``, ``probability``, ``prior``, ``verdict``, ``lines_for``,
-    ``lines_against``, ``fragile``, ``pivotal_witness``, ``pivotal_shift`` (signed change in
-    probability when he is dropped), ``verdict_without`` and ``as_of``.
+    ``lines_against``, ``held_by``, ``sole_support``, ``fragile``, ``break_count``,
+    ``pivotal_witness``, ``pivotal_shift`` (signed change in probability when he is dropped),
+    ``verdict_without`` and ``as_of`` (see the module's docstring).
 
     ``estimator``: a :class:`Reliability` already fitted on this case with the same ``as_of``,
     to reuse instead of fitting again."""
@@ -126,10 +136,14 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
     out["lines_for"] = table["lines_for"].reindex(out.index).fillna(0).astype(int)
     out["lines_against"] = table["lines_against"].reindex(out.index).fillna(0).astype(int)
     out["held_by"] = case.conclusions["held_by"]
-    out["fragile"] = False
-    out["pivotal_witness"] = None
-    out["pivotal_shift"] = 0.0
-    out["verdict_without"] = out["verdict"]
+    sole = _sole_support(case, est, rows) if len(out) else {}
+    out["sole_support"] = pd.Series([sole.get(c) for c in out.index], index=out.index, dtype=object)
+    # without fragility these stay empty (not False, not a verdict): nothing was re-estimated
+    out["fragile"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["break_count"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["pivotal_witness"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    out["pivotal_shift"] = np.nan
+    out["verdict_without"] = pd.Series([None] * len(out), index=out.index, dtype=object)
     if fragility and len(out):
         _fragility(case, est, rows, out, as_of, exact_limit, params)
     out["as_of"] = as_of
@@ -143,38 +157,66 @@ def _touching(case, est: Reliability) -> dict[str, list[str]]:
     return {c: sorted(set(g["witness"])) for c, g in m.groupby("conclusion")}
 
 
+#: a conclusion is *supported* at or above this probability (the ``probable`` band)
+SUPPORTED = 0.70
+
+
 def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
+    """Fill ``pivotal_*``, ``verdict_without``, ``break_count`` and ``fragile`` (see :func:`support`)."""
     touching = _touching(case, est)
     claims = case.available_claims(as_of)
     exact = len(est.votes_.voter) <= exact_limit
-    cache: dict[str, pd.Series] = {}
+    cache: dict[frozenset, pd.Series] = {}
     local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy())
-    fragile_col, pivotal_col, shift_col, without_col = [], [], [], []
-    for cid, base, v_base in zip(out.index.tolist(), out["probability"].astype(float).tolist(), out["verdict"].tolist()):
-        best_w, best_shift, fragile, v_without = None, 0.0, False, v_base
-        for wid in touching.get(cid, []):
-            if exact:
-                if wid not in cache:
-                    sub = Reliability(as_of=None, **params).fit(case, claims[claims["witness"] != wid])
-                    cache[wid] = _conclusion_table(case, sub)[0]["probability"]
-                p = float(cache[wid].get(cid, 1.0))
-            else:
-                p = local.probability_without(cid, wid)
-            shift = p - base
-            if abs(shift) > abs(best_shift) + 1e-12:
-                best_w, best_shift = wid, shift
-            if verdict(p) != v_base and not fragile:
-                fragile, v_without = True, verdict(p)
-        if fragile and best_w is not None:
-            v_without = verdict(base + best_shift) if verdict(base + best_shift) != v_base else v_without
-        fragile_col.append(fragile)
-        pivotal_col.append(best_w)
-        shift_col.append(best_shift)
-        without_col.append(v_without)
-    out["fragile"] = fragile_col
-    out["pivotal_witness"] = pd.Series(pivotal_col, index=out.index, dtype=object)
-    out["pivotal_shift"] = np.asarray(shift_col, dtype=float)
-    out["verdict_without"] = without_col
+
+    def without(cid: str, dropped: frozenset) -> float:
+        if not exact:
+            return local.probability_without(cid, dropped)
+        if dropped not in cache:
+            kept = claims[~claims["witness"].isin(list(dropped))]
+            cache[dropped] = _conclusion_table(case, Reliability(as_of=None, **params).fit(case, kept))[0]["probability"]
+        return float(cache[dropped].get(cid, 1.0))
+
+    pivotal, shifts, verdicts, breaks = [], [], [], []
+    for cid, base in zip(out.index.tolist(), out["probability"].astype(float).tolist()):
+        single = {wid: without(cid, frozenset([wid])) for wid in touching.get(cid, [])}
+        # the removal that moves the probability most; ties to the first by name
+        best = max(single, key=lambda w: (abs(single[w] - base), -sorted(single).index(w)), default=None)
+        if best is not None and abs(single[best] - base) <= 1e-12:
+            best = None
+        pivotal.append(best)
+        shifts.append(single[best] - base if best is not None else 0.0)
+        verdicts.append(verdict(single[best]) if best is not None else verdict(base))
+        # break count, greedily: remove the most damaging witnesses one after another
+        count = None
+        if base >= SUPPORTED and single:
+            order = sorted(single, key=lambda w: (single[w], w))
+            for n in range(1, len(order) + 1):
+                p = single[order[0]] if n == 1 else without(cid, frozenset(order[:n]))
+                if p < SUPPORTED:
+                    count = n
+                    break
+        breaks.append(count)
+    out["pivotal_witness"] = pd.Series(pivotal, index=out.index, dtype=object)
+    out["pivotal_shift"] = np.asarray(shifts, dtype=float)
+    out["verdict_without"] = pd.Series(verdicts, index=out.index, dtype=object)
+    out["break_count"] = pd.array(breaks, dtype="Int64")
+    out["fragile"] = pd.array([b == 1 if b is not None else False for b in breaks], dtype="boolean")
+
+
+def _sole_support(case, est, rows) -> dict[str, str | None]:
+    """conclusion -> the witness without whom some proposition it needs has no independent line
+    for it left (testis unus): the only origin of every line on a compatible side; several such
+    witnesses (for different propositions) are joined with "; "."""
+    ev = _rested_evidence(case, est.evidence_)[["proposition", "side", "origin"]].drop_duplicates()
+    comp = rows[rows["compatible"]][["row", "conclusion", "proposition", "side"]].dropna(subset=["side"])
+    comp = comp.astype({"side": ev["side"].dtype}) if len(comp) else comp
+    m = comp.merge(ev, on=["proposition", "side"])
+    out: dict[str, str | None] = {}
+    for cid, g in m.groupby("conclusion"):
+        sole = sorted({str(o.iat[0]) for _, o in g.groupby("row")["origin"] if o.nunique() == 1})
+        out[cid] = "; ".join(sole) if sole else None
+    return out
 
 
 class _LocalDrop:
@@ -206,13 +248,15 @@ class _LocalDrop:
             item = self.prop_item.get(rows["proposition"].iat[idx[0]])
             self.requirement[int(r)] = (item, slot[idx][comp[idx] & (slot[idx] >= 0)])
 
-    def probability_without(self, cid: str, wid: str) -> float:
+    def probability_without(self, cid: str, dropped) -> float:
+        """The conclusion's probability with every claim of the ``dropped`` witnesses removed."""
         v = self.v
-        wi = self.witness_index.get(wid)
+        voters = [self.witness_index[w] for w in ([dropped] if isinstance(dropped, str) else dropped) if w in self.witness_index]
         p = 1.0
         for r in self.rows_by_conclusion.get(cid, []):
             item, compatible_slots = self.requirement.get(int(r), (None, np.array([], dtype=np.int64)))
-            idx = self.by_voter_item.get((wi, item)) if item is not None and wi is not None else None
+            parts = [self.by_voter_item[(wi, item)] for wi in voters if item is not None and (wi, item) in self.by_voter_item]
+            idx = np.concatenate(parts) if parts else None
             if idx is None:
                 p *= self.p_req[r]
                 continue

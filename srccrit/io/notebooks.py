@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..errors import SrccritError
@@ -108,17 +109,37 @@ def overview_notebook(case, out_dir: Path):
     return c.notebook(case.title)
 
 
-def conclusion_notebook(case, conclusion: str, out_dir: Path):
+def _fragility_line(case, sup) -> str:
+    """One line on what a conclusion rests on, from a row of :func:`srccrit.support`."""
+    lines = []
+    if sup is None:
+        return ""
+    fragile = sup.get("fragile")
+    if fragile is not None and not pd.isna(fragile) and bool(fragile):
+        who = case.witness_name(sup["pivotal_witness"]) if sup.get("pivotal_witness") else "one witness"
+        lines.append(f"**Fragile**: it rests on the testimony of {_md(who)}; without it the verdict falls to "
+                     f"*{_md(sup['verdict_without'])}*.")
+    if sup.get("sole_support"):
+        names = ", ".join(_md(case.witness_name(w)) for w in str(sup["sole_support"]).split("; "))
+        lines.append(f"**Sole support** (*testis unus*): {names} — without this testimony no independent line supports it.")
+    return ("\n\n" + "\n\n".join(lines)) if lines else ""
+
+
+def conclusion_notebook(case, conclusion: str, out_dir: Path, support_row=None):
     row = case.conclusions.loc[conclusion]
     rests = case.rests_on[case.rests_on["conclusion"] == conclusion]
     c = _Cells(f"c-{conclusion}")
     c.md(f"# {_md(row['text'])}\n\nConclusion {_code(conclusion)} of the case *{_md(case.title)}*. It rests on:\n\n"
          + "\n".join(f"- {_md(case.propositions.at[p, 'text'])} — needs **{_md(v)}**" for p, v in zip(rests["proposition"], rests["required"]))
-         + ("\n\nHeld by: " + ", ".join(_code(h) for h in row["held_by"]) if row["held_by"] else ""))
+         + ("\n\nHeld by: " + ", ".join(_code(h) for h in row["held_by"]) if row["held_by"] else "")
+         + _fragility_line(case, support_row))
     c.code(_loader(case, out_dir))
-    c.md("## Verdict and fragility\n\n`pivotal_witness` is the witness whose removal moves the probability most; "
-         "`fragile` is true when dropping one witness changes the verdict.")
-    c.code(f"support = srccrit.support(case)\nsupport.loc[[{conclusion!r}], ['probability', 'prior', 'verdict', 'lines_for', 'lines_against', 'fragile', 'pivotal_witness', 'pivotal_shift', 'verdict_without']]")
+    c.md("## Verdict and fragility\n\nVerdicts: probability ≥ 0.90 *well-supported*, ≥ 0.70 *probable*, ≥ 0.40 *contested*, "
+         "≥ 0.15 *doubtful*, below *contradicted*. `pivotal_witness` is the witness whose removal moves the probability most "
+         "(`pivotal_shift`, `verdict_without`: that same removal). `break_count` is the smallest number of witnesses whose "
+         "removal leaves a supported conclusion (≥ 0.70) below 0.70 (found greedily); `fragile` means one is enough. "
+         "`sole_support` is the witness without whom a needed proposition keeps no independent line for it.")
+    c.code(f"support = srccrit.support(case)\nsupport.loc[[{conclusion!r}], ['probability', 'prior', 'verdict', 'lines_for', 'lines_against', 'fragile', 'break_count', 'sole_support', 'pivotal_witness', 'pivotal_shift', 'verdict_without']]")
     c.md("## Evidence ledger\n\nEvery claim on the propositions it rests on: whether it bears for or against, who says it, "
          "where (citekey and locator), in what words, how reliable the witness is, and its independent line.")
     c.code(f"srccrit.evidence_for(case, {conclusion!r}, est=est)")
@@ -247,7 +268,7 @@ def to_html(nb) -> str:
 
 
 def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_too: bool = False, progress=None,
-                    home: str | Path | None = None) -> list[Path]:
+                    home: str | Path | None = None, support_table=None) -> list[Path]:
     """Write ``overview.ipynb`` and one ``conclusion-<id>.ipynb`` per conclusion into ``out_dir``.
 
     The notebooks load the case by a path relative to ``home`` (where they will stay; default
@@ -257,7 +278,12 @@ def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_
     out_dir.mkdir(parents=True, exist_ok=True)
     final_dir = Path(home) if home is not None else out_dir
     items = [("overview.ipynb", overview_notebook(case, final_dir))]
-    items += [(notebook_name(cid), conclusion_notebook(case, cid, final_dir)) for cid in case.conclusions.index]
+    if support_table is None and len(case.conclusions):
+        from ..analysis import support
+
+        support_table = support(case)
+    rows = {cid: support_table.loc[cid].to_dict() for cid in case.conclusions.index} if support_table is not None else {}
+    items += [(notebook_name(cid), conclusion_notebook(case, cid, final_dir, rows.get(cid))) for cid in case.conclusions.index]
     written = []
     for i, (name, nb) in enumerate(items, 1):
         if progress:

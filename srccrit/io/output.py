@@ -100,7 +100,7 @@ def reliability_records(table: pd.DataFrame) -> list[dict]:
 
 def support_records(table: pd.DataFrame) -> list[dict]:
     keys = ["conclusion", "text", "probability", "prior", "verdict", "lines_for", "lines_against", "fragile", "pivotal_witness",
-            "pivotal_shift", "verdict_without", "held_by", "as_of"]
+            "pivotal_shift", "verdict_without", "held_by", "as_of", "sole_support", "break_count"]
     return [{k: r[k] for k in keys} for r in records(table, "conclusion")]
 
 
