@@ -138,7 +138,7 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
     if dated.empty:
         ax.text(0.5, 0.5, "no dated sources", ha="center", transform=ax.transAxes)
     else:
-        years = dated["date"].dt.year + (dated["date"].dt.day_of_year - 1) / 366  # when it became available
+        years = dated["date"].dt.year + (dated["date"].dt.day_of_year - 1) / 366  # the day the step counts from
         dated = dated.assign(x=years.to_numpy())
         first_x = dated["x"].min() - 1
         for k, (cid, g) in enumerate(dated.groupby("conclusion", sort=False)):
@@ -150,7 +150,8 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
         releases = dated[dated["archival"]].drop_duplicates("as_of")
         for _, r in releases.iterrows():
             ax.axvline(r["x"], color="black", linewidth=1, linestyle=":")
-            ax.annotate(f"archival release {r['as_of']}", (r["x"], 1.01), xycoords=("data", "axes fraction"), rotation=0, fontsize=8, ha="center")
+            ax.annotate(f"archival release {r['as_of']} (from {r['date'].date().isoformat()}: {', '.join(r['released'])})", (r["x"], 1.01),
+                        xycoords=("data", "axes fraction"), rotation=0, fontsize=8, ha="center")
     ax.set_ylim(0, 1.05)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("year the evidence became available to historians")

@@ -448,3 +448,43 @@ def test_a_witness_worse_than_a_guess_is_disregarded_not_read_backwards(make_cas
     assert not any("below even odds" in r for r in rel.at["w1", "reasons"])
     for q in ("q0", "q1", "q2"):
         assert est.propositions_.at[q, "p_true"] <= without.propositions_.at[q, "p_true"] + 1e-9
+
+
+MIXED_DATES = """
+    case: dates
+    sources:
+      s1: {kind: document, date: 1992}
+      s2: {kind: document, date: 1992-10}
+      s3: {kind: memoir, date: 1995}
+      s4: {kind: memoir, date: 1995-03}
+      s5: {kind: memoir, date: 1990, available: 1993-05-17}
+    witnesses:
+      a: {name: Anna}
+      b: {name: Boris}
+      c: {name: Chen}
+      d: {name: Dora}
+      e: {name: Emil}
+    propositions:
+      p: {text: P}
+    conclusions:
+      c: {text: P holds, rests_on: {p: true}}
+    claims:
+      - {id: c1, witness: a, source: s1, proposition: p, stance: affirms}
+      - {id: c2, witness: b, source: s2, proposition: p, stance: affirms}
+      - {id: c3, witness: c, source: s3, proposition: p, stance: affirms}
+      - {id: c4, witness: d, source: s4, proposition: p, stance: denies}
+      - {id: c5, witness: e, source: s5, proposition: p, stance: affirms}
+"""
+
+
+def test_timeline_steps_in_the_order_of_the_days_they_count_from(make_case):
+    case = srccrit.load_case(make_case(MIXED_DATES))
+    t = srccrit.timeline(case)
+    steps = t[t["as_of"] != "prior"].drop_duplicates("as_of")
+    assert steps["as_of"].tolist() == ["1992-10", "1992", "1993-05-17", "1995-03", "1995"]  # a month ends before its year
+    assert steps["date"].dt.date.astype(str).tolist() == ["1992-10-31", "1992-12-31", "1993-05-17", "1995-03-31", "1995-12-31"]
+    assert steps["date"].is_monotonic_increasing  # the chart never steps backwards
+    assert steps["released"].tolist() == [["s2"], ["s1"], ["s5"], ["s4"], ["s3"]]  # the source that caused each step
+    # as of June 1995 the March memoir counts, the one dated only "1995" does not yet
+    june = set(case.available_claims("1995-06")["id"])
+    assert "c4" in june and "c3" not in june and "c3" in set(case.available_claims("1995")["id"])

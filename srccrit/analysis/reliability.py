@@ -440,7 +440,9 @@ def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv
     for w, k, n, r, sg in zip(total.tolist(), k_t.tolist(), n_t.tolist(), releases[total].tolist(), signs):
         out[wit[w]] = [f"{k} of {n} claims checked by {r} archival releases agree with them {sg}"]
     if len(pair):  # pairs in (witness, release) order
-        dates = table_values(case, "sources", "date", s_ids).tolist()
+        # a release is named by when historians could read it (``available``), else its date
+        dates = [a if isinstance(a, str) else d for a, d in zip(table_values(case, "sources", "available", s_ids).tolist(),
+                                                                table_values(case, "sources", "date", s_ids).tolist())]
         names = np.asarray(s_ids, dtype=object)
         for w, sc, k, n in zip(pair_w.tolist(), pair_s.tolist(), agree.tolist(), size.tolist()):
             year = dates[sc]

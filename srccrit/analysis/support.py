@@ -275,15 +275,21 @@ class _LocalDrop:
 def timeline(case, **params) -> pd.DataFrame:
     """Each conclusion's probability at each date a source became available.
 
-    Columns: ``as_of`` (the availability date as written), ``conclusion``, ``probability``,
-    ``verdict``, ``date`` (when the first of them became available), ``released`` (sources that became available then), ``archival`` (whether an
-    archival release is among them). The first row per conclusion, ``as_of = "prior"``, is the
-    probability with no evidence.
+    A source counts from the last day of its availability (``available``, else ``date``): one
+    available "1995" counts from 1995-12-31 -- for ``--as-of 1995`` and later, not for
+    ``--as-of 1995-06`` -- and one available "1995-03" from 1995-03-31, so the March source comes
+    first. Steps are ordered by that day.
+
+    Columns: ``as_of`` (the availability as written, of the first source counted that day),
+    ``conclusion``, ``probability``, ``verdict``, ``date`` (the day the step is counted from),
+    ``released`` (the sources counted from that day), ``archival`` (whether an archival release
+    is among them). The first row per conclusion, ``as_of = "prior"``, is the probability with
+    no evidence.
     """
     src = case.sources[case.sources["available_end"].notna()].copy()
     src["label"] = src["available"].where(src["available"].notna(), src["date"])
     src = src.sort_values(["available_end", "label"], kind="mergesort")
-    dates = src.groupby("available_end", sort=True).agg(label=("label", "first"), start=("available_start", "min"), released=("label", lambda s: sorted(s.index)),
+    dates = src.groupby("available_end", sort=True).agg(label=("label", "first"), released=("label", lambda s: sorted(s.index)),
                                                           archival=("kind", lambda k: bool((k == "archival-release").any())))
     frames = []
     first = support(case, as_of="0001", fragility=False, **params)
@@ -292,7 +298,7 @@ def timeline(case, **params) -> pd.DataFrame:
     for end, row in dates.iterrows():
         label = str(row["label"]).rstrip("?")
         s = support(case, as_of=pd.Timestamp(end).date().isoformat(), fragility=False, **params)
-        frames.append(pd.DataFrame({"as_of": label, "date": row["start"], "conclusion": s.index, "probability": s["probability"].to_numpy(),
+        frames.append(pd.DataFrame({"as_of": label, "date": pd.Timestamp(end), "conclusion": s.index, "probability": s["probability"].to_numpy(),
                                     "verdict": s["verdict"].to_numpy(), "released": [row["released"]] * len(s), "archival": row["archival"]}))
     return pd.concat(frames, ignore_index=True)
 
