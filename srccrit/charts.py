@@ -23,6 +23,27 @@ from .analysis import Reliability, positions, timeline  # noqa: E402
 
 __all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "all_charts"]
 
+#: the most rows (or columns, or lines, or nodes) a chart draws before it shows the most telling
+#: ones and says how many it left out: beyond these, labels collide and pictures grow unreadable
+MAX_ROWS = 30
+MAX_LINES = 10
+MAX_NODES = 40
+
+
+def most_telling_conclusions(case, support_table: pd.DataFrame) -> list[str]:
+    """Conclusions ordered for a reader with little time: fragile first, then the most contested
+    (probability nearest 0.5), then those with the most lines of evidence, then by id."""
+    s = support_table
+    fragile = s["fragile"].fillna(False).astype(bool) if "fragile" in s else pd.Series(False, index=s.index)
+    order = pd.DataFrame({"fragile": ~fragile, "contest": (s["probability"] - 0.5).abs().round(6),
+                          "lines": -(s["lines_for"] + s["lines_against"]), "id": s.index.astype(str)}, index=s.index)
+    return order.sort_values(["fragile", "contest", "lines", "id"], kind="mergesort").index.tolist()
+
+
+def _left_out(shown: int, total: int, what: str) -> str:
+    return f" — the {shown} most telling of {total} {what}" if shown < total else ""
+
+
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*", "h", "<", ">"]
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1))]
 
@@ -54,11 +75,16 @@ def _case_side_styles(case) -> dict[str, tuple]:
 
 
 @_plain_text
-def reliability_chart(case, estimator: Reliability | None = None, as_of: str | None = None) -> Figure:
+def reliability_chart(case, estimator: Reliability | None = None, as_of: str | None = None, max_rows: int = 40) -> Figure:
     """Forest plot: one row per witness, posterior mean and 90% interval, prior marked (|),
     claims counted on the right, colour and marker by the witness's side."""
     est = estimator or Reliability(as_of=as_of).fit(case)
-    table = est.reliability_.iloc[::-1]  # most reliable at the top
+    table = est.reliability_
+    total = len(table)
+    if total > max_rows:  # the most and the least reliable, the middle left out (and said so)
+        half = max_rows // 2
+        table = pd.concat([table.iloc[:half], table.iloc[-(max_rows - half):]])
+    table = table.iloc[::-1]  # most reliable at the top
     sides_of = case.witnesses["side"].fillna("(no side)").reindex(table.index)
     styles = _case_side_styles(case)
     styles = {k: v for k, v in styles.items() if k in set(sides_of)}
@@ -78,7 +104,9 @@ def reliability_chart(case, estimator: Reliability | None = None, as_of: str | N
     ax.axvline(0.5, color="grey", linewidth=0.8, linestyle=":")
     ax.set_xlabel("reliability (posterior mean and 90% interval)")
     ax.set_ylabel("witness")
-    ax.set_title(f"Witness reliability — {case.title}" + (f" (sources available by {as_of})" if as_of else ""), fontsize=10)
+    ax.set_title(f"Witness reliability — {case.title}" + (f" (sources available by {as_of})" if as_of else "")
+                 + (f"\nthe {max_rows // 2} most and {max_rows - max_rows // 2} least reliable of {total} witnesses" if total > max_rows else ""),
+                 fontsize=10)
     handles = [Line2D([], [], color=c, marker=m, linestyle="-", markeredgecolor="black", label=s) for s, (c, m) in styles.items()]
     handles.append(Line2D([], [], color="black", marker="|", linestyle="none", markersize=12, markeredgewidth=2, label="prior"))
     ax.legend(handles=handles, title="side", loc="lower right", fontsize=7, title_fontsize=8, framealpha=0.9)
@@ -103,9 +131,22 @@ def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
 
 
 @_plain_text
-def support_matrix(case, estimator: Reliability | None = None) -> Figure:
-    """Heat map of :func:`support_cells`; the sign and weight are printed in each cell."""
-    cells = support_cells(case, estimator)
+def support_matrix(case, estimator: Reliability | None = None, max_rows: int = MAX_ROWS, max_columns: int = MAX_ROWS) -> Figure:
+    """Heat map of :func:`support_cells`; the sign and weight are printed in each cell. Above
+    ``max_rows`` conclusions or ``max_columns`` witnesses, the most telling conclusions (see
+    :func:`most_telling_conclusions`) and the witnesses weighing most on them are shown, and the
+    title says how many of each."""
+    from .analysis import support
+
+    est = estimator or Reliability().fit(case)
+    cells = support_cells(case, est)
+    total_c, total_w = cells.shape
+    if total_c > max_rows:
+        keep = most_telling_conclusions(case, support(case, estimator=est, fragility=False))[:max_rows]
+        cells = cells.loc[[c for c in cells.index if c in set(keep)]]
+    if cells.shape[1] > max_columns:
+        weight = cells.abs().sum(axis=0).sort_values(ascending=False, kind="mergesort")
+        cells = cells[list(weight.index[:max_columns])]
     cells = cells.loc[:, sorted(cells.columns, key=lambda w: case.witness_name(w))] if len(cells.columns) else cells
     n_c, n_w = cells.shape
     fig = Figure(figsize=(max(6, 0.55 * n_w + 4), max(3, 0.5 * n_c + 2.5)), layout="constrained")
@@ -122,16 +163,23 @@ def support_matrix(case, estimator: Reliability | None = None) -> Figure:
     ax.set_yticks(np.arange(n_c), [_wrap(case.conclusions.at[c, "text"], 45) for c in cells.index], fontsize=7)
     ax.set_xlabel("witness (origin of an independent line)")
     ax.set_ylabel("conclusion")
-    ax.set_title("Which witnesses support (+) or contradict (−) each conclusion, weighted by reliability", fontsize=10)
+    ax.set_title("Which witnesses support (+) or contradict (−) each conclusion, weighted by reliability"
+                 + (f"\n{n_c} of {total_c} conclusions, {n_w} of {total_w} witnesses" if (n_c, n_w) != (total_c, total_w) else ""), fontsize=10)
     bar = fig.colorbar(im, ax=ax, shrink=0.8)
     bar.set_label("support (+) / contradiction (−)")
     return fig
 
 
 @_plain_text
-def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
-    """Each conclusion's probability stepping as sources became available; archival releases marked."""
+def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX_LINES) -> Figure:
+    """Each conclusion's probability stepping as sources became available; archival releases
+    marked. Above ``max_lines`` conclusions, those whose probability moved most are drawn."""
     table = timeline(case) if table is None else table
+    total = table["conclusion"].nunique()
+    if total > max_lines:
+        moved = table.groupby("conclusion")["probability"].agg(lambda p: p.max() - p.min())
+        moved = moved.sort_values(ascending=False, kind="mergesort")
+        table = table[table["conclusion"].isin(set(moved.index[:max_lines]))]
     dated = table[table["as_of"] != "prior"].copy()
     fig = Figure(figsize=(10, 5.5), layout="constrained")
     ax = fig.add_subplot()
@@ -156,7 +204,8 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("year the evidence became available to historians")
     ax.set_ylabel("probability the conclusion holds")
-    ax.set_title("How support for each conclusion changed as sources became available", fontsize=10, pad=18)
+    ax.set_title("How support for each conclusion changed as sources became available"
+                 + (f" — the {max_lines} of {total} conclusions that moved most" if total > max_lines else ""), fontsize=10, pad=18)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="conclusion", title_fontsize=8)
@@ -164,8 +213,9 @@ def timeline_chart(case, table: pd.DataFrame | None = None) -> Figure:
 
 
 @_plain_text
-def contradictions_chart(case) -> Figure:
-    """Witnesses as nodes, contradictions as edges (width: propositions in dispute), hostility dashed."""
+def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
+    """Witnesses as nodes, contradictions as edges (width: propositions in dispute), hostility
+    dashed. Above ``max_nodes`` witnesses, those in the most disputes are drawn."""
     ev = positions(case)
     counted = ev[ev["side"] >= 0][["proposition", "side", "witness"]].astype({"proposition": object, "witness": object}).drop_duplicates()
     pairs = counted.merge(counted, on="proposition")
@@ -177,6 +227,12 @@ def contradictions_chart(case) -> Figure:
     for a, b in hostile:
         nodes += [a, b]
     nodes = sorted(set(nodes))
+    total_nodes = len(nodes)
+    if total_nodes > max_nodes:
+        degree = weights.groupby(level=0).sum().add(weights.groupby(level=1).sum(), fill_value=0).sort_values(ascending=False, kind="mergesort")
+        nodes = sorted(set(degree.index[:max_nodes]))
+        weights = weights[[a in set(nodes) and b in set(nodes) for a, b in weights.index]]
+        hostile = [(a, b) for a, b in hostile if a in set(nodes) and b in set(nodes)]
     graph.add_nodes_from(nodes)
     for (a, b), w in weights.items():
         graph.add_edge(a, b, weight=int(w))
@@ -208,7 +264,8 @@ def contradictions_chart(case) -> Figure:
     ax.set_yticks([])
     ax.set_xlabel("layout: spring model (positions carry no meaning)")
     ax.set_ylabel("witnesses")
-    ax.set_title("Contradictory testimony between witnesses", fontsize=10)
+    ax.set_title("Contradictory testimony between witnesses"
+                 + (f" — the {len(nodes)} of {total_nodes} in the most disputes" if total_nodes > len(nodes) else ""), fontsize=10)
     return fig
 
 

@@ -14,6 +14,7 @@ from .cli_common import case_arg, emit, load, register
 from .errors import SrccritError
 from .io import output
 from .io.atomic import check_output, write_text
+from .io.notebooks import MAX_NOTEBOOKS
 from .io.case_file import load_case
 
 
@@ -151,7 +152,10 @@ def cmd_report(args) -> int:
     from .report import _progress_printer, build_report
 
     case = load(args.case)
-    summary = build_report(case, args.output, execute=args.execute, progress=_progress_printer(6))
+    if args.max_notebooks is not None and args.max_notebooks < 0:
+        raise SrccritError("--max-notebooks: give 0 or more (0: one for every conclusion)")
+    summary = build_report(case, args.output, execute=args.execute, progress=_progress_printer(6),
+                           max_notebooks=(args.max_notebooks or None) if args.max_notebooks is not None else MAX_NOTEBOOKS)
     sys.stdout.write(summary.text())
     return 0
 
@@ -160,6 +164,8 @@ def _cfg_report(p):
     case_arg(p)
     p.add_argument("-o", "--output", metavar="DIR", default="out", help="output folder (default: out)")
     p.add_argument("--no-execute", dest="execute", action="store_false", default=True, help="do not run the notebooks")
+    p.add_argument("--max-notebooks", type=int, default=None, metavar="N",
+                   help=f"conclusion notebooks at most: the N most telling (default {MAX_NOTEBOOKS}; 0: one per conclusion)")
 
 
 register("bib", "bibliography: export (biblatex/BibTeX/CSL-JSON), merge, keys", cmd_bib, _cfg_bib)

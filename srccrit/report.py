@@ -20,7 +20,7 @@ from . import analysis, bibtex, charts
 from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
-from .io.notebooks import build_notebooks, notebook_name
+from .io.notebooks import MAX_NOTEBOOKS, build_notebooks, notebook_conclusions, notebook_name
 from .model import frame_html
 
 __all__ = ["build_report", "ReportSummary"]
@@ -57,7 +57,9 @@ def _progress_printer(total: int) -> Callable[[str], None]:
 
 
 def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_notebooks: bool = True,
-                 progress: Callable[[str], None] | None = None) -> ReportSummary:
+                 progress: Callable[[str], None] | None = None, max_notebooks: int | None = MAX_NOTEBOOKS) -> ReportSummary:
+    """Write the report of ``case`` into ``out_dir``: at most ``max_notebooks`` conclusion
+    notebooks (the most telling; None: one per conclusion), every conclusion in the index."""
     out_dir = Path(out_dir)
     say = progress or (lambda m: None)
     with replace_dir(out_dir) as tmp:
@@ -100,11 +102,12 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
             plt.close(fig)
 
         say("notebooks" + (" (executing on the python3 kernel)" if execute else ""))
+        with_notebook = set(notebook_conclusions(case, sup, max_notebooks))
         build_notebooks(case, tmp / "notebooks", execute_cells=execute, html_too=html_notebooks, progress=say,
-                        home=out_dir / "notebooks", support_table=sup)
+                        home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks)
 
         say("index.html")
-        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks)))
+        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, with_notebook)))
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
     fragile = [c for c in sup.index if sup.at[c, "fragile"]]
     least = rel.index[-1] if len(rel) else None
@@ -112,11 +115,17 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                          f"{case.witness_name(least)} ({rel.at[least, 'reliability']:.2f})" if least else None, files)
 
 
-def _index_html(case, sup, rel, contra, html_notebooks: bool) -> str:
+def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set | None = None) -> str:
     e = html.escape
     nb_ext = "html" if html_notebooks else "ipynb"
+    with_notebook = set(sup.index) if with_notebook is None else with_notebook
+
+    def title(cid: str) -> str:
+        text = e(str(sup.at[cid, "text"]))
+        return f"<a href=\"notebooks/{e(notebook_name(cid)[:-6])}.{nb_ext}\">{text}</a>" if cid in with_notebook else text
+
     conclusions = "".join(
-        f"<li><a href=\"notebooks/{e(notebook_name(cid)[:-6])}.{nb_ext}\">{e(str(sup.at[cid, 'text']))}</a> — "
+        f"<li>{title(cid)} — "
         f"{e(sup.at[cid, 'verdict'])} ({sup.at[cid, 'probability']:.2f}){' — <strong>fragile</strong>' if sup.at[cid, 'fragile'] else ''}</li>"
         for cid in sup.index)
     table_links = " · ".join(f"{e(n)} (<a href=\"tables/{n}.csv\">CSV</a>, <a href=\"tables/{n}.json\">JSON</a>)"

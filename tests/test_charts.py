@@ -98,3 +98,43 @@ def test_chart_command_writes_deterministic_files(tmp_path, fmt):
         a = (tmp_path / "a" / f"{name}.{fmt}").read_bytes()
         assert a == (tmp_path / "b" / f"{name}.{fmt}").read_bytes()
         assert len(a) > 5000
+
+
+def _many(make_case, n_witnesses: int, n_conclusions: int):
+    ws = "".join(f"  w{i}: {{name: Witness {i}}}\n" for i in range(n_witnesses))
+    ps = "".join(f"  p{j}: {{text: P{j}}}\n" for j in range(n_conclusions))
+    cs = "".join(f"  c{j}: {{text: Conclusion {j}, rests_on: {{p{j}: true}}}}\n" for j in range(n_conclusions))
+    cl = "".join(f"  - {{id: k{i}-{j}, witness: w{i}, source: s1, proposition: p{j}, stance: {'affirms' if (i + j) % 3 else 'denies'}}}\n"
+                 for i in range(n_witnesses) for j in range(n_conclusions) if (i + 2 * j) % 5 == 0)
+    return srccrit.load_case(make_case(f"case: many\nsources: {{s1: {{kind: memoir, date: 1950}}}}\nwitnesses:\n{ws}propositions:\n{ps}"
+                                       f"conclusions:\n{cs}claims:\n{cl}"))
+
+
+def test_charts_stay_readable_at_any_size_and_say_what_they_left_out(make_case):
+    case = _many(make_case, 60, 45)
+    est = srccrit.Reliability().fit(case)
+    matrix = charts.support_matrix(case, est)
+    ax = matrix.axes[0]
+    assert len(ax.get_yticklabels()) == charts.MAX_ROWS and len(ax.get_xticklabels()) == charts.MAX_ROWS
+    assert "30 of 45 conclusions, 30 of 60 witnesses" in ax.get_title()
+    w, h = matrix.get_size_inches()
+    assert w * 110 < 3000 and h * 110 < 3000  # bounded pixels
+    forest = charts.reliability_chart(case, est)
+    assert len(forest.axes[0].get_yticklabels()) == 40 and "of 60 witnesses" in forest.axes[0].get_title()
+    line = charts.timeline_chart(case)
+    assert len(line.axes[0].get_legend().get_texts()) <= charts.MAX_LINES
+    network = charts.contradictions_chart(case, max_nodes=12)
+    assert "the 12 of" in network.axes[0].get_title()
+
+
+def test_report_writes_the_most_telling_notebooks_and_indexes_every_conclusion(bundled, tmp_path, capsys):
+    assert main(["report", "-o", str(tmp_path / "out"), "--no-execute", "--max-notebooks", "2"]) == 0
+    names = sorted(p.name for p in (tmp_path / "out" / "notebooks").glob("*.ipynb"))
+    assert len(names) == 3 and "overview.ipynb" in names
+    sup = srccrit.support(bundled)
+    expected = charts.most_telling_conclusions(bundled, sup)[:2]
+    assert sorted(f"conclusion-{c}.ipynb" for c in expected) == [n for n in names if n != "overview.ipynb"]
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert all(str(t) in index for t in bundled.conclusions["text"])  # every conclusion is listed
+    assert index.count('href="notebooks/conclusion-') == 2
+    assert main(["report", "-o", str(tmp_path / "out2"), "--no-execute", "--max-notebooks", "-1"]) == 2
