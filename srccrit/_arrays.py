@@ -208,7 +208,7 @@ def _dense_rank(key: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes that sort as ``key`` does, and how many values they can take."""
     if key.dtype.kind == "f" and len(key):
         # whole numbers (counts, dates as day numbers) take the integer way: usually no sort
-        low, high = key.min(), key.max()
+        low, high = float(key.min()), float(key.max())  # Python floats: a range past 1.8e308 is inf, not an overflow warning
         if np.isfinite(low) and np.isfinite(high) and high - low < 2.0**52 and np.array_equal(key, np.floor(key)):
             key = key.astype(np.int64)  # -0.0 and 0.0 both become 0, as they compare equal
     if key.dtype.kind in "iub":

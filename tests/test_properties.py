@@ -181,3 +181,11 @@ def test_lex_order_is_lexsort(keys, n):
 
     arrays = [np.array(k[:n]) for k in keys]
     assert lex_order(*arrays).tolist() == np.lexsort(tuple(reversed(arrays))).tolist()
+
+
+def test_lex_order_of_floats_spanning_the_whole_range():
+    # found by hypothesis in CI: the range of these keys overflows a float
+    from srccrit.analysis.evidence import lex_order
+
+    key = np.array([0.0] * 5 + [2.7043636194195453e+294, -1.7976931348622888e+308, 0.0])
+    assert lex_order(key).tolist() == np.lexsort((key,)).tolist()
