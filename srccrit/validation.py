@@ -653,7 +653,7 @@ def _field_checks(ck: _Checker, raw) -> None:
             if len(frame):
                 ck.warnings.append(Problem(str(frame["_file"].iat[first]), ck.field_line(frame, first, col),
                                            f"{name}: unknown field {str(col)!r}{_hint(col, known)} (kept, not used)", "warning"))
-        for col in set(known) - LIST_FIELDS - {"rests_on"}:
+        for col in [c for c in known if c not in LIST_FIELDS and c != "rests_on"]:
             if col not in frame.columns or frame[col].dtype != object:
                 continue
             nested = np.fromiter((isinstance(v, (list, dict)) for v in frame[col].to_numpy(dtype=object)), dtype=bool, count=len(frame))
@@ -664,7 +664,7 @@ def _field_checks(ck: _Checker, raw) -> None:
                 values = frame[col].to_numpy(dtype=object).copy()
                 values[nested] = None
                 frame[col] = pd.Series(values, index=frame.index, dtype=object)
-        for col in (LIST_FIELDS & set(known)) & set(frame.columns):
+        for col in [c for c in known if c in LIST_FIELDS and c in frame.columns]:
             if frame[col].dtype != object:
                 continue
             nested = np.fromiter((isinstance(v, list) and any(isinstance(x, (list, dict)) for x in v) for v in frame[col].to_numpy(dtype=object)),
