@@ -130,43 +130,89 @@ def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
     return cells.reindex(index=case.conclusions.index, fill_value=0.0)
 
 
+def support_sides(case, estimator: Reliability | None = None) -> dict[str, pd.DataFrame]:
+    """Conclusions x witnesses, for and against kept apart (never netted): ``for`` and
+    ``against`` sum the reliabilities of the independent lines a witness originates on each side
+    of the propositions a conclusion rests on; ``lines_for`` and ``lines_against`` count them."""
+    from .analysis.support import _requirement_slots
+
+    est = estimator or Reliability().fit(case)
+    rows = _requirement_slots(case, est)
+    ev = est.evidence_[est.evidence_["side"] >= 0].drop_duplicates("line")
+    m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin"]], on=["proposition", "side"])
+    m["weight"] = est.skills_.reindex(m["origin"]).to_numpy()
+    m["one"] = 1
+    out = {}
+    for name, mask in (("for", m["compatible"].to_numpy(dtype=bool)), ("against", ~m["compatible"].to_numpy(dtype=bool))):
+        part = m[mask]
+        for value, label in (("weight", name), ("one", f"lines_{name}")):
+            table = part.pivot_table(index="conclusion", columns="origin", values=value, aggfunc="sum", fill_value=0)
+            out[label] = table.reindex(index=case.conclusions.index, columns=sorted(set(m["origin"])), fill_value=0)
+    return out
+
+
+#: colour-blind-safe sides (Okabe & Ito 2008): blue for, vermillion against
+FOR_COLOUR, AGAINST_COLOUR = "#0072B2", "#D55E00"
+
+
 @_plain_text
 def support_matrix(case, estimator: Reliability | None = None, max_rows: int = MAX_ROWS, max_columns: int = MAX_ROWS) -> Figure:
-    """Heat map of :func:`support_cells`; the sign and weight are printed in each cell. Above
+    """Which witnesses support or contradict each conclusion: each cell shows the lines *for*
+    (left half, blue, ``+weight``) and *against* (right half, vermillion, ``−weight``) apart --
+    never netted -- with the number of lines where more than one; each row is labelled with the
+    conclusion's probability and verdict. Witnesses are ordered by side, then by weight. Above
     ``max_rows`` conclusions or ``max_columns`` witnesses, the most telling conclusions (see
     :func:`most_telling_conclusions`) and the witnesses weighing most on them are shown, and the
     title says how many of each."""
+    from matplotlib.patches import Rectangle
+
     from .analysis import support
 
     est = estimator or Reliability().fit(case)
-    cells = support_cells(case, est)
-    total_c, total_w = cells.shape
+    sides = support_sides(case, est)
+    sup = support(case, estimator=est, fragility=False)
+    pro, con = sides["for"], sides["against"]
+    total_c, total_w = pro.shape
+    rows = list(pro.index)
     if total_c > max_rows:
-        keep = most_telling_conclusions(case, support(case, estimator=est, fragility=False))[:max_rows]
-        cells = cells.loc[[c for c in cells.index if c in set(keep)]]
-    if cells.shape[1] > max_columns:
-        weight = cells.abs().sum(axis=0).sort_values(ascending=False, kind="mergesort")
-        cells = cells[list(weight.index[:max_columns])]
-    cells = cells.loc[:, sorted(cells.columns, key=lambda w: case.witness_name(w))] if len(cells.columns) else cells
-    n_c, n_w = cells.shape
-    fig = Figure(figsize=(max(6, 0.55 * n_w + 4), max(3, 0.5 * n_c + 2.5)), layout="constrained")
+        keep = set(most_telling_conclusions(case, sup)[:max_rows])
+        rows = [c for c in rows if c in keep]
+    weight = (pro.loc[rows] + con.loc[rows]).sum(axis=0)
+    cols = [w for w in weight.sort_values(ascending=False, kind="mergesort").index if weight[w] > 0][:max_columns]
+    side_of = case.witnesses["side"].fillna("~")
+    cols = sorted(cols, key=lambda w: (str(side_of.get(w, "~")), -weight[w], case.witness_name(w)))
+    n_c, n_w = len(rows), len(cols)
+    fig = Figure(figsize=(max(6, 0.7 * n_w + 5), max(3, 0.55 * n_c + 2.5)), layout="constrained")
     ax = fig.add_subplot()
-    limit = max(1.0, float(np.abs(cells.to_numpy()).max(initial=0)))
-    im = ax.imshow(cells.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
-    for i in range(n_c):
-        for j in range(n_w):
-            v = cells.iat[i, j]
-            if v:
-                ax.text(j, i, f"{'+' if v > 0 else '−'}{abs(v):.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if abs(v) > 0.6 * limit else "black")
-    ax.set_xticks(np.arange(n_w), [_wrap(case.witness_name(w), 18) for w in cells.columns], rotation=60, ha="right", fontsize=7)
-    ax.set_yticks(np.arange(n_c), [_wrap(case.conclusions.at[c, "text"], 45) for c in cells.index], fontsize=7)
-    ax.set_xlabel("witness (origin of an independent line)")
-    ax.set_ylabel("conclusion")
-    ax.set_title("Which witnesses support (+) or contradict (−) each conclusion, weighted by reliability"
-                 + (f"\n{n_c} of {total_c} conclusions, {n_w} of {total_w} witnesses" if (n_c, n_w) != (total_c, total_w) else ""), fontsize=10)
-    bar = fig.colorbar(im, ax=ax, shrink=0.8)
-    bar.set_label("support (+) / contradiction (−)")
+    limit = max(1.0, float(max(pro.to_numpy().max(initial=0), con.to_numpy().max(initial=0))))
+    for i, cid in enumerate(rows):
+        for j, wid in enumerate(cols):
+            for part, table, lines, colour, sign, dx in ((0, pro, sides["lines_for"], FOR_COLOUR, "+", -0.25),
+                                                         (1, con, sides["lines_against"], AGAINST_COLOUR, "−", 0.25)):
+                v = float(table.at[cid, wid])
+                if not v:
+                    continue
+                ax.add_patch(Rectangle((j - 0.5 + 0.5 * part, i - 0.5), 0.5, 1, color=colour, alpha=0.25 + 0.6 * v / limit, linewidth=0))
+                n = int(lines.at[cid, wid])
+                ax.text(j + dx, i, f"{sign}{v:.2f}" + (f"\n×{n}" if n > 1 else ""), ha="center", va="center", fontsize=6,
+                        color="white" if v > 0.6 * limit else "black")
+    ax.set_xlim(-0.5, n_w - 0.5)
+    ax.set_ylim(n_c - 0.5, -0.5)
+    ax.set_xticks(np.arange(n_w), [_wrap(case.witness_name(w), 18) for w in cols], rotation=60, ha="right", rotation_mode="anchor", fontsize=7)
+    ax.set_yticks(np.arange(n_c), [_wrap(f"{case.conclusions.at[c, 'text']} — {sup.at[c, 'probability']:.2f}, {sup.at[c, 'verdict']}", 50)
+                                   for c in rows], fontsize=7)
+    for j in range(n_w + 1):
+        ax.axvline(j - 0.5, color="0.85", linewidth=0.5)
+    for i in range(n_c + 1):
+        ax.axhline(i - 0.5, color="0.85", linewidth=0.5)
+    ax.set_xlabel("witness (origin of an independent line), by side, then by weight")
+    ax.set_ylabel("conclusion — probability, verdict")
+    ax.set_title("Which witnesses support (+, left, blue) or contradict (−, right, vermillion) each conclusion, "
+                 "weighted by reliability" + (f"\n{n_c} of {total_c} conclusions, {n_w} of {total_w} witnesses"
+                                              if (n_c, n_w) != (total_c, total_w) else ""), fontsize=9)
+    handles = [Rectangle((0, 0), 1, 1, color=FOR_COLOUR, alpha=0.6, label="lines for (sum of reliabilities)"),
+               Rectangle((0, 0), 1, 1, color=AGAINST_COLOUR, alpha=0.6, label="lines against")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7)
     return fig
 
 

@@ -46,7 +46,24 @@ def test_support_matrix_counts_lines_once_and_signs_them(bundled, est):
     assert len(ax.get_yticklabels()) == len(bundled.conclusions)
     printed = [t.get_text() for t in ax.texts]
     assert any(t.startswith("−") for t in printed) and any(t.startswith("+") for t in printed)
-    assert fig.axes[1].get_ylabel().startswith("support")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["lines for (sum of reliabilities)", "lines against"]
+
+
+def test_support_matrix_never_nets_for_against(bundled, est):
+    # Zubok is for one premise of the treaty conclusion and against the other: his net is 0,
+    # but the matrix shows both, and the row says how probable the conclusion is
+    sides = charts.support_sides(bundled, est)
+    row = "treaty-kept-soviet-manchuria"
+    assert sides["for"].at[row, "zubok"] > 0 and sides["against"].at[row, "zubok"] > 0
+    assert charts.support_cells(bundled, est).at[row, "zubok"] == pytest.approx(0)  # what the old matrix drew: nothing
+    fig = charts.support_matrix(bundled, est)
+    ax = fig.axes[0]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    i = list(bundled.conclusions.index).index(row)
+    assert "0.18, doubtful" in labels[i]
+    j = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()].index("Vladislav M. Zubok")
+    marks = [t.get_text() for t in ax.texts if abs(t.get_position()[1] - i) < 0.01 and abs(t.get_position()[0] - j) < 0.3]
+    assert any(m.startswith("+0.81") for m in marks) and any(m.startswith("−0.81") for m in marks)
 
 
 def test_support_matrix_stays_readable_with_30_witnesses_and_15_conclusions(make_case):

@@ -95,8 +95,9 @@ def overview_notebook(case, out_dir: Path, with_notebooks: list[str] | None = No
          "The reasons say why.")
     c.code("est.reliability_[['name', 'reliability', 'low', 'high', 'prior', 'claims', 'corroborated', 'contradicted', 'reasons']]")
     c.code("charts.reliability_chart(case, est)")
-    c.md("## Which sources support each conclusion\n\nEach cell sums the independent lines a witness originates for (+) or "
-         "against (−) a conclusion, weighted by his reliability.")
+    c.md("## Which sources support each conclusion\n\nEach cell shows, apart and never netted, the independent lines a witness "
+         "originates for (+, left, blue) and against (−, right, vermillion) a conclusion, weighted by his reliability; "
+         "each row gives the conclusion's probability and verdict.")
     c.code("charts.support_matrix(case, est)")
     c.code("srccrit.support(case)[['text', 'probability', 'verdict', 'lines_for', 'lines_against', 'fragile', 'pivotal_witness', 'pivotal_shift']]")
     c.md("## How support changed as archives opened")
