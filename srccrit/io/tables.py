@@ -70,13 +70,6 @@ class CaseYamlLoader(_BaseLoader):
 
     yaml_implicit_resolvers: dict = {}
 
-    def construct_mapping(self, node, deep=False):
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain name, not a list or a mapping",
-                                                        key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
     def construct_object(self, node, deep=False):
         try:
             return super().construct_object(node, deep=deep)
