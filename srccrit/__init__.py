@@ -20,6 +20,7 @@ from .analysis import (
     propositions,
     reliability,
     support,
+    testimonies,
     timeline,
     undeclared_dependence,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "positions",
     "Reliability",
     "reliability",
+    "testimonies",
     "propositions",
     "support",
     "timeline",

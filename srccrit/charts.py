@@ -123,8 +123,8 @@ def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
     est = estimator or Reliability().fit(case)
     rows = _requirement_slots(case, est)
     ev = est.evidence_[est.evidence_["side"] >= 0].drop_duplicates("line")
-    m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin"]], on=["proposition", "side"])
-    rel = est.skills_.reindex(m["origin"]).to_numpy()
+    m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin", "line"]], on=["proposition", "side"])
+    rel = est.line_reliability(m["line"])
     m["weight"] = np.where(m["compatible"].to_numpy(dtype=bool), rel, -rel)
     cells = m.pivot_table(index="conclusion", columns="origin", values="weight", aggfunc="sum", fill_value=0.0)
     return cells.reindex(index=case.conclusions.index, fill_value=0.0)
@@ -132,15 +132,15 @@ def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
 
 def support_sides(case, estimator: Reliability | None = None) -> dict[str, pd.DataFrame]:
     """Conclusions x witnesses, for and against kept apart (never netted): ``for`` and
-    ``against`` sum the reliabilities of the independent lines a witness originates on each side
+    ``against`` sum the reliabilities (of the testimony each votes with) of the independent lines a witness originates on each side
     of the propositions a conclusion rests on; ``lines_for`` and ``lines_against`` count them."""
     from .analysis.support import _requirement_slots
 
     est = estimator or Reliability().fit(case)
     rows = _requirement_slots(case, est)
     ev = est.evidence_[est.evidence_["side"] >= 0].drop_duplicates("line")
-    m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin"]], on=["proposition", "side"])
-    m["weight"] = est.skills_.reindex(m["origin"]).to_numpy()
+    m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin", "line"]], on=["proposition", "side"])
+    m["weight"] = est.line_reliability(m["line"])
     m["one"] = 1
     out = {}
     for name, mask in (("for", m["compatible"].to_numpy(dtype=bool)), ("against", ~m["compatible"].to_numpy(dtype=bool))):

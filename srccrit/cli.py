@@ -73,6 +73,13 @@ def cmd_reliability(args) -> int:
     return 0
 
 
+def cmd_testimonies(args) -> int:
+    case = load(args.case)
+    table = analysis.testimonies(case, as_of=args.as_of)
+    show_table(args, table, lambda t: output.records(t), index=False)
+    return 0
+
+
 def cmd_propositions(args) -> int:
     case = load(args.case)
     table = analysis.propositions(case, as_of=args.as_of)
@@ -131,6 +138,7 @@ register("contradictions", "contradictory testimony: the sides of every conteste
 register("lines", "chains of transmission: each claim's origin and line of evidence", cmd_lines, _cfg_table)
 register("dependence", "pairs of witnesses whose agreement suggests undeclared dependence", cmd_dependence, _cfg_dependence)
 register("reliability", "each witness's reliability with a 90%% interval and reasons", cmd_reliability, _cfg_table_as_of)
+register("testimonies", "each claim's testimony: kind, delay, basis, interest and the reliability it carries", cmd_testimonies, _cfg_table_as_of)
 register("propositions", "each proposition resolved: probability true, or best-supported value", cmd_propositions, _cfg_table_as_of)
 register("support", "each conclusion's probability, verdict, lines for/against and fragility", cmd_support, _cfg_support)
 register("timeline", "each conclusion's probability as sources became available", cmd_timeline, _cfg_table)

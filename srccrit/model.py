@@ -22,6 +22,7 @@ __all__ = [
     "PROXIMITIES",
     "PROPOSITION_TYPES",
     "STANCES",
+    "BASES",
     "FIELDS",
     "CASE_FIELDS",
     "UnknownName",
@@ -39,6 +40,9 @@ PROXIMITIES = (
 )
 PROPOSITION_TYPES = ("boolean", "date", "number", "text")
 STANCES = ("affirms", "denies", "uncertain")
+#: how a claim was read out of its source (format 1.1): the words given, their sense, or the
+#: case author's own inference
+BASES = ("quoted", "paraphrased", "inferred")
 
 #: the fields of each table in the case format (``id`` included); others are warned about
 FIELDS = {
@@ -46,7 +50,8 @@ FIELDS = {
     "witnesses": ("id", "name", "aliases", "role", "side", "proximity", "hostile_to", "prior", "prior_strength", "note"),
     "propositions": ("id", "text", "type", "date", "note"),
     "conclusions": ("id", "text", "held_by", "rests_on", "note"),
-    "claims": ("id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"),
+    "claims": ("id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
+               "against_interest", "basis"),
 }
 #: the top-level fields of a case file
 CASE_FIELDS = ("case", "title", "bibliography", *FIELDS)

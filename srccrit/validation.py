@@ -19,7 +19,7 @@ from .dates import ValueError_, fold_text, parse_date, parse_value
 from ._arrays import has_repeats, id_lists, list_column, positions_in, take
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES, LIST_FIELDS
-from .model import CASE_FIELDS, FIELDS, PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, Case
+from .model import CASE_FIELDS, FIELDS, PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, BASES, Case
 
 __all__ = ["build_case", "ID_PATTERN"]
 
@@ -438,7 +438,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     """Validate the claims; return them with, for witness, source and proposition, each row's
     position in the sorted ids of its table (the codes of the categorical columns), and the ids
     their via chains name."""
-    frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note"])
+    frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
+                                           "against_interest", "basis"])
     frame = frame.reset_index(drop=True)
     n = len(frame)
     frame["id"] = _strip_or_none(frame["id"])
@@ -561,10 +562,34 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
             ck.error(frame, rows[_MAX_ROW_ERRORS], f"... and {len(rows) - _MAX_ROW_ERRORS} more unknown via names")
     for col in ("locator", "quote", "note"):
         frame[col] = _strip_or_none(frame[col])
+    _criteria(ck, frame)
     # each column's codes, the sorted ids they stand for, and those ids' rows in their table
     codes = {"witness": (wit_code, wit_ids, _rows_of(witnesses, wit_ids)), "source": (src_code, src_ids, src_rows),
              "proposition": (prop_code, prop_ids, prop_rows)}
     return frame, codes, hop_ids
+
+
+_TRUTH_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+
+
+def _criteria(ck: _Checker, frame: pd.DataFrame) -> None:
+    """The source-critical fields of format 1.1: ``against_interest`` (true/false, default
+    false) and ``basis`` (quoted/paraphrased/inferred; default quoted where a quote is given,
+    else paraphrased)."""
+    codes, uniques = _distinct(frame["against_interest"])
+    words = [None if _blank(v) else _TRUTH_WORDS.get(str(v).strip().lower(), "bad") if not isinstance(v, bool) else v for v in uniques]
+    bad = np.array([w == "bad" for w in words], dtype=bool)
+    if len(bad) and bad.any():
+        ck.errors_where(frame, (codes >= 0) & bad[codes], lambda pos: f"claim {frame['id'].iat[pos]!r}: against_interest must be true or false, not {frame['against_interest'].iat[pos]!r}", "against_interest")
+    truth = np.array([w is True for w in words] + [False], dtype=bool)
+    frame["against_interest"] = truth[codes]
+    basis = _strip_or_none(frame["basis"])
+    folded = basis.str.lower() if len(basis) and basis.notna().any() else basis
+    unknown = folded.notna().to_numpy() & ~folded.isin(BASES).to_numpy()
+    ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: basis {basis.iat[pos]!r} is not one of {', '.join(BASES)}{_hint(basis.iat[pos], BASES)}", "basis")
+    default = np.where(frame["quote"].notna().to_numpy(), "quoted", "paraphrased")
+    values = np.where(folded.notna().to_numpy() & ~unknown, folded.to_numpy(dtype=object), default)
+    frame["basis"] = pd.Categorical(values, categories=list(BASES))
 
 
 def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFrame) -> None:
@@ -703,7 +728,7 @@ def build_case(raw) -> Case:
     _usage_warnings(ck, sources, witnesses, props, codes, hop_ids)
 
     claim_cols = ["id", "witness", "source", "locator", "proposition", "type", "stance", "value", "value_low", "value_high", "value_fold",
-                  "date", "date_start", "date_end", "via", "quote", "note", "_file", "_line"]
+                  "date", "date_start", "date_end", "via", "quote", "note", "against_interest", "basis", "_file", "_line"]
     extra = [c for c in claims.columns if c not in claim_cols and c != "_fieldlines"]
     claims = claims[claim_cols + extra].reset_index(drop=True)
     claims["stance"] = pd.Categorical(claims["stance"], categories=list(STANCES))

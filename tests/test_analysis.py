@@ -141,37 +141,44 @@ def test_text_values_fold_case_accents_and_space(make_case):
 
 
 def test_reliability_em_by_hand(make_case):
-    """One boolean proposition, two participants for, one against, all testifying in memoirs.
+    """One boolean proposition, two participants for, one against (the plain model, no
+    testimony shifts).
 
-    Prior by hand: participant .65, memoirs -.05 = .60, strength 4: a = 2.4, b = 1.6.
-    At the EM fixed point r_a = r_b = (2.4 + P) / 5 and r_c = (2.4 + 1 - P) / 5, where
+    Prior by hand: participant .65, strength 4: a = 2.6, b = 1.4.
+    At the EM fixed point r_a = r_b = (2.6 + P) / 5 and r_c = (2.6 + 1 - P) / 5, where
     P = P(true) = r_a r_b (1 - r_c) / (r_a r_b (1 - r_c) + (1 - r_a)(1 - r_b) r_c).
     """
     case = srccrit.load_case(make_case(TWO_AGAINST_ONE))
-    est = srccrit.Reliability().fit(case)
-    assert est.prior_.loc["a", ["prior", "a", "b"]].tolist() == pytest.approx([0.60, 2.4, 1.6])
+    est = srccrit.Reliability(testimony=False).fit(case)
+    assert est.prior_.loc["a", ["prior", "a", "b"]].tolist() == pytest.approx([0.65, 2.6, 1.4])
     rel = est.reliability_
     p_true = est.propositions_.at["p", "p_true"]
     ra, rb, rc = rel.at["a", "reliability"], rel.at["b", "reliability"], rel.at["c", "reliability"]
-    assert ra == pytest.approx((2.4 + p_true) / 5, abs=1e-6) and rb == pytest.approx(ra)
-    assert rc == pytest.approx((2.4 + 1 - p_true) / 5, abs=1e-6)
+    assert ra == pytest.approx((2.6 + p_true) / 5, abs=1e-6) and rb == pytest.approx(ra)
+    assert rc == pytest.approx((2.6 + 1 - p_true) / 5, abs=1e-6)
     expected = ra * rb * (1 - rc) / (ra * rb * (1 - rc) + (1 - ra) * (1 - rb) * rc)
     assert p_true == pytest.approx(expected, abs=1e-6)
-    assert ra > 0.60 > rc
+    assert ra > 0.65 > rc
     assert rel.at["a", "low"] < ra < rel.at["a", "high"]
     assert est.converged_
     assert "participant: base 0.65 (+)" in rel.at["a", "reasons"]
-    assert "testifies mostly in memoirs, interviews or later testimony (−)" in rel.at["a", "reasons"]
     assert "1 of 1 claims corroborated by independent witnesses (+)" in rel.at["a", "reasons"]
     assert "1 of 1 claims contradicted by other witnesses (−)" in rel.at["c", "reasons"]
 
 
-def test_prior_reasons_from_source_criticism(tonkin):
-    rel = srccrit.reliability(tonkin)
-    assert "testimony within a year of the events (+)" in rel.at["herrick", "reasons"]
-    assert "testimony 15 years after the events (−)" in rel.at["mcnamara", "reasons"]  # median of 1964 and 1995
-    assert rel.at["nsa-history", "prior"] == pytest.approx(0.90)  # document .85 + contemporary records .05
-    assert any("mostly in memoirs" in r for r in rel.at["stockdale", "reasons"])
+def test_testimony_reasons_from_source_criticism(tonkin):
+    est = srccrit.Reliability().fit(tonkin)
+    rel = est.reliability_
+    herrick = [r for r in rel.at["herrick", "reasons"] if r.startswith("testimony in herrick1964")]
+    assert herrick and "document (contemporary record), within a year" in herrick[0] and herrick[0].endswith("(+)")
+    # McNamara's two testimonies weigh apart: two days after the events, and 30 years after
+    mcnamara = [r for r in rel.at["mcnamara", "reasons"] if r.startswith("testimony in")]
+    assert any("mcnamara1964" in r and "within a year" in r for r in mcnamara)
+    assert any("mcnamara1995" in r and "30 years after the events" in r and r.endswith("(−)") for r in mcnamara)
+    t = est.testimonies_.set_index("claim")
+    assert t.at["mcnamara-1964-aug4", "reliability"] > t.at["mcnamara-boats", "reliability"]
+    assert rel.at["nsa-history", "prior"] == pytest.approx(0.85)  # the document base; the kind of source is the testimony's
+    assert t.at["hanyok-no-attack", "reliability"] > rel.at["nsa-history", "reliability"]
 
 
 def test_bundled_reliability_reasons_name_hostility_and_the_archive(bundled):
@@ -253,7 +260,7 @@ FRAGILITY = """
 def test_sole_support_and_break_count_worked_out_by_hand(make_case):
     # reliabilities pinned at 0.9 (prior strength 10,000): one affirming witness gives 0.9, two
     # 0.9^2 / (0.9^2 + 0.1^2) = 0.988, three 0.9986; none 0.5
-    s = srccrit.support(srccrit.load_case(make_case(FRAGILITY)))
+    s = srccrit.support(srccrit.load_case(make_case(FRAGILITY)), testimony=False)
     assert s.at["by-one", "probability"] == pytest.approx(0.9, abs=1e-3)
     assert s.at["by-one", "sole_support"] == "a" and s.at["by-one", "break_count"] == 1 and s.at["by-one", "fragile"]
     assert s.at["by-two", "sole_support"] is None and s.at["by-two", "break_count"] == 2 and not s.at["by-two", "fragile"]

@@ -89,7 +89,7 @@ def test_accelerated_em_reaches_the_plain_em_fixed_point_in_fewer_steps():
     v = random_votes(rng, n_items=60, n_witnesses=9)
     a, b = np.full(9, 2.4), np.full(9, 1.6)
     expected, plain_steps = plain_em(v, a, b)
-    r, post, steps, converged = run_em(v, a, b, tol=1e-8)
+    r, post, steps, converged, _ = run_em(v, a, b, tol=1e-8)
     assert converged
     np.testing.assert_allclose(r, expected, atol=1e-7)
     np.testing.assert_allclose(post, brute_force_posterior(v, r), rtol=1e-10, atol=1e-14)
@@ -98,7 +98,7 @@ def test_accelerated_em_reaches_the_plain_em_fixed_point_in_fewer_steps():
 
 
 def test_the_bundled_fit_is_plain_em_fixed_point_and_respects_n_iter(bundled):
-    est = srccrit.Reliability().fit(bundled)
+    est = srccrit.Reliability(testimony=False).fit(bundled)
     v, pri = est.votes_, est.prior_
     a, b = pri["a"].reindex(v.witnesses).to_numpy(), pri["b"].reindex(v.witnesses).to_numpy()
     expected, plain_steps = plain_em(v, a, b)
@@ -113,7 +113,7 @@ def test_lines_numbered_in_any_order_give_the_same_fit(bundled, monkeypatch, pac
     """build_votes does not depend on positions() numbering lines in proposition order, whether
     it packs a claim's codes into one integer or (ids too many for 62 bits) gathers them."""
     monkeypatch.setattr(sys.modules["srccrit.analysis.em"], "_PACKED_BITS", packed_bits)
-    est = srccrit.Reliability().fit(bundled)
+    est = srccrit.Reliability(testimony=False).fit(bundled)
     ev = est.evidence_.copy()
     counted = ev["line"].to_numpy() >= 0
     shuffled = np.random.default_rng(0).permutation(int(ev["line"].max()) + 1)
@@ -122,7 +122,7 @@ def test_lines_numbered_in_any_order_give_the_same_fit(bundled, monkeypatch, pac
     assert len(v.voter) == len(est.votes_.voter)
     assert (np.diff(v.item) < 0).any()  # the votes are no longer in proposition order
     pri = est.prior_
-    r, _, _, converged = run_em(v, pri["a"].reindex(v.witnesses).to_numpy(), pri["b"].reindex(v.witnesses).to_numpy())
+    r, _, _, converged, _ = run_em(v, pri["a"].reindex(v.witnesses).to_numpy(), pri["b"].reindex(v.witnesses).to_numpy())
     assert converged
     np.testing.assert_allclose(pd.Series(r, index=v.witnesses).sort_index(), est.skills_.sort_index(), atol=1e-7)
 

@@ -2,11 +2,11 @@
 
 from .contradictions import contradictions, contradictions_records, lines, undeclared_dependence
 from .evidence import positions
-from .reliability import PRIOR_TABLE, Reliability, prior, propositions, reliability
+from .reliability import PRIOR_TABLE, Reliability, prior, propositions, reliability, testimonies
 from .support import VERDICTS, evidence_for, support, timeline, verdict
 
 __all__ = [
     "contradictions", "contradictions_records", "lines", "undeclared_dependence", "positions",
-    "Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions",
+    "Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "testimonies",
     "support", "timeline", "verdict", "VERDICTS", "evidence_for",
 ]

@@ -3,9 +3,13 @@ that fits the witnesses' skills to them (the model, its prior and its references
 in :mod:`srccrit.analysis.reliability`).
 
 A vote names one *option* of its proposition: a side, or for a valued proposition "some other
-value". ``build_votes`` lays the options of every voted proposition out one after another
-(``offsets``, ``k``) and lists the votes in option order; ``run_em`` fits the skills by EM
-accelerated with SQUAREM; ``_posterior`` is its E-step.
+value" (the *unclaimed value*). ``build_votes`` lays the options of every voted proposition out
+one after another (``offsets``, ``k``) and lists the votes in option order; ``run_em`` fits the
+skills by EM accelerated with SQUAREM; ``_posterior`` is its E-step.
+
+A vote may carry its testimony (:class:`Testimony`): a fixed log-odds shift (delay, basis,
+admission against interest, hostile corroboration), the kind of testimony whose shift the EM
+estimates, and an informativeness weight. Without one every vote is its witness's plain vote.
 """
 
 from __future__ import annotations
@@ -19,7 +23,21 @@ import pandas as pd
 from .._arrays import take
 from .evidence import LineKeys, codes_of, rank_in, sorted_unique
 
-__all__ = ["Votes", "build_votes", "run_em"]
+__all__ = ["Votes", "Testimony", "build_votes", "run_em", "vote_gain"]
+
+
+@dataclass
+class Testimony:
+    """What each vote's testimony adds to its witness's skill (see
+    :mod:`srccrit.analysis.testimony`)."""
+
+    shift: np.ndarray        # per vote: fixed log-odds shift of its testimony
+    kind: np.ndarray         # per vote: kind of testimony (index into ``kinds``; -1: none)
+    kinds: list              # the kinds' names
+    kind_mean: np.ndarray    # per kind: the prior mean of its shift (log-odds)
+    kind_sd: float           # prior standard deviation of every kind's shift
+    weight: np.ndarray       # per vote: informativeness in (0, 1]
+    claim_row: np.ndarray    # per vote: the evidence row of the testimony that speaks for the line
 
 
 @dataclass
@@ -37,6 +55,7 @@ class Votes:
     k: np.ndarray            # options per proposition
     line_ids: np.ndarray     # the line behind each vote
     item_rows: np.ndarray | None = None  # row of each proposition in case.propositions
+    testimony: Testimony | None = None   # each vote's testimony (None: plain votes)
 
     @cached_property
     def per_witness(self) -> np.ndarray:
@@ -183,21 +202,53 @@ class _Design:
 _EXP_SAFE = 600.0
 
 
-def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.ndarray:
+def _logit(r: np.ndarray) -> np.ndarray:
+    rw = np.clip(r, 1e-9, 1 - 1e-9)
+    return np.log(rw) - np.log1p(-rw)
+
+
+def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
+    """Each vote's testimony reliability as log-odds: its witness's skill, shifted by its
+    testimony (fixed shift plus its kind's shift)."""
+    lo = _logit(r)[v.voter]
+    t = v.testimony
+    if t is not None:
+        lo = lo + t.shift
+        if shifts is not None and len(shifts):
+            lo += np.r_[shifts, 0.0][t.kind]  # kind -1: no kind, no shift
+    return lo
+
+
+def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
+    """Each vote's weight for the option it names: ``max(0, log(rho (K - 1) / (1 - rho)))``
+    for its testimony's reliability rho, times its informativeness."""
+    gain = np.maximum(vote_logits(v, r, shifts) + np.log(v.k - 1)[v.item], 0.0)
+    if v.testimony is not None:
+        gain *= v.testimony.weight
+    return gain
+
+
+def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None, shifts: np.ndarray | None = None) -> np.ndarray:
     """E-step: posterior probability of every option of every proposition (a softmax of the
     scores within each proposition)."""
     design = design or _Design(v)
     if not len(v.slot_item):
         return np.zeros(0)
-    rw = np.clip(r, 1e-9, 1 - 1e-9)
-    log_odds = np.log(rw) - np.log1p(-rw)
-    weight = log_odds[v.voter]
-    if len(log_odds) and log_odds.min() < 0:
-        # someone is below even odds: a vote's weight log_odds + log(K - 1) may not fall below
-        # zero (a witness worse than a guess is disregarded, not read backwards); with nobody
-        # there, none can
-        np.maximum(weight, design.least, out=weight)
-    score = np.bincount(v.slot, weight, minlength=len(v.slot_item)) + design.c_slot
+    if v.testimony is not None:
+        score = np.bincount(v.slot, vote_gain(v, r, shifts), minlength=len(v.slot_item))
+    else:
+        log_odds = _logit(r)
+        weight = log_odds[v.voter]
+        if len(log_odds) and log_odds.min() < 0:
+            # someone is below even odds: a vote's weight log_odds + log(K - 1) may not fall below
+            # zero (a witness worse than a guess is disregarded, not read backwards); with nobody
+            # there, none can
+            np.maximum(weight, design.least, out=weight)
+        score = np.bincount(v.slot, weight, minlength=len(v.slot_item)) + design.c_slot
+    return _softmax(v, score)
+
+
+def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:
     z = score - score[v.offsets][v.slot_item]  # any shift within a proposition gives the same softmax
     if z.max() > _EXP_SAFE:
         z = score - np.maximum.reduceat(score, v.offsets)[v.slot_item]
@@ -205,59 +256,125 @@ def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None) -> np.nda
     return e / np.bincount(v.slot_item, e, minlength=len(v.offsets))[v.slot_item]
 
 
-def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """Fit the skills. Returns (r, posterior per option, EM steps taken, converged).
+def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
+    """Fit the skills. Returns (r, posterior per option, EM steps taken, converged, the kinds'
+    shifts).
+
+    Plain votes: the M-step is the closed form ``r_w = (a_w + expected correct votes) / (a_w +
+    b_w + votes)``. Votes with testimony: the skills (as log-odds theta_w) and the kinds' shifts
+    delta_k are the parameters, and the M-step is one Newton step on the expected complete-data
+    log posterior (a generalised EM): for theta_w the gradient ``a_w - (a_w + b_w) sigma(theta_w)
+    + sum_v iota_v (q_v - rho_v)`` (``q_v`` the posterior that vote v is right, ``rho_v`` its
+    testimony's reliability, ``iota_v`` its informativeness: the Beta(a, b) prior taken over to
+    the log-odds), whose zero with no testimony is the closed form above; for delta_k the same
+    sum over the kind's votes minus ``(delta_k - mu_k) / sd^2`` (a normal prior around the
+    source-critical shift mu_k). Steps are bounded to 2 in log-odds.
 
     The EM map is accelerated by SQUAREM (Varadhan & Roland 2008, *Scandinavian Journal of
     Statistics* 35(2):335-353, doi:10.1111/j.1467-9469.2007.00585.x, scheme S3): from two EM
-    steps r0 -> r1 -> r2 it extrapolates ``r0 - 2 alpha (r1 - r0) + alpha^2 (r2 - 2 r1 + r0)``
-    with ``alpha = -|r1 - r0| / |r2 - 2 r1 + r0|`` (at most -1, where it is plain EM's r2) and
-    takes one EM step from there. An extrapolation that leaves (0, 1) is pulled back towards
-    r2, and one that does not shrink the step is dropped for r2. It stops, as plain EM does,
-    when one EM step moves no skill by ``tol`` or more; ``n_iter`` bounds the EM steps."""
+    steps x0 -> x1 -> x2 it extrapolates ``x0 - 2 alpha (x1 - x0) + alpha^2 (x2 - 2 x1 + x0)``
+    with ``alpha = -|x1 - x0| / |x2 - 2 x1 + x0|`` (at most -1, where it is plain EM's x2) and
+    takes one EM step from there. An extrapolation that leaves the parameters' domain is pulled
+    back towards x2, and one that does not shrink the step is dropped for x2. It stops, as plain
+    EM does, when one EM step moves no parameter by ``tol`` or more; ``n_iter`` bounds the EM
+    steps."""
     design = _Design(v)
-    denominator = a + b + design.n_votes
+    n_w = len(a)
+    t = v.testimony
     steps = 0
+    if t is None:
+        denominator = a + b + design.n_votes
 
-    def m_step(post: np.ndarray) -> np.ndarray:
-        nonlocal steps
-        steps += 1
-        return (a + np.bincount(v.voter, post[v.slot], minlength=len(a))) / denominator
+        def m_step(post: np.ndarray, x: np.ndarray) -> np.ndarray:
+            nonlocal steps
+            steps += 1
+            return (a + np.bincount(v.voter, post[v.slot], minlength=n_w)) / denominator
 
-    def e_step(r: np.ndarray) -> np.ndarray:
-        return _posterior(v, r, design)
+        def e_step(x: np.ndarray) -> np.ndarray:
+            return _posterior(v, x, design)
+
+        def inside(x: np.ndarray) -> bool:
+            return bool(np.all((x > 0) & (x < 1)))
+
+        x0 = a / (a + b)
+    else:
+        n_k = len(t.kinds)
+        ab = a + b
+        precision = 1.0 / t.kind_sd ** 2
+
+        def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return x[:n_w], x[n_w:]
+
+        def e_step(x: np.ndarray) -> np.ndarray:
+            theta, delta = split(x)
+            return _posterior(v, _sigmoid(theta), design, delta)
+
+        def m_step(post: np.ndarray, x: np.ndarray) -> np.ndarray:
+            nonlocal steps
+            steps += 1
+            theta, delta = split(x)
+            q = post[v.slot]
+            kind_shift = np.r_[delta, 0.0][t.kind]
+            base = t.shift + kind_shift
+            rho = _sigmoid(theta[v.voter] + base)
+            st = _sigmoid(theta)
+            grad = a - ab * st + np.bincount(v.voter, t.weight * (q - rho), minlength=n_w)
+            hess = ab * st * (1 - st) + np.bincount(v.voter, t.weight * rho * (1 - rho), minlength=n_w)
+            theta = theta + np.clip(grad / hess, -2.0, 2.0)
+            if n_k:
+                rho = _sigmoid(theta[v.voter] + base)
+                known = t.kind >= 0
+                kk = t.kind[known]
+                wk = t.weight[known]
+                grad_k = np.bincount(kk, wk * (q[known] - rho[known]), minlength=n_k) - (delta - t.kind_mean) * precision
+                hess_k = np.bincount(kk, wk * rho[known] * (1 - rho[known]), minlength=n_k) + precision
+                delta = delta + np.clip(grad_k / hess_k, -2.0, 2.0)
+            return np.r_[theta, delta]
+
+        def inside(x: np.ndarray) -> bool:
+            return bool(np.all(np.isfinite(x)) and np.abs(x).max(initial=0.0) < 30)
+
+        x0 = np.r_[_logit(a / (a + b)), t.kind_mean]
 
     def moved(new: np.ndarray, old: np.ndarray) -> float:
         return float(np.max(np.abs(new - old), initial=0.0))
 
-    r0 = a / (a + b)
-    p0 = e_step(r0)
+    def result(x: np.ndarray, post: np.ndarray, converged: bool):
+        if t is None:
+            return x, post, steps, converged, np.zeros(0)
+        return _sigmoid(x[:n_w]), post, steps, converged, x[n_w:]
+
+    p0 = e_step(x0)
     while steps < n_iter:
-        r1 = m_step(p0)
-        if moved(r1, r0) < tol:
-            return r1, e_step(r1), steps, True
-        p1 = e_step(r1)
+        x1 = m_step(p0, x0)
+        if moved(x1, x0) < tol:
+            return result(x1, e_step(x1), True)
+        p1 = e_step(x1)
         if steps >= n_iter:
-            r0, p0 = r1, p1
+            x0, p0 = x1, p1
             break
-        r2 = m_step(p1)
-        if moved(r2, r1) < tol:
-            return r2, e_step(r2), steps, True
-        d1, d2 = r1 - r0, r2 - 2 * r1 + r0
+        x2 = m_step(p1, x1)
+        if moved(x2, x1) < tol:
+            return result(x2, e_step(x2), True)
+        d1, d2 = x1 - x0, x2 - 2 * x1 + x0
         alpha = -np.linalg.norm(d1) / max(np.linalg.norm(d2), 1e-300)
-        r_ext = None
+        x_ext = None
         while alpha < -1:
-            candidate = r0 - 2 * alpha * d1 + alpha * alpha * d2
-            if np.all((candidate > 0) & (candidate < 1)):
-                r_ext = candidate
+            candidate = x0 - 2 * alpha * d1 + alpha * alpha * d2
+            if inside(candidate):
+                x_ext = candidate
                 break
             alpha = (alpha - 1) / 2
-        if r_ext is not None and steps < n_iter:
-            r3 = m_step(e_step(r_ext))
-            if moved(r3, r_ext) < moved(r2, r1):  # the extrapolation made progress: keep it
-                if moved(r3, r_ext) < tol:
-                    return r3, e_step(r3), steps, True
-                r0, p0 = r3, e_step(r3)
+        if x_ext is not None and steps < n_iter:
+            x3 = m_step(e_step(x_ext), x_ext)
+            if moved(x3, x_ext) < moved(x2, x1):  # the extrapolation made progress: keep it
+                if moved(x3, x_ext) < tol:
+                    return result(x3, e_step(x3), True)
+                x0, p0 = x3, e_step(x3)
                 continue
-        r0, p0 = r2, e_step(r2)  # plain EM's two steps
-    return r0, p0, steps, False
+        x0, p0 = x2, e_step(x2)  # plain EM's two steps
+    return result(x0, p0, False)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))

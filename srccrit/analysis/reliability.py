@@ -67,9 +67,10 @@ from scipy.special import betaincinv
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
 from .em import Votes, build_votes, run_em
+from .testimony import KIND_MEAN, describe_kind, testimony_of, votes_testimony
 from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
-__all__ = ["Reliability", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
+__all__ = ["Reliability", "testimonies", "TESTIMONY_COLUMNS", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
 PRIOR_TABLE = {
     "participant": 0.65, "eyewitness": 0.70, "official": 0.65, "document": 0.85,
@@ -84,38 +85,11 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     """The source-critical prior of each witness: ``prior``, ``strength``, ``a``, ``b``, ``prior_reasons``."""
     ev = positions(case) if evidence is None else evidence
     w = case.witnesses
-    claims = case.claims
-    w_code, w_ids = codes_of(claims["witness"])
-    s_code, s_ids = codes_of(claims["source"])
-    p_code, p_ids = codes_of(claims["proposition"])
-    kind_of = table_values(case, "sources", "kind", s_ids)
-    records_of = np.isin(kind_of, list(CONTEMPORARY_KINDS))
-    memory_of = np.isin(kind_of, list(RECOLLECTION_KINDS))
-    n_w = len(w_ids)
-    kind_flags = records_of.astype(np.int8) | (memory_of.astype(np.int8) << 1)  # per source
-    by_kind = _count_by_flags(w_code, kind_flags[s_code], n_w)
-    n_claims = by_kind.sum(axis=1).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        records_share = (by_kind[:, 1] + by_kind[:, 3]) / n_claims
-        memory_share = (by_kind[:, 2] + by_kind[:, 3]) / n_claims
-    median_gap = _median_gap(case, claims, w_code, p_code, p_ids, n_w)
-    at = _position_in(case.rows_of("witnesses", w_ids), len(w))  # each table witness among the claims' ids
-    stats = pd.DataFrame({"gap": take(median_gap, at, np.nan), "records": take(records_share, at, np.nan),
-                          "memory": take(memory_share, at, np.nan)}, index=w.index)
-
     # proximity as codes over the table's words (-1: not stated or not one of them)
     known = [k for k in PRIOR_TABLE if k is not None]
     prox_code = pd.Categorical(w["proximity"].to_numpy(dtype=object), categories=known).codes.astype(np.int64)
     base = np.array([PRIOR_TABLE[k] for k in known] + [PRIOR_TABLE[None]])[prox_code]
     p = base.copy()
-    memory_prox = np.isin(prox_code, [known.index(k) for k in MEMORY_PROXIMITIES])
-    gap = stats["gap"].to_numpy()
-    has_gap = memory_prox & ~np.isnan(gap)
-    near, far, very_far = has_gap & (gap <= 1), has_gap & (gap > 10) & (gap <= 25), has_gap & (gap > 25)
-    p += np.where(near, 0.05, 0.0) - np.where(far, 0.05, 0.0) - np.where(very_far, 0.10, 0.0)
-    records = stats["records"].fillna(0).to_numpy() >= 0.5
-    memory = ~records & (stats["memory"].fillna(0).to_numpy() >= 0.5)
-    p += np.where(records, 0.05, 0.0) - np.where(memory, 0.05, 0.0)
 
     # hostility: only witnesses who declare it need the opponents' list
     hostile_to = w["hostile_to"].to_numpy(dtype=object)
@@ -148,22 +122,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     s = np.where(np.isnan(w["prior_strength"].to_numpy(dtype=float)), s, w["prior_strength"].to_numpy(dtype=float))
 
     reasons = []
-    for i, (x, b0, set_to, is_near, is_far, g, rec, mem) in enumerate(zip(
-            np.array(known + [None], dtype=object)[prox_code].tolist(), base.tolist(), override.tolist(), near.tolist(), (far | very_far).tolist(), gap.tolist(),
-            records.tolist(), memory.tolist())):
+    for i, (x, b0, set_to) in enumerate(zip(np.array(known + [None], dtype=object)[prox_code].tolist(), base.tolist(), override.tolist())):
         if set_to == set_to:  # not NaN: the case sets the prior
             reasons.append([f"prior set by the case: {set_to:.2f}"])
             continue
         x = x if isinstance(x, str) else None
         rs = [f"{x or 'proximity not stated'}: base {b0:.2f}" + (" (+)" if b0 > 0.62 else " (−)" if b0 < 0.6 else "")]
-        if is_near:
-            rs.append("testimony within a year of the events (+)")
-        elif is_far:
-            rs.append(f"testimony {g:.0f} years after the events (−)")
-        if rec:
-            rs.append("testifies mostly in contemporary records (+)")
-        elif mem:
-            rs.append("testifies mostly in memoirs, interviews or later testimony (−)")
         if i in hostility_note:
             rs.append(hostility_note[i])
         reasons.append(rs)
@@ -232,8 +196,9 @@ class Reliability:
     """
 
     def __init__(self, n_iter: int = 200, tol: float = 1e-8, strength: float = 4.0, document_strength: float = 12.0,
-                 interval: float = 0.9, as_of: str | None = None):
+                 interval: float = 0.9, as_of: str | None = None, testimony: bool = True):
         self.n_iter = n_iter
+        self.testimony = testimony
         self.tol = tol
         self.strength = strength
         self.document_strength = document_strength
@@ -241,7 +206,7 @@ class Reliability:
         self.as_of = as_of
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of"))
+        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony"))
         return f"Reliability({params})"
 
     def fit(self, case, claims: pd.DataFrame | None = None) -> "Reliability":
@@ -254,20 +219,150 @@ class Reliability:
             ev, lines = positions_and_lines(sub)
             pri = prior(sub, ev, self.strength, self.document_strength)
             votes = build_votes(sub, ev, lines)
+            criteria = None
+            if self.testimony:
+                criteria = testimony_of(sub, ev)
+                votes.testimony = votes_testimony(votes, ev, criteria)
             rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
             a = take(pri["a"].to_numpy(), rows, np.nan)
             b = take(pri["b"].to_numpy(), rows, np.nan)
-            r, post, it, ok = run_em(votes, a, b, self.n_iter, self.tol)
+            r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol)
             self.evidence_, self.votes_, self.posterior_ = ev, votes, post
             self.n_iter_, self.converged_ = it, ok
             self.prior_ = pri
             self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
+            self.kind_shifts_ = _kind_shifts(votes, shifts)
             self.propositions_ = _resolve(sub, votes, post)
             self.reliability_ = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
+            self.testimonies_ = _testimonies(sub, ev, votes, criteria, self.reliability_, shifts)
+            if criteria is not None:
+                _add_testimony_reasons(self.reliability_, self.testimonies_)
         return self
+
+    def line_reliability(self, lines) -> np.ndarray:
+        """The reliability of the testimony each of these lines of evidence (numbers of
+        ``evidence_["line"]``) votes with; NaN for -1."""
+        table = self.testimonies_
+        per_line = pd.Series(table["line_reliability"].to_numpy(), index=self.evidence_["line"].to_numpy())
+        per_line = per_line[per_line.index >= 0]
+        per_line = per_line[~per_line.index.duplicated()]
+        return per_line.reindex(np.asarray(lines)).to_numpy(dtype=float)
 
     def fit_predict(self, case) -> pd.DataFrame:
         return self.fit(case).reliability_
+
+
+def _kind_shifts(votes: Votes, shifts: np.ndarray) -> pd.DataFrame:
+    """Each kind of testimony's prior and estimated shift (log-odds) and its votes."""
+    t = votes.testimony
+    if t is None:
+        return pd.DataFrame({"prior_shift": [], "shift": [], "lines": []}, index=pd.Index([], name="kind", dtype=object))
+    counts = np.bincount(t.kind[t.kind >= 0], minlength=len(t.kinds))
+    return pd.DataFrame({"prior_shift": t.kind_mean, "shift": shifts, "lines": counts}, index=pd.Index(t.kinds, name="kind", dtype=object))
+
+
+def _logit(p):
+    p = np.clip(np.asarray(p, dtype=float), 1e-9, 1 - 1e-9)
+    return np.log(p) - np.log1p(-p)
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def _testimonies(case, ev, votes: Votes, criteria: pd.DataFrame | None, rel: pd.DataFrame, shifts: np.ndarray) -> pd.DataFrame:
+    """One row per claim: its testimony's kind, delay, basis, interest, shift and reliability
+    (the witness's skill shifted, with his interval shifted alike); ``speaks_for_line``: the
+    claim whose testimony weighs for its line of evidence."""
+    claims = case.claims
+    witness = ev["witness"].astype(object).to_numpy()
+    skill = rel["reliability"].reindex(witness).to_numpy(dtype=float)
+    low = rel["low"].reindex(witness).to_numpy(dtype=float)
+    high = rel["high"].reindex(witness).to_numpy(dtype=float)
+    out = pd.DataFrame({"claim": ev["claim"].to_numpy(dtype=object), "witness": witness, "source": ev["source"].astype(object).to_numpy(),
+                        "proposition": ev["proposition"].astype(object).to_numpy(),
+                        "date": _written_dates(case, ev),
+                        "basis": claims["basis"].astype(object).to_numpy() if "basis" in claims.columns else None,
+                        "against_interest": claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else False})
+    if criteria is None:
+        out["kind"], out["shift"] = table_values(case, "sources", "kind", pd.Index(out["source"])), 0.0
+        out["reliability"], out["low"], out["high"] = skill, low, high
+        out["informativeness"], out["speaks_for_line"] = 1.0, ev["line"].to_numpy() >= 0
+        out["line_reliability"] = np.where(ev["line"].to_numpy() >= 0, skill, np.nan)
+        return out
+    t = votes.testimony
+    kind = criteria["kind"].to_numpy(dtype=object)
+    estimated = dict(zip(t.kinds, shifts.tolist()))
+    total = criteria["shift"].to_numpy() + np.array([estimated.get(k, KIND_MEAN.get(k, 0.0)) for k in kind], dtype=float)
+    out["kind"] = kind
+    out["delay"] = criteria["delay"].to_numpy()
+    out["delay_shift"] = criteria["delay_shift"].to_numpy()
+    out["hostile_agreement"] = criteria["hostile_agreement"].to_numpy()
+    out["informativeness"] = criteria["informativeness"].to_numpy()
+    out["shift"] = total
+    out["reliability"] = _sigmoid(_logit(skill) + total)
+    out["low"] = _sigmoid(_logit(low) + total)
+    out["high"] = _sigmoid(_logit(high) + total)
+    out["own"] = ev["witness"].cat.codes.to_numpy() == ev["origin"].cat.codes.to_numpy() if isinstance(ev["origin"].dtype, pd.CategoricalDtype) \
+        else ev["witness"].astype(object).to_numpy() == ev["origin"].astype(object).to_numpy()
+    speaks = np.zeros(len(out), dtype=bool)
+    speaks[t.claim_row] = True
+    out["speaks_for_line"] = speaks
+    # each counted row's line weighs as the testimony that speaks for it
+    line = ev["line"].to_numpy()
+    rep = np.full(int(line.max()) + 1 if len(line) else 0, -1, dtype=np.int64)
+    rep[votes.line_ids] = t.claim_row
+    rho = out["reliability"].to_numpy()
+    out["line_reliability"] = np.where(line >= 0, take(rho, rep[np.maximum(line, 0)], np.nan) if len(rep) else np.nan, np.nan)
+    return out
+
+
+def _written_dates(case, ev) -> np.ndarray:
+    """Each claim's date as written: its own, else its source's."""
+    own = case.claims["date"].to_numpy(dtype=object)
+    s_code, s_ids = codes_of(ev["source"])
+    source_date = np.asarray(table_values(case, "sources", "date", s_ids), dtype=object)[s_code] if len(ev) else own
+    return np.where(pd.isna(own), source_date, own)
+
+
+#: at most this many testimonies of one witness are named in his reasons (then a range)
+TESTIMONY_DETAIL = 3
+
+
+def _add_testimony_reasons(rel: pd.DataFrame, testimonies: pd.DataFrame) -> None:
+    """Each witness's reasons gain what his testimonies weigh ("dobrynin1962cable, document
+    (contemporary record), within a year: 0.86 (+)"), his admissions against interest, his
+    agreements with an enemy and his inferred claims."""
+    own = testimonies[testimonies["own"]] if "own" in testimonies.columns else testimonies
+    by_witness = {w: g for w, g in own.groupby("witness", sort=False)}
+    inferred = testimonies[testimonies["basis"] == "inferred"].groupby("witness").size().to_dict()
+    new_reasons = []
+    for wid, skill, reasons in zip(rel.index.tolist(), rel["reliability"].tolist(), rel["reasons"].tolist()):
+        rs = list(reasons)
+        g = by_witness.get(wid)
+        if g is not None and len(g):
+            per_source = g.sort_values(["reliability", "source"], ascending=[False, True]).drop_duplicates(["source", "kind"])
+            if len(per_source) <= TESTIMONY_DETAIL:
+                for src, kind, delay, dshift, rho in zip(per_source["source"], per_source["kind"], per_source["delay"], per_source["delay_shift"],
+                                                         per_source["reliability"]):
+                    when = "" if delay != delay or not dshift else ", within a year" if delay <= 1 else f", {delay:.0f} years after the events"
+                    sign = "(+)" if rho > skill + 0.005 else "(−)" if rho < skill - 0.005 else "(=)"
+                    rs.append(f"testimony in {src}, {describe_kind(kind)}{when}: {rho:.2f} {sign}")
+            else:
+                best, worst = per_source.iloc[0], per_source.iloc[-1]
+                rs.append(f"{len(per_source)} testimonies weigh from {worst['reliability']:.2f} ({worst['source']}, {worst['kind']}) "
+                          f"to {best['reliability']:.2f} ({best['source']}, {best['kind']})")
+            k = int(g["against_interest"].sum())
+            if k:
+                rs.append(f"{k} admission{'s' if k > 1 else ''} against interest (+)")
+            k = int(g["hostile_agreement"].sum())
+            if k:
+                rs.append(f"agrees with a witness he is hostile to on {k} line{'s' if k > 1 else ''} (+)")
+        if inferred.get(wid):
+            k = inferred[wid]
+            rs.append(f"{k} claim{'s' if k > 1 else ''} inferred by the case's author, not read in the source (−)")
+        new_reasons.append(rs)
+    rel["reasons"] = new_reasons
 
 
 def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFrame:
@@ -472,6 +567,7 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     best_side = np.full(n, np.nan)
     n_sides = np.zeros(n, dtype=np.int64)
     n_lines = np.zeros(n, dtype=np.int64)
+    p_unclaimed = np.full(n, np.nan)
     if len(votes.items):
         at = votes.item_rows if votes.item_rows is not None else props.index.get_indexer(votes.items)
         item_is_bool = is_bool[at]
@@ -482,6 +578,8 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
         best_side[at] = votes.slot_side[best]
         n_lines[at] = np.bincount(votes.item, minlength=len(votes.items))
         n_sides[at] = np.bincount(votes.slot_item[votes.slot_side >= 0], minlength=len(votes.items))
+        valued = ~item_is_bool
+        p_unclaimed[at[valued]] = post[(votes.offsets + votes.k - 1)[valued]]
     p_true[is_bool & np.isnan(p_true)] = 0.5
     holds = p_true >= 0.5
     probability[is_bool] = np.where(holds, p_true, 1 - p_true)[is_bool]
@@ -490,8 +588,22 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     table = pd.DataFrame({"text": pd.array(props["text"].to_numpy(dtype=object), dtype="str"), "type": pd.array(ptype, dtype="str"),
                           "p_true": p_true, "value": pd.array(value, dtype="str"),
                           "probability": np.where(np.isnan(probability), 0.5, probability),
-                          "sides": n_sides, "lines": n_lines, "best_side": best_side}, index=props.index.rename("proposition"), copy=False)
+                          "sides": n_sides, "lines": n_lines, "p_unclaimed": p_unclaimed, "best_side": best_side}, index=props.index.rename("proposition"), copy=False)
     return table
+
+
+TESTIMONY_COLUMNS = ["claim", "witness", "source", "proposition", "kind", "date", "delay", "basis", "against_interest", "hostile_agreement",
+                     "informativeness", "shift", "reliability", "low", "high", "speaks_for_line"]
+
+
+def testimonies(case, as_of: str | None = None, **params) -> pd.DataFrame:
+    """Each claim's testimony: its ``kind`` (of source, or ``relayed``), ``delay`` in years after
+    the events, ``basis``, ``against_interest``, ``hostile_agreement``, ``informativeness``, the
+    total log-odds ``shift`` of its witness's skill and the resulting ``reliability`` with its
+    ``low``/``high`` interval; ``speaks_for_line``: the testimony its line of evidence votes with.
+    (See :mod:`srccrit.analysis.testimony`.)"""
+    table = Reliability(as_of=as_of, **params).fit(case).testimonies_
+    return table[[c for c in TESTIMONY_COLUMNS if c in table.columns]].reset_index(drop=True)
 
 
 def reliability(case, as_of: str | None = None, **params) -> pd.DataFrame:
@@ -501,7 +613,8 @@ def reliability(case, as_of: str | None = None, **params) -> pd.DataFrame:
 
 def propositions(case, as_of: str | None = None, estimator: "Reliability | None" = None, **params) -> pd.DataFrame:
     """Each proposition resolved: ``p_true`` (boolean), ``value`` (the best-supported position as
-    written) and ``probability`` (of that value), with ``sides`` and ``lines``."""
+    written) and ``probability`` (of that value), with ``sides``, ``lines`` and, for a valued
+    proposition, ``p_unclaimed``: the probability left for a value nobody claimed."""
     est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
     table = est.propositions_.copy()
     valued = ((table["type"] != "boolean") & table["best_side"].notna()).to_numpy()

@@ -4,8 +4,12 @@ A conclusion holds where every proposition it ``rests_on`` resolves the way it n
 **probability** is the product, over those propositions, of the posterior probability that the
 proposition resolves that way (propositions treated as independent): for a boolean proposition
 P(true) or P(false); for a valued one the total posterior of the sides whose value agrees with
-the required value under the case format's conflict rules. A proposition without evidence
-stands at 0.5, so a conclusion's **prior** (its probability with no evidence) is 0.5^k.
+the required value under the case format's conflict rules. A required value that no claimed
+value matches is the *unclaimed value*: the model keeps "some other value" beside the claimed
+ones on every valued proposition, and such a requirement takes that option's posterior (an upper
+bound: it also stands for every other value nobody claimed). One estimate alone therefore never
+makes every other value impossible. A proposition without evidence stands at 0.5, so a
+conclusion's **prior** (its probability with no evidence) is 0.5^k.
 
 **Verdicts** (``VERDICTS``): probability >= 0.90 ``well-supported``; >= 0.70 ``probable``;
 >= 0.40 ``contested``; >= 0.15 ``doubtful``; below ``contradicted``.
@@ -35,6 +39,7 @@ import pandas as pd
 from ..dates import parse_date
 from ..errors import SrccritError
 from .evidence import codes_of, line_labels
+from .em import vote_gain
 from .reliability import Reliability, Votes
 
 __all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
@@ -73,7 +78,32 @@ def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
     overlap = ~((m["side_high"] < m["required_low"]) | (m["required_high"] < m["side_low"]))
     compatible = np.where(is_text, m["side_fold"] == m["required_fold"], overlap)
     m["compatible"] = has_side & compatible
-    return m
+    m["unclaimed"] = False
+    return _with_unclaimed(m, votes)
+
+
+def _with_unclaimed(m: pd.DataFrame, votes: Votes) -> pd.DataFrame:
+    """A required value no side matches is the model's *unclaimed value*: its requirement takes
+    the posterior of "some other value" (an upper bound, for that option also stands for every
+    other value nobody claimed), marked ``unclaimed``."""
+    valued = (m["type"] != "boolean").to_numpy() & m["side"].notna().to_numpy()
+    if not valued.any():
+        return m
+    met = m.loc[valued].groupby("row")["compatible"].any()
+    rows = met.index[~met.to_numpy(dtype=bool)]
+    if not len(rows):
+        return m
+    extra = m[m["row"].isin(rows)].drop_duplicates("row").copy()
+    item = votes.items.get_indexer(pd.Index(extra["proposition"].to_numpy(dtype=object)))
+    extra = extra[item >= 0]
+    item = item[item >= 0]
+    extra["slot"] = votes.offsets[item] + votes.k[item] - 1
+    extra["side"] = -1
+    extra["lines"] = 0
+    for col in ("side_low", "side_high", "side_fold"):
+        extra[col] = np.nan if col != "side_fold" else None
+    extra["compatible"], extra["unclaimed"] = True, True
+    return pd.concat([m, extra], ignore_index=True).sort_values(["row", "side"], kind="mergesort").reset_index(drop=True)
 
 
 def _rested_evidence(case, evidence: pd.DataFrame) -> pd.DataFrame:
@@ -225,10 +255,9 @@ class _LocalDrop:
     def __init__(self, est: Reliability, rows: pd.DataFrame, n_rests: int, rest_conclusion: np.ndarray):
         v: Votes = est.votes_
         self.v = v
-        r = np.clip(est.skills_.to_numpy()[v.voter], 1e-9, 1 - 1e-9)
         # each vote's weight for the option it names, floored at zero as in the fit (terms
         # shared by all of a proposition's options cancel in its posterior)
-        self.gain = np.maximum(np.log(r) - np.log((1 - r) / (v.k[v.item] - 1)), 0.0)
+        self.gain = vote_gain(v, est.skills_.to_numpy(), est.kind_shifts_["shift"].to_numpy())
         self.score = np.bincount(v.slot, self.gain, minlength=len(v.slot_item))
         self.post = est.posterior_
         # the votes on the propositions the conclusions rest on, by (voter, proposition)
@@ -305,8 +334,10 @@ def timeline(case, **params) -> pd.DataFrame:
 
 def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliability | None = None) -> pd.DataFrame:
     """The evidence ledger of one conclusion: every claim on its propositions, with the side it
-    takes relative to the conclusion (``for``/``against``/``uncertain``), the witness's
-    reliability and its independent line."""
+    takes relative to the conclusion (``for``/``against``/``uncertain``), the reliability of its
+    testimony (``reliability``: the witness's skill shifted by the kind of source, delay, basis
+    and interest) and of the witness (``witness_reliability``), its ``basis`` (``inferred``
+    claims are the case author's) and ``against_interest``, and its independent line."""
     if conclusion not in case.conclusions.index:
         from ..model import UnknownName
 
@@ -327,7 +358,10 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "source": ev["source"].to_numpy(),
         "locator": claims["locator"].reindex(ev["claim"]).to_numpy(),
         "quote": claims["quote"].reindex(ev["claim"]).to_numpy(),
-        "reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
+        "reliability": est.testimonies_.set_index("claim")["reliability"].reindex(ev["claim"]).to_numpy(),
+        "witness_reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
+        "basis": claims["basis"].reindex(ev["claim"]).astype(object).to_numpy(),
+        "against_interest": claims["against_interest"].reindex(ev["claim"]).to_numpy(dtype=bool),
         "origin": ev["origin"].to_numpy(dtype=object),
         "line": line_labels(ev),
     })

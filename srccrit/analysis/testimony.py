@@ -1,0 +1,196 @@
+"""Testimony, not persons: what each claim's kind of source, delay, basis and interest add to
+its witness's skill.
+
+Source criticism weighs a *testimony*: who speaks, in what kind of source, how long after the
+events, on what basis, with what interest. The reliability model gives each witness a skill
+(:mod:`srccrit.analysis.reliability`) and each testimony a shift of it in log-odds::
+
+    rho(testimony) = sigmoid(logit(r_witness) + delta_kind + shift)
+
+**Kinds of testimony** (``KIND_MEAN``; the EM estimates each kind's ``delta`` around these
+prior means, normal prior with standard deviation ``KIND_SD``):
+
+==============================================  =====
+contemporary records: document, diary, letter,   +0.60
+archival-release, report, speech, newspaper
+a claim the case reads through relays (``via``)   -0.20
+recollections: memoir, interview, testimony       -0.30
+works of scholarship and everything else           0
+==============================================  =====
+
+**Fixed shifts** (``shift``, stated in the reasons):
+
+* *delay* between the events (the proposition's ``date``) and the claim (its ``date``, else its
+  source's) for witnesses who speak from memory (participants, eyewitnesses, officials,
+  contemporaries, second-hand witnesses): within a year +0.25; over 10 years -0.15; over 25 -0.30;
+* *basis*: ``inferred`` (the case's author's conclusion, not the source's words) -0.80;
+  ``quoted`` and ``paraphrased`` 0;
+* *against interest* (``against_interest: true``, an admission against the witness's own or his
+  side's interest) +1.20;
+* *hostile corroboration*: a witness ``hostile_to`` another who stands on the same side of the
+  same proposition +0.60 (an enemy's agreement is hard to explain except by the truth).
+
+**Lines.** A line of evidence (one origin, one side) votes once; it is spoken for by its strongest
+testimony (the largest prior shift among the origin's own claims on that side; a claim read
+through relays only where there is none, a derivative author's restatement only where there is
+neither): a cable and a memoir saying the same thing weigh as the cable, and the memoir alone,
+before the cable is released, weighs as a memoir.
+
+**Informativeness.** A date or number claim supports the value of its side in proportion to how
+much it narrows it: its vote is tempered by ``iota = 1 / (1 + log10((w_claim + u) / (w_side +
+u)))`` where ``w`` are the widths of the claim's range and of the side's common value and ``u``
+the unit of precision (a day for dates, 1% of the value for numbers). A claim as precise as the
+side counts fully; ten times vaguer counts a half, a hundred times a third; an eight-month bracket
+around a day about 0.3. A line takes its most precise claim's ``iota``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._arrays import lex_order, list_lengths
+from .em import Testimony, Votes
+from .evidence import codes_of, table_values
+
+__all__ = ["KIND_MEAN", "KIND_SD", "testimony_of", "votes_testimony", "TESTIMONY_KIND", "describe_kind", "RECORD_KINDS",
+           "RECOLLECTION_KINDS", "BASIS_SHIFT", "AGAINST_INTEREST_SHIFT", "HOSTILE_AGREEMENT_SHIFT", "DELAY_SHIFT"]
+
+RECORD_KINDS = ("document", "diary", "letter", "archival-release", "report", "speech", "newspaper")
+RECOLLECTION_KINDS = ("memoir", "interview", "testimony")
+SCHOLARLY_KINDS = ("monograph", "article", "review", "other")
+#: prior mean (log-odds) of each kind of testimony's shift; "relayed": read through ``via``
+KIND_MEAN = {**{k: 0.60 for k in RECORD_KINDS}, **{k: -0.30 for k in RECOLLECTION_KINDS},
+             **{k: 0.0 for k in SCHOLARLY_KINDS}, "relayed": -0.20}
+KIND_SD = 0.5
+#: kinds whose testimony is contemporary with what it records / told from memory
+TESTIMONY_KIND = {**{k: "contemporary record" for k in RECORD_KINDS}, **{k: "recollection" for k in RECOLLECTION_KINDS},
+                  **{k: "scholarship" for k in SCHOLARLY_KINDS}, "relayed": "relayed"}
+MEMORY_PROXIMITIES = ("participant", "eyewitness", "official", "contemporary", "secondhand")
+DELAY_SHIFT = ((1.0, 0.25), (10.0, 0.0), (25.0, -0.15), (np.inf, -0.30))  # (up to years, shift)
+BASIS_SHIFT = {"quoted": 0.0, "paraphrased": 0.0, "inferred": -0.80}
+AGAINST_INTEREST_SHIFT = 1.20
+HOSTILE_AGREEMENT_SHIFT = 0.60
+#: a line spoken for by a derived claim (another author restating the origin) only where the
+#: origin's own claim is missing: this much is taken off such rows' rank
+_NOT_OWN = 100.0
+#: and a claim read through relays only where the origin's own words are missing
+_RELAYED = 50.0
+
+
+def describe_kind(kind: str) -> str:
+    return f"{kind} ({TESTIMONY_KIND.get(kind, 'scholarship')})"
+
+
+def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
+    """One row per evidence row (claim): ``kind`` of testimony, ``delay`` (years), ``basis``,
+    ``against_interest``, ``hostile_agreement``, ``shift`` (the fixed shifts' sum),
+    ``kind_mean``, ``informativeness``."""
+    claims = case.claims
+    n = len(ev)
+    s_code, s_ids = codes_of(ev["source"])
+    source_kind = table_values(case, "sources", "kind", s_ids)
+    kind = np.asarray(source_kind, dtype=object)[s_code] if n else np.zeros(0, dtype=object)
+    kind = np.where(pd.isna(kind), "other", kind)
+    if "via" in claims.columns and n:
+        relayed = list_lengths(claims["via"]) > 0
+        kind = np.where(relayed, "relayed", kind)
+    # delay: the claim's date against the events' end, for witnesses speaking from memory
+    p_code, p_ids = codes_of(ev["proposition"])
+    event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")[p_code]
+    told = claims["date_start"].to_numpy(dtype="datetime64[s]")
+    with np.errstate(invalid="ignore"):
+        delay = (told - event_end).astype("timedelta64[D]").astype(float) / 365.25
+    delay[np.isnat(told) | np.isnat(event_end)] = np.nan
+    w_code, w_ids = codes_of(ev["witness"])
+    memory = np.isin(table_values(case, "witnesses", "proximity", w_ids), list(MEMORY_PROXIMITIES))[w_code] if n else np.zeros(0, bool)
+    delay_shift = np.zeros(n)
+    has = memory & ~np.isnan(delay)
+    bounds = np.array([b for b, _ in DELAY_SHIFT])
+    shifts = np.array([s for _, s in DELAY_SHIFT])
+    delay_shift[has] = shifts[np.searchsorted(bounds, np.maximum(delay[has], 0.0), side="left")]
+    basis = claims["basis"].to_numpy(dtype=object) if "basis" in claims.columns else np.full(n, "paraphrased", dtype=object)
+    basis_shift = np.array([BASIS_SHIFT.get(b, 0.0) for b in pd.unique(basis)])[pd.factorize(basis)[0]] if n else np.zeros(0)
+    against = claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else np.zeros(n, bool)
+    hostile = _hostile_agreement(case, ev)
+    shift = delay_shift + basis_shift + against * AGAINST_INTEREST_SHIFT + hostile * HOSTILE_AGREEMENT_SHIFT
+    kind_mean = np.array([KIND_MEAN.get(k, 0.0) for k in pd.unique(kind)])[pd.factorize(kind)[0]] if n else np.zeros(0)
+    return pd.DataFrame({"kind": kind, "delay": delay, "delay_shift": delay_shift, "basis": basis, "against_interest": against,
+                         "hostile_agreement": hostile, "shift": shift, "kind_mean": kind_mean,
+                         "informativeness": _informativeness(ev, claims)}, copy=False)
+
+
+def _hostile_agreement(case, ev: pd.DataFrame) -> np.ndarray:
+    """Rows whose origin is hostile to the origin of another line on the same side."""
+    out = np.zeros(len(ev), dtype=bool)
+    hostile_to = case.witnesses["hostile_to"]
+    enemies = {w: set(h) for w, h in hostile_to.items() if len(h)}
+    if not enemies:
+        return out
+    side = ev["side"].to_numpy()
+    origin = ev["origin"].astype(object).to_numpy()
+    mine = np.flatnonzero((side >= 0) & np.isin(origin, list(enemies)))
+    if not len(mine):
+        return out
+    prop = ev["proposition"].astype(object).to_numpy()
+    on = {}
+    for i in np.flatnonzero(side >= 0).tolist():
+        on.setdefault((prop[i], side[i]), set()).add(origin[i])
+    for i in mine.tolist():
+        out[i] = bool(enemies[origin[i]] & on[(prop[i], side[i])])
+    return out
+
+
+def _informativeness(ev: pd.DataFrame, claims: pd.DataFrame) -> np.ndarray:
+    """``iota`` of each date or number claim against its side's common value (1 elsewhere)."""
+    n = len(ev)
+    iota = np.ones(n)
+    t_code, t_ids = codes_of(ev["type"]) if n else (np.zeros(0, dtype=np.int64), pd.Index([]))
+    is_range = np.isin(np.asarray(t_ids, dtype=object), ["date", "number"])[t_code] if n else np.zeros(0, bool)
+    is_range &= ev["side"].to_numpy() >= 0
+    if not is_range.any():
+        return iota
+    rows = np.flatnonzero(is_range)
+    # the claims' own ranges (the evidence's rows are the claims', in their order)
+    low = claims["value_low"].to_numpy(dtype=float)[rows]
+    high = claims["value_high"].to_numpy(dtype=float)[rows]
+    s_low = ev["side_low"].to_numpy(dtype=float)[rows]
+    s_high = ev["side_high"].to_numpy(dtype=float)[rows]
+    is_date = (np.asarray(t_ids, dtype=object) == "date")[t_code[rows]]
+    mid = np.abs((s_low + s_high) / 2)
+    unit = np.where(is_date, 1.0, np.where(mid > 0, 0.01 * mid, 0.01))
+    w_claim = np.where(np.isfinite(high - low), high - low, np.inf)
+    w_side = np.where(np.isfinite(s_high - s_low), s_high - s_low, np.inf)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (w_claim + unit) / (w_side + unit)
+        value = 1.0 / (1.0 + np.log10(np.maximum(ratio, 1.0)))
+    iota[rows] = np.where(np.isfinite(value), value, 1.0)
+    return iota
+
+
+def votes_testimony(votes: Votes, ev: pd.DataFrame, table: pd.DataFrame) -> Testimony:
+    """Each vote's testimony: the line's strongest own claim speaks for it (see the module)."""
+    line = ev["line"].to_numpy()
+    counted = np.flatnonzero(line >= 0)
+    own = (codes_of(ev["witness"])[0] == codes_of(ev["origin"])[0])
+    relayed = table["kind"].to_numpy(dtype=object) == "relayed"
+    rank = table["shift"].to_numpy() + table["kind_mean"].to_numpy() - np.where(own, 0.0, _NOT_OWN) - np.where(relayed, _RELAYED, 0.0)
+    l = line[counted]
+    order = lex_order(l, -rank[counted], counted)
+    first = np.r_[True, l[order][1:] != l[order][:-1]] if len(order) else np.zeros(0, bool)
+    best_row = counted[order][first]  # one per line, in line order
+    best_line = l[order][first]
+    n_lines = int(line.max()) + 1 if len(counted) else 0
+    rep = np.full(n_lines, -1, dtype=np.int64)
+    rep[best_line] = best_row
+    iota_line = np.zeros(n_lines)
+    np.maximum.at(iota_line, l, table["informativeness"].to_numpy()[counted])
+    rows = rep[votes.line_ids]
+    kind = table["kind"].to_numpy(dtype=object)[rows]
+    kinds = sorted(pd.unique(kind).tolist())
+    kind_code = pd.Categorical(kind, categories=kinds).codes.astype(np.int64)
+    return Testimony(shift=table["shift"].to_numpy()[rows], kind=kind_code, kinds=kinds,
+                     kind_mean=np.array([KIND_MEAN.get(k, 0.0) for k in kinds]), kind_sd=KIND_SD,
+                     weight=iota_line[votes.line_ids], claim_row=rows)
+
+
