@@ -198,6 +198,9 @@ class _Design:
         return self._least
 
 
+#: Newton sweeps at most in one M-step of the testimony model
+_NEWTON_SWEEPS = 50
+
 #: a score this far above its proposition's first option would overflow ``exp``
 _EXP_SAFE = 600.0
 
@@ -249,6 +252,8 @@ def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None, shifts: n
 
 
 def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:
+    if not len(score):
+        return np.zeros(0)
     z = score - score[v.offsets][v.slot_item]  # any shift within a proposition gives the same softmax
     if z.max() > _EXP_SAFE:
         z = score - np.maximum.reduceat(score, v.offsets)[v.slot_item]
@@ -262,7 +267,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
 
     Plain votes: the M-step is the closed form ``r_w = (a_w + expected correct votes) / (a_w +
     b_w + votes)``. Votes with testimony: the skills (as log-odds theta_w) and the kinds' shifts
-    delta_k are the parameters, and the M-step is one Newton step on the expected complete-data
+    delta_k are the parameters, and the M-step maximises by Newton sweeps the expected complete-data
     log posterior (a generalised EM): for theta_w the gradient ``a_w - (a_w + b_w) sigma(theta_w)
     + sum_v iota_v (q_v - rho_v)`` (``q_v`` the posterior that vote v is right, ``rho_v`` its
     testimony's reliability, ``iota_v`` its informativeness: the Beta(a, b) prior taken over to
@@ -305,30 +310,70 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return x[:n_w], x[n_w:]
 
-        def e_step(x: np.ndarray) -> np.ndarray:
+        # votes that share witness, kind, shift and informativeness share their testimony's
+        # reliability: the EM works on these classes (a few per witness), not on every vote
+        cls, c_voter, c_kind, c_shift, c_weight, c_count = _vote_classes(v, t)
+        log_other = np.log(v.k - 1)
+        plain_k = not np.any(log_other)  # yes/no questions and single-valued items only: log(K - 1) = 0
+        log_other_v = None if plain_k else log_other[v.item]
+        known = c_kind >= 0
+        kind_known = c_kind[known]
+        cache: dict = {}
+
+        def logits(x: np.ndarray) -> np.ndarray:
             theta, delta = split(x)
-            return _posterior(v, _sigmoid(theta), design, delta)
+            lo = theta[c_voter] + c_shift
+            if n_k:
+                lo += np.r_[delta, 0.0][c_kind]
+            return lo
+
+        def e_step(x: np.ndarray) -> np.ndarray:
+            # the E-step's logits are the M-step's too (it is always called next with this x)
+            lo = logits(x)
+            cache["x"], cache["lo"] = x, lo
+            if plain_k:
+                gain = (np.maximum(lo, 0.0) * c_weight)[cls]
+            else:
+                gain = lo[cls] + log_other_v
+                np.maximum(gain, 0.0, out=gain)
+                gain *= t.weight
+            return _softmax(v, np.bincount(v.slot, gain, minlength=len(v.slot_item)))
 
         def m_step(post: np.ndarray, x: np.ndarray) -> np.ndarray:
             nonlocal steps
             steps += 1
             theta, delta = split(x)
-            q = post[v.slot]
-            kind_shift = np.r_[delta, 0.0][t.kind]
-            base = t.shift + kind_shift
-            rho = _sigmoid(theta[v.voter] + base)
-            st = _sigmoid(theta)
-            grad = a - ab * st + np.bincount(v.voter, t.weight * (q - rho), minlength=n_w)
-            hess = ab * st * (1 - st) + np.bincount(v.voter, t.weight * rho * (1 - rho), minlength=n_w)
-            theta = theta + np.clip(grad / hess, -2.0, 2.0)
-            if n_k:
-                rho = _sigmoid(theta[v.voter] + base)
-                known = t.kind >= 0
-                kk = t.kind[known]
-                wk = t.weight[known]
-                grad_k = np.bincount(kk, wk * (q[known] - rho[known]), minlength=n_k) - (delta - t.kind_mean) * precision
-                hess_k = np.bincount(kk, wk * rho[known] * (1 - rho[known]), minlength=n_k) + precision
-                delta = delta + np.clip(grad_k / hess_k, -2.0, 2.0)
+            lo = cache["lo"] if cache.get("x") is x else logits(x)
+            right = np.bincount(cls, post[v.slot], minlength=len(c_voter))  # expected correct votes per class
+            wn = c_weight * c_count
+
+            def sums(lo):
+                rho = _sigmoid(lo)
+                return c_weight * right - wn * rho, wn * rho * (1 - rho)  # iota (q - rho), iota rho (1 - rho), summed
+
+            # Newton sweeps on the classes (cheap: a few per witness) until the step is below
+            # the EM's tolerance: an exact M-step, so the EM needs no more steps than plain EM
+            for _ in range(_NEWTON_SWEEPS):
+                resid, curv = sums(lo)
+                st = _sigmoid(theta)
+                grad = a - ab * st + np.bincount(c_voter, resid, minlength=n_w)
+                hess = ab * st * (1 - st) + np.bincount(c_voter, curv, minlength=n_w)
+                step = np.clip(grad / hess, -2.0, 2.0)
+                theta = theta + step
+                lo = lo + step[c_voter]
+                moved = float(np.abs(step).max(initial=0.0))
+                if n_k:
+                    # then the kinds' step, at the new skills (Gauss-Seidel: a simultaneous step
+                    # would move skills and shifts the same way twice, they trade off)
+                    resid, curv = sums(lo)
+                    grad_k = np.bincount(kind_known, resid[known], minlength=n_k) - (delta - t.kind_mean) * precision
+                    hess_k = np.bincount(kind_known, curv[known], minlength=n_k) + precision
+                    step_k = np.clip(grad_k / hess_k, -2.0, 2.0)
+                    delta = delta + step_k
+                    lo = lo + np.r_[step_k, 0.0][c_kind]
+                    moved = max(moved, float(np.abs(step_k).max(initial=0.0)))
+                if moved < tol * 0.01:
+                    break
             return np.r_[theta, delta]
 
         def inside(x: np.ndarray) -> bool:
@@ -374,6 +419,24 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
                 continue
         x0, p0 = x2, e_step(x2)  # plain EM's two steps
     return result(x0, p0, False)
+
+
+def _vote_classes(v: Votes, t: Testimony):
+    """Votes grouped by (witness, kind, shift, informativeness): each vote's class and, per
+    class, those four and its number of votes."""
+    shift_code, shift_values = pd.factorize(t.shift)
+    weight_code, weight_values = pd.factorize(t.weight)
+    n_s, n_i, n_k = len(shift_values), len(weight_values), len(t.kinds) + 1
+    key = v.voter.astype(np.int64) * n_s + shift_code
+    key = (key * n_i + weight_code) * n_k + (t.kind + 1)
+    cls, uniques = pd.factorize(key)
+    kind = uniques % n_k - 1
+    rest = uniques // n_k
+    weight = np.asarray(weight_values, dtype=float)[rest % n_i]
+    rest //= n_i
+    shift = np.asarray(shift_values, dtype=float)[rest % n_s]
+    voter = rest // n_s
+    return cls.astype(np.int64), voter, kind, shift, weight, np.bincount(cls, minlength=len(uniques)).astype(float)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

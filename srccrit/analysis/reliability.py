@@ -66,8 +66,8 @@ from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
-from .em import Votes, build_votes, run_em
-from .testimony import KIND_MEAN, describe_kind, testimony_of, votes_testimony
+from .em import Votes, build_votes, run_em, vote_logits
+from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
 from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
 __all__ = ["Reliability", "testimonies", "TESTIMONY_COLUMNS", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
@@ -234,19 +234,30 @@ class Reliability:
             self.kind_shifts_ = _kind_shifts(votes, shifts)
             self.propositions_ = _resolve(sub, votes, post)
             self.reliability_ = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
-            self.testimonies_ = _testimonies(sub, ev, votes, criteria, self.reliability_, shifts)
+            self._case, self._criteria, self._testimony_table = sub, criteria, None
             if criteria is not None:
-                _add_testimony_reasons(self.reliability_, self.testimonies_)
+                self._claim_shift = _claim_shifts(criteria, votes, shifts)
+                _add_testimony_reasons(self.reliability_, ev, votes, r, criteria, self._claim_shift)
         return self
+
+    @property
+    def testimonies_(self) -> pd.DataFrame:
+        """One row per claim: its testimony's kind, delay, basis, interest, shift and reliability
+        (built on first use: a million-row table the fit itself does not need)."""
+        if self._testimony_table is None:
+            self._testimony_table = _testimonies(self)
+        return self._testimony_table
 
     def line_reliability(self, lines) -> np.ndarray:
         """The reliability of the testimony each of these lines of evidence (numbers of
         ``evidence_["line"]``) votes with; NaN for -1."""
-        table = self.testimonies_
-        per_line = pd.Series(table["line_reliability"].to_numpy(), index=self.evidence_["line"].to_numpy())
-        per_line = per_line[per_line.index >= 0]
-        per_line = per_line[~per_line.index.duplicated()]
-        return per_line.reindex(np.asarray(lines)).to_numpy(dtype=float)
+        v = self.votes_
+        rho = _sigmoid(vote_logits(v, self.skills_.to_numpy(), self.kind_shifts_["shift"].to_numpy()))
+        lines = np.asarray(lines, dtype=np.int64)
+        at = np.full(int(max(v.line_ids.max(initial=-1), lines.max(initial=-1))) + 1, -1, dtype=np.int64)
+        at[v.line_ids] = np.arange(len(v.line_ids))
+        vote = np.where(lines >= 0, at[np.maximum(lines, 0)], -1) if len(at) else np.full(len(lines), -1)
+        return np.where(vote >= 0, rho[np.maximum(vote, 0)] if len(rho) else np.nan, np.nan)
 
     def fit_predict(self, case) -> pd.DataFrame:
         return self.fit(case).reliability_
@@ -270,10 +281,20 @@ def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
 
 
-def _testimonies(case, ev, votes: Votes, criteria: pd.DataFrame | None, rel: pd.DataFrame, shifts: np.ndarray) -> pd.DataFrame:
+def _claim_shifts(criteria: pd.DataFrame, votes: Votes, shifts: np.ndarray) -> np.ndarray:
+    """Each claim's total log-odds shift: its fixed shifts and its kind's estimated shift (the
+    prior mean for a kind that speaks for no line)."""
+    t = votes.testimony
+    per_kind = np.array([KIND_MEAN[k] for k in KIND_NAMES])
+    per_kind[[KIND_NAMES.index(k) for k in t.kinds]] = shifts
+    return criteria["shift"].to_numpy() + per_kind[criteria["kind_code"].to_numpy()]
+
+
+def _testimonies(est: "Reliability") -> pd.DataFrame:
     """One row per claim: its testimony's kind, delay, basis, interest, shift and reliability
     (the witness's skill shifted, with his interval shifted alike); ``speaks_for_line``: the
     claim whose testimony weighs for its line of evidence."""
+    case, ev, votes, criteria, rel = est._case, est.evidence_, est.votes_, est._criteria, est.reliability_
     claims = case.claims
     witness = ev["witness"].astype(object).to_numpy()
     skill = rel["reliability"].reindex(witness).to_numpy(dtype=float)
@@ -284,17 +305,15 @@ def _testimonies(case, ev, votes: Votes, criteria: pd.DataFrame | None, rel: pd.
                         "date": _written_dates(case, ev),
                         "basis": claims["basis"].astype(object).to_numpy() if "basis" in claims.columns else None,
                         "against_interest": claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else False})
+    line = ev["line"].to_numpy()
     if criteria is None:
         out["kind"], out["shift"] = table_values(case, "sources", "kind", pd.Index(out["source"])), 0.0
         out["reliability"], out["low"], out["high"] = skill, low, high
-        out["informativeness"], out["speaks_for_line"] = 1.0, ev["line"].to_numpy() >= 0
-        out["line_reliability"] = np.where(ev["line"].to_numpy() >= 0, skill, np.nan)
+        out["informativeness"], out["speaks_for_line"] = 1.0, line >= 0
         return out
     t = votes.testimony
-    kind = criteria["kind"].to_numpy(dtype=object)
-    estimated = dict(zip(t.kinds, shifts.tolist()))
-    total = criteria["shift"].to_numpy() + np.array([estimated.get(k, KIND_MEAN.get(k, 0.0)) for k in kind], dtype=float)
-    out["kind"] = kind
+    total = est._claim_shift
+    out["kind"] = criteria["kind"].astype(object).to_numpy()
     out["delay"] = criteria["delay"].to_numpy()
     out["delay_shift"] = criteria["delay_shift"].to_numpy()
     out["hostile_agreement"] = criteria["hostile_agreement"].to_numpy()
@@ -303,17 +322,10 @@ def _testimonies(case, ev, votes: Votes, criteria: pd.DataFrame | None, rel: pd.
     out["reliability"] = _sigmoid(_logit(skill) + total)
     out["low"] = _sigmoid(_logit(low) + total)
     out["high"] = _sigmoid(_logit(high) + total)
-    out["own"] = ev["witness"].cat.codes.to_numpy() == ev["origin"].cat.codes.to_numpy() if isinstance(ev["origin"].dtype, pd.CategoricalDtype) \
-        else ev["witness"].astype(object).to_numpy() == ev["origin"].astype(object).to_numpy()
+    out["own"] = codes_of(ev["witness"])[0] == codes_of(ev["origin"])[0]
     speaks = np.zeros(len(out), dtype=bool)
     speaks[t.claim_row] = True
     out["speaks_for_line"] = speaks
-    # each counted row's line weighs as the testimony that speaks for it
-    line = ev["line"].to_numpy()
-    rep = np.full(int(line.max()) + 1 if len(line) else 0, -1, dtype=np.int64)
-    rep[votes.line_ids] = t.claim_row
-    rho = out["reliability"].to_numpy()
-    out["line_reliability"] = np.where(line >= 0, take(rho, rep[np.maximum(line, 0)], np.nan) if len(rep) else np.nan, np.nan)
     return out
 
 
@@ -329,40 +341,62 @@ def _written_dates(case, ev) -> np.ndarray:
 TESTIMONY_DETAIL = 3
 
 
-def _add_testimony_reasons(rel: pd.DataFrame, testimonies: pd.DataFrame) -> None:
+def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r: np.ndarray, criteria: pd.DataFrame,
+                           total: np.ndarray) -> None:
     """Each witness's reasons gain what his testimonies weigh ("dobrynin1962cable, document
     (contemporary record), within a year: 0.86 (+)"), his admissions against interest, his
-    agreements with an enemy and his inferred claims."""
-    own = testimonies[testimonies["own"]] if "own" in testimonies.columns else testimonies
-    by_witness = {w: g for w, g in own.groupby("witness", sort=False)}
-    inferred = testimonies[testimonies["basis"] == "inferred"].groupby("witness").size().to_dict()
-    new_reasons = []
-    for wid, skill, reasons in zip(rel.index.tolist(), rel["reliability"].tolist(), rel["reasons"].tolist()):
-        rs = list(reasons)
-        g = by_witness.get(wid)
-        if g is not None and len(g):
-            per_source = g.sort_values(["reliability", "source"], ascending=[False, True]).drop_duplicates(["source", "kind"])
-            if len(per_source) <= TESTIMONY_DETAIL:
-                for src, kind, delay, dshift, rho in zip(per_source["source"], per_source["kind"], per_source["delay"], per_source["delay_shift"],
-                                                         per_source["reliability"]):
-                    when = "" if delay != delay or not dshift else ", within a year" if delay <= 1 else f", {delay:.0f} years after the events"
-                    sign = "(+)" if rho > skill + 0.005 else "(−)" if rho < skill - 0.005 else "(=)"
-                    rs.append(f"testimony in {src}, {describe_kind(kind)}{when}: {rho:.2f} {sign}")
-            else:
-                best, worst = per_source.iloc[0], per_source.iloc[-1]
-                rs.append(f"{len(per_source)} testimonies weigh from {worst['reliability']:.2f} ({worst['source']}, {worst['kind']}) "
-                          f"to {best['reliability']:.2f} ({best['source']}, {best['kind']})")
-            k = int(g["against_interest"].sum())
-            if k:
-                rs.append(f"{k} admission{'s' if k > 1 else ''} against interest (+)")
-            k = int(g["hostile_agreement"].sum())
-            if k:
-                rs.append(f"agrees with a witness he is hostile to on {k} line{'s' if k > 1 else ''} (+)")
-        if inferred.get(wid):
-            k = inferred[wid]
-            rs.append(f"{k} claim{'s' if k > 1 else ''} inferred by the case's author, not read in the source (−)")
-        new_reasons.append(rs)
-    rel["reasons"] = new_reasons
+    agreements with an enemy and his inferred claims. One pass over the claims in arrays: a
+    witness's own testimonies, one per source and kind, strongest first."""
+    w_code, w_ids = codes_of(ev["witness"])
+    voter = _as_voters(votes, w_ids, w_code)
+    own = np.flatnonzero((w_code == codes_of(ev["origin"])[0]) & (voter >= 0))
+    if not len(own):
+        return
+    s_code, s_ids = codes_of(ev["source"])
+    kind = criteria["kind_code"].to_numpy()
+    wv, sc, kc = voter[own], s_code[own], kind[own]
+    rho = _sigmoid(_logit(r)[wv] + total[own])
+    # one testimony per (witness, source, kind): the strongest, then ordered by witness,
+    # strength and source
+    group, _ = pd.factorize((wv * (len(s_ids) + 1) + sc) * (len(KIND_NAMES) + 1) + kc)
+    best = _first_best(group, rho, np.arange(len(own)), int(group.max()) + 1)
+    pick = best[lex_order(wv[best], -rho[best], sc[best], kc[best])]
+    w_pick = wv[pick]
+    starts = np.flatnonzero(np.r_[True, w_pick[1:] != w_pick[:-1]])
+    ends = np.r_[starts[1:], len(pick)]
+    src = np.asarray(s_ids, dtype=object)[sc[pick]].tolist()
+    knd = [KIND_NAMES[k] for k in kc[pick].tolist()]
+    delay = criteria["delay"].to_numpy()[own][pick].tolist()
+    dshift = criteria["delay_shift"].to_numpy()[own][pick].tolist()
+    rho_p = rho[pick].tolist()
+    n_w = len(votes.witnesses)
+    admissions = np.bincount(wv, criteria["against_interest"].to_numpy()[own], minlength=n_w).astype(int)
+    enemies = np.bincount(wv, criteria["hostile_agreement"].to_numpy()[own], minlength=n_w).astype(int)
+    basis = criteria["basis"]
+    is_inferred = (basis == "inferred").to_numpy(dtype=bool) & (voter >= 0)
+    inferred = np.bincount(voter[is_inferred], minlength=n_w)
+    skills = r.tolist()
+    witnesses = votes.witnesses.tolist()
+    lines_of: dict[str, list[str]] = {}
+    for st, en in zip(starts.tolist(), ends.tolist()):
+        wi = int(w_pick[st])
+        rs = lines_of.setdefault(witnesses[wi], [])
+        if en - st <= TESTIMONY_DETAIL:
+            for i in range(st, en):
+                when = "" if delay[i] != delay[i] or not dshift[i] else ", within a year" if delay[i] <= 1 else f", {delay[i]:.0f} years after the events"
+                sign = "(+)" if rho_p[i] > skills[wi] + 0.005 else "(−)" if rho_p[i] < skills[wi] - 0.005 else "(=)"
+                rs.append(f"testimony in {src[i]}, {describe_kind(knd[i])}{when}: {rho_p[i]:.2f} {sign}")
+        else:
+            rs.append(f"{en - st} testimonies weigh from {rho_p[en - 1]:.2f} ({src[en - 1]}, {knd[en - 1]}) to {rho_p[st]:.2f} ({src[st]}, {knd[st]})")
+    for wi in np.flatnonzero(admissions | enemies | inferred).tolist():
+        rs = lines_of.setdefault(witnesses[wi], [])
+        if admissions[wi]:
+            rs.append(f"{admissions[wi]} admission{'s' if admissions[wi] > 1 else ''} against interest (+)")
+        if enemies[wi]:
+            rs.append(f"agrees with a witness he is hostile to on {enemies[wi]} claim{'s' if enemies[wi] > 1 else ''} (+)")
+        if inferred[wi]:
+            rs.append(f"{inferred[wi]} claim{'s' if inferred[wi] > 1 else ''} inferred by the case's author, not read in the source (−)")
+    rel["reasons"] = [list(rs) + lines_of[wid] if wid in lines_of else rs for wid, rs in zip(rel.index.tolist(), rel["reasons"].tolist())]
 
 
 def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFrame:

@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._arrays import lex_order, list_lengths
+from .._arrays import list_lengths
 from .em import Testimony, Votes
 from .evidence import codes_of, table_values
 
@@ -63,6 +63,8 @@ SCHOLARLY_KINDS = ("monograph", "article", "review", "other")
 KIND_MEAN = {**{k: 0.60 for k in RECORD_KINDS}, **{k: -0.30 for k in RECOLLECTION_KINDS},
              **{k: 0.0 for k in SCHOLARLY_KINDS}, "relayed": -0.20}
 KIND_SD = 0.5
+KIND_NAMES = sorted(KIND_MEAN)
+KIND_DTYPE = pd.CategoricalDtype(KIND_NAMES)
 #: kinds whose testimony is contemporary with what it records / told from memory
 TESTIMONY_KIND = {**{k: "contemporary record" for k in RECORD_KINDS}, **{k: "recollection" for k in RECOLLECTION_KINDS},
                   **{k: "scholarship" for k in SCHOLARLY_KINDS}, "relayed": "relayed"}
@@ -89,12 +91,15 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
     claims = case.claims
     n = len(ev)
     s_code, s_ids = codes_of(ev["source"])
-    source_kind = table_values(case, "sources", "kind", s_ids)
-    kind = np.asarray(source_kind, dtype=object)[s_code] if n else np.zeros(0, dtype=object)
-    kind = np.where(pd.isna(kind), "other", kind)
+    # kinds as codes over KIND_NAMES: looked up per source, gathered per claim
+    source_kind = pd.Series(table_values(case, "sources", "kind", s_ids), dtype=object).fillna("other")
+    source_code = pd.Categorical(source_kind, categories=KIND_NAMES).codes.astype(np.int64)
+    source_code[source_code < 0] = KIND_NAMES.index("other")
+    kind_code = source_code[s_code] if n else np.zeros(0, dtype=np.int64)
     if "via" in claims.columns and n:
         relayed = list_lengths(claims["via"]) > 0
-        kind = np.where(relayed, "relayed", kind)
+        if relayed.any():
+            kind_code = np.where(relayed, KIND_NAMES.index("relayed"), kind_code)
     # delay: the claim's date against the events' end, for witnesses speaking from memory
     p_code, p_ids = codes_of(ev["proposition"])
     event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")[p_code]
@@ -109,13 +114,19 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
     bounds = np.array([b for b, _ in DELAY_SHIFT])
     shifts = np.array([s for _, s in DELAY_SHIFT])
     delay_shift[has] = shifts[np.searchsorted(bounds, np.maximum(delay[has], 0.0), side="left")]
-    basis = claims["basis"].to_numpy(dtype=object) if "basis" in claims.columns else np.full(n, "paraphrased", dtype=object)
-    basis_shift = np.array([BASIS_SHIFT.get(b, 0.0) for b in pd.unique(basis)])[pd.factorize(basis)[0]] if n else np.zeros(0)
+    if "basis" in claims.columns and isinstance(claims["basis"].dtype, pd.CategoricalDtype):
+        basis = claims["basis"].reset_index(drop=True)
+        table = np.array([BASIS_SHIFT.get(b, 0.0) for b in basis.cat.categories] + [0.0])
+        basis_shift = table[basis.cat.codes.to_numpy().astype(np.int64)]
+    else:
+        basis = pd.Series(pd.Categorical(["paraphrased"] * n, categories=list(BASIS_SHIFT)))
+        basis_shift = np.zeros(n)
     against = claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else np.zeros(n, bool)
     hostile = _hostile_agreement(case, ev)
     shift = delay_shift + basis_shift + against * AGAINST_INTEREST_SHIFT + hostile * HOSTILE_AGREEMENT_SHIFT
-    kind_mean = np.array([KIND_MEAN.get(k, 0.0) for k in pd.unique(kind)])[pd.factorize(kind)[0]] if n else np.zeros(0)
-    return pd.DataFrame({"kind": kind, "delay": delay, "delay_shift": delay_shift, "basis": basis, "against_interest": against,
+    kind_mean = np.array([KIND_MEAN[k] for k in KIND_NAMES])[kind_code]
+    kind = pd.Categorical.from_codes(kind_code, dtype=KIND_DTYPE)
+    return pd.DataFrame({"kind": kind, "kind_code": kind_code, "delay": delay, "delay_shift": delay_shift, "basis": basis, "against_interest": against,
                          "hostile_agreement": hostile, "shift": shift, "kind_mean": kind_mean,
                          "informativeness": _informativeness(ev, claims)}, copy=False)
 
@@ -168,27 +179,36 @@ def _informativeness(ev: pd.DataFrame, claims: pd.DataFrame) -> np.ndarray:
     return iota
 
 
+def _first_best(group: np.ndarray, score: np.ndarray, rows: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the first of ``rows`` with the group's highest score (-1: empty group)."""
+    best = np.full(n_groups, -np.inf)
+    np.maximum.at(best, group, score)
+    top = score == best[group]
+    out = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, group[top], rows[top])
+    out[out == np.iinfo(np.int64).max] = -1
+    return out
+
+
 def votes_testimony(votes: Votes, ev: pd.DataFrame, table: pd.DataFrame) -> Testimony:
     """Each vote's testimony: the line's strongest own claim speaks for it (see the module)."""
     line = ev["line"].to_numpy()
     counted = np.flatnonzero(line >= 0)
     own = (codes_of(ev["witness"])[0] == codes_of(ev["origin"])[0])
-    relayed = table["kind"].to_numpy(dtype=object) == "relayed"
+    relayed = table["kind_code"].to_numpy() == KIND_NAMES.index("relayed")
     rank = table["shift"].to_numpy() + table["kind_mean"].to_numpy() - np.where(own, 0.0, _NOT_OWN) - np.where(relayed, _RELAYED, 0.0)
     l = line[counted]
-    order = lex_order(l, -rank[counted], counted)
-    first = np.r_[True, l[order][1:] != l[order][:-1]] if len(order) else np.zeros(0, bool)
-    best_row = counted[order][first]  # one per line, in line order
-    best_line = l[order][first]
     n_lines = int(line.max()) + 1 if len(counted) else 0
-    rep = np.full(n_lines, -1, dtype=np.int64)
-    rep[best_line] = best_row
+    rep = _first_best(l, rank[counted], counted, n_lines)
     iota_line = np.zeros(n_lines)
     np.maximum.at(iota_line, l, table["informativeness"].to_numpy()[counted])
     rows = rep[votes.line_ids]
-    kind = table["kind"].to_numpy(dtype=object)[rows]
-    kinds = sorted(pd.unique(kind).tolist())
-    kind_code = pd.Categorical(kind, categories=kinds).codes.astype(np.int64)
+    code = table["kind_code"].to_numpy()[rows]
+    present = np.flatnonzero(np.bincount(code, minlength=len(KIND_NAMES)))
+    renumber = np.full(len(KIND_NAMES), -1, dtype=np.int64)
+    renumber[present] = np.arange(len(present))
+    kinds = [KIND_NAMES[i] for i in present]
+    kind_code = renumber[code]
     return Testimony(shift=table["shift"].to_numpy()[rows], kind=kind_code, kinds=kinds,
                      kind_mean=np.array([KIND_MEAN.get(k, 0.0) for k in kinds]), kind_sd=KIND_SD,
                      weight=iota_line[votes.line_ids], claim_row=rows)
