@@ -30,18 +30,17 @@ All of it is vectorised with ``numpy.bincount`` over the votes, and the EM is ac
 SQUAREM (see :func:`run_em`). Archival documents enter as witnesses with strong priors, not as
 hard-coded truth.
 
+**Testimony.** Each vote carries its testimony's shift of the witness's skill (kind of source,
+estimated by the EM; delay, basis, admission against interest, hostile corroboration, fixed) and
+its informativeness; see :mod:`srccrit.analysis.testimony`. ``Reliability(testimony=False)`` is
+the plain model above.
+
 **Prior** (``PRIOR_TABLE``; every adjustment is stated in the witness's ``reasons``):
 
 ==============================  ========================================================
 base by proximity               participant .65, eyewitness .70, official .65, document .85,
                                 contemporary .65, secondhand .55, historian .70, reviewer .60,
                                 not stated .60
-gap event -> testimony          <= 1 year +.05; > 10 years -.05; > 25 years -.10
-                                (participants, eyewitnesses, officials, contemporaries,
-                                second-hand witnesses: memory fades)
-kind of source                  most claims in contemporary records (document, diary,
-                                letter, archival-release, report, speech, newspaper) +.05;
-                                most in memoirs, interviews or testimony -.05
 hostility                       hostile to a witness on the other side of a contradiction
                                 with him -.05; hostile to a witness, no contradiction -.02
 explicit override               ``prior:`` on the witness replaces all of the above
@@ -76,9 +75,6 @@ PRIOR_TABLE = {
     "participant": 0.65, "eyewitness": 0.70, "official": 0.65, "document": 0.85,
     "contemporary": 0.65, "secondhand": 0.55, "historian": 0.70, "reviewer": 0.60, None: 0.60,
 }
-CONTEMPORARY_KINDS = {"document", "diary", "letter", "archival-release", "report", "speech", "newspaper"}
-RECOLLECTION_KINDS = {"memoir", "interview", "testimony"}
-MEMORY_PROXIMITIES = {"participant", "eyewitness", "official", "contemporary", "secondhand"}
 
 
 def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, document_strength: float = 12.0) -> pd.DataFrame:
@@ -135,43 +131,12 @@ def prior(case, evidence: pd.DataFrame | None = None, strength: float = 4.0, doc
     return out
 
 
-def _position_in(rows: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of ``rows`` (the table row of each id): each of ``n`` table rows' position among
-    the ids (-1: not among them)."""
-    at = np.full(n, -1, dtype=np.int64)
-    found = rows >= 0
-    at[rows[found]] = np.flatnonzero(found)
-    return at
-
-
 def _count_by_flags(group: np.ndarray, flags: np.ndarray, n_groups: int, n_flags: int = 4) -> np.ndarray:
     """``(n_groups, n_flags)`` counts of rows per group and flag value: one unweighted bincount
     (numpy turns boolean weights into a float copy first, several times slower)."""
     key = group * n_flags
     key += flags
     return np.bincount(key, minlength=n_groups * n_flags).reshape(n_groups, n_flags)
-
-
-def _median_gap(case, claims: pd.DataFrame, w_code: np.ndarray, p_code: np.ndarray, p_ids: pd.Index, n_w: int) -> np.ndarray:
-    """Each witness's median gap in years between the events (the proposition's end date) and
-    his testimony (the claim's date); NaN where no claim of his has both dates."""
-    median = np.full(n_w, np.nan)
-    event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")
-    if np.isnat(event_end).all():
-        return median
-    told = claims["date_start"].to_numpy(dtype="datetime64[s]")
-    end = event_end[p_code]
-    dated = np.flatnonzero(~np.isnat(told) & ~np.isnat(end))
-    if not len(dated):
-        return median
-    gap = (told[dated] - end[dated]).astype("timedelta64[D]").astype(float) / 365.25
-    who = w_code[dated]
-    gap = gap[lex_order(who, gap)]  # by witness, then gap
-    count = np.bincount(who, minlength=n_w)
-    start = np.cumsum(count) - count
-    has = np.flatnonzero(count)
-    median[has] = (gap[start[has] + (count[has] - 1) // 2] + gap[start[has] + count[has] // 2]) / 2
-    return median
 
 
 class Reliability:
