@@ -143,12 +143,15 @@ def _hostile_agreement(case, ev: pd.DataFrame) -> np.ndarray:
     mine = np.flatnonzero((side >= 0) & np.isin(origin, list(enemies)))
     if not len(mine):
         return out
-    prop = ev["proposition"].astype(object).to_numpy()
-    on = {}
-    for i in np.flatnonzero(side >= 0).tolist():
-        on.setdefault((prop[i], side[i]), set()).add(origin[i])
+    # only the propositions a hostile witness speaks to need their sides' origins listed
+    p_code = codes_of(ev["proposition"])[0]
+    touched = np.isin(p_code, np.unique(p_code[mine]))
+    rows = np.flatnonzero(touched & (side >= 0))
+    on: dict = {}
+    for i, p, sd in zip(rows.tolist(), p_code[rows].tolist(), side[rows].tolist()):
+        on.setdefault((p, sd), set()).add(origin[i])
     for i in mine.tolist():
-        out[i] = bool(enemies[origin[i]] & on[(prop[i], side[i])])
+        out[i] = bool(enemies[origin[i]] & on[(p_code[i], side[i])])
     return out
 
 
