@@ -318,6 +318,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         log_other_v = None if plain_k else log_other[v.item]
         known = c_kind >= 0
         kind_known = c_kind[known]
+        voter_kind = c_voter[known] * n_k + kind_known
         cache: dict = {}
 
         def logits(x: np.ndarray) -> np.ndarray:
@@ -351,27 +352,37 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
                 rho = _sigmoid(lo)
                 return c_weight * right - wn * rho, wn * rho * (1 - rho)  # iota (q - rho), iota rho (1 - rho), summed
 
-            # Newton sweeps on the classes (cheap: a few per witness) until the step is below
-            # the EM's tolerance: an exact M-step, so the EM needs no more steps than plain EM
+            # Newton steps on the classes (cheap: a few per witness) until the step is below the
+            # EM's tolerance: an exact M-step, so the EM needs no more steps than plain EM. The
+            # skills and the kinds' shifts trade off, so the step is the joint one: the Hessian's
+            # skill block is diagonal, its kind block too, and the kinds are few, so the Schur
+            # complement on the kinds (n_k x n_k) solves it exactly; it converges in a few steps
+            # where alternating between the two blocks crawled.
             for _ in range(_NEWTON_SWEEPS):
                 resid, curv = sums(lo)
                 st = _sigmoid(theta)
                 grad = a - ab * st + np.bincount(c_voter, resid, minlength=n_w)
                 hess = ab * st * (1 - st) + np.bincount(c_voter, curv, minlength=n_w)
-                step = np.clip(grad / hess, -2.0, 2.0)
-                theta = theta + step
-                lo = lo + step[c_voter]
-                moved = float(np.abs(step).max(initial=0.0))
                 if n_k:
-                    # then the kinds' step, at the new skills (Gauss-Seidel: a simultaneous step
-                    # would move skills and shifts the same way twice, they trade off)
-                    resid, curv = sums(lo)
                     grad_k = np.bincount(kind_known, resid[known], minlength=n_k) - (delta - t.kind_mean) * precision
                     hess_k = np.bincount(kind_known, curv[known], minlength=n_k) + precision
-                    step_k = np.clip(grad_k / hess_k, -2.0, 2.0)
+                    cross = np.bincount(voter_kind, curv[known], minlength=n_w * n_k).reshape(n_w, n_k)
+                    scaled = cross / hess[:, None]
+                    schur = np.diag(hess_k) - cross.T @ scaled
+                    step_k = np.linalg.solve(schur, grad_k - scaled.T @ grad)
+                    step = (grad - cross @ step_k) / hess
+                    # a damped step where the quadratic model is far off (bounded to 2 in log-odds)
+                    scale = 2.0 / max(2.0, float(np.abs(step).max(initial=0.0)), float(np.abs(step_k).max(initial=0.0)))
+                    step *= scale
+                    step_k *= scale
                     delta = delta + step_k
-                    lo = lo + np.r_[step_k, 0.0][c_kind]
-                    moved = max(moved, float(np.abs(step_k).max(initial=0.0)))
+                    lo = lo + step[c_voter] + np.r_[step_k, 0.0][c_kind]
+                    moved = max(float(np.abs(step).max(initial=0.0)), float(np.abs(step_k).max(initial=0.0)))
+                else:
+                    step = np.clip(grad / hess, -2.0, 2.0)
+                    lo = lo + step[c_voter]
+                    moved = float(np.abs(step).max(initial=0.0))
+                theta = theta + step
                 if moved < tol * 0.01:
                     break
             return np.r_[theta, delta]

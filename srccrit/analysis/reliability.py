@@ -58,6 +58,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
@@ -152,12 +154,16 @@ class Reliability:
         Width of the credible interval reported as ``low``/``high`` (0.9: 5% to 95%).
     as_of:
         Only sources available by this date count (``None``: all).
+    testimony:
+        Weigh each vote by its testimony (kind, delay, basis, interest; see
+        :mod:`srccrit.analysis.testimony`); ``False``: every vote is its witness's plain vote.
 
     Learned attributes
     ------------------
     ``reliability_`` (DataFrame by witness: name, reliability, low, high, prior, claims,
     corroborated, contradicted, reasons), ``propositions_`` (see :func:`propositions`),
-    ``evidence_``, ``votes_``, ``posterior_``, ``n_iter_``, ``converged_``.
+    ``evidence_``, ``votes_``, ``posterior_``, ``n_iter_``, ``converged_``, ``kind_shifts_``,
+    ``testimonies_``.
     """
 
     def __init__(self, n_iter: int = 200, tol: float = 1e-8, strength: float = 4.0, document_strength: float = 12.0,
@@ -198,12 +204,25 @@ class Reliability:
             self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
             self.kind_shifts_ = _kind_shifts(votes, shifts)
             self.propositions_ = _resolve(sub, votes, post)
-            self.reliability_ = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
+            self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
             if criteria is not None:
                 self._claim_shift = _claim_shifts(criteria, votes, shifts)
-                _add_testimony_reasons(self.reliability_, ev, votes, r, criteria, self._claim_shift)
         return self
+
+    @property
+    def reliability_(self) -> pd.DataFrame:
+        """One row per witness, most reliable first: his reliability with its interval, prior,
+        claims, lines, corroborated and contradicted claims and the reasons in words (written on
+        first use: for a hundred thousand witnesses the words cost more than the fit)."""
+        table = self._reliability  # AttributeError before fit, as for any learned attribute
+        if self._write_reasons is not None:
+            write, self._write_reasons = self._write_reasons, None
+            with codes_memo(), paused_gc():
+                write(table)
+                if self._criteria is not None:
+                    _add_testimony_reasons(table, self.evidence_, self.votes_, self.skills_.to_numpy(), self._criteria, self._claim_shift)
+        return table
 
     @property
     def testimonies_(self) -> pd.DataFrame:
@@ -364,7 +383,7 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
     rel["reasons"] = [list(rs) + lines_of[wid] if wid in lines_of else rs for wid, rs in zip(rel.index.tolist(), rel["reasons"].tolist())]
 
 
-def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFrame:
+def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.DataFrame, Callable[[pd.DataFrame], None]]:
     w_rows = case.rows_of("witnesses", votes.witnesses)  # the tables are in file order, the votes in id order
     right = np.bincount(votes.voter, post[votes.slot], minlength=len(a))  # expected correct votes
     n_votes = votes.per_witness.astype(float)
@@ -395,7 +414,6 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
     c_code, c_ids = codes_of(case.claims["witness"])
     n_claims = np.bincount(_as_voters(votes, c_ids, c_code), minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
-    archival = _archival_agreement(case, ev, counted, votes.witnesses, wv, counted(side))
     table = pd.DataFrame({
         "name": take(case.witnesses["name"].to_numpy(dtype=object), w_rows, None),
         "reliability": r, "low": low, "high": high,
@@ -405,27 +423,31 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> pd.DataFram
         "corroborated": corr,
         "contradicted": contra,
     }, index=votes.witnesses.rename("witness"))  # a renamed copy: the index is the claims' categories
-    reasons = []
-    prior_reasons = take(pri["prior_reasons"].to_numpy(dtype=object), w_rows, None).tolist()
-    no_archive: list[str] = []
-    for wid, base, n, k_corr, k_con, skill in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist(), r.tolist()):
-        if not n:
-            rs = [*base, "no claim with a stance or value: the prior alone"]
-        elif k_corr and k_con:
-            rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)",
-                  f"{k_con} of {n} claims contradicted by other witnesses (−)"]
-        elif k_corr:
-            rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)"]
-        elif k_con:
-            rs = [*base, f"{k_con} of {n} claims contradicted by other witnesses (−)"]
-        else:
-            rs = [*base, f"{n} claim{'s' if n != 1 else ''}, none corroborated or contradicted"]
-        rs += archival.get(wid, no_archive)
-        if skill < 0.5:
-            rs.append(BELOW_EVEN_ODDS)
-        reasons.append(rs)
-    table["reasons"] = reasons
-    return by_reliability(table, "name")
+
+    def write_reasons(ordered: pd.DataFrame) -> None:
+        archival = _archival_agreement(case, ev, counted, votes.witnesses, wv, counted(side))
+        reasons = []
+        prior_reasons = take(pri["prior_reasons"].to_numpy(dtype=object), w_rows, None).tolist()
+        no_archive: list[str] = []
+        for wid, base, n, k_corr, k_con, skill in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist(), r.tolist()):
+            if not n:
+                rs = [*base, "no claim with a stance or value: the prior alone"]
+            elif k_corr and k_con:
+                rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)",
+                      f"{k_con} of {n} claims contradicted by other witnesses (−)"]
+            elif k_corr:
+                rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)"]
+            elif k_con:
+                rs = [*base, f"{k_con} of {n} claims contradicted by other witnesses (−)"]
+            else:
+                rs = [*base, f"{n} claim{'s' if n != 1 else ''}, none corroborated or contradicted"]
+            rs += archival.get(wid, no_archive)
+            if skill < 0.5:
+                rs.append(BELOW_EVEN_ODDS)
+            reasons.append(rs)
+        ordered["reasons"] = pd.Series(reasons, index=table.index, dtype=object)
+
+    return by_reliability(table, "name"), write_reasons
 
 
 #: reliabilities equal to this many decimals count as tied when witnesses are ranked (far

@@ -135,7 +135,8 @@ def _hostile_agreement(case, ev: pd.DataFrame) -> np.ndarray:
     """Rows whose origin is hostile to the origin of another line on the same side."""
     out = np.zeros(len(ev), dtype=bool)
     hostile_to = case.witnesses["hostile_to"]
-    enemies = {w: set(h) for w, h in hostile_to.items() if len(h)}
+    some = np.flatnonzero(list_lengths(hostile_to) > 0)  # few witnesses name enemies: list only theirs
+    enemies = {w: set(h) for w, h in hostile_to.iloc[some].items()}
     if not enemies:
         return out
     side = ev["side"].to_numpy()
@@ -202,9 +203,21 @@ def votes_testimony(votes: Votes, ev: pd.DataFrame, table: pd.DataFrame) -> Test
     rank = table["shift"].to_numpy() + table["kind_mean"].to_numpy() - np.where(own, 0.0, _NOT_OWN) - np.where(relayed, _RELAYED, 0.0)
     l = line[counted]
     n_lines = int(line.max()) + 1 if len(counted) else 0
-    rep = _first_best(l, rank[counted], counted, n_lines)
+    iota = table["informativeness"].to_numpy()
+    # most lines rest on one claim: it speaks for its line; the choice is made only where
+    # several claims share a line
+    rep = np.full(n_lines, -1, dtype=np.int64)
     iota_line = np.zeros(n_lines)
-    np.maximum.at(iota_line, l, table["informativeness"].to_numpy()[counted])
+    shared = np.bincount(l, minlength=n_lines)[l] > 1
+    alone = counted[~shared]
+    rep[line[alone]] = alone
+    iota_line[line[alone]] = iota[alone]
+    if shared.any():
+        several = counted[shared]
+        l_several = line[several]
+        best = _first_best(l_several, rank[several], several, n_lines)
+        rep[best >= 0] = best[best >= 0]
+        np.maximum.at(iota_line, l_several, iota[several])
     rows = rep[votes.line_ids]
     code = table["kind_code"].to_numpy()[rows]
     present = np.flatnonzero(np.bincount(code, minlength=len(KIND_NAMES)))
