@@ -122,8 +122,33 @@ _NUM_RE = re.compile(
 )
 
 
+#: thousands grouped by commas (10,000 / 1,234,567.5), by dots with a decimal comma or two
+#: groups at least (1.234.567 / 1.234,5), or by spaces (10 000, also no-break and thin spaces)
+_COMMA_GROUPS = re.compile(r"^([-+]?)(\d{1,3}(?:,\d{3})+)(\.\d+)?$")
+_DOT_GROUPS = re.compile(r"^([-+]?)(\d{1,3}(?:\.\d{3}){2,}|\d{1,3}(?:\.\d{3})+(?=,))(,\d+)?$")
+_SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?!\d))")
+
+
+def _ungrouped(text: str) -> str:
+    """A number's thousands separators taken out: ``10,000`` -> ``10000``, ``1.234,5`` ->
+    ``1234.5``, ``10 000`` -> ``10000``. A lone comma before other than three digits stays a
+    decimal comma (``1,5``), and so does one dot (``1.234`` is one and a quarter, not a
+    thousand: a single dot group is ambiguous, and read as the decimal point it usually is)."""
+    core, sep, rest = text.strip().partition("±") if "±" in text else (text.strip(), "", "")
+    core = _SPACE_IN_NUMBER.sub("", core.strip())
+    m = _COMMA_GROUPS.match(core)
+    if m:
+        core = m.group(1) + m.group(2).replace(",", "") + (m.group(3) or "")
+    else:
+        m = _DOT_GROUPS.match(core)
+        if m:
+            core = m.group(1) + m.group(2).replace(".", "") + (m.group(3) or "").replace(",", ".")
+    return core + (" " + sep + " " + rest.strip() if sep else "")
+
+
 def parse_number(raw: object) -> Value:
-    """Parse ``12``, ``12±3``, ``12 +/- 3`` into the range ``[9, 15]``."""
+    """Parse ``12``, ``12±3``, ``12 +/- 3`` into the range ``[9, 15]``; thousands separators
+    are read as such (``10,000``, ``10 000``, ``1.234.567``; see :func:`_ungrouped`)."""
     if isinstance(raw, bool) or raw is None:
         raise ValueError_(f"unparseable number {raw!r}")
     if isinstance(raw, (int, float)):
@@ -134,7 +159,7 @@ def parse_number(raw: object) -> Value:
         if not math.isfinite(v):
             raise ValueError_(f"number {raw!r} is not finite")
         return Value("number", str(raw), v, v)
-    m = _NUM_RE.match(str(raw).replace("\u2212", "-"))
+    m = _NUM_RE.match(_ungrouped(str(raw).replace("\u2212", "-")))
     if not m:
         raise ValueError_(f"unparseable number {raw!r} (expected e.g. 120 or 120±10)")
     v = float(m.group(1).replace(",", "."))

@@ -64,3 +64,21 @@ def test_format_date_interval_round_trips():
     for text in ["1950", "1950-02", "1950-01-30", "1950-01-22/1950-01-24"]:
         v = parse_date(text)
         assert format_date_interval(v.low, v.high) == text
+
+
+@pytest.mark.parametrize("written, value", [
+    ("10,000", 10_000), ("1,234,567.5", 1_234_567.5), ("10 000", 10_000), ("10\u202f000", 10_000), ("10\u00a0000", 10_000),
+    ("1.234.567", 1_234_567), ("1.234,5", 1234.5), ("-10,000", -10_000),
+    # a lone comma before other than three digits is a decimal comma; one dot is a decimal point
+    ("1,5", 1.5), ("1.234", 1.234), ("12,50", 12.5),
+])
+def test_numbers_with_thousands_separators(written, value):
+    v = parse_number(written)
+    assert v.low == v.high == pytest.approx(value)
+
+
+def test_thousands_separators_keep_the_tolerance():
+    v = parse_number("10,000 ± 500")
+    assert (v.low, v.high) == (9_500, 10_500)
+    v = parse_number("1 000 +/- 50")
+    assert (v.low, v.high) == (950, 1_050)
