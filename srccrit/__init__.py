@@ -14,6 +14,7 @@ from .model import Case, UnknownName
 from .analysis import (
     Reliability,
     contradictions,
+    copying,
     evidence_for,
     lines,
     positions,
@@ -36,6 +37,7 @@ __all__ = [
     "contradictions",
     "lines",
     "undeclared_dependence",
+    "copying",
     "positions",
     "Reliability",
     "reliability",

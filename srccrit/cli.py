@@ -10,7 +10,7 @@ import threading
 import traceback
 
 from . import analysis
-from .cli_common import COMMANDS, as_of_arg, case_arg, emit, fmt_arg, load, print_warnings, register, show_table
+from .cli_common import COMMANDS, as_of_arg, case_arg, copying_arg, emit, fmt_arg, load, print_warnings, register, show_table
 from .errors import CaseError, SrccritError
 from .io import output
 from .io.atomic import forget_inputs
@@ -61,35 +61,38 @@ def cmd_lines(args) -> int:
 
 def cmd_dependence(args) -> int:
     case = load(args.case)
-    table = analysis.undeclared_dependence(case, min_shared=args.min_shared, threshold=args.threshold)
+    if args.copying:
+        table = analysis.copying(case, as_of=args.as_of)
+    else:
+        table = analysis.undeclared_dependence(case, min_shared=args.min_shared, threshold=args.threshold)
     show_table(args, table, lambda t: output.records(t), index=False)
     return 0
 
 
 def cmd_reliability(args) -> int:
     case = load(args.case)
-    table = analysis.reliability(case, as_of=args.as_of)
+    table = analysis.reliability(case, as_of=args.as_of, copying=args.copying)
     show_table(args, table, output.reliability_records)
     return 0
 
 
 def cmd_testimonies(args) -> int:
     case = load(args.case)
-    table = analysis.testimonies(case, as_of=args.as_of)
+    table = analysis.testimonies(case, as_of=args.as_of, copying=args.copying)
     show_table(args, table, lambda t: output.records(t), index=False)
     return 0
 
 
 def cmd_propositions(args) -> int:
     case = load(args.case)
-    table = analysis.propositions(case, as_of=args.as_of)
+    table = analysis.propositions(case, as_of=args.as_of, copying=args.copying)
     show_table(args, table, lambda t: output.records(t, "proposition"))
     return 0
 
 
 def cmd_support(args) -> int:
     case = load(args.case)
-    table = analysis.support(case, as_of=args.as_of, fragility=not args.no_fragility)
+    table = analysis.support(case, as_of=args.as_of, fragility=not args.no_fragility, copying=args.copying)
     show_table(args, table, output.support_records)
     return 0
 
@@ -116,6 +119,11 @@ def _cfg_table_as_of(p):
     as_of_arg(p)
 
 
+def _cfg_model(p):
+    _cfg_table_as_of(p)
+    copying_arg(p)
+
+
 def _cfg_table(p):
     case_arg(p)
     fmt_arg(p)
@@ -123,12 +131,15 @@ def _cfg_table(p):
 
 def _cfg_dependence(p):
     _cfg_table(p)
+    as_of_arg(p)
+    p.add_argument("--copying", action="store_true",
+                   help="the pairs the reliability model finds copying (p_copy, shared false values, the copier) instead of the shared-minority score")
     p.add_argument("--min-shared", type=int, default=2, help="shared minority positions a pair needs (default 2)")
     p.add_argument("--threshold", type=float, default=2.0, help="score a pair needs (default 2.0)")
 
 
 def _cfg_support(p):
-    _cfg_table_as_of(p)
+    _cfg_model(p)
     p.add_argument("--no-fragility", action="store_true", help="skip the drop-one-witness re-estimates")
 
 
@@ -137,9 +148,9 @@ register("info", "the case's counts, witnesses and warnings", cmd_info, _cfg_inf
 register("contradictions", "contradictory testimony: the sides of every contested proposition", cmd_contradictions, _cfg_table_as_of)
 register("lines", "chains of transmission: each claim's origin and line of evidence", cmd_lines, _cfg_table)
 register("dependence", "pairs of witnesses whose agreement suggests undeclared dependence", cmd_dependence, _cfg_dependence)
-register("reliability", "each witness's reliability with a 90%% interval and reasons", cmd_reliability, _cfg_table_as_of)
-register("testimonies", "each claim's testimony: kind, delay, basis, interest and the reliability it carries", cmd_testimonies, _cfg_table_as_of)
-register("propositions", "each proposition resolved: probability true, or best-supported value", cmd_propositions, _cfg_table_as_of)
+register("reliability", "each witness's reliability with a 90%% interval and reasons", cmd_reliability, _cfg_model)
+register("testimonies", "each claim's testimony: kind, delay, basis, interest and the reliability it carries", cmd_testimonies, _cfg_model)
+register("propositions", "each proposition resolved: probability true, or best-supported value", cmd_propositions, _cfg_model)
 register("support", "each conclusion's probability, verdict, lines for/against and fragility", cmd_support, _cfg_support)
 register("timeline", "each conclusion's probability as sources became available", cmd_timeline, _cfg_table)
 

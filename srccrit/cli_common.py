@@ -17,7 +17,7 @@ from .io import output
 from .io.atomic import write_text
 from .io.case_file import default_case_path, load_case
 
-__all__ = ["COMMANDS", "register", "case_arg", "fmt_arg", "as_of_arg", "emit", "print_warnings", "show_table", "load", "case_path"]
+__all__ = ["COMMANDS", "register", "case_arg", "fmt_arg", "as_of_arg", "copying_arg", "emit", "print_warnings", "show_table", "load", "case_path"]
 
 FORMATS = ("table", "csv", "json")
 
@@ -45,6 +45,11 @@ def fmt_arg(p: argparse.ArgumentParser, choices=FORMATS, default="table") -> Non
 def as_of_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", metavar="DATE", default=None,
                    help="count only sources available by DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def copying_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--copying", action="store_true",
+                   help="find witnesses who copy one another from the false values they share and count their agreement once")
 
 
 def case_path(given: str | None) -> str | Path:

@@ -2,11 +2,12 @@
 
 from .contradictions import contradictions, contradictions_records, lines, undeclared_dependence
 from .evidence import positions
-from .reliability import PRIOR_TABLE, Reliability, prior, propositions, reliability, testimonies
+from .copying import COPYING_COLUMNS
+from .reliability import PRIOR_TABLE, Reliability, copying, prior, propositions, reliability, testimonies
 from .support import VERDICTS, evidence_for, support, timeline, verdict
 
 __all__ = [
     "contradictions", "contradictions_records", "lines", "undeclared_dependence", "positions",
-    "Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "testimonies",
+    "Reliability", "PRIOR_TABLE", "prior", "reliability", "propositions", "testimonies", "copying", "COPYING_COLUMNS",
     "support", "timeline", "verdict", "VERDICTS", "evidence_for",
 ]

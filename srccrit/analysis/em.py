@@ -9,7 +9,9 @@ skills by EM accelerated with SQUAREM; ``_posterior`` is its E-step.
 
 A vote may carry its testimony (:class:`Testimony`): a fixed log-odds shift (delay, basis,
 admission against interest, hostile corroboration), the kind of testimony whose shift the EM
-estimates, and an informativeness weight. Without one every vote is its witness's plain vote.
+estimates, an informativeness weight, and the independence factor of a vote found to be copied
+(:mod:`srccrit.analysis.copying`: it lowers what the vote adds to its value, not what it says of
+its witness). Without one every vote is its witness's plain vote.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Testimony:
     kind_sd: float           # prior standard deviation of every kind's shift
     weight: np.ndarray       # per vote: informativeness in (0, 1]
     claim_row: np.ndarray    # per vote: the evidence row of the testimony that speaks for the line
+    independence: np.ndarray | None = None  # per vote: AccuCopy's independence factor (E-step only; None: 1)
 
 
 @dataclass
@@ -228,6 +231,8 @@ def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.n
     gain = np.maximum(vote_logits(v, r, shifts) + np.log(v.k - 1)[v.item], 0.0)
     if v.testimony is not None:
         gain *= v.testimony.weight
+        if v.testimony.independence is not None:
+            gain *= v.testimony.independence
     return gain
 
 
@@ -261,7 +266,8 @@ def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:
     return e / np.bincount(v.slot_item, e, minlength=len(v.offsets))[v.slot_item]
 
 
-def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
+def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8,
+           start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
     """Fit the skills. Returns (r, posterior per option, EM steps taken, converged, the kinds'
     shifts).
 
@@ -282,7 +288,8 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
     takes one EM step from there. An extrapolation that leaves the parameters' domain is pulled
     back towards x2, and one that does not shrink the step is dropped for x2. It stops, as plain
     EM does, when one EM step moves no parameter by ``tol`` or more; ``n_iter`` bounds the EM
-    steps."""
+    steps. ``start``: skills and kinds' shifts to start from (a refit after a small change)
+    instead of the prior means."""
     design = _Design(v)
     n_w = len(a)
     t = v.testimony
@@ -301,7 +308,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         def inside(x: np.ndarray) -> bool:
             return bool(np.all((x > 0) & (x < 1)))
 
-        x0 = a / (a + b)
+        x0 = a / (a + b) if start is None else np.clip(start[0], 1e-9, 1 - 1e-9)
     else:
         n_k = len(t.kinds)
         ab = a + b
@@ -338,6 +345,8 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
                 gain = lo[cls] + log_other_v
                 np.maximum(gain, 0.0, out=gain)
                 gain *= t.weight
+            if t.independence is not None:  # a copier's agreeing vote counts less for the value, not for his skill
+                gain *= t.independence
             return _softmax(v, np.bincount(v.slot, gain, minlength=len(v.slot_item)))
 
         def m_step(post: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -391,6 +400,8 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
             return bool(np.all(np.isfinite(x)) and np.abs(x).max(initial=0.0) < 30)
 
         x0 = np.r_[_logit(a / (a + b)), t.kind_mean]
+        if start is not None and len(start[1]) == n_k:
+            x0 = np.r_[_logit(start[0]), start[1]]
 
     def moved(new: np.ndarray, old: np.ndarray) -> float:
         return float(np.max(np.abs(new - old), initial=0.0))

@@ -67,7 +67,8 @@ from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
-from .em import Votes, build_votes, run_em, vote_logits
+from .copying import COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, agreeing_pairs, find_copying
+from .em import Testimony, Votes, build_votes, run_em, vote_logits
 from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
 from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
@@ -157,18 +158,23 @@ class Reliability:
     testimony:
         Weigh each vote by its testimony (kind, delay, basis, interest; see
         :mod:`srccrit.analysis.testimony`); ``False``: every vote is its witness's plain vote.
+    copying:
+        Find witnesses who copy one another from the false values they share and discount the
+        copier's agreeing votes (see :mod:`srccrit.analysis.copying`); ``False``: only declared
+        dependence counts.
 
     Learned attributes
     ------------------
     ``reliability_`` (DataFrame by witness: name, reliability, low, high, prior, claims,
     corroborated, contradicted, reasons), ``propositions_`` (see :func:`propositions`),
     ``evidence_``, ``votes_``, ``posterior_``, ``n_iter_``, ``converged_``, ``kind_shifts_``,
-    ``testimonies_``.
+    ``testimonies_``, ``copying_`` (pairs found to copy: ``COPYING_COLUMNS``).
     """
 
     def __init__(self, n_iter: int = 200, tol: float = 1e-8, strength: float = 4.0, document_strength: float = 12.0,
-                 interval: float = 0.9, as_of: str | None = None, testimony: bool = True):
+                 interval: float = 0.9, as_of: str | None = None, testimony: bool = True, copying: bool = False):
         self.n_iter = n_iter
+        self.copying = copying
         self.testimony = testimony
         self.tol = tol
         self.strength = strength
@@ -177,7 +183,7 @@ class Reliability:
         self.as_of = as_of
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony"))
+        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying"))
         return f"Reliability({params})"
 
     def fit(self, case, claims: pd.DataFrame | None = None) -> "Reliability":
@@ -198,6 +204,10 @@ class Reliability:
             a = take(pri["a"].to_numpy(), rows, np.nan)
             b = take(pri["b"].to_numpy(), rows, np.nan)
             r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol)
+            copying = None
+            if self.copying:
+                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol, (r, post, it, ok, shifts))
+            self.copying_ = copying.pairs if copying is not None else pd.DataFrame({c: [] for c in COPYING_COLUMNS})
             self.evidence_, self.votes_, self.posterior_ = ev, votes, post
             self.n_iter_, self.converged_ = it, ok
             self.prior_ = pri
@@ -222,6 +232,7 @@ class Reliability:
                 write(table)
                 if self._criteria is not None:
                     _add_testimony_reasons(table, self.evidence_, self.votes_, self.skills_.to_numpy(), self._criteria, self._claim_shift)
+                _add_copying_reasons(table, self.copying_, self._case)
         return table
 
     @property
@@ -245,6 +256,56 @@ class Reliability:
 
     def fit_predict(self, case) -> pd.DataFrame:
         return self.fit(case).reliability_
+
+
+def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, fit: tuple):
+    """Refit with each copier's agreeing votes discounted until the pairs found to copy settle
+    (see :mod:`srccrit.analysis.copying`). Returns the fit and the last :class:`Copying`.
+
+    Pairs who agree on nearly every contested proposition are first counted once (a fit in
+    which a majority of copiers cannot make itself the truth); from that fit on, every pair is
+    judged by the false values it shares."""
+    t = votes.testimony
+    if t is None:
+        votes.testimony = t = Testimony(shift=np.zeros(len(votes.voter)), kind=np.full(len(votes.voter), -1, dtype=np.int64), kinds=[],
+                                        kind_mean=np.zeros(0), kind_sd=1.0, weight=np.ones(len(votes.voter)),
+                                        claim_row=np.full(len(votes.voter), -1, dtype=np.int64))
+    suspects = agreeing_pairs(votes)
+    found = None
+    previous = np.ones(len(votes.voter))
+    if len(suspects):
+        found = find_copying(votes, None, None, suspects=suspects)
+        t.independence = found.factor
+        previous = found.factor
+        fit = run_em(votes, a, b, n_iter, tol)  # from the prior: the first fit may sit in the copiers' optimum
+    first = fit[0]
+    for _ in range(COPY_ROUNDS):
+        r, post = fit[0], fit[1]
+        found = find_copying(votes, post, r, rank=first, suspects=suspects)
+        if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED:
+            break
+        previous = found.factor
+        t.independence = found.factor
+        fit = run_em(votes, a, b, n_iter, tol, start=(fit[0], fit[4]))
+    return (*fit, found)
+
+
+def _add_copying_reasons(rel: pd.DataFrame, pairs: pd.DataFrame, case) -> None:
+    """The copier: "agrees with X on 14 of 15 shared propositions, 6 values probably false:
+    likely copies him (P 0.99), his agreeing testimony weighs 0.21 (−)"; the original: "X likely
+    copies him: their agreement counted once"."""
+    if pairs.empty:
+        return
+    names = case.witnesses["name"].to_dict() if "name" in case.witnesses.columns else {}
+    extra: dict[str, list[str]] = {}
+    for a, b, copier, p, false, shared, common, factor in zip(pairs["witness_a"], pairs["witness_b"], pairs["copier"], pairs["p_copy"],
+                                                             pairs["shared_false"], pairs["shared"], pairs["common"], pairs["factor"]):
+        original = b if copier == a else a
+        extra.setdefault(copier, []).append(
+            f"agrees with {names.get(original) or original} on {shared} of {common} shared propositions, {false:.0f} values probably false: "
+            f"likely copies (P {p:.2f}), his agreeing testimony weighs {factor:.2f} (−)")
+        extra.setdefault(original, []).append(f"{names.get(copier) or copier} likely copies him: their agreement counted once (=)")
+    rel["reasons"] = [rs + extra[w] if w in extra else rs for w, rs in zip(rel.index.tolist(), rel["reasons"].tolist())]
 
 
 def _kind_shifts(votes: Votes, shifts: np.ndarray) -> pd.DataFrame:
@@ -392,6 +453,11 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.Da
     tail = (1 - interval) / 2
     low = betaincinv(alpha, beta, tail)
     high = betaincinv(alpha, beta, 1 - tail)
+    # the interval's width comes from the Beta posterior of his votes; it is centred on his skill
+    # (in log-odds), which the testimony model sets apart from the plain vote count (kinds'
+    # shifts, informativeness): the plain model's skill is that Beta's mean, where this is nothing
+    centre = _logit(r) - _logit(alpha / (alpha + beta))
+    low, high = _sigmoid(_logit(low) + centre), _sigmoid(_logit(high) + centre)
 
     side = ev["side"].to_numpy()
     rows = np.flatnonzero(side >= 0)
@@ -630,6 +696,13 @@ def testimonies(case, as_of: str | None = None, **params) -> pd.DataFrame:
 def reliability(case, as_of: str | None = None, **params) -> pd.DataFrame:
     """Shortcut: ``Reliability(**params, as_of=as_of).fit(case).reliability_``."""
     return Reliability(as_of=as_of, **params).fit(case).reliability_
+
+
+def copying(case, as_of: str | None = None, **params) -> pd.DataFrame:
+    """Pairs of witnesses the model finds copying (``COPYING_COLUMNS``: ``witness_a``,
+    ``witness_b``, ``copier``, ``p_copy``, ``shared_false``, ``shared``, ``disagreements``,
+    ``common``, ``factor``): ``Reliability(copying=True, ...).fit(case).copying_``."""
+    return Reliability(as_of=as_of, **(params | {"copying": True})).fit(case).copying_
 
 
 def propositions(case, as_of: str | None = None, estimator: "Reliability | None" = None, **params) -> pd.DataFrame:

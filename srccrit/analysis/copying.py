@@ -1,0 +1,185 @@
+"""Copying between witnesses, found by the reliability model itself.
+
+Witnesses who copy one another repeat each other's *errors*: two independent witnesses share a
+false value only by chance, a copier shares his original's false values as often as he copies.
+This is the Bayesian copy detection of Dong, Berti-Équille and Srivastava, *Integrating
+conflicting data: the role of source dependence*, PVLDB 2(1):550-561, 2009 (AccuCopy), on the
+votes of the EM (one per independent line: declared ``derives_from``/``via`` dependence is
+already one line and stays hard dependence):
+
+* For a pair of witnesses (a, b) with reliabilities ``A_a``, ``A_b`` who both speak to a
+  proposition with ``N`` false options (``K - 1``, at least 1), and the current probability ``p``
+  that the option they share is true, independence gives ``P(same) = p A_a A_b + (1 - p)
+  (1 - A_a)(1 - A_b) / N``; copying at rate ``c`` from the more reliable of the two (``A_o``)
+  gives ``P(same) = p (c A_o + (1 - c) A_a A_b) + (1 - p) (c (1 - A_o) + (1 - c) (1 - A_a)
+  (1 - A_b) / N)``; a disagreement has ratio ``1 - c``. Shared false values are strong evidence,
+  shared true values weak, disagreements evidence against. The pair's probability of copying is
+  the prior odds ``COPY_PRIOR / (1 - COPY_PRIOR)`` times the product of these ratios.
+* Only pairs that share at least ``MIN_SHARED_FALSE`` probably false values (an option with
+  ``p < 0.5``, held by at most ``MAX_SIDE`` lines) are examined: finding the others would cost a
+  pass over every pair of witnesses on every popular value, and they could not reach the
+  threshold anyway (shared true values weigh ``log(c / A + 1 - c)`` each, little).
+* Discount: on every option a pair shares, the vote of the less reliable of the two under the
+  fit without copying (the likely copier; ties: the later id) is multiplied by ``1 - c P(copy)`` (AccuCopy's independence factor), in
+  the E-step and the M-step alike. The EM is fitted again with the discount, from where it
+  stood, until no discount moves by ``COPY_SETTLED`` (at most ``COPY_ROUNDS`` rounds).
+
+Known limit: the evidence is read off the current posterior, so a copy group that holds the
+majority on most propositions is taken for the truth and the independent minority, agreeing on
+what the group calls false, for the copiers (the trap of every iterative copy detector started
+from a vote). Where the group is a minority, as on the web data the method was made for, the
+copiers are found and counted down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .em import Votes
+
+__all__ = ["COPY_RATE", "agreeing_pairs", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
+
+#: c: the share of a copier's values taken from his original (AccuCopy's default)
+COPY_RATE = 0.8
+#: prior probability that two witnesses who share false values are dependent
+COPY_PRIOR = 0.2
+#: a first fit counts once the pairs agreeing on this share of the contested propositions ...
+MIN_AGREEMENT = 0.9
+#: ... of at least this many
+MIN_COMMON = 4
+#: a pair is examined only if it shares at least this many probably false values
+MIN_SHARED_FALSE = 2
+#: an option held by more lines than this is no shared secret
+MAX_SIDE = 50
+#: at most this many refits with the discount
+COPY_ROUNDS = 4
+#: the rounds stop when no vote's discount moves by this much
+COPY_SETTLED = 0.02
+#: pairs below this probability of copying are neither discounted nor reported
+REPORT_AT = 0.5
+
+COPYING_COLUMNS = ["witness_a", "witness_b", "copier", "p_copy", "shared_false", "shared", "disagreements", "common", "factor"]
+
+
+@dataclass
+class Copying:
+    """Pairs of witnesses found to copy (one row per pair, ``COPYING_COLUMNS``) and each vote's
+    independence factor."""
+
+    pairs: pd.DataFrame
+    factor: np.ndarray
+
+
+def _pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (i, j), i < j, of positions that share a value of the sorted ``groups``."""
+    n = len(groups)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], n]
+    end_of = np.repeat(ends, ends - starts)
+    after = end_of - np.arange(n) - 1  # later positions in the same group
+    left = np.repeat(np.arange(n), after)
+    first = np.cumsum(after) - after  # where each position's pairs begin
+    right = left + 1 + (np.arange(len(left)) - np.repeat(first, after))
+    return left, right
+
+
+def agreeing_pairs(v: Votes, min_common: int = MIN_COMMON, min_agreement: float = MIN_AGREEMENT) -> np.ndarray:
+    """Pairs of witnesses (as ``a * n_witnesses + b``, a < b) who name the same option on at
+    least ``min_agreement`` of the contested propositions they both speak to (at least
+    ``min_common`` of them): the suspects a first fit counts once, so that a group of copiers
+    holding the majority cannot make itself the truth before its shared values are weighed."""
+    n_w = len(v.witnesses)
+    named = np.bincount(v.slot_item[v.per_option > 0], minlength=len(v.k))
+    rows = np.flatnonzero((named[v.item] >= 2) & (v.per_option[v.slot] <= MAX_SIDE))
+    if len(rows) < 2:
+        return np.zeros(0, dtype=np.int64)
+    order = rows[np.argsort(v.item[rows], kind="stable")]
+    left, right = _pairs_within(v.item[order])
+    wa, wb = v.voter[order[left]], v.voter[order[right]]
+    key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)
+    same = v.slot[order[left]] == v.slot[order[right]]
+    keys, code, common = np.unique(key, return_inverse=True, return_counts=True)
+    agree = np.bincount(code, same, minlength=len(keys))
+    return keys[(common >= min_common) & (agree >= min_agreement * common)]
+
+
+def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: np.ndarray | None = None,
+                 copy_rate: float = COPY_RATE, prior: float = COPY_PRIOR, suspects: np.ndarray | None = None) -> Copying:
+    """Pairs of witnesses whose shared false values make copying probable, under the current
+    posterior ``post`` (per option) and skills ``r`` (per witness); see the module. ``rank``
+    (per witness, default ``r``) decides which of a pair is taken for the copier: the refits
+    pass the first fit's skills, so the direction does not turn as the discount moves them.
+    ``suspects`` (pair keys, see :func:`agreeing_pairs`) are examined too; with ``post`` None
+    they are taken for copies outright (the first fit's discount, direction by id)."""
+    n_votes = len(v.voter)
+    factor = np.ones(n_votes)
+    empty = Copying(pd.DataFrame({c: [] for c in COPYING_COLUMNS}), factor)
+    if n_votes < 2:
+        return empty
+    n_w = len(v.witnesses)
+    candidates = np.zeros(0, dtype=np.int64) if suspects is None else suspects
+    if post is not None:
+        per_option = v.per_option
+        false_slot = (post < 0.5) & (per_option >= 2) & (per_option <= MAX_SIDE)
+        rows = np.flatnonzero(false_slot[v.slot])
+        order = rows[np.argsort(v.slot[rows], kind="stable")]
+        left, right = _pairs_within(v.slot[order])
+        wa, wb = v.voter[order[left]], v.voter[order[right]]
+        key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)
+        keys, counts = np.unique(key, return_counts=True)
+        candidates = np.union1d(candidates, keys[counts >= MIN_SHARED_FALSE])
+    if not len(candidates):
+        return empty
+    pa, pb = candidates // n_w, candidates % n_w
+    in_pair = np.zeros(n_w, dtype=bool)
+    in_pair[pa] = in_pair[pb] = True
+    mine = np.flatnonzero(in_pair[v.voter])
+    votes = pd.DataFrame({"w": v.voter[mine], "item": v.item[mine], "slot": v.slot[mine], "vote": mine})
+    pairs = pd.DataFrame({"a": pa, "b": pb, "pair": np.arange(len(pa))})
+    both = (pairs.merge(votes.rename(columns={"w": "a"}), on="a")
+                 .merge(votes.rename(columns={"w": "b"}), on=["b", "item"], suffixes=("_a", "_b")))
+    pair = both["pair"].to_numpy()
+    slot_a, slot_b = both["slot_a"].to_numpy(), both["slot_b"].to_numpy()
+    same = slot_a == slot_b
+    if post is None:  # the suspects, taken for copies before any fit
+        r = np.full(n_w, 0.5)
+        post = np.full(len(v.slot_item), 0.5)
+        prior = 1 - 1e-12
+    a_acc = np.clip(r[both["a"].to_numpy()], 1e-6, 1 - 1e-6)
+    b_acc = np.clip(r[both["b"].to_numpy()], 1e-6, 1 - 1e-6)
+    orig = np.maximum(a_acc, b_acc)
+    n_false = np.maximum(v.k[both["item"].to_numpy()] - 1, 1)
+    p = np.clip(post[slot_a], 0.0, 1.0)
+    c = copy_rate
+    independent = p * a_acc * b_acc + (1 - p) * (1 - a_acc) * (1 - b_acc) / n_false
+    copied = p * (c * orig + (1 - c) * a_acc * b_acc) + (1 - p) * (c * (1 - orig) + (1 - c) * (1 - a_acc) * (1 - b_acc) / n_false)
+    llr = np.where(same, np.log(copied) - np.log(independent), np.log1p(-c))
+    n_pairs = len(pairs)
+    score = np.log(prior) - np.log1p(-prior) + np.bincount(pair, llr, minlength=n_pairs)
+    p_copy = 0.5 * (1.0 + np.tanh(0.5 * score))
+    shared = np.bincount(pair, same, minlength=n_pairs).astype(int)
+    shared_false = np.bincount(pair, same * (1 - p), minlength=n_pairs)
+    common = np.bincount(pair, minlength=n_pairs).astype(int)
+    # the likely copier: the less reliable of the two (ties: the later id)
+    rank = np.round(r if rank is None else rank, 9)
+    a_is_copier = (rank[pa] < rank[pb]) | ((rank[pa] == rank[pb]) & (v.witnesses[pa] > v.witnesses[pb]))
+    keep = p_copy >= REPORT_AT
+    pair_factor = 1.0 - c * p_copy
+    if keep.any():
+        on = same & keep[pair]
+        copier_vote = np.where(a_is_copier[pair[on]], both["vote_a"].to_numpy()[on], both["vote_b"].to_numpy()[on])
+        np.multiply.at(factor, copier_vote, pair_factor[pair[on]])
+    ids = np.asarray(v.witnesses, dtype=object)
+    table = pd.DataFrame({
+        "witness_a": ids[pa], "witness_b": ids[pb],
+        "copier": np.where(a_is_copier, ids[pa], ids[pb]),
+        "p_copy": p_copy, "shared_false": shared_false, "shared": shared,
+        "disagreements": common - shared, "common": common, "factor": pair_factor,
+    })[keep]
+    table = table.sort_values(["p_copy", "witness_a", "witness_b"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return Copying(table, factor)

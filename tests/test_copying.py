@@ -1,0 +1,167 @@
+"""Copying found by the model (issue 13, item 1): witnesses who repeat one another's false
+values are found from those values and the copier's agreeing votes are counted down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srccrit
+from srccrit.analysis.copying import COPYING_COLUMNS, _pairs_within
+
+
+def copy_case(folder: Path, accuracy: dict, copies: dict, n_items: int = 40, n_values: int = 5, seed: int = 0) -> tuple[Path, dict]:
+    """A case of text propositions whose true value is ``v0``: each independent witness names it
+    with his accuracy (else a wrong value at random), each copier repeats his original."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    witnesses = list(accuracy) + list(copies)
+    said = {}
+    out = ["case: copying", "bibliography: refs.bib", "sources:"]
+    out += [f"  src-{w}:\n    kind: monograph\n    date: 2000\n    author: {w}" for w in witnesses]
+    out += ["witnesses:"] + [f"  {w}:\n    name: Witness {w}\n    proximity: historian" for w in witnesses]
+    out += ["propositions:"] + [f"  p{i}:\n    text: Value of item {i}\n    type: text" for i in range(n_items)]
+    out += ["claims:"]
+    for i in range(n_items):
+        for w, a in accuracy.items():
+            said[w, i] = 0 if rng.random() < a else int(rng.integers(1, n_values))
+        for c, original in copies.items():
+            said[c, i] = said[original, i]
+        out += [f"  - id: {w}-{i}\n    source: src-{w}\n    proposition: p{i}\n    value: v{said[w, i]}" for w in witnesses]
+    (folder / "case.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
+    (folder / "refs.bib").write_text("\n".join(f"@book{{src-{w}, title = {{Book of {w}}}, year = {{2000}}}}" for w in witnesses), encoding="utf-8")
+    return folder / "case.yaml", said
+
+
+def right_share(est) -> float:
+    """Share of propositions whose most probable value is the true one, v0."""
+    ev = est.evidence_
+    claims = est._case.claims.set_index("id")
+    values = claims.loc[ev["claim"].astype(str), "value"].to_numpy()
+    side_value = {(p, s): v for p, s, v in zip(ev["proposition"].astype(str), ev["side"], values) if s >= 0}
+    best = est.propositions_["best_side"]
+    return float(np.mean([side_value.get((p, b)) == "v0" for p, b in best.items()]))
+
+
+MINORITY = ({f"i{k}": a for k, a in enumerate([.9, .85, .8, .75, .7, .65, .6, .55])} | {"bad": .4}, {"c1": "bad", "c2": "bad"})
+
+
+def test_pairs_within_lists_every_pair_of_a_group_once():
+    groups = np.array([0, 0, 0, 1, 2, 2, 3, 3, 3, 3])
+    left, right = _pairs_within(groups)
+    got = sorted(zip(left.tolist(), right.tolist()))
+    want = sorted((i, j) for i in range(len(groups)) for j in range(i + 1, len(groups)) if groups[i] == groups[j])
+    assert got == want
+
+
+def test_copiers_of_a_bad_source_are_found_and_counted_down(tmp_path):
+    gains = []
+    for seed in range(4):
+        path, _ = copy_case(tmp_path / f"m{seed}", *MINORITY, seed=seed)
+        case = srccrit.load_case(path)
+        plain = srccrit.Reliability().fit(case)
+        copying = srccrit.Reliability(copying=True).fit(case)
+        gains.append(right_share(copying) - right_share(plain))
+        pairs = copying.copying_
+        assert list(pairs.columns) == COPYING_COLUMNS
+        found = {frozenset(p) for p in zip(pairs["witness_a"], pairs["witness_b"])}
+        assert {frozenset({"bad", "c1"}), frozenset({"bad", "c2"}), frozenset({"c1", "c2"})} <= found
+        # nobody independent is taken for a copier of anybody
+        assert not any(w.startswith("i") for w in pairs["copier"])
+        assert (pairs["p_copy"] > 0.9).all() and (pairs["disagreements"] == 0).all()
+        # the copiers' agreeing votes count 1 - c P(copy) each for their value, their original's whole
+        weight = copying.votes_.testimony.independence
+        voter = copying.votes_.witnesses[copying.votes_.voter]
+        # the three are counted about once: one keeps his weight, the two others weigh 0.2 or less
+        whole = [w for w in ("bad", "c1", "c2") if weight[voter == w].min() == pytest.approx(1.0)]
+        assert len(whole) == 1
+        assert all(weight[voter == w].max() <= 0.2 + 1e-9 for w in {"bad", "c1", "c2"} - set(whole))
+        copier = next(w for w in ("c1", "c2") if w not in whole)
+        reasons = " ".join(copying.reliability_.loc[copier, "reasons"])
+        assert "likely copies (P " in reasons and "Witness bad" in reasons or "Witness c" in reasons
+        assert "counted once" in " ".join(copying.reliability_.loc[whole[0], "reasons"])
+    # where the copiers are a minority the vote was already right: counting them down costs at
+    # most one proposition in forty
+    assert min(gains) >= -1 / 40 - 1e-9
+
+
+MAJORITY = ({f"i{k}": a for k, a in enumerate([.8, .75, .7, .65, .6, .55])} | {"bad": .4}, {"c1": "bad", "c2": "bad", "c3": "bad"})
+
+
+@pytest.mark.parametrize("accuracy, copies", [MAJORITY, ({"g1": .85, "g2": .85, "bad": .45}, {"copier": "bad"})],
+                         ids=["three-copiers-of-a-bad-source", "one-copier-against-two-good"])
+def test_copiers_holding_the_majority_do_not_out_vote_independent_witnesses(tmp_path, accuracy, copies):
+    """The trap of copy detection started from a vote: without it the group's values are the
+    truth on almost every proposition; counted once first, it loses to the independent ones."""
+    for seed in range(3):
+        path, _ = copy_case(tmp_path / f"t{seed}", accuracy, copies, seed=seed, n_items=60)
+        case = srccrit.load_case(path)
+        plain, copying = srccrit.Reliability().fit(case), srccrit.Reliability(copying=True).fit(case)
+        assert right_share(plain) < 0.6
+        assert right_share(copying) >= 0.8
+        assert copying.skills_["bad"] < plain.skills_["bad"] - 0.2
+        assert set(copying.copying_["copier"]) <= {"bad"} | set(copies)
+
+
+def test_a_copier_of_a_good_source_does_not_become_more_reliable_than_it(tmp_path):
+    for seed in range(3):
+        path, _ = copy_case(tmp_path / f"g{seed}", {"g1": .9, "m1": .6, "m2": .6, "m3": .6}, {"copier": "g1"}, seed=seed)
+        est = srccrit.Reliability(copying=True).fit(srccrit.load_case(path))
+        assert est.skills_["copier"] <= est.skills_["g1"] + 1e-9
+        assert right_share(est) >= right_share(srccrit.Reliability().fit(srccrit.load_case(path)))
+
+
+def test_independent_witnesses_are_not_called_copiers(tmp_path):
+    path, _ = copy_case(tmp_path / "ind", {f"i{k}": a for k, a in enumerate([.9, .8, .7, .6, .6, .5])}, {}, seed=5)
+    est = srccrit.Reliability(copying=True).fit(srccrit.load_case(path))
+    assert est.copying_.empty
+
+
+def test_copying_off_is_the_model_without_it(tmp_path):
+    path, _ = copy_case(tmp_path / "off", *MINORITY, seed=1)
+    case = srccrit.load_case(path)
+    off = srccrit.Reliability(copying=False).fit(case)
+    assert off.copying_.empty
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_series_equal(off.skills_, srccrit.Reliability().fit(case).skills_)
+
+
+def test_copying_by_declared_dependence_is_not_found_again(tmp_path):
+    """A copier declared with derives_from is one line with his original already: nothing to find."""
+    path, _ = copy_case(tmp_path / "decl", *MINORITY, seed=2)
+    text = path.read_text(encoding="utf-8")
+    for c in ("c1", "c2"):
+        text = text.replace(f"  src-{c}:\n    kind: monograph\n", f"  src-{c}:\n    kind: monograph\n    derives_from: [src-bad]\n")
+    path.write_text(text, encoding="utf-8")
+    est = srccrit.Reliability(copying=True).fit(srccrit.load_case(path))
+    assert est.copying_.empty
+
+
+def test_every_reliability_lies_inside_its_interval(tmp_path, bundled):
+    """The testimony model sets a witness's skill apart from his plain vote count (kinds'
+    shifts, copying): the interval is centred on the skill, whatever moved it."""
+    path, _ = copy_case(tmp_path / "iv", *MAJORITY, seed=0, n_items=60)
+    for case in (srccrit.load_case(path), bundled):
+        for params in ({}, {"copying": True}, {"testimony": False}):
+            rel = srccrit.Reliability(**params).fit(case).reliability_
+            assert (rel["low"] <= rel["reliability"] + 1e-12).all() and (rel["reliability"] <= rel["high"] + 1e-12).all(), params
+
+
+def test_cli_dependence_and_reliability_with_copying(tmp_path, capsys):
+    import json
+
+    from srccrit.cli import main
+
+    path, _ = copy_case(tmp_path / "cli", *MAJORITY, seed=0, n_items=60)
+    assert main(["dependence", str(path), "--copying", "--format", "json"]) == 0
+    pairs = json.loads(capsys.readouterr().out)
+    assert pairs and set(pairs[0]) == set(COPYING_COLUMNS)
+    assert {frozenset((p["witness_a"], p["witness_b"])) for p in pairs} >= {frozenset(("bad", "c1"))}
+    assert main(["reliability", str(path), "--copying", "--format", "json"]) == 0
+    rows = {r["witness"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["bad"]["reliability"] < 0.6 < rows["i0"]["reliability"]
+    assert main(["reliability", str(path), "--format", "json"]) == 0
+    rows = {r["witness"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["bad"]["reliability"] > 0.9  # without --copying the group is the truth
