@@ -265,29 +265,32 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, fit: tuple):
     Pairs who agree on nearly every contested proposition are first counted once (a fit in
     which a majority of copiers cannot make itself the truth); from that fit on, every pair is
     judged by the false values it shares."""
-    t = votes.testimony
-    if t is None:
-        votes.testimony = t = Testimony(shift=np.zeros(len(votes.voter)), kind=np.full(len(votes.voter), -1, dtype=np.int64), kinds=[],
-                                        kind_mean=np.zeros(0), kind_sd=1.0, weight=np.ones(len(votes.voter)),
-                                        claim_row=np.full(len(votes.voter), -1, dtype=np.int64))
     suspects = agreeing_pairs(votes)
     found = None
     previous = np.ones(len(votes.voter))
     if len(suspects):
         found = find_copying(votes, None, None, suspects=suspects)
-        t.independence = found.factor
-        previous = found.factor
+        previous = _discount(votes, found.factor)
         fit = run_em(votes, a, b, n_iter, tol)  # from the prior: the first fit may sit in the copiers' optimum
     first = fit[0]
     for _ in range(COPY_ROUNDS):
-        r, post = fit[0], fit[1]
-        found = find_copying(votes, post, r, rank=first, suspects=suspects)
+        found = find_copying(votes, fit[1], fit[0], rank=first, suspects=suspects)
         if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED:
             break
-        previous = found.factor
-        t.independence = found.factor
+        previous = _discount(votes, found.factor)
         fit = run_em(votes, a, b, n_iter, tol, start=(fit[0], fit[4]))
     return (*fit, found)
+
+
+def _discount(votes: Votes, factor: np.ndarray) -> np.ndarray:
+    """Give the votes their independence factors (plain votes get a testimony that adds
+    nothing else); returns ``factor``."""
+    if votes.testimony is None:
+        n = len(votes.voter)
+        votes.testimony = Testimony(shift=np.zeros(n), kind=np.full(n, -1, dtype=np.int64), kinds=[], kind_mean=np.zeros(0),
+                                    kind_sd=1.0, weight=np.ones(n), claim_row=np.full(n, -1, dtype=np.int64))
+    votes.testimony.independence = factor
+    return factor
 
 
 def _add_copying_reasons(rel: pd.DataFrame, pairs: pd.DataFrame, case) -> None:
