@@ -135,35 +135,57 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
+def radix_order(keys: np.ndarray, bits: int) -> np.ndarray:
+    """The stable sort order of non-negative int64 ``keys`` below ``2**bits``: a least-significant-
+    digit radix sort by 16-bit digits, each pass numpy's stable argsort of a uint16 array (itself
+    a radix sort). At a million keys one pass takes about a quarter of the time of one int64 sort,
+    so up to three passes (48 bits) beat it."""
+    perm = None
+    for shift in range(0, max(bits, 1), 16):
+        digit = (keys >> shift) if shift else keys
+        digit = (digit & 0xFFFF).astype(np.uint16)
+        perm = np.argsort(digit, kind="stable") if perm is None else perm[np.argsort(digit[perm], kind="stable")]
+    return perm
+
+
+RADIX_BITS = 48  # keys up to this width take radix_order
+
+
 def group_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, distinct)`` as ``np.unique(keys, return_inverse=True)`` gives them (``distinct``
-    sorted, ``distinct[codes] == keys``), for non-negative integer keys by one plain sort of
-    ``key << b | position``: numpy's vectorised sort of int64 is several times faster than the
-    argsort ``np.unique`` needs for the inverse. Falls back to ``np.unique`` when the packed key
-    would not fit in 63 bits."""
+    sorted, ``distinct[codes] == keys``), for non-negative integer keys by :func:`radix_order`
+    (keys up to 48 bits) or by one plain sort of ``key << b | position``: both are several times
+    faster than the argsort ``np.unique`` needs for the inverse. Falls back to ``np.unique`` for
+    negative keys or when the packed key would not fit in 63 bits."""
     keys = np.asarray(keys)
     n = len(keys)
     if not n:
         return np.zeros(0, dtype=np.int64), keys.astype(np.int64)
     bits = max(n - 1, 1).bit_length()
     top = int(keys.max())
-    if int(keys.min()) < 0 or top >= 1 << (63 - bits):
+    low = int(keys.min())
+    if low >= 0 and top < 1 << RADIX_BITS:
+        keys = keys.astype(np.int64, copy=False)
+        perm = radix_order(keys, top.bit_length())
+        ordered = keys[perm]
+    elif low < 0 or top >= 1 << (63 - bits):
         distinct, codes = np.unique(keys, return_inverse=True)
         return codes.reshape(-1).astype(np.int64), distinct
-    # in place where it can be: at a million keys every fresh array costs more than its arithmetic
-    packed = keys.astype(np.int64)
-    packed <<= bits
-    packed |= np.arange(n, dtype=np.int64)
-    packed.sort()
-    ordered = packed >> bits
+    else:
+        # in place where it can be: at a million keys every fresh array costs more than its arithmetic
+        perm = keys.astype(np.int64)
+        perm <<= bits
+        perm |= np.arange(n, dtype=np.int64)
+        perm.sort()
+        ordered = perm >> bits
+        perm &= (1 << bits) - 1  # the row of each sorted key
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
     rank = np.cumsum(new)
     rank -= 1
-    packed &= (1 << bits) - 1  # the row of each sorted key
     codes = np.empty(n, dtype=np.int64)
-    codes[packed] = rank
+    codes[perm] = rank
     return codes, ordered[new]
 
 
@@ -200,6 +222,9 @@ def lex_order(*keys: np.ndarray) -> np.ndarray:
         width *= k_width
     if (width - 1).bit_length() > room:
         acc, distinct = group_codes(acc)
+        width = len(distinct)
+    if (width - 1).bit_length() <= RADIX_BITS:
+        return radix_order(acc, (width - 1).bit_length())
     packed = np.sort((acc << pos_bits) | np.arange(n, dtype=np.int64))
     return packed & ((1 << pos_bits) - 1)
 

@@ -287,8 +287,9 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
     with ``alpha = -|x1 - x0| / |x2 - 2 x1 + x0|`` (at most -1, where it is plain EM's x2) and
     takes one EM step from there. An extrapolation that leaves the parameters' domain is pulled
     back towards x2, and one that does not shrink the step is dropped for x2. It stops, as plain
-    EM does, when one EM step moves no parameter by ``tol`` or more; ``n_iter`` bounds the EM
-    steps. ``start``: skills and kinds' shifts to start from (a refit after a small change)
+    EM does, when one EM step moves no reliability by ``tol`` or more (with testimony: a skill's
+    log-odds step times the logistic's slope there, a kind's shift's times 1/4, its largest);
+    ``n_iter`` bounds the EM steps. ``start``: skills and kinds' shifts to start from (a refit after a small change)
     instead of the prior means."""
     design = _Design(v)
     n_w = len(a)
@@ -403,8 +404,16 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         if start is not None and len(start[1]) == n_k:
             x0 = np.r_[_logit(start[0]), start[1]]
 
-    def moved(new: np.ndarray, old: np.ndarray) -> float:
-        return float(np.max(np.abs(new - old), initial=0.0))
+    if t is None:
+        def moved(new: np.ndarray, old: np.ndarray) -> float:
+            return float(np.max(np.abs(new - old), initial=0.0))
+    else:
+        def moved(new: np.ndarray, old: np.ndarray) -> float:
+            # in reliability, as plain EM measures it: a skill's log-odds step times the slope
+            # of the logistic there, a kind's shift's at most a quarter of it
+            d = np.abs(new - old)
+            r = _sigmoid(new[:n_w])
+            return max(float(np.max(d[:n_w] * r * (1 - r), initial=0.0)), 0.25 * float(np.max(d[n_w:], initial=0.0)))
 
     def result(x: np.ndarray, post: np.ndarray, converged: bool):
         if t is None:

@@ -198,25 +198,26 @@ def votes_testimony(votes: Votes, ev: pd.DataFrame, table: pd.DataFrame) -> Test
     """Each vote's testimony: the line's strongest own claim speaks for it (see the module)."""
     line = ev["line"].to_numpy()
     counted = np.flatnonzero(line >= 0)
-    own = (codes_of(ev["witness"])[0] == codes_of(ev["origin"])[0])
-    relayed = table["kind_code"].to_numpy() == KIND_NAMES.index("relayed")
-    rank = table["shift"].to_numpy() + table["kind_mean"].to_numpy() - np.where(own, 0.0, _NOT_OWN) - np.where(relayed, _RELAYED, 0.0)
     l = line[counted]
     n_lines = int(line.max()) + 1 if len(counted) else 0
     iota = table["informativeness"].to_numpy()
     # most lines rest on one claim: it speaks for its line; the choice is made only where
-    # several claims share a line
+    # several claims share a line (the last write of a shared line is overwritten below)
     rep = np.full(n_lines, -1, dtype=np.int64)
+    rep[l] = counted
     iota_line = np.zeros(n_lines)
-    shared = np.bincount(l, minlength=n_lines)[l] > 1
-    alone = counted[~shared]
-    rep[line[alone]] = alone
-    iota_line[line[alone]] = iota[alone]
-    if shared.any():
-        several = counted[shared]
+    iota_line[l] = iota[counted]
+    multi = np.bincount(l, minlength=n_lines) > 1
+    if multi.any():
+        several = counted[multi[l]]
         l_several = line[several]
-        best = _first_best(l_several, rank[several], several, n_lines)
+        own = (codes_of(ev["witness"])[0][several] == codes_of(ev["origin"])[0][several])
+        relayed = table["kind_code"].to_numpy()[several] == KIND_NAMES.index("relayed")
+        rank = (table["shift"].to_numpy()[several] + table["kind_mean"].to_numpy()[several]
+                - np.where(own, 0.0, _NOT_OWN) - np.where(relayed, _RELAYED, 0.0))
+        best = _first_best(l_several, rank, several, n_lines)
         rep[best >= 0] = best[best >= 0]
+        iota_line[multi] = 0.0
         np.maximum.at(iota_line, l_several, iota[several])
     rows = rep[votes.line_ids]
     code = table["kind_code"].to_numpy()[rows]
