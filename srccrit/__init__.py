@@ -11,10 +11,12 @@ tell which independent lines of evidence support each conclusion.
 from .errors import CaseError, OutputError, Problem, SrccritError
 from .io.case_file import load_case
 from .model import Case, UnknownName
+from .io.display import readable
 from .analysis import (
     Reliability,
     contradictions,
     copying,
+    conclusion_evidence,
     evidence_for,
     lines,
     positions,
@@ -24,7 +26,9 @@ from .analysis import (
     testimonies,
     timeline,
     undeclared_dependence,
+    what_if,
 )
+from .explore import explore
 
 __all__ = [
     "load_case",
@@ -46,6 +50,10 @@ __all__ = [
     "support",
     "timeline",
     "evidence_for",
+    "conclusion_evidence",
+    "readable",
+    "what_if",
+    "explore",
 ]
 
 __version__ = "0.1.0"

@@ -432,13 +432,14 @@ def csl_json(case) -> str:
 # ------------------------------------------------------------------------------- cite
 
 
-def citing_sources(case, conclusion: str, against: bool = False) -> list[str]:
+def citing_sources(case, conclusion: str, against: bool = False, est=None) -> list[str]:
     """Citekeys carrying the independent lines for (or against) a conclusion, most reliable first:
-    one source per line, the one in which the line's origin speaks most directly."""
+    one source per line, the one in which the line's origin speaks most directly. ``est``: a
+    :class:`~srccrit.Reliability` already fitted on the case (else one is fitted)."""
     from .analysis import evidence_for
     from .analysis.reliability import by_reliability
 
-    ledger = evidence_for(case, conclusion)
+    ledger = evidence_for(case, conclusion, est=est)
     ledger = ledger[ledger["bears"] == ("against" if against else "for")]
     if ledger.empty:
         return []
@@ -449,8 +450,8 @@ def citing_sources(case, conclusion: str, against: bool = False) -> list[str]:
     return list(dict.fromkeys(best["source"]))
 
 
-def cite(case, conclusion: str, against: bool = False, style: str = "latex") -> str:
-    keys = citing_sources(case, conclusion, against)
+def cite(case, conclusion: str, against: bool = False, style: str = "latex", est=None) -> str:
+    keys = citing_sources(case, conclusion, against, est)
     if style == "latex":
         return "\\cite{" + ",".join(keys) + "}\n" if keys else "% no independent line " + ("against" if against else "for") + f" {conclusion}\n"
     if style == "pandoc":

@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from .analysis import Reliability, positions, timeline  # noqa: E402
 
-__all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "all_charts"]
+__all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "evidence_chart", "all_charts"]
 
 #: the most rows (or columns, or lines, or nodes) a chart draws before it shows the most telling
 #: ones and says how many it left out: beyond these, labels collide and pictures grow unreadable
@@ -216,6 +216,101 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
     return fig
 
 
+#: the most lines per premise and side the evidence chart draws; the rest are summed in one row
+MAX_EVIDENCE_LINES = 12
+
+
+def _line_label(row) -> str:
+    where = str(row["source"]) + (f", {row['locator']}" if isinstance(row["locator"], str) and row["locator"] else "")
+    marks = []
+    if row["claims"] > 1:
+        marks.append(f"{int(row['claims'])} claims")
+    if row["basis"] == "inferred":
+        marks.append("inferred")
+    if bool(row["against_interest"]):
+        marks.append("against interest")
+    return f"{row['name']} — {where}" + (f" ({'; '.join(marks)})" if marks else "")
+
+
+@_plain_text
+def evidence_chart(case, conclusion: str, estimator: Reliability | None = None, as_of: str | None = None,
+                   max_lines: int = MAX_EVIDENCE_LINES) -> Figure:
+    """The evidence chart of one conclusion, a forest plot in the manner of meta-analyses: for
+    each premise (a proposition the conclusion rests on), its probability of holding as needed
+    (diamond) and under it one row per independent line of evidence -- origin witness, source and
+    locator, the reliability of the testimony that speaks for it with its interval -- lines *for*
+    (blue circles) above lines *against* (vermillion squares); at the foot the conclusion's pooled
+    probability with its interval and verdict, over the verdict bands. Above ``max_lines`` lines
+    on one side of a premise, the most reliable are drawn and the rest summed in one row.
+    (Data: :func:`srccrit.conclusion_evidence`.)"""
+    from .analysis import VERDICTS, conclusion_evidence
+
+    est = estimator or Reliability(as_of=as_of).fit(case)
+    ce = conclusion_evidence(case, conclusion, estimator=est)
+    rows: list[tuple] = []  # (kind, label, value, low, high, right-hand text)
+    for prem in ce.premises.itertuples(index=False):
+        rows.append(("premise", _wrap(f"{prem.text} — needs {prem.required}", 60), prem.probability, None, None,
+                     f"P = {prem.probability:.2f}"))
+        mine = ce.lines[ce.lines["premise"] == prem.premise]
+        if not len(mine):
+            rows.append(("none", "no line of evidence", None, None, None, ""))
+        for bears in ("for", "against"):
+            part = mine[mine["bears"] == bears]
+            for line in part.head(max_lines).itertuples(index=False):
+                rows.append((bears, _wrap(_line_label(line._asdict()), 60), line.reliability, line.low, line.high,
+                             f"{bears} {line.reliability:.2f} [{line.low:.2f}–{line.high:.2f}]"))
+            rest = part.iloc[max_lines:]
+            if len(rest):
+                rows.append((bears, f"… {len(rest)} more lines {bears} (mean reliability {rest['reliability'].mean():.2f})",
+                             float(rest["reliability"].mean()), None, None, f"{bears} ×{len(rest)}"))
+    rows.append(("conclusion", _wrap(f"Conclusion: {ce.text}", 60), ce.probability, ce.low, ce.high,
+                 f"{ce.probability:.2f} [{ce.low:.2f}–{ce.high:.2f}] {ce.verdict}"))
+    n = len(rows)
+    fig = Figure(figsize=(10, max(3.0, 0.36 * n + 1.9)), layout="constrained")
+    ax = fig.add_subplot()
+    # the verdict bands behind everything, named at the top
+    edges = [t for t, _ in VERDICTS][::-1] + [1.0]  # 0, .15, .40, .70, .90, 1
+    names = [name for _, name in VERDICTS][::-1]
+    for k, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+        ax.axvspan(a, b, color="0.93" if k % 2 else "white", zorder=0)
+        ax.annotate(names[k], ((a + b) / 2, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7, color="0.35")
+    styles = {"for": (FOR_COLOUR, "o"), "against": (AGAINST_COLOUR, "s")}
+    for i, (kind, _label, value, low, high, right) in enumerate(rows):
+        if kind in styles:
+            colour, marker = styles[kind]
+            if low is not None:
+                ax.plot([low, high], [i, i], color=colour, linewidth=2, solid_capstyle="butt", zorder=2)
+            ax.plot(value, i, marker=marker, color=colour, markeredgecolor="black", markersize=7, linestyle="none", zorder=3, clip_on=False)
+        elif kind in ("premise", "conclusion"):
+            if low is not None:
+                ax.plot([low, high], [i, i], color="black", linewidth=1.5, zorder=2)
+            size = 12 if kind == "conclusion" else 9
+            ax.plot(value, i, marker="D", color="black" if kind == "conclusion" else "0.45", markersize=size, linestyle="none", zorder=3, clip_on=False)
+        if kind != "none":
+            ax.annotate(right, (1.01, i), xycoords=("axes fraction", "data"), va="center", fontsize=7,
+                        fontweight="bold" if kind in ("premise", "conclusion") else "normal")
+    ax.set_yticks(np.arange(n), [r[1] for r in rows], fontsize=7)
+    for tick, r in zip(ax.get_yticklabels(), rows):
+        if r[0] in ("premise", "conclusion"):
+            tick.set_fontweight("bold")
+    premise_rows = [i for i, r in enumerate(rows) if r[0] in ("premise", "conclusion")]
+    for i in premise_rows[1:]:
+        ax.axhline(i - 0.5, color="0.6", linewidth=0.6)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(n - 0.4, -0.6)
+    ax.set_xlabel("reliability of each line's testimony (90% interval); probability of each premise (◆) and of the conclusion (◆, 90% interval)",
+                  fontsize=8)
+    ax.set_title(_wrap(f"Evidence for and against: {ce.text}", 90) + f"\n{ce.probability:.2f} [{ce.low:.2f}–{ce.high:.2f}], {ce.verdict}",
+                 fontsize=9, pad=14)
+    handles = [Line2D([], [], color=FOR_COLOUR, marker="o", markeredgecolor="black", label="line for"),
+               Line2D([], [], color=AGAINST_COLOUR, marker="s", markeredgecolor="black", label="line against"),
+               Line2D([], [], color="0.45", marker="D", linestyle="none", label="premise holds as needed"),
+               Line2D([], [], color="black", marker="D", linestyle="-", label="conclusion (pooled)")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=7)
+    return fig
+
+
 @_plain_text
 def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX_LINES) -> Figure:
     """Each conclusion's probability stepping as sources became available; archival releases
@@ -315,24 +410,37 @@ def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
     return fig
 
 
+#: the case's charts by name, each built from the case and a fitted estimator
+CHARTS = {
+    "reliability": lambda case, est: reliability_chart(case, est),
+    "support-matrix": lambda case, est: support_matrix(case, est),
+    "timeline": lambda case, est: timeline_chart(case),
+    "contradictions": lambda case, est: contradictions_chart(case),
+}
+
+
 def all_charts(case, estimator: Reliability | None = None) -> dict[str, Figure]:
     est = estimator or Reliability().fit(case)
-    return {
-        "reliability": reliability_chart(case, est),
-        "support-matrix": support_matrix(case, est),
-        "timeline": timeline_chart(case),
-        "contradictions": contradictions_chart(case),
-    }
+    return {name: build(case, est) for name, build in CHARTS.items()}
 
 
-def save(fig: Figure, path, fmt: str) -> None:
+def file_stem(identifier: str) -> str:
+    """An id as a file name's stem: characters other than letters, digits, ``-``, ``_`` and
+    ``.`` become ``_`` (ids are the case author's; a file name must not climb out of its folder)."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", str(identifier)).lstrip(".")
+    return stem or "_"
+
+
+def save(fig: Figure, path, fmt: str, dpi: int = 110) -> None:
     """Save deterministically (no timestamps in SVG/PDF metadata)."""
     from .io.atomic import atomic_path
 
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
     with atomic_path(path, suffix="." + fmt) as tmp:
         with matplotlib.rc_context({"svg.hashsalt": "srccrit"}):
-            fig.savefig(tmp, format=fmt, dpi=110, metadata=metadata)
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
 
 
 @_plain_text

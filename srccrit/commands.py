@@ -86,13 +86,18 @@ def chart_format(path: str) -> str:
     return suffix
 
 
-def cmd_cite(args) -> int:
-    case = load(args.case)
-    if args.conclusion not in case.conclusions.index:
+def _known_conclusion(case, conclusion: str) -> str:
+    if conclusion not in case.conclusions.index:
         from rapidfuzz import process
 
-        best = process.extractOne(args.conclusion, list(case.conclusions.index))
-        raise SrccritError(f"no conclusion {args.conclusion!r} in case {case.id!r}" + (f"; did you mean {best[0]!r}?" if best else ""))
+        best = process.extractOne(conclusion, list(case.conclusions.index))
+        raise SrccritError(f"no conclusion {conclusion!r} in case {case.id!r}" + (f"; did you mean {best[0]!r}?" if best else ""))
+    return conclusion
+
+
+def cmd_cite(args) -> int:
+    case = load(args.case)
+    _known_conclusion(case, args.conclusion)
     emit(args, bibtex.cite(case, args.conclusion, against=args.against, style=args.format))
     return 0
 
@@ -111,14 +116,22 @@ def cmd_chart(args) -> int:
     from . import charts
 
     case = load(args.case)
+    for cid in args.evidence or []:
+        _known_conclusion(case, cid)
     out = check_output(args.output, folder=True)
-    figures = charts.all_charts(case)
-    names = args.only or list(figures)
+    names = args.only or ([] if args.evidence else list(charts.CHARTS))
+    est = charts.Reliability().fit(case)
     for name in names:
-        charts.save(figures[name], out / f"{name}.{args.format}", args.format)
-        print(out / f"{name}.{args.format}")
-    for fig in figures.values():
+        fig = charts.CHARTS[name](case, est)
+        charts.save(fig, out / f"{name}.{args.format}", args.format)
         plt.close(fig)
+        print(out / f"{name}.{args.format}")
+    for cid in args.evidence or []:
+        fig = charts.evidence_chart(case, cid, est)
+        path = out / f"evidence-{charts.file_stem(cid)}.{args.format}"
+        charts.save(fig, path, args.format, dpi=300)
+        plt.close(fig)
+        print(path)
     return 0
 
 
@@ -127,6 +140,30 @@ def _cfg_chart(p):
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="folder for the charts")
     p.add_argument("--format", choices=["png", "svg", "pdf"], default="png")
     p.add_argument("--only", action="append", choices=["reliability", "support-matrix", "timeline", "contradictions"], help="one chart (repeatable)")
+    p.add_argument("--evidence", action="append", metavar="CONCLUSION",
+                   help="the evidence chart of this conclusion, evidence-<id>.<format> (repeatable; PNG at 300 dpi)")
+
+
+def cmd_evidence(args) -> int:
+    from .analysis import conclusion_evidence
+
+    case = load(args.case)
+    _known_conclusion(case, args.conclusion)
+    ce = conclusion_evidence(case, args.conclusion, as_of=args.as_of)
+    if args.format == "json":
+        emit(args, output.dumps(output.conclusion_evidence_record(ce)))
+    else:
+        head = f"{ce.text}\n  probability {ce.probability:.2f} (90% interval {ce.low:.2f}-{ce.high:.2f}), {ce.verdict}\n\npremises:\n"
+        emit(args, head + output.table_text(ce.premises, index=False) + "\nlines of evidence:\n" + output.table_text(ce.lines, index=False))
+    return 0
+
+
+def _cfg_evidence(p):
+    case_arg(p, required=True)
+    p.add_argument("conclusion", metavar="CONCLUSION", help="a conclusion id")
+    p.add_argument("--format", "-f", choices=["table", "json"], default="table", help="output format (default: table)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    p.add_argument("--as-of", metavar="DATE", default=None, help="count only sources available by DATE")
 
 
 def cmd_notebook(args) -> int:
@@ -170,7 +207,8 @@ def _cfg_report(p):
 
 register("bib", "bibliography: export (biblatex/BibTeX/CSL-JSON), merge, keys", cmd_bib, _cfg_bib)
 register("cite", "the citations behind (or against) a conclusion", cmd_cite, _cfg_cite)
-register("chart", "reliability, support-matrix, timeline and contradictions charts", cmd_chart, _cfg_chart)
+register("chart", "reliability, support-matrix, timeline and contradictions charts; evidence charts of conclusions", cmd_chart, _cfg_chart)
+register("evidence", "one conclusion's lines of evidence for and against, its premises and its probability with an interval", cmd_evidence, _cfg_evidence)
 register("notebook", "an overview notebook and one per conclusion, executed", cmd_notebook, _cfg_notebook)
 register("report", "the main job: tables, bibliography, charts, notebooks and index.html", cmd_report, _cfg_report)
 

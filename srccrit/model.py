@@ -103,6 +103,7 @@ class Case:
     claims: pd.DataFrame
     bibliography: Any = None
     warnings: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list, repr=False, compare=False)  # the table and bibliography files it was read from
     _names: dict[str, str] | None = field(default=None, repr=False)
     _rows: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Callable
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from . import analysis, bibtex, charts
 from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
 from .io.notebooks import MAX_NOTEBOOKS, build_notebooks, notebook_conclusions, notebook_name
-from .model import frame_html
 
 __all__ = ["build_report", "ReportSummary"]
 
@@ -44,14 +44,17 @@ class ReportSummary:
 
 
 def _progress_printer(total: int) -> Callable[[str], None]:
-    state = {"n": 0}
+    import time
+
+    state = {"n": 0, "start": time.perf_counter()}
 
     def say(message: str) -> None:
+        elapsed = f"{time.perf_counter() - state['start']:6.1f} s"
         if message.startswith("notebook "):
-            print(f"      {message}", file=sys.stderr, flush=True)
+            print(f"      {elapsed}  {message}", file=sys.stderr, flush=True)
             return
         state["n"] += 1
-        print(f"[{state['n']}/{total}] {message}", file=sys.stderr, flush=True)
+        print(f"[{state['n']}/{total}] {elapsed}  {message}", file=sys.stderr, flush=True)
 
     return say
 
@@ -95,19 +98,32 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
         write_text(tmp / "bibliography.csl.json", bibtex.csl_json(case))
 
         say("charts")
-        figures = charts.all_charts(case, est)
-        for name, fig in figures.items():
+        for name, build in charts.CHARTS.items():
+            fig = charts.timeline_chart(case, tl) if name == "timeline" else build(case, est)
             for fmt in ("png", "svg"):
                 charts.save(fig, tmp / "charts" / f"{name}.{fmt}", fmt)
             plt.close(fig)
+        with_notebook = notebook_conclusions(case, sup, max_notebooks)
 
-        say("notebooks" + (" (executing on the python3 kernel)" if execute else ""))
-        with_notebook = set(notebook_conclusions(case, sup, max_notebooks))
-        build_notebooks(case, tmp / "notebooks", execute_cells=execute, html_too=html_notebooks, progress=say,
-                        home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks)
+        say("notebooks" + (" (executing on the python3 kernel)" if execute else "") + " and evidence charts")
+        case_file = copy_case(case, tmp / "case", out_dir / "case")
+        # the notebooks run in their kernels (other processes) while this one draws the evidence charts
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            job = pool.submit(build_notebooks, case, tmp / "notebooks", execute_cells=execute, html_too=html_notebooks, progress=say,
+                              home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks, case_file=case_file)
+            try:
+                for cid in with_notebook:  # each conclusion's evidence chart, ready for a paper: PNG at 300 dpi, SVG, PDF
+                    fig = charts.evidence_chart(case, cid, est)
+                    for fmt in ("png", "svg", "pdf"):
+                        charts.save(fig, tmp / "charts" / f"evidence-{charts.file_stem(cid)}.{fmt}", fmt, dpi=300 if fmt == "png" else 110)
+                    plt.close(fig)
+            finally:
+                job.result()  # the notebooks' error, if any, wins
 
         say("index.html")
-        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, with_notebook)))
+        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, set(with_notebook))))
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
     fragile = [c for c in sup.index if sup.at[c, "fragile"]]
     least = rel.index[-1] if len(rel) else None
@@ -115,7 +131,52 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                          f"{case.witness_name(least)} ({rel.at[least, 'reliability']:.2f})" if least else None, files)
 
 
+def copy_case(case, folder: Path, final: Path) -> Path | None:
+    """Copy the case file and every table and bibliography file it read into ``folder`` (which
+    will be renamed ``final``), keeping their paths relative to one another, so that notebooks
+    loading it by a relative path re-run wherever the report is moved. Returns where the case
+    file will be (under ``final``), or None for a case not read from a file."""
+    import os
+    import shutil
+
+    if case.path is None:
+        return None
+    files = [Path(case.path).resolve(), *(Path(f).resolve() for f in case.files)]
+    root = Path(os.path.commonpath([str(f.parent) for f in files]))
+    for f in files:
+        target = folder / f.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+    return final / files[0].relative_to(root)
+
+
+def _is_true(value) -> bool:
+    """True for True; False for False and for a missing value (fragility not worked out)."""
+    return False if value is None or value is pd.NA else bool(value)
+
+
+#: rows of a table on the index page at most (all rows are in tables/*.csv and *.json)
+INDEX_ROWS = 40
+#: conclusions without a notebook listed (folded) on the index page at most
+INDEX_MORE_ROWS = 2000
+
+CHART_CAPTIONS = {
+    "reliability": ("Witness reliability", "Forest plot: each witness's estimated reliability (dot) with its 90% interval (bar) "
+                    "and the prior from source criticism (tick)."),
+    "support-matrix": ("Which sources support each conclusion", "Matrix of conclusions by witnesses: lines of evidence for "
+                       "(blue, left half) and against (vermillion, right half) each conclusion, never netted, with each "
+                       "conclusion's probability and verdict."),
+    "timeline": ("How support changed as sources became available", "Each conclusion's probability stepping at the dates "
+                 "its sources became available; archival releases marked."),
+    "contradictions": ("Contradictory testimony between witnesses", "Network: witnesses who contradict one another, "
+                       "linked by the propositions in dispute; hostility dashed."),
+}
+
+
 def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set | None = None) -> str:
+    from .io.display import readable
+    from .io.notebooks import VERDICT_NOTE
+
     e = html.escape
     nb_ext = "html" if html_notebooks else "ipynb"
     with_notebook = set(sup.index) if with_notebook is None else with_notebook
@@ -124,31 +185,63 @@ def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set
         text = e(str(sup.at[cid, "text"]))
         return f"<a href=\"notebooks/{e(notebook_name(cid)[:-6])}.{nb_ext}\">{text}</a>" if cid in with_notebook else text
 
+    def evidence_link(cid: str) -> str:
+        if cid not in with_notebook:
+            return ""
+        stem = e(charts.file_stem(cid))
+        return (f" — evidence chart (<a href=\"charts/evidence-{stem}.png\">PNG</a>, <a href=\"charts/evidence-{stem}.svg\">SVG</a>, "
+                f"<a href=\"charts/evidence-{stem}.pdf\">PDF</a>)")
+
+    shown_ids = [c for c in sup.index if c in with_notebook][:INDEX_ROWS]
+    rest = len(sup) - len(shown_ids)
     conclusions = "".join(
-        f"<li>{title(cid)} — "
-        f"{e(sup.at[cid, 'verdict'])} ({sup.at[cid, 'probability']:.2f}){' — <strong>fragile</strong>' if sup.at[cid, 'fragile'] else ''}</li>"
-        for cid in sup.index)
+        f"<li>{title(cid)} — <strong>{e(sup.at[cid, 'verdict'])}</strong> ({sup.at[cid, 'probability']:.2f})"
+        f"{' — <strong>fragile</strong>' if _is_true(sup.at[cid, 'fragile']) else ''}{evidence_link(cid)}</li>"
+        for cid in shown_ids)
+    more = ""
+    if rest:
+        others = [c for c in sup.index if c not in set(shown_ids)]
+        listed = others[:INDEX_MORE_ROWS]
+        table = readable(sup.loc[listed, ["text", "probability", "verdict", "lines_for", "lines_against", "fragile"]], case,
+                         caption=f"The {len(others)} conclusions without a notebook" + (f" (the first {len(listed)})" if len(listed) < len(others) else ""))
+        more = (f"<details id=\"more-conclusions\"><summary>{len(others)} more conclusion{'s' if len(others) != 1 else ''} without a notebook of "
+                f"their own (every conclusion is also in <a href=\"tables/support.csv\">tables/support.csv</a> and JSON)</summary>"
+                f"<div class=\"scroll\">{table.to_html()}</div></details>")
     table_links = " · ".join(f"{e(n)} (<a href=\"tables/{n}.csv\">CSV</a>, <a href=\"tables/{n}.json\">JSON</a>)"
                              for n in ["contradictions", "reliability", "support", "propositions", "timeline", "lines", "dependence"])
-    charts_html = "".join(f"<figure><a href=\"charts/{n}.svg\"><img src=\"charts/{n}.png\" alt=\"{e(n)} chart\" style=\"max-width:100%\"></a>"
-                          f"<figcaption>{e(n)}</figcaption></figure>" for n in ["reliability", "support-matrix", "timeline", "contradictions"])
-    shown_rel = rel[["name", "reliability", "low", "high", "claims", "corroborated", "contradicted"]].round(3)
-    shown_sup = sup[["text", "probability", "verdict", "lines_for", "lines_against", "fragile", "pivotal_witness"]].round(3)
+    charts_html = "".join(
+        f"<figure id=\"chart-{n}\"><a href=\"charts/{n}.svg\"><img src=\"charts/{n}.png\" alt=\"{e(alt)}\" "
+        f"style=\"max-width:100%;height:auto\"></a><figcaption><strong>{e(head)}.</strong> {e(alt)}</figcaption></figure>"
+        for n, (head, alt) in CHART_CAPTIONS.items())
+    sup_rows = sup.loc[shown_ids] if rest else sup
+    rel_rows = rel.iloc[:INDEX_ROWS]
+    shown_sup = readable(sup_rows[["text", "probability", "verdict", "lines_for", "lines_against", "fragile", "break_count",
+                                   "sole_support", "pivotal_witness"]], case,
+                         caption="Support for each conclusion" + (f" (the {len(sup_rows)} with notebooks of {len(sup)})" if rest else ""))
+    shown_rel = readable(rel_rows[["name", "reliability", "low", "high", "prior", "claims", "corroborated", "contradicted"]], None,
+                         caption="Witness reliability, most reliable first" + (f" (the first {len(rel_rows)} of {len(rel)})" if len(rel) > len(rel_rows) else ""))
+    verdicts = html.escape(VERDICT_NOTE.replace("**", "").replace("*", "").replace("`", ""))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(case.title)} — srccrit report</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}}
-table.srccrit-table{{border-collapse:collapse;font-size:90%}} table.srccrit-table td,table.srccrit-table th{{border:1px solid #ccc;padding:3px 6px}}
-figure{{margin:1em 0}}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(case.title)} — srccrit report</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4;overflow-wrap:break-word}}
+.scroll{{overflow-x:auto;max-width:100%}} table.srccrit-table{{border-collapse:collapse;font-size:90%}}
+table.srccrit-table td,table.srccrit-table th{{border:1px solid #ccc;padding:3px 6px}} caption{{text-align:left;font-weight:bold;padding:4px 0}}
+figure{{margin:1em 0}} img{{max-width:100%;height:auto}}</style></head>
 <body>
-<h1>{e(case.title)}</h1>
+<header><h1>{e(case.title)}</h1>
 <p>Case <code>{e(case.id)}</code>: {", ".join(f"{v} {e(k)}" for k, v in case.summary().items())}.
-<a href="validation.txt">Validation</a> · <a href="notebooks/overview.{nb_ext}">Overview notebook</a></p>
-<h2>Conclusions</h2><ul id="conclusions">{conclusions}</ul>
-<section id="support">{frame_html(shown_sup, "Support for each conclusion")}</section>
-<section id="reliability">{frame_html(shown_rel, "Witness reliability")}</section>
-<h2>Charts</h2>{charts_html}
-<h2>Tables</h2><p>{table_links}</p>
-<h2>Bibliography</h2><p><a href="bibliography.bib">biblatex</a> · <a href="bibliography-bibtex.bib">BibTeX</a> · <a href="bibliography.csl.json">CSL-JSON</a></p>
-<p><small>{len(contra["proposition"].unique()) if len(contra) else 0} contested propositions. Generated by srccrit.</small></p>
+<a href="validation.txt">Validation</a> · <a href="notebooks/overview.{nb_ext}">Overview notebook</a> ·
+the case itself, as the notebooks load it: <a href="case/">case/</a></p></header>
+<main>
+<h2>Conclusions</h2><ul id="conclusions">{conclusions}</ul>{more}
+<p id="definitions"><small>{verdicts}</small></p>
+<section id="support"><h2>Support</h2><div class="scroll">{shown_sup.to_html()}</div></section>
+<section id="reliability"><h2>Reliability</h2><div class="scroll">{shown_rel.to_html()}</div></section>
+<section id="charts"><h2>Charts</h2>{charts_html}</section>
+<section id="tables"><h2>Tables</h2><p>{table_links}</p></section>
+<section id="bibliography"><h2>Bibliography</h2><p><a href="bibliography.bib">biblatex</a> · <a href="bibliography-bibtex.bib">BibTeX</a> · <a href="bibliography.csl.json">CSL-JSON</a></p></section>
+</main>
+<footer><p><small>{len(contra["proposition"].unique()) if len(contra) else 0} contested propositions. Generated by srccrit.</small></p></footer>
 </body></html>
 """

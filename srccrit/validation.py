@@ -6,6 +6,8 @@ are built only for the rows that fail. Each problem names its file and line; the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Any, Iterable
 
 import networkx as nx
@@ -756,5 +758,6 @@ def build_case(raw) -> Case:
         claims=claims,
         bibliography=raw.bibliography,
         warnings=sorted(ck.warnings),
+        files=[Path(f) for f in [*raw.table_files, *raw.bib_files]],
         _rows=rows,
     )

@@ -2,6 +2,7 @@
 headless Chromium (Debian's package, driven by Playwright without a browser download).
 Screenshots are saved under tests/artifacts/."""
 
+import json
 import os
 import secrets
 import shutil
@@ -79,19 +80,41 @@ def test_index_html_opened_as_a_file(page, report, bundled):
     assert page.locator("#reliability table tbody tr").count() == len(bundled.witnesses)
     page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator("img").count() == 4
-    links = page.locator("#conclusions a")
+    assert page.locator("figure figcaption").count() == 4 and page.locator("table caption").count() == 2
+    assert all(page.locator("img").nth(i).get_attribute("alt") for i in range(4))
+    links = page.locator("#conclusions li > a:first-child")
     assert links.count() == len(bundled.conclusions)
+    assert page.locator("#conclusions a[href$='.pdf']").count() == len(bundled.conclusions)  # each evidence chart, for print
+    assert "well-supported" in page.locator("#definitions").inner_text()  # the verdict bands defined where they are used
     shot(page, "index")
     # every link points at a file that exists
     for href in page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))"):
         assert (report / href).exists(), href
 
 
+def test_pages_fit_800_pixels_and_fetch_nothing(browser, report):
+    """At 800 px the index and a notebook page scroll only vertically (wide tables scroll in their
+    own box), and neither asks the network for anything."""
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    pg = context.new_page()
+    outside = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    for name in ("index.html", "notebooks/conclusion-gao-offered-manchuria.html", "notebooks/overview.html"):
+        pg.goto((report / name).as_uri(), wait_until="load")
+        overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (name, overflow)
+        assert pg.title() and pg.title() != "Notebook"
+    assert outside == []
+    assert pg.title().startswith(report.parent.name) or "—" in pg.title()
+    context.close()
+
+
 def test_notebook_html_shows_the_ledger_and_the_chart(page, report):
     page.goto((report / "notebooks" / "conclusion-gao-offered-manchuria.html").as_uri(), wait_until="domcontentloaded")
     page.wait_for_selector("table")
     text = page.locator("body").inner_text()
-    assert "kovalev-gao-proposal" in text and "shizhe-disputes-gao-proposal" in text
+    ledger = page.locator("table", has_text="against").last.inner_text()
+    assert "Ivan V. Kovalev" in ledger and "Shi Zhe" in ledger and "nan" not in ledger.split() and "True" not in ledger.split()
     shot(page, "conclusion-html")
     page.goto((report / "notebooks" / "overview.html").as_uri(), wait_until="domcontentloaded")
     page.wait_for_function("Array.from(document.images).filter(i => i.naturalWidth > 0).length >= 4")
@@ -173,7 +196,7 @@ def test_jupyterlab_renders_the_evidence_table_and_the_reliability_chart(page, l
     page.goto(f"{base}/lab/tree/case/notebooks/conclusion-gao-offered-manchuria.ipynb?token={token}")
     table = page.wait_for_selector(f"{PANEL} .jp-OutputArea-output table", timeout=60_000)
     assert table is not None
-    page.wait_for_function("document.body.innerText.includes('kovalev-gao-proposal')", timeout=30_000)
+    page.wait_for_function("document.body.innerText.includes('floated Stalin a proposal to make Manchuria')", timeout=30_000)
     shot(page, "lab-conclusion")
 
 
@@ -185,3 +208,46 @@ def test_jupyterlab_shows_payloads_as_text(page, lab):
     page.wait_for_timeout(500)
     shot(page, "lab-xss")
     assert page.dialogs == []
+
+
+def test_jupyterlab_drives_the_what_if_explorer(page, lab):
+    """The explorer is a live widget in a real JupyterLab: unticking Kovalev, the only witness for
+    Gao Gang's offer, re-estimates it below its baseline and names him; "reset all" restores it."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    base, token = lab
+    nb = new_notebook(cells=[new_code_cell("import srccrit\ncase = srccrit.load_case('case/case/data/sino-soviet-korea/case.yaml')", id="a"),
+                             new_code_cell("x = srccrit.explore(case, 'gao-offered-manchuria')\nx", id="b")],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    body = json.dumps({"type": "notebook", "format": "json", "content": nb})
+    req = urllib.request.Request(f"{base}/api/contents/explore.ipynb?token={token}", data=body.encode(), method="PUT",
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10)
+    page.goto(f"{base}/lab/tree/explore.ipynb?token={token}")
+    page.wait_for_selector(f"{PANEL} .jp-Cell .jp-InputArea-editor", timeout=60_000)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.locator(f"{PANEL} .jp-Cell").first.locator(".jp-InputArea-editor").click()
+    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    checkbox = page.locator(f"{PANEL} .widget-checkbox", has_text="Ivan V. Kovalev")
+    checkbox.wait_for(timeout=120_000)
+    gao = page.locator(f"{PANEL} .jp-OutputArea-output table tr", has_text="Gao Gang offered Manchuria")
+    gao.first.wait_for(timeout=60_000)
+    before = gao.first.inner_text()
+    assert "0.50" in before
+    checkbox.locator("input").click()
+    page.wait_for_function("document.body.innerText.includes('without Ivan V. Kovalev')", timeout=60_000)
+    page.wait_for_function("Array.from(document.querySelectorAll('.jp-OutputArea-output table tr'))"
+                           ".some(r => r.innerText.includes('Gao Gang offered') && r.innerText.includes('0.42'))", timeout=60_000)
+    shot(page, "lab-explorer")
+    page.locator(f"{PANEL} button", has_text="reset all").click()
+    page.wait_for_function("document.body.innerText.includes('the case as it is')", timeout=60_000)
+    # the evidence chart of the chosen conclusion, redrawn
+    page.wait_for_function(f"Array.from(document.querySelectorAll('{PANEL} .jp-OutputArea-output img'))"
+                           ".some(i => i.complete && i.naturalWidth > 500)", timeout=60_000)
+
+
+def test_exported_overview_shows_the_explorer_as_a_static_note(page, report):
+    page.goto((report / "notebooks" / "overview.html").as_uri(), wait_until="domcontentloaded")
+    assert "needs a running Python kernel" in page.locator("body").inner_text()

@@ -564,7 +564,7 @@ def test_promise_nothing_half_written(tmp_path, capsys, monkeypatch):
     assert code == 2 and "No space left on device" in err
     assert out.read_text() == "previous" and sorted(p.name for p in tmp_path.iterdir()) == ["case", "out.json"]
     monkeypatch.undo()
-    monkeypatch.setattr(charts, "all_charts", lambda *a, **k: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    monkeypatch.setattr(charts, "evidence_chart", lambda *a, **k: (_ for _ in ()).throw(OSError(5, "I/O error")))
     report = tmp_path / "report"
     report.mkdir()
     (report / "index.html").write_text("previous report")

@@ -22,7 +22,7 @@ def test_notebooks_execute_without_errors_and_are_byte_identical(tmp_path):
     a = tmp_path / "a"
     b = tmp_path / "b"
     assert main(["notebook", str(CASES / "tonkin"), "-o", str(a), "--html"]) == 0
-    assert main(["notebook", str(CASES / "tonkin"), "-o", str(b)]) == 0
+    assert main(["notebook", str(CASES / "tonkin"), "-o", str(b), "--html"]) == 0
     names = sorted(p.name for p in a.glob("*.ipynb"))
     assert names == ["conclusion-no-second-attack.ipynb", "conclusion-three-boats.ipynb", "overview.ipynb"]
     for name in names:
@@ -38,7 +38,8 @@ def test_notebooks_execute_without_errors_and_are_byte_identical(tmp_path):
     assert len(pngs) == 4  # reliability, support matrix, timeline, contradictions
     ledger = nbformat.read(a / "conclusion-no-second-attack.ipynb", as_version=4)
     html = "".join(o["data"].get("text/html", "") for c in ledger.cells if c.cell_type == "code" for o in c.outputs if "data" in o)
-    assert "stockdale-no-boats" in html and "hanyok-no-attack" in html  # the evidence ledger
+    assert ">James B. Stockdale<" in html and ">stockdale1984<" in html and ">p. 19<" in html  # the evidence ledger: who, where
+    assert ">hanyok2005<" in html and ">nan<" not in html and ">True<" not in html
     text = "".join(o.get("text", "") for c in ledger.cells if c.cell_type == "code" for o in c.outputs)
     assert "\\cite{hanyok2005,stockdale1984}" in text
     assert set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) == kernels_before  # kernel socket folders removed

@@ -54,14 +54,18 @@ def verdict(p: float) -> str:
     return VERDICTS[-1][1]
 
 
-def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
-    """One row per (rests_on row, side of that proposition): compatible? lines on the side, slot."""
-    ev = _rested_evidence(case, est.evidence_)
+def _requirement_slots(case, est: Reliability, only: str | None = None) -> pd.DataFrame:
+    """One row per (rests_on row, side of that proposition): compatible? lines on the side, slot.
+    ``only``: the rows of this conclusion alone (``row`` keeps its number in ``case.rests_on``)."""
+    rests = case.rests_on.reset_index(drop=True).reset_index(names="row")
+    if only is not None:
+        rests = rests[rests["conclusion"] == only]
+    ev = _rested_evidence(case, est.evidence_, rests)
     votes: Votes = est.votes_
     observed = ev.groupby(["proposition", "side"]).agg(side_low=("side_low", "first"), side_high=("side_high", "first"),
                                                         side_fold=("side_fold", "first"), lines=("line", "nunique"))
     # every option of every voted proposition a conclusion rests on, including a boolean side nobody took
-    wanted = votes.items.get_indexer(pd.Index(case.rests_on["proposition"].unique(), dtype=object))
+    wanted = votes.items.get_indexer(pd.Index(rests["proposition"].unique(), dtype=object))
     slots = np.flatnonzero(np.isin(votes.slot_item, wanted[wanted >= 0]) & (votes.slot_side >= 0))
     sides = pd.DataFrame({"proposition": pd.Series(np.asarray(votes.items, dtype=object)[votes.slot_item[slots]], dtype=object),
                           "side": votes.slot_side[slots], "slot": slots})
@@ -71,7 +75,6 @@ def _requirement_slots(case, est: Reliability) -> pd.DataFrame:
     sides["side_low"] = np.where(is_bool, truth, sides["side_low"].to_numpy(dtype=float))
     sides["side_high"] = np.where(is_bool, truth, sides["side_high"].to_numpy(dtype=float))
     sides["lines"] = sides["lines"].fillna(0)
-    rests = case.rests_on.reset_index(drop=True).reset_index(names="row")
     m = rests.merge(sides, on="proposition", how="left")
     has_side = m["side"].notna()
     is_text = m["type"] == "text"
@@ -106,10 +109,12 @@ def _with_unclaimed(m: pd.DataFrame, votes: Votes) -> pd.DataFrame:
     return pd.concat([m, extra], ignore_index=True).sort_values(["row", "side"], kind="mergesort").reset_index(drop=True)
 
 
-def _rested_evidence(case, evidence: pd.DataFrame) -> pd.DataFrame:
-    """The counted evidence on propositions some conclusion rests on, with plain string ids."""
+def _rested_evidence(case, evidence: pd.DataFrame, rests: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The counted evidence on propositions some conclusion rests on (some row of ``rests``:
+    default every one), with plain string ids."""
     p_code, p_ids = codes_of(evidence["proposition"])
-    wanted = p_ids.get_indexer(pd.Index(case.rests_on["proposition"].unique(), dtype=object))
+    rests = case.rests_on if rests is None else rests
+    wanted = p_ids.get_indexer(pd.Index(rests["proposition"].unique(), dtype=object))
     keep = np.isin(p_code, wanted[wanted >= 0]) & (evidence["side"].to_numpy() >= 0)
     return evidence[keep].astype({c: object for c in ("proposition", "witness", "source", "origin")})
 
@@ -143,14 +148,15 @@ def _conclusion_table(case, est: Reliability) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def support(case, as_of: str | None = None, fragility: bool = True, exact_limit: int = 2_000,
-            estimator: Reliability | None = None, **params) -> pd.DataFrame:
+            estimator: Reliability | None = None, conclusions: list[str] | None = None, **params) -> pd.DataFrame:
     """One row per conclusion: ``text``, ``probability``, ``prior``, ``verdict``, ``lines_for``,
     ``lines_against``, ``held_by``, ``sole_support``, ``fragile``, ``break_count``,
     ``pivotal_witness``, ``pivotal_shift`` (signed change in probability when he is dropped),
     ``verdict_without`` and ``as_of`` (see the module's docstring).
 
     ``estimator``: a :class:`Reliability` already fitted on this case with the same ``as_of``,
-    to reuse instead of fitting again."""
+    to reuse instead of fitting again. ``conclusions``: only these (in this order; fragility is
+    then worked out for them alone)."""
     if as_of is not None:
         try:
             parse_date(as_of)
@@ -159,13 +165,22 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
     est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
     table, rows = _conclusion_table(case, est)
     out = case.conclusions[["text"]].copy()
+    if conclusions is not None:
+        unknown = [c for c in conclusions if c not in out.index]
+        if unknown:
+            from ..model import UnknownName
+
+            raise UnknownName(f"no conclusion {unknown[0]!r} in case {case.id!r}")
+        out = out.loc[list(conclusions)]
     out = out.rename_axis("conclusion")
     out["probability"] = table["probability"].reindex(out.index).fillna(1.0)
     out["prior"] = 0.5 ** table["n"].reindex(out.index).fillna(0)
     out["verdict"] = out["probability"].map(verdict)
     out["lines_for"] = table["lines_for"].reindex(out.index).fillna(0).astype(int)
     out["lines_against"] = table["lines_against"].reindex(out.index).fillna(0).astype(int)
-    out["held_by"] = case.conclusions["held_by"]
+    out["held_by"] = case.conclusions["held_by"].reindex(out.index)
+    if conclusions is not None:
+        rows = rows[rows["conclusion"].isin(set(out.index))]
     sole = _sole_support(case, est, rows) if len(out) else {}
     out["sole_support"] = pd.Series([sole.get(c) for c in out.index], index=out.index, dtype=object)
     # without fragility these stay empty (not False, not a verdict): nothing was re-estimated
@@ -180,10 +195,12 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
     return out
 
 
-def _touching(case, est: Reliability) -> dict[str, list[str]]:
-    """conclusion -> witnesses with a counted claim on one of its propositions (sorted)."""
-    ev = _rested_evidence(case, est.evidence_)[["proposition", "witness"]].drop_duplicates()
-    m = case.rests_on[["conclusion", "proposition"]].merge(ev, on="proposition")
+def _touching(case, est: Reliability, only=None) -> dict[str, list[str]]:
+    """conclusion -> witnesses with a counted claim on one of its propositions (sorted);
+    ``only``: these conclusions."""
+    rests = case.rests_on if only is None else case.rests_on[case.rests_on["conclusion"].isin(set(only))]
+    ev = _rested_evidence(case, est.evidence_, rests)[["proposition", "witness"]].drop_duplicates()
+    m = rests[["conclusion", "proposition"]].merge(ev, on="proposition")
     return {c: sorted(set(g["witness"])) for c, g in m.groupby("conclusion")}
 
 
@@ -193,7 +210,7 @@ SUPPORTED = 0.70
 
 def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
     """Fill ``pivotal_*``, ``verdict_without``, ``break_count`` and ``fragile`` (see :func:`support`)."""
-    touching = _touching(case, est)
+    touching = _touching(case, est, out.index)
     claims = case.available_claims(as_of)
     exact = len(est.votes_.voter) <= exact_limit
     cache: dict[frozenset, pd.Series] = {}
@@ -242,10 +259,15 @@ def _sole_support(case, est, rows) -> dict[str, str | None]:
     comp = rows[rows["compatible"]][["row", "conclusion", "proposition", "side"]].dropna(subset=["side"])
     comp = comp.astype({"side": ev["side"].dtype}) if len(comp) else comp
     m = comp.merge(ev, on=["proposition", "side"])
-    out: dict[str, str | None] = {}
-    for cid, g in m.groupby("conclusion"):
-        sole = sorted({str(o.iat[0]) for _, o in g.groupby("row")["origin"] if o.nunique() == 1})
-        out[cid] = "; ".join(sole) if sole else None
+    if not len(m):
+        return {}
+    # rows (requirements) whose lines on the needed sides all come from one origin
+    m = m.astype({"origin": str})
+    per_row = m.groupby("row").agg(conclusion=("conclusion", "first"), origins=("origin", "nunique"), origin=("origin", "first"))
+    sole = per_row[per_row["origins"] == 1].drop_duplicates(["conclusion", "origin"]).sort_values(["conclusion", "origin"], kind="mergesort")
+    out: dict[str, str | None] = {c: None for c in m["conclusion"].unique()}
+    for cid, g in sole.groupby("conclusion", sort=False):
+        out[cid] = "; ".join(g["origin"].tolist())
     return out
 
 
@@ -301,8 +323,17 @@ class _LocalDrop:
         return p
 
 
-def timeline(case, **params) -> pd.DataFrame:
+#: availability dates the timeline steps at, at most (every archival release is a step)
+MAX_STEPS = 24
+
+
+def timeline(case, max_steps: int | None = MAX_STEPS, **params) -> pd.DataFrame:
     """Each conclusion's probability at each date a source became available.
+
+    Each step re-estimates the model on the sources available by then. Above ``max_steps``
+    distinct dates (None: no limit), steps are taken at every archival release and, between
+    them, at the dates that split the sources into equal shares; a step then counts every source
+    available by its day and ``released`` lists all the sources since the previous step.
 
     A source counts from the last day of its availability (``available``, else ``date``): one
     available "1995" counts from 1995-12-31 -- for ``--as-of 1995`` and later, not for
@@ -320,6 +351,8 @@ def timeline(case, **params) -> pd.DataFrame:
     src = src.sort_values(["available_end", "label"], kind="mergesort")
     dates = src.groupby("available_end", sort=True).agg(label=("label", "first"), released=("label", lambda s: sorted(s.index)),
                                                           archival=("kind", lambda k: bool((k == "archival-release").any())))
+    if max_steps is not None and len(dates) > max_steps:
+        dates = _fewer_steps(dates, src, max_steps)
     frames = []
     first = support(case, as_of="0001", fragility=False, **params)
     frames.append(pd.DataFrame({"as_of": "prior", "date": pd.NaT, "conclusion": first.index, "probability": first["prior"].to_numpy(),
@@ -330,6 +363,30 @@ def timeline(case, **params) -> pd.DataFrame:
         frames.append(pd.DataFrame({"as_of": label, "date": pd.Timestamp(end), "conclusion": s.index, "probability": s["probability"].to_numpy(),
                                     "verdict": s["verdict"].to_numpy(), "released": [row["released"]] * len(s), "archival": row["archival"]}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _fewer_steps(dates: pd.DataFrame, src: pd.DataFrame, max_steps: int) -> pd.DataFrame:
+    """At most ``max_steps`` of the availability dates (see :func:`timeline`): every archival
+    release, the last date, and dates at equal shares of the sources; each kept step takes over
+    the sources released since the previous kept one."""
+    if max_steps < 1:
+        raise SrccritError("timeline: max_steps must be at least 1")
+    ends = dates.index.to_numpy()
+    keep = set(np.flatnonzero(dates["archival"].to_numpy()).tolist()) | {len(ends) - 1}
+    per_date = src.groupby("available_end", sort=True).size().reindex(dates.index).to_numpy()
+    share = np.cumsum(per_date) / per_date.sum()
+    room = max(max_steps - len(keep), 0)
+    for q in np.linspace(0, 1, room + 2)[1:-1]:
+        keep.add(int(np.searchsorted(share, q)))
+    kept = sorted(keep)
+    rows = []
+    start = 0
+    for k in kept:
+        chunk = dates.iloc[start:k + 1]
+        rows.append({"available_end": ends[k], "label": dates["label"].iat[k], "released": sorted(sum(chunk["released"], [])),
+                     "archival": bool(chunk["archival"].any())})
+        start = k + 1
+    return pd.DataFrame(rows).set_index("available_end")
 
 
 def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliability | None = None) -> pd.DataFrame:

@@ -33,6 +33,7 @@ class RawCase:
         self.bibliography = None
         self.bib_files: list[str] = []  # the files read
         self.bib_named: list[str] = []  # the paths as the case names them
+        self.table_files: list[str] = []  # the table files read (CSV, Parquet)
         self.problems: list[Problem] = []
 
 
@@ -127,6 +128,7 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
                     frame, probs = pd.DataFrame(), [Problem(display, doc.line(name), problem.message)]
                 else:
                     frame, probs = read_table_file(table_path, _display(table_path), key_name)
+                    raw.table_files.append(str(table_path))
                 raw.tables[name] = frame
                 raw.problems.extend(probs)
             else:

@@ -112,3 +112,12 @@ def info_record(case) -> dict:
         "witnesses": [{"id": wid, "name": row["name"], "aliases": list(row["aliases"])} for wid, row in case.witnesses.iterrows()],
         "warnings": [str(w) for w in case.warnings],
     })
+
+
+def conclusion_evidence_record(ce) -> dict:
+    """The JSON contract of ``srccrit evidence``: the conclusion, its pooled probability with its
+    interval and verdict, its premises and its lines of evidence."""
+    return to_jsonable({
+        "conclusion": ce.conclusion, "text": ce.text, "probability": ce.probability, "low": ce.low, "high": ce.high,
+        "verdict": ce.verdict, "premises": records(ce.premises), "lines": records(ce.lines),
+    })

@@ -1,0 +1,219 @@
+"""The evidence chart of a conclusion, its data, the readable tables, and the report's pages that
+work offline and anywhere (issue 17)."""
+
+import json
+import shutil
+import struct
+
+import nbformat
+import numpy as np
+import pytest
+
+import srccrit
+from srccrit import charts
+from srccrit.cli import main
+
+from conftest import CASES
+
+
+@pytest.fixture(scope="module")
+def est(bundled):
+    return srccrit.Reliability().fit(bundled)
+
+
+def test_conclusion_evidence_agrees_with_support_and_brackets_it(bundled, est):
+    sup = srccrit.support(bundled, estimator=est, fragility=False)
+    for cid in bundled.conclusions.index:
+        ce = srccrit.conclusion_evidence(bundled, cid, estimator=est)
+        assert ce.probability == pytest.approx(sup.at[cid, "probability"], abs=1e-12)
+        assert ce.verdict == sup.at[cid, "verdict"]
+        assert ce.low <= ce.probability <= ce.high and 0 <= ce.low and ce.high <= 1
+        assert ce.high - ce.low > 0.01  # the witnesses' reliabilities are uncertain: so is the conclusion
+        # one row per independent line: the premises' counts are support's
+        assert ce.premises["lines_for"].sum() == sup.at[cid, "lines_for"]
+        assert ce.premises["lines_against"].sum() == sup.at[cid, "lines_against"]
+        assert np.prod(ce.premises["probability"]) == pytest.approx(ce.probability)
+        lines = ce.lines
+        assert ((lines["low"] <= lines["reliability"] + 1e-12) & (lines["reliability"] <= lines["high"] + 1e-12)).all()
+    again = srccrit.conclusion_evidence(bundled, "gao-offered-manchuria", estimator=est)
+    assert (again.low, again.high) == (srccrit.conclusion_evidence(bundled, "gao-offered-manchuria", estimator=est).low,
+                                       srccrit.conclusion_evidence(bundled, "gao-offered-manchuria", estimator=est).high)
+
+
+def test_the_only_source_against_is_on_the_chart(bundled, est):
+    """Zubok is the one source against "the alliance left the USSR its privileged position in
+    Manchuria": the old matrix netted him away; the evidence chart shows him against."""
+    ce = srccrit.conclusion_evidence(bundled, "treaty-kept-soviet-manchuria", estimator=est)
+    against = ce.lines[ce.lines["bears"] == "against"]
+    assert against["witness"].tolist() == ["zubok"] and against["source"].tolist() == ["zubok2007failed"]
+    fig = charts.evidence_chart(bundled, "treaty-kept-soviet-manchuria", est)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any(label.startswith("Vladislav M. Zubok — zubok2007failed") for label in labels)
+    assert labels[-1].startswith("Conclusion:")
+    assert sum(label.startswith("Under the 1950 treaty") or label.startswith("Secret agreements") for label in labels) == 2
+    squares = [ln for ln in ax.get_lines() if ln.get_marker() == "s" and ln.get_color() == charts.AGAINST_COLOUR]
+    assert len(squares) == 1  # one line against, drawn as a vermillion square
+    assert "doubtful" in ax.get_title() and f"{ce.low:.2f}" in ax.get_title()
+    notes = " ".join(t.get_text() for t in ax.texts)
+    assert all(band in notes for band in ("contradicted", "doubtful", "contested", "probable", "well-supported"))
+
+
+def test_evidence_chart_caps_lines_and_says_so(make_case):
+    claims = "\n".join(f"  - {{id: c{i}, witness: w{i}, source: s1, proposition: p, stance: affirms}}" for i in range(20))
+    witnesses = ", ".join(f"w{i}: {{name: Witness {i}}}" for i in range(20))
+    case = srccrit.load_case(make_case(f"""
+case: many
+title: Many lines
+sources: {{s1: {{kind: memoir}}}}
+witnesses: {{{witnesses}}}
+propositions: {{p: {{text: It happened}}}}
+conclusions: {{c: {{text: It happened, rests_on: {{p: true}}}}}}
+claims:
+{claims}
+"""))
+    fig = charts.evidence_chart(case, "c", max_lines=5)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 1 + 5 + 1 + 1 and labels[6].startswith("… 15 more lines for")
+
+
+def test_evidence_command_json_contract_and_errors(tmp_path, capsys):
+    assert main(["evidence", str(CASES / "tonkin"), "no-second-attack", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"conclusion", "text", "probability", "low", "high", "verdict", "premises", "lines"}
+    assert data["low"] <= data["probability"] <= data["high"]
+    assert {"premise", "bears", "witness", "name", "source", "locator", "claims", "reliability", "low", "high"} <= set(data["lines"][0])
+    assert main(["evidence", str(CASES / "tonkin"), "no-second"]) == 2
+    assert "did you mean 'no-second-attack'" in capsys.readouterr().err
+
+
+def _png_size(path):
+    head = path.read_bytes()[:24]
+    return struct.unpack(">II", head[16:24])
+
+
+def test_chart_command_writes_evidence_charts_for_print(tmp_path, capsys):
+    for fmt in ("png", "svg", "pdf"):
+        assert main(["chart", str(CASES / "tonkin"), "-o", str(tmp_path), "--evidence", "no-second-attack", "--format", fmt]) == 0
+        assert (tmp_path / f"evidence-no-second-attack.{fmt}").stat().st_size > 1000
+    width, _ = _png_size(tmp_path / "evidence-no-second-attack.png")
+    assert width == 3000  # 10 inches at 300 dpi
+    assert not (tmp_path / "reliability.png").exists()  # --evidence alone draws only what was asked
+    assert main(["chart", str(CASES / "tonkin"), "-o", str(tmp_path / "x"), "--evidence", "nope"]) == 2
+
+
+def test_readable_tables_show_names_two_decimals_and_no_reprs(bundled, est):
+    sup = srccrit.support(bundled, estimator=est)
+    page = srccrit.readable(sup, bundled).to_html()
+    for junk in (">True<", ">False<", ">nan<", ">None<", ">[]<", "<NA>", "0.991", "array("):
+        assert junk not in page, junk
+    assert ">0.99<" in page and ">Vladislav M. Zubok<" in page and ">zubok<" in page  # the name, and the id beside it
+    assert page.index(">verdict<") < page.index(">text<")  # the verdict first
+    assert page == srccrit.readable(sup, bundled).to_html()  # fixed ids: the same table, the same page
+    ledger = srccrit.evidence_for(bundled, "treaty-kept-soviet-manchuria", est=est)
+    styled = srccrit.readable(ledger, bundled).to_html()
+    assert "background-color:#cce3f0" in styled.replace(": ", ":") and "background-color:#f6d5c2" in styled.replace(": ", ":")
+    long_quote = max(ledger["quote"].dropna(), key=len)
+    assert srccrit.readable(ledger, bundled).data.isin([long_quote]).any().any()  # quotes whole
+
+
+def test_readable_escapes_payloads(make_case):
+    from test_notebooks import XSS
+
+    case = srccrit.load_case(make_case(XSS))
+    page = srccrit.readable(srccrit.evidence_for(case, "c"), case).to_html()
+    assert "<script" not in page and "<img" not in page and "&lt;script&gt;" in page
+
+
+def test_timeline_steps_at_most_max_steps_and_keeps_the_release(bundled):
+    full = srccrit.timeline(bundled, max_steps=None)
+    short = srccrit.timeline(bundled, max_steps=3)
+    steps = short[short["as_of"] != "prior"]["date"].unique()
+    assert 1 <= len(steps) <= 3
+    assert short["archival"].any()  # the archival release stays a step of its own
+    last = full["date"].max()
+    assert (short[short["date"] == last].set_index("conclusion")["probability"]
+            .equals(full[full["date"] == last].set_index("conclusion")["probability"]))
+    released = sorted(sum(short[short["as_of"] != "prior"].drop_duplicates("date")["released"].tolist(), []))
+    assert released == sorted(sum(full[full["as_of"] != "prior"].drop_duplicates("date")["released"].tolist(), []))
+
+
+@pytest.mark.kernel
+def test_one_kernel_runs_the_notebooks_each_as_if_alone(tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from srccrit.errors import SrccritError
+    from srccrit.io.notebooks import KERNELSPEC, execute_many
+
+    first = new_notebook(cells=[new_code_cell("x = 41", id="a"), new_code_cell("x + 1", id="b")], metadata={"kernelspec": KERNELSPEC})
+    second = new_notebook(cells=[new_code_cell("y = 1", id="a"), new_code_cell("y", id="b")], metadata={"kernelspec": KERNELSPEC})
+    execute_many([first, second], tmp_path)
+    assert [c.execution_count for c in second.cells] == [1, 2]  # counted in its own notebook
+    assert second.cells[1].outputs[0]["data"]["text/plain"] == "1"
+    leaky = new_notebook(cells=[new_code_cell("x", id="a")], metadata={"kernelspec": KERNELSPEC})
+    with pytest.raises(SrccritError, match="cell failed"):
+        execute_many([first, leaky], tmp_path)  # the previous notebook's names are gone
+
+
+@pytest.mark.kernel
+def test_a_moved_report_reruns_and_its_pages_work_offline(tmp_path):
+    from srccrit.io.notebooks import execute
+    from srccrit.report import build_report
+
+    case = srccrit.load_case(CASES / "tonkin")
+    build_report(case, tmp_path / "out")
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(tmp_path / "out", moved)
+    shutil.rmtree(tmp_path / "out")
+    nb = nbformat.read(moved / "notebooks" / "conclusion-no-second-attack.ipynb", as_version=4)
+    assert "../case/" in nb.cells[1].source
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    execute(nb, moved / "notebooks")  # "Run all" where the report now is
+    chart = nb.cells[3]  # title, loader, heading, then the evidence chart
+    assert "evidence_chart" in chart.source and any("image/png" in o.get("data", {}) for o in chart.outputs)
+    page = (moved / "notebooks" / "conclusion-no-second-attack.html").read_text(encoding="utf-8")
+    title = case.conclusions.at["no-second-attack", "text"]
+    assert f"<title>{title} — srccrit</title>" in page and "<script" not in page
+    assert "https://cdn" not in page and 'src="http' not in page  # nothing fetched from a CDN
+    assert 'href="overview.html"' in page
+    assert 'alt="Evidence chart' in page  # every figure has a text alternative
+    index = (moved / "index.html").read_text(encoding="utf-8")
+    assert 'name="viewport"' in index and "<figcaption><strong>Witness reliability.</strong>" in index and "Verdicts:" in index
+    assert (moved / "charts" / "evidence-no-second-attack.pdf").exists() and (moved / "charts" / "evidence-no-second-attack.svg").exists()
+
+
+def test_what_if_refits_without_a_witness_and_compares_with_the_case(bundled):
+    base = srccrit.support(bundled, fragility=False)
+    out = srccrit.what_if(bundled, without=["kovalev"])
+    assert out.loc["gao-offered-manchuria", "baseline"] == pytest.approx(base.at["gao-offered-manchuria", "probability"])
+    # Kovalev is the only witness for Gao Gang's offer: without him it falls, and says how far
+    assert out.loc["gao-offered-manchuria", "probability"] < out.loc["gao-offered-manchuria", "baseline"]
+    assert out.loc["gao-offered-manchuria", "change"] == pytest.approx(out.loc["gao-offered-manchuria", "probability"] - out.loc["gao-offered-manchuria", "baseline"])
+    nobody = srccrit.what_if(bundled, without=list(bundled.witnesses.index))
+    assert np.allclose(nobody["probability"], srccrit.support(bundled, fragility=False)["prior"])
+    assert srccrit.what_if(bundled)["change"].abs().max() == 0
+    early = srccrit.what_if(bundled, as_of="1994")
+    assert early.loc["stalin-approved-invasion", "probability"] == pytest.approx(srccrit.support(bundled, as_of="1994", fragility=False).at["stalin-approved-invasion", "probability"])
+    trusting = srccrit.what_if(bundled, priors={"kovalev": 0.95})
+    assert trusting.loc["gao-offered-manchuria", "probability"] > base.at["gao-offered-manchuria", "probability"]
+    with pytest.raises(srccrit.SrccritError, match="no witness 'nobody'"):
+        srccrit.what_if(bundled, without=["nobody"])
+    with pytest.raises(srccrit.SrccritError, match="strictly between 0 and 1"):
+        srccrit.what_if(bundled, priors={"kovalev": 1.5})
+
+
+def test_explorer_controls_update_the_table(bundled):
+    x = srccrit.explore(bundled, "gao-offered-manchuria")
+    assert "application/vnd.jupyter.widget-view+json" in x._repr_mimebundle_() and "running Python kernel" in x._repr_mimebundle_()["text/html"]
+    x.witness_boxes["kovalev"].value = False
+    assert "without Ivan V. Kovalev" in x.status.value
+    assert x.last_table.at["gao-offered-manchuria", "change"] < 0
+    x.prior_witness.value = "shi-zhe"
+    x.prior.value = 0.9
+    assert x.priors == {"shi-zhe": 0.9} and "Shi Zhe 0.90" in x.status.value
+    x.as_of.value = x.as_of.options[0]
+    assert "sources available by" in x.status.value
+    x._reset()
+    assert x.status.value == "<p>the case as it is</p>" and x.last_table["change"].abs().max() == 0
