@@ -64,9 +64,13 @@ def _wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
+#: the sides' colours: Okabe & Ito's palette for colour-blind readers (2008; yellow left out, too
+#: pale on white), told apart under deuteranopia and protanopia -- and by marker shape in any case
+SIDE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999"]
+
+
 def _side_styles(sides: list[str]) -> dict[str, tuple]:
-    cmap = plt.get_cmap("tab10")
-    return {s: (cmap(i % 10), MARKERS[i % len(MARKERS)]) for i, s in enumerate(sides)}
+    return {s: (SIDE_COLOURS[i % len(SIDE_COLOURS)], MARKERS[i % len(MARKERS)]) for i, s in enumerate(sides)}
 
 
 def _case_side_styles(case) -> dict[str, tuple]:
@@ -80,6 +84,8 @@ def reliability_chart(case, estimator: Reliability | None = None, as_of: str | N
     claims counted on the right, colour and marker by the witness's side."""
     est = estimator or Reliability(as_of=as_of).fit(case)
     table = est.reliability_
+    unheard = table[table["claims"] == 0]  # known only by their prior: not ranked among the estimates
+    table = table[table["claims"] > 0]
     total = len(table)
     if total > max_rows:  # the most and the least reliable, the middle left out (and said so)
         half = max_rows // 2
@@ -104,12 +110,17 @@ def reliability_chart(case, estimator: Reliability | None = None, as_of: str | N
     ax.axvline(0.5, color="grey", linewidth=0.8, linestyle=":")
     ax.set_xlabel("reliability (posterior mean and 90% interval)")
     ax.set_ylabel("witness")
-    ax.set_title(f"Witness reliability — {case.title}" + (f" (sources available by {as_of})" if as_of else "")
-                 + (f"\nthe {max_rows // 2} most and {max_rows - max_rows // 2} least reliable of {total} witnesses" if total > max_rows else ""),
+    ax.set_title(_wrap(f"Witness reliability — {case.title}", 90) + (f" (sources available by {as_of})" if as_of else "")
+                 + (f"\nthe {max_rows // 2} most and {max_rows - max_rows // 2} least reliable of {total} witnesses with claims" if total > max_rows else ""),
                  fontsize=10)
     handles = [Line2D([], [], color=c, marker=m, linestyle="-", markeredgecolor="black", label=s) for s, (c, m) in styles.items()]
     handles.append(Line2D([], [], color="black", marker="|", linestyle="none", markersize=12, markeredgewidth=2, label="prior"))
-    ax.legend(handles=handles, title="side", loc="lower right", fontsize=7, title_fontsize=8, framealpha=0.9)
+    # the legend below the axes, never over an interval
+    fig.legend(handles=handles, title="side", loc="outside lower center", ncols=min(len(handles), 6), fontsize=7, title_fontsize=8)
+    if len(unheard):
+        names = ", ".join(case.witness_name(w) for w in unheard.index[:8]) + (f" and {len(unheard) - 8} more" if len(unheard) > 8 else "")
+        ax.annotate(_wrap(f"Not ranked (no claims, known only by their prior): {names}", 110), (0, -0.1), xycoords="axes fraction",
+                    va="top", fontsize=7, color="0.3", annotation_clip=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -326,27 +337,38 @@ def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX
     ax = fig.add_subplot()
     if dated.empty:
         ax.text(0.5, 0.5, "no dated sources", ha="center", transform=ax.transAxes)
+        steps = pd.DataFrame(columns=["date", "as_of", "archival", "released"])
     else:
-        years = dated["date"].dt.year + (dated["date"].dt.day_of_year - 1) / 366  # the day the step counts from
-        dated = dated.assign(x=years.to_numpy())
-        first_x = dated["x"].min() - 1
+        # one step per date, in order, evenly spaced: no invented year for the prior, no crowding
+        # of recent years into the right edge; each tick names the date and the availability
+        steps = dated.drop_duplicates("date").sort_values("date", kind="mergesort")[["date", "as_of", "archival", "released"]]
+        x_of = {d: i + 1 for i, d in enumerate(steps["date"])}
+        dated = dated.assign(x=dated["date"].map(x_of).to_numpy())
         for k, (cid, g) in enumerate(dated.groupby("conclusion", sort=False)):
             prior = table[(table["conclusion"] == cid) & (table["as_of"] == "prior")]["probability"]
-            xs = np.r_[first_x, g["x"].to_numpy()]
+            g = g.sort_values("x", kind="mergesort")
+            xs = np.r_[0, g["x"].to_numpy()]
             ys = np.r_[prior.iloc[0] if len(prior) else 0.5, g["probability"].to_numpy()]
-            ax.step(xs, ys, where="post", linestyle=LINESTYLES[k % len(LINESTYLES)], marker=MARKERS[k % len(MARKERS)], markersize=4,
-                    label=_wrap(case.conclusions.at[cid, "text"], 50), linewidth=1.6)
-        releases = dated[dated["archival"]].drop_duplicates("as_of")
-        for _, r in releases.iterrows():
-            ax.axvline(r["x"], color="black", linewidth=1, linestyle=":")
-            ax.annotate(f"archival release {r['as_of']} (from {r['date'].date().isoformat()}: {', '.join(r['released'])})", (r["x"], 1.01),
-                        xycoords=("data", "axes fraction"), rotation=0, fontsize=8, ha="center")
+            ax.step(np.r_[xs, xs[-1] + 0.6], np.r_[ys, ys[-1]], where="post", linestyle=LINESTYLES[k % len(LINESTYLES)],
+                    marker=None, linewidth=1.6, label=_wrap(case.conclusions.at[cid, "text"], 50),
+                    color=SIDE_COLOURS[k % len(SIDE_COLOURS)])
+            ax.plot(xs, ys, linestyle="none", marker=MARKERS[k % len(MARKERS)], markersize=4, color=SIDE_COLOURS[k % len(SIDE_COLOURS)])
+        for x, (_, r) in enumerate(steps.iterrows(), start=1):
+            if r["archival"]:
+                ax.axvline(x, color="black", linewidth=1, linestyle=":")
+                ax.annotate(_wrap(f"archival release {r['as_of']} (from {r['date'].date().isoformat()}: {', '.join(r['released'][:4])}"
+                                  + (" …" if len(r["released"]) > 4 else "") + ")", 40), (x, 0.02),
+                            xycoords=("data", "axes fraction"), fontsize=7, ha="center", va="bottom", zorder=5,
+                            bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="0.6", alpha=0.9))
+    ticks = ["prior\n(no evidence)"] + [f"{r['as_of']}\n{r['date'].date().isoformat()}" for _, r in steps.iterrows()]
+    ax.set_xticks(np.arange(len(ticks)), ticks, fontsize=7, rotation=0 if len(ticks) <= 8 else 45,
+                  ha="center" if len(ticks) <= 8 else "right", rotation_mode="anchor")
+    ax.set_xlim(-0.3, len(ticks) - 0.4)
     ax.set_ylim(0, 1.05)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("year the evidence became available to historians")
+    ax.set_xlabel("evidence available to historians by (availability as written, and the day it counts from); steps evenly spaced")
     ax.set_ylabel("probability the conclusion holds")
     ax.set_title("How support for each conclusion changed as sources became available"
-                 + (f" — the {max_lines} of {total} conclusions that moved most" if total > max_lines else ""), fontsize=10, pad=18)
+                 + (f" — the {max_lines} of {total} conclusions that moved most" if total > max_lines else ""), fontsize=10)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="conclusion", title_fontsize=8)
@@ -362,6 +384,7 @@ def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
     pairs = counted.merge(counted, on="proposition")
     pairs = pairs[(pairs["side_x"] != pairs["side_y"]) & (pairs["witness_x"] < pairs["witness_y"])]
     weights = pairs.groupby(["witness_x", "witness_y"])["proposition"].nunique()
+    disputed = pairs.groupby(["witness_x", "witness_y"])["proposition"].agg(lambda p: sorted(set(p)))
     graph = nx.Graph()
     nodes = sorted(set(pairs["witness_x"]) | set(pairs["witness_y"]))
     hostile = [(a, b) for a, hs in case.witnesses["hostile_to"].items() for b in hs]
@@ -382,28 +405,39 @@ def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
     if not nodes:
         ax.text(0.5, 0.5, "no contradictions", ha="center", transform=ax.transAxes)
     else:
-        pos = nx.spring_layout(graph, seed=7, k=1.5 / max(1, len(nodes)) ** 0.5)
+        # on a circle, by side: no node sits on another's label, and an edge runs between two rims
+        sides_order = case.witnesses["side"].fillna("(no side)")
+        ring = sorted(nodes, key=lambda n: (str(sides_order.get(n, "(no side)")), case.witness_name(n)))
+        angle = 2 * np.pi * np.arange(len(ring)) / len(ring) + np.pi / 2
+        pos = {n: np.array([np.cos(a), np.sin(a)]) for n, a in zip(ring, angle)}
         sides = case.witnesses["side"].fillna("(no side)")
         used = {sides.get(n, "(no side)") for n in nodes}
         styles = {k: v for k, v in _case_side_styles(case).items() if k in used}
         for n in nodes:
             color, marker = styles[sides.get(n, "(no side)")]
             ax.scatter(*pos[n], s=320, color=color, marker=marker, edgecolors="black", zorder=3)
-            ax.annotate(_wrap(case.witness_name(n), 20), pos[n], xytext=(0, -18), textcoords="offset points", ha="center", va="top", fontsize=8, zorder=4)
+            ax.annotate(_wrap(case.witness_name(n), 20), pos[n], xytext=(0, -18), textcoords="offset points", ha="center", va="top", fontsize=8,
+                        zorder=5, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+        name_edges = graph.number_of_edges() <= MAX_NAMED_EDGES
         for a, b, d in graph.edges(data=True):
             (x1, y1), (x2, y2) = pos[a], pos[b]
             ax.plot([x1, x2], [y1, y2], color="firebrick", linewidth=1 + 1.5 * d["weight"], zorder=1)
+            if name_edges:  # what they dispute, at the middle of the edge
+                props = disputed.get((a, b), disputed.get((b, a), []))
+                text = _wrap(_short_text(case.propositions.at[props[0], "text"], 48), 26) + (f"\n+{len(props) - 1} more" if len(props) > 1 else "")
+                ax.annotate(text, ((x1 + x2) / 2, (y1 + y2) / 2), ha="center", va="center", fontsize=6, color="firebrick", zorder=4,
+                            bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="firebrick", linewidth=0.5, alpha=0.9))
         for a, b in hostile:
             (x1, y1), (x2, y2) = pos[a], pos[b]
             ax.annotate("", xy=(x2, y2), xytext=(x1, y1), arrowprops=dict(arrowstyle="->", linestyle="--", color="black", connectionstyle="arc3,rad=0.2", shrinkA=12, shrinkB=12), zorder=2)
         handles = [Line2D([], [], color=c, marker=m, linestyle="none", markeredgecolor="black", markersize=10, label=s) for s, (c, m) in styles.items()]
         handles += [Line2D([], [], color="firebrick", linewidth=2.5, label="contradicts (width: propositions)"),
                     Line2D([], [], color="black", linestyle="--", label="hostile to (arrow)")]
-        ax.legend(handles=handles, fontsize=8, loc="best")
+        fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=min(len(handles), 4))
         ax.margins(0.15)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel("layout: spring model (positions carry no meaning)")
+    ax.set_xlabel("witnesses on a circle, grouped by side (positions carry no other meaning)")
     ax.set_ylabel("witnesses")
     ax.set_title("Contradictory testimony between witnesses"
                  + (f" — the {len(nodes)} of {total_nodes} in the most disputes" if total_nodes > len(nodes) else ""), fontsize=10)
@@ -417,6 +451,15 @@ CHARTS = {
     "timeline": lambda case, est: timeline_chart(case),
     "contradictions": lambda case, est: contradictions_chart(case),
 }
+
+
+#: edges of the contradictions graph named by the proposition in dispute, at most
+MAX_NAMED_EDGES = 20
+
+
+def _short_text(text, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def all_charts(case, estimator: Reliability | None = None) -> dict[str, Figure]:

@@ -20,7 +20,11 @@ def test_reliability_forest_plot(bundled, est):
     ax = fig.axes[0]
     labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
     rel = est.reliability_
-    assert labels == [bundled.witness_name(w) for w in rel.index[::-1]]  # one row per witness, best on top
+    unheard = rel[rel["claims"] == 0]
+    rel = rel[rel["claims"] > 0]
+    assert len(unheard) and labels == [bundled.witness_name(w) for w in rel.index[::-1]]  # one row per witness with claims, best on top
+    note = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+    assert "Not ranked (no claims" in note and all(bundled.witness_name(w) in note for w in unheard.index)
     # each row: an interval line from low to high, a point at the mean and a prior mark
     lines = [l for l in ax.get_lines() if len(l.get_xdata()) == 2 and l.get_ydata()[0] == l.get_ydata()[1]]
     spans = sorted((round(l.get_xdata()[0], 6), round(l.get_xdata()[1], 6)) for l in lines)
@@ -29,7 +33,8 @@ def test_reliability_forest_plot(bundled, est):
     assert sorted(round(p.get_xdata()[0], 6) for p in priors) == sorted(round(p, 6) for p in rel["prior"])
     texts = [t.get_text() for t in ax.texts]
     assert "12 claims" in texts
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_legend() is None  # the legend is the figure's, below the axes: it covers no interval
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"USSR", "PRC", "historians", "reviewers", "prior"} <= set(legend)
     assert ax.get_title().startswith("Witness reliability") and "90% interval" in ax.get_xlabel()
     # greyscale: sides differ by marker shape, not only colour
@@ -92,6 +97,11 @@ def test_timeline_marks_the_archival_release(bundled):
     fig = charts.timeline_chart(bundled)
     ax = fig.axes[0]
     assert any("archival release 1995" in t.get_text() for t in ax.texts)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    table = srccrit.timeline(bundled)
+    steps = table[table["as_of"] != "prior"].drop_duplicates("date").sort_values("date")
+    # the prior first (no invented year), then each step labelled with its availability and the day it counts from, in order
+    assert ticks[0].startswith("prior") and ticks[1:] == [f"{a}\n{d.date().isoformat()}" for a, d in zip(steps["as_of"], steps["date"])]
     assert len(ax.get_legend().get_texts()) == len(bundled.conclusions)
     styles = {l.get_linestyle() for l in ax.get_lines() if len(l.get_xdata()) > 2}
     assert len(styles) >= 4  # told apart in greyscale
@@ -103,10 +113,14 @@ def test_contradictions_graph_has_the_disputes_and_the_hostility(bundled):
     ax = fig.axes[0]
     names = {t.get_text().replace("\n", " ") for t in ax.texts}
     assert {"Ivan V. Kovalev", "Shi Zhe", "Vladislav M. Zubok"} <= names
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "hostile to (arrow)" in legend
-    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None and t.get_text() == ""]
     assert len(arrows) == 2  # Kovalev -> Shi Zhe and back
+    edge_names = [t.get_text().replace("\n", " ") for t in ax.texts if t.get_color() == "firebrick"]
+    assert any(t.startswith("Gao Gang proposed to Stalin") for t in edge_names)  # the proposition in dispute is named
+    labels = [t for t in ax.texts if t.get_text().replace("\n", " ") in names and t.get_bbox_patch() is not None]
+    assert labels and all(t.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0) for t in labels)  # edges pass under a white ground
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
@@ -157,3 +171,31 @@ def test_report_writes_the_most_telling_notebooks_and_indexes_every_conclusion(b
     assert all(str(t) in index for t in bundled.conclusions["text"])  # every conclusion is listed
     assert index.count('href="notebooks/conclusion-') == 2
     assert main(["report", "-o", str(tmp_path / "out2"), "--no-execute", "--max-notebooks", "-1"]) == 2
+
+
+def _deuteranope(colour):
+    """How a deuteranope sees an sRGB colour (Machado, Oliveira & Fernandes 2009, severity 1)."""
+    from matplotlib.colors import to_rgb
+
+    m = np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]])
+    c = np.array(to_rgb(colour))
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(m @ linear, 0, 1)
+    return np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+
+
+def _closest(colours):
+    import itertools
+
+    return min(np.linalg.norm(_deuteranope(a) - _deuteranope(b)) for a, b in itertools.combinations(colours, 2))
+
+
+def test_colours_stay_apart_under_deuteranopia(bundled, est):
+    """The sides (first six) and for/against keep apart for a deuteranope; matplotlib's default
+    red, green and brown -- what the sides used to be -- do not."""
+    assert _closest(["#d62728", "#2ca02c", "#8c564b"]) < 0.15  # the check can fail
+    assert _closest(charts.SIDE_COLOURS[:6]) > 0.18
+    assert _closest([charts.FOR_COLOUR, charts.AGAINST_COLOUR]) > 0.5
+    fig = charts.reliability_chart(bundled, est)
+    used = {l.get_color() for l in fig.axes[0].get_lines() if l.get_marker() not in ("|", "None", None)}
+    assert used <= set(charts.SIDE_COLOURS)
