@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CASE   ?= data/sino-soviet-korea
 
-.PHONY: demo test venv system-deps notebooks bench clean
+.PHONY: demo test venv system-deps notebooks bench screenshots clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,9 @@ test: $(STAMP) system-deps
 
 notebooks: $(STAMP)
 	$(VENV)/bin/srccrit notebook $(CASE) -o notebooks
+
+screenshots: $(STAMP) system-deps
+	$(PY) scripts/screenshots.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

@@ -162,6 +162,13 @@ def support_sides(case, estimator: Reliability | None = None) -> dict[str, pd.Da
     return out
 
 
+def _natural(text: str) -> list:
+    """A key that sorts "Witness 9" before "Witness 10"."""
+    import re
+
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(text))]
+
+
 #: colour-blind-safe sides (Okabe & Ito 2008): blue for, vermillion against
 FOR_COLOUR, AGAINST_COLOUR = "#0072B2", "#D55E00"
 
@@ -191,7 +198,18 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
     weight = (pro.loc[rows] + con.loc[rows]).sum(axis=0)
     cols = [w for w in weight.sort_values(ascending=False, kind="mergesort").index if weight[w] > 0][:max_columns]
     side_of = case.witnesses["side"].fillna("~")
-    cols = sorted(cols, key=lambda w: (str(side_of.get(w, "~")), -weight[w], case.witness_name(w)))
+    cols = sorted(cols, key=lambda w: (str(side_of.get(w, "~")), -weight[w], _natural(case.witness_name(w))))
+    left_out = [w for w in pro.columns if w not in set(cols)]
+    others = None
+    if left_out:  # the witnesses not drawn, summed in one last column: nothing silently dropped
+        others = f"{len(left_out)} other witnesses"
+        pro, con = pro.copy(), con.copy()
+        lines_for, lines_against = sides["lines_for"].copy(), sides["lines_against"].copy()
+        pro[others], con[others] = pro[left_out].sum(axis=1), con[left_out].sum(axis=1)
+        lines_for[others], lines_against[others] = lines_for[left_out].sum(axis=1), lines_against[left_out].sum(axis=1)
+        sides = {**sides, "lines_for": lines_for, "lines_against": lines_against}
+        if (pro.loc[rows, others] + con.loc[rows, others]).sum() > 0:
+            cols = cols + [others]
     n_c, n_w = len(rows), len(cols)
     fig = Figure(figsize=(max(6, 0.7 * n_w + 5), max(3, 0.55 * n_c + 2.5)), layout="constrained")
     ax = fig.add_subplot()
@@ -209,7 +227,8 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
                         color="white" if v > 0.6 * limit else "black")
     ax.set_xlim(-0.5, n_w - 0.5)
     ax.set_ylim(n_c - 0.5, -0.5)
-    ax.set_xticks(np.arange(n_w), [_wrap(case.witness_name(w), 18) for w in cols], rotation=60, ha="right", rotation_mode="anchor", fontsize=7)
+    ax.set_xticks(np.arange(n_w), [_wrap(w if w == others else case.witness_name(w), 18) for w in cols], rotation=60, ha="right",
+                  rotation_mode="anchor", fontsize=7)
     ax.set_yticks(np.arange(n_c), [_wrap(f"{case.conclusions.at[c, 'text']} — {sup.at[c, 'probability']:.2f}, {sup.at[c, 'verdict']}", 50)
                                    for c in rows], fontsize=7)
     for j in range(n_w + 1):
@@ -218,9 +237,11 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
         ax.axhline(i - 0.5, color="0.85", linewidth=0.5)
     ax.set_xlabel("witness (origin of an independent line), by side, then by weight")
     ax.set_ylabel("conclusion — probability, verdict")
+    shown_w = n_w - (1 if others in cols else 0)
     ax.set_title("Which witnesses support (+, left, blue) or contradict (−, right, vermillion) each conclusion, "
-                 "weighted by reliability" + (f"\n{n_c} of {total_c} conclusions, {n_w} of {total_w} witnesses"
-                                              if (n_c, n_w) != (total_c, total_w) else ""), fontsize=9)
+                 "weighted by reliability" + (f"\nthe {n_c} most telling of {total_c} conclusions; the {shown_w} witnesses weighing most on them"
+                                              + (", the other witnesses summed in the last column" if others in cols else "")
+                                              if (n_c, shown_w) != (total_c, total_w) else ""), fontsize=9)
     handles = [Rectangle((0, 0), 1, 1, color=FOR_COLOUR, alpha=0.6, label="lines for (sum of reliabilities)"),
                Rectangle((0, 0), 1, 1, color=AGAINST_COLOUR, alpha=0.6, label="lines against")]
     fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7)
