@@ -143,20 +143,23 @@ def _empty() -> pd.DataFrame:
 
 def contradictions_records(table: pd.DataFrame) -> list[dict]:
     """The documented JSON shape: one object per contested proposition with its sides."""
-    out = []
-    for prop, group in table.groupby("proposition", sort=True):
-        first = group.iloc[0]
-        out.append({
-            "proposition": prop,
-            "text": first["text"],
-            "kind": first["kind"],
-            "sides": [
-                {"position": r.position, "witnesses": list(r.witnesses), "claims": list(r.claims), "sources": list(r.sources), "lines": int(r.lines)}
-                for r in group.itertuples()
-            ],
-            "self_contradicting": list(first["self_contradicting"]),
-            "uncertain": list(first["uncertain"]),
-        })
+    if not len(table):
+        return []
+    # column by column (Arrow lists come out as Python lists at once), then one pass over the rows
+    cols = {c: table[c].tolist() for c in ("proposition", "text", "kind", "position", "witnesses", "claims", "sources", "lines",
+                                          "self_contradicting", "uncertain")}
+    order = sorted(range(len(table)), key=lambda i: str(cols["proposition"][i]))  # stable: sides keep their order
+    out: list[dict] = []
+    current = None
+    for i in order:
+        prop = cols["proposition"][i]
+        if current is None or current["proposition"] != prop:
+            current = {"proposition": prop, "text": cols["text"][i], "kind": cols["kind"][i], "sides": [],
+                       "self_contradicting": list(cols["self_contradicting"][i] or []), "uncertain": list(cols["uncertain"][i] or [])}
+            out.append(current)
+        current["sides"].append({"position": cols["position"][i], "witnesses": list(cols["witnesses"][i] or []),
+                                 "claims": list(cols["claims"][i] or []), "sources": list(cols["sources"][i] or []),
+                                 "lines": int(cols["lines"][i])})
     return out
 
 

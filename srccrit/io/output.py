@@ -87,10 +87,29 @@ def table_csv(frame: pd.DataFrame, index: bool = True) -> str:
     return shown.to_csv(index=index, lineterminator="\n", float_format="%.6g")
 
 
+def _json_column(column: pd.Series) -> list:
+    """A column's values as plain JSON values (as :func:`to_jsonable` makes them), converted a
+    column at a time: numbers by numpy, only other values one by one."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""
+    if kind == "f":
+        values = column.to_numpy(dtype=float)
+        finite = np.isfinite(values)
+        if finite.all():
+            return [round(v, 6) for v in values.tolist()]  # Python's round, as to_jsonable's
+        return [round(v, 6) if ok else None for v, ok in zip(values.tolist(), finite.tolist())]
+    if kind and kind in "iu":
+        return column.to_numpy().tolist()
+    if kind == "b":
+        return column.to_numpy().tolist()
+    return [to_jsonable(v) for v in column.tolist()]
+
+
 def records(frame: pd.DataFrame, index_name: str | None = None) -> list[dict]:
     out = frame.reset_index() if index_name else frame
     cols = [c for c in out.columns if not str(c).startswith("_")]
-    return [to_jsonable({c: row[c] for c in cols}) for _, row in out[cols].iterrows()]
+    columns = [_json_column(out[c]) for c in cols]
+    names = [str(c) for c in cols]
+    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(out))]
 
 
 def reliability_records(table: pd.DataFrame) -> list[dict]:
