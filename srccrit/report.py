@@ -110,17 +110,23 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
         # the notebooks run in their kernels (other processes) while this one draws the evidence charts
         from concurrent.futures import ThreadPoolExecutor
 
+        import threading
+
+        stop = threading.Event()
         with ThreadPoolExecutor(max_workers=1) as pool:
             job = pool.submit(build_notebooks, case, tmp / "notebooks", execute_cells=execute, html_too=html_notebooks, progress=say,
-                              home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks, case_file=case_file)
+                              home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks, case_file=case_file, stop=stop)
             try:
                 for cid in with_notebook:  # each conclusion's evidence chart, ready for a paper: PNG at 300 dpi, SVG, PDF
                     fig = charts.evidence_chart(case, cid, est)
                     for fmt in ("png", "svg", "pdf"):
                         charts.save(fig, tmp / "charts" / f"evidence-{charts.file_stem(cid)}.{fmt}", fmt, dpi=300 if fmt == "png" else 110)
                     plt.close(fig)
+            except BaseException:
+                stop.set()  # an error or a signal here: the notebooks stop at their next one, their kernels shut down
+                raise
             finally:
-                job.result()  # the notebooks' error, if any, wins
+                job.result() if not stop.is_set() else _quietly(job)  # the notebooks' error, if any, wins
 
         say("index.html")
         write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, set(with_notebook))))
@@ -129,6 +135,14 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
     least = rel.index[-1] if len(rel) else None
     return ReportSummary(out_dir, contra["proposition"].nunique() if len(contra) else 0, fragile,
                          f"{case.witness_name(least)} ({rel.at[least, 'reliability']:.2f})" if least else None, files)
+
+
+def _quietly(job) -> None:
+    """Wait for a job that is being stopped; its own error is not the one to report."""
+    try:
+        job.result()
+    except BaseException:  # noqa: BLE001
+        pass
 
 
 def copy_case(case, folder: Path, final: Path) -> Path | None:

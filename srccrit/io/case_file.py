@@ -6,7 +6,9 @@ raises one :class:`~srccrit.CaseError` listing every problem found.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -140,14 +142,65 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
     return raw
 
 
-def load_case(path: str | os.PathLike | None = None):
+#: cases loaded, by resolved case file: (signature of every file read, the case); the last two
+_LOADED: "OrderedDict[Path, tuple[tuple, object]]" = OrderedDict()
+_LOADED_MAX = 2
+
+
+def _signature(files: list[Path]) -> tuple:
+    """What identifies the files' contents: each one's path, size and BLAKE2 digest (an mtime can
+    stay the same across two quick writes; a digest cannot)."""
+    out = []
+    for f in files:
+        h = hashlib.blake2b(digest_size=16)
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        out.append((str(f), os.path.getsize(f), h.hexdigest()))
+    return tuple(out)
+
+
+def _fresh_copy(case):
+    """A Case of its own over the same tables (pandas' copy-on-write keeps the tables apart)."""
+    from dataclasses import replace
+
+    tables = {name: getattr(case, name).copy(deep=False) for name in ("sources", "witnesses", "propositions", "conclusions", "rests_on", "claims")}
+    return replace(case, **tables, warnings=list(case.warnings), files=list(case.files), _rows={})
+
+
+def load_case(path: str | os.PathLike | None = None, cache: bool = True):
     """Load and validate a case from a ``case.yaml`` (or a folder holding one).
 
     With no path, loads the bundled case. Raises :class:`srccrit.CaseError` listing every problem
     (``file:line: message``, sorted) when the case breaks the format; warnings are kept on
     ``case.warnings``.
+
+    ``cache``: the last two cases loaded are remembered, and loading one again while none of its
+    files changed (same size and content digest) returns a fresh :class:`Case` over the same
+    tables without parsing them again -- notebooks run one after another on one kernel load a
+    large case once. ``cache=False`` always reads the files.
     """
     from ..validation import build_case
+    from .atomic import note_input
 
+    case_path = _case_file(path).resolve()
+    if cache and case_path in _LOADED:
+        signature, case = _LOADED[case_path]
+        files = [case_path, *case.files]
+        try:
+            same = _signature(files) == signature
+        except OSError:
+            same = False
+        if same:
+            _LOADED.move_to_end(case_path)
+            for f in files:
+                note_input(f)  # the guard against writing onto an input must still know them
+            return _fresh_copy(case)
     raw = read_raw_case(path)
-    return build_case(raw)
+    case = build_case(raw)
+    if cache and case.path is not None:
+        _LOADED[case_path] = (_signature([case_path, *case.files]), _fresh_copy(case))
+        _LOADED.move_to_end(case_path)
+        while len(_LOADED) > _LOADED_MAX:
+            _LOADED.popitem(last=False)
+    return case

@@ -248,50 +248,59 @@ def execute(nb, out_dir: Path, timeout: int = 300):
     return execute_many([nb], out_dir, timeout)[0]
 
 
-def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=None) -> list:
+def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, stop: threading.Event | None = None) -> list:
     """Run several notebooks one after another on **one** ``python3`` kernel started in
-    ``out_dir``: the kernel's start and the imports are paid once, not per notebook. Before each
-    notebook the kernel's namespace is cleared (``%reset -f``), so a notebook can only use what
-    its own cells define, as when it is run alone; each notebook's execution counts start at 1.
-    Error outputs fail; SIGTERM or SIGINT shuts the kernel down and raises
-    :class:`NotebookStopped`."""
+    ``out_dir``, through one client: the kernel's start, the imports and the client's handshake
+    are paid once, not per notebook. Before each notebook the kernel's namespace is cleared
+    (``%reset -f``), so a notebook can only use what its own cells define, as when it is run
+    alone; each notebook's execution counts start at 1. Error outputs fail; SIGTERM or SIGINT
+    (or ``stop`` set by another thread) shuts the kernel down and raises :class:`NotebookStopped`."""
     import asyncio
 
     from nbclient.exceptions import CellExecutionError
 
+    if not notebooks:
+        return notebooks
     sockets = Path(tempfile.mkdtemp(prefix="srccrit-kernel-"))
     km = _ipc_kernel_manager_class(sockets)(kernel_name="python3")
     main = threading.current_thread() is threading.main_thread()
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
-    client = None
+    client = _client_class()(notebooks[0], km=km, timeout=timeout, kernel_name="python3", record_timing=False,
+                             allow_errors=False, resources={"metadata": {"path": str(out_dir)}})
     try:
-        reset = new_notebook(cells=[new_code_cell("%reset -f", id="reset")], metadata={"kernelspec": KERNELSPEC})
-        for i, nb in enumerate(notebooks):
-            if progress:
-                progress(i, nb)
-            # the first client starts the kernel (with its signal handlers); the km is ours, so no
-            # client shuts it down: it stays up for the next notebook
-            for run in ([reset] if i else []) + [nb]:
-                client = _client_class()(run, km=km, timeout=timeout, kernel_name="python3", record_timing=False,
-                                         allow_errors=False, resources={"metadata": {"path": str(out_dir)}})
-                try:
-                    client.execute()
-                finally:
-                    if client.kc is not None:
-                        client.kc.stop_channels()
-                if client.stopped_by is not None:
-                    raise NotebookStopped(client.stopped_by)
-            _renumber(nb)
+        with client.setup_kernel():
+            info = client.wait_for_reply(client.kc.kernel_info())
+            language = (info or {}).get("content", {}).get("language_info")
+            for i, nb in enumerate(notebooks):
+                if stop is not None and stop.is_set():
+                    raise NotebookStopped(signal.SIGTERM)
+                if progress:
+                    progress(i, nb)
+                if i:  # a clean namespace, as if the notebook ran alone
+                    client.wait_for_reply(client.kc.execute("%reset -f", silent=True, store_history=False))
+                client.nb = nb
+                client.reset_execution_trackers()
+                if language:
+                    nb.metadata["language_info"] = language
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                    if client.stopped_by is not None:
+                        raise NotebookStopped(client.stopped_by)
+                _renumber(nb)
     except CellExecutionError as exc:
-        if client is not None and client.stopped_by is not None:
+        if client.stopped_by is not None:
             raise NotebookStopped(client.stopped_by) from None
         raise SrccritError(f"a notebook cell failed: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    except NotebookStopped:
+        raise
     except (asyncio.CancelledError, Exception):
-        if client is not None and client.stopped_by is not None:
+        if client.stopped_by is not None:
             raise NotebookStopped(client.stopped_by) from None
         raise
     finally:
         try:
+            if client.kc is not None:
+                client.kc.stop_channels()
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
         except Exception:  # noqa: BLE001 - the kernel may already be gone (a signal)
@@ -326,7 +335,8 @@ def _without_widget_views(outputs: list) -> list:
 MAX_KERNELS = 2
 
 
-def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, kernels: int | None = None) -> list:
+def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, kernels: int | None = None,
+                        stop: threading.Event | None = None) -> list:
     """:func:`execute_many` on up to ``kernels`` kernels at once (default: one per core, at most
     ``MAX_KERNELS``), each taking every k-th notebook; the work is in the kernels, so threads
     here suffice. A failure in any stops the run and is raised."""
@@ -335,7 +345,8 @@ def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, prog
 
     k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
     if k == 1 or len(notebooks) < 4:
-        return execute_many(notebooks, out_dir, timeout, progress)
+        return execute_many(notebooks, out_dir, timeout, progress, stop)
+    stop = stop or threading.Event()
     shares = [list(range(i, len(notebooks), k)) for i in range(k)]
     lock = threading.Lock()
 
@@ -345,11 +356,20 @@ def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, prog
                 with lock:
                     progress(share[j], nb)
 
-        execute_many([notebooks[i] for i in share], out_dir, timeout, say)
+        try:
+            execute_many([notebooks[i] for i in share], out_dir, timeout, say, stop)
+        except BaseException:
+            stop.set()  # one kernel failed: the others stop at their next notebook
+            raise
 
     with ThreadPoolExecutor(max_workers=k) as pool:
-        for future in [pool.submit(run, share) for share in shares]:
-            future.result()
+        futures = [pool.submit(run, share) for share in shares]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            stop.set()
+            raise
     return notebooks
 
 
@@ -426,7 +446,7 @@ def notebook_conclusions(case, support_table, max_notebooks: int | None = MAX_NO
 
 def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_too: bool = False, progress=None,
                     home: str | Path | None = None, support_table=None, max_notebooks: int | None = None,
-                    case_file: str | Path | None = None) -> list[Path]:
+                    case_file: str | Path | None = None, stop: threading.Event | None = None) -> list[Path]:
     """Write ``overview.ipynb`` and one ``conclusion-<id>.ipynb`` per conclusion into ``out_dir``
     (or per conclusion of :func:`notebook_conclusions` when ``max_notebooks`` is given), and run
     them all on one kernel.
@@ -454,7 +474,7 @@ def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_
             if progress:
                 progress(f"notebook {i + 1}/{len(items)}: {items[i][0]}")
 
-        execute_in_parallel([nb for _, nb in items], out_dir, progress=say)
+        execute_in_parallel([nb for _, nb in items], out_dir, progress=say, stop=stop)
     written = []
     for name, nb in items:
         nbformat.validate(nb)
