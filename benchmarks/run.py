@@ -305,6 +305,31 @@ def report_step() -> dict:
     return {"step": "demo_report", "n": 47, "seconds": round(time.perf_counter() - t, 3), "peak_mb": round(_peak_mb(), 1)}
 
 
+#: the issue's targets for `srccrit report` (seconds, executing notebooks included)
+REPORT_TARGETS = {10_000: 30.0, 1_000_000: 60.0}
+
+
+def report_at(n: int) -> dict:
+    """`srccrit report` on the synthetic case of ``n`` claims, as a user runs it (a fresh process,
+    notebooks executed): wall time, and the peak memory of the largest process (the report's own
+    or one of its kernels)."""
+    import resource
+    import tempfile
+
+    folder = case_dir(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "srccrit.cli", "report", str(folder / "case.yaml"), "-o", str(Path(tmp) / "out")],
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"srccrit report failed on {n} claims: {done.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    target = REPORT_TARGETS.get(n)
+    return {"step": "report", "n": n, "seconds": round(seconds, 2), "peak_mb": round(peak, 1), "target_seconds": target,
+            "target_met": None if target is None else seconds <= target}
+
+
 def slope(ns: list[int], secs: list[float]) -> float | None:
     if len(ns) < 2:
         return None
@@ -319,10 +344,11 @@ def main() -> int:
     ap.add_argument("--output", default=str(HERE / "results.json"))
     ap.add_argument("--warm-memory", type=float, default=4.0, metavar="GB",
                     help="touch this much memory once before measuring (0: don't); see warm_memory()")
+    ap.add_argument("--report-1m", action="store_true", help="also time `srccrit report` on the 1,000,000-claim case (long)")
     args = ap.parse_args()
     if args.measure:
         step, n = args.measure[0], int(args.measure[1])
-        runner = {"bibtex_export": bibtex_ratio, "ingest": ingest_step, "bib_merge": merge_step}.get(step)
+        runner = {"bibtex_export": bibtex_ratio, "ingest": ingest_step, "bib_merge": merge_step, "report": report_at}.get(step)
         print(json.dumps(runner(n) if runner else measure(step, n)))
         return 0
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
@@ -361,6 +387,9 @@ def main() -> int:
     rows += merge_rows
     if not args.quick:
         rows.append(report_step())
+        rows.append(report_at(10_000))
+        if args.report_1m:
+            rows.append(report_at(1_000_000))
     result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
                           "memory_warmed_gb": args.warm_memory if warmed is not None else 0},
               "steps": rows, "comparison": comparison}
