@@ -64,10 +64,14 @@ class UnknownName(SrccritError, KeyError):
         return str(self.args[0])
 
 
+#: rows of each table a Case shows of itself in a notebook
+REPR_ROWS = 20
+
+
 def frame_html(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 60) -> str:
     """An HTML table of ``frame`` with every cell and label escaped (pandas' ``escape=True``)."""
     shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore")
-    shown = shown.map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
+    shown = shown.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     out = shown.to_html(max_rows=max_rows, escape=True, border=0, classes="srccrit-table", na_rep="")
     if caption:
         out = f"<p><strong>{html.escape(caption)}</strong></p>" + out
@@ -213,10 +217,15 @@ class Case:
         counts = self.summary()
         witnesses = self.witnesses[["name", "role", "side", "proximity"]].copy()
         witnesses["claims"] = self.claims["witness"].value_counts().reindex(witnesses.index).fillna(0).astype(int)
+        witnesses = witnesses.sort_values(["claims", "name"], ascending=[False, True], kind="mergesort")
+        conclusions = self.conclusions[["text"]]
         parts = [
             f"<h3>{html.escape(self.title)} <small>({html.escape(self.id)})</small></h3>",
             "<p>" + ", ".join(f"{v} {html.escape(k)}" for k, v in counts.items()) + "</p>",
-            frame_html(witnesses, "Witnesses"),
+            frame_html(witnesses.head(REPR_ROWS), "Witnesses, most claims first"
+                       + (f" (the first {REPR_ROWS} of {len(witnesses)})" if len(witnesses) > REPR_ROWS else "")),
+            frame_html(conclusions.head(REPR_ROWS), "Conclusions"
+                       + (f" (the first {REPR_ROWS} of {len(conclusions)})" if len(conclusions) > REPR_ROWS else "")),
         ]
         if self.warnings:
             parts.append("<p><strong>Warnings</strong></p><ul>" + "".join(f"<li>{html.escape(str(w))}</li>" for w in self.warnings) + "</ul>")

@@ -205,3 +205,38 @@ def test_the_case_starts_knowing_where_its_claims_ids_sit(bundled):
 def test_a_clean_bibliography_gives_no_warning(bundled, tonkin):
     for case in (bundled, tonkin):
         assert not [w for w in case.warnings if ".bib" in w.file], case.warnings
+
+
+def test_case_shows_itself_briefly_at_any_size(make_case):
+    witnesses = ", ".join(f"w{i}: {{name: Witness {i}}}" for i in range(45))
+    claims = ", ".join(f"{{id: c{i}, witness: w{i}, source: s1, proposition: p, stance: affirms}}" for i in range(45))
+    case = srccrit.load_case(make_case(f"""
+case: many
+sources: {{s1: {{kind: memoir}}}}
+witnesses: {{{witnesses}}}
+propositions: {{p: {{text: P}}}}
+conclusions: {{c: {{text: It happened, rests_on: {{p: true}}}}}}
+claims: [{claims}]
+"""))
+    page = case._repr_html_()
+    assert "Witnesses, most claims first (the first 20 of 45)" in page and page.count("Witness ") == 20
+    assert "It happened" in page  # the conclusions too
+
+
+def test_a_case_loaded_again_is_not_parsed_again_until_its_files_change(make_case):
+    path = make_case("""
+case: again
+sources: {s1: {kind: memoir}}
+witnesses: {w: {name: W}}
+propositions: {p: {text: P}}
+claims: [{id: c1, witness: w, source: s1, proposition: p, stance: affirms}]
+""")
+    first = srccrit.load_case(path)
+    second = srccrit.load_case(path)
+    assert second is not first and second.claims.equals(first.claims)
+    second.witnesses.loc["w", "name"] = "Changed"  # a user's edit of one copy reaches no other
+    assert srccrit.load_case(path).witnesses.at["w", "name"] == "W" and first.witnesses.at["w", "name"] == "W"
+    text = path.read_text(encoding="utf-8").replace("name: W}", "name: V}")  # same size, new content, same instant
+    path.write_text(text, encoding="utf-8")
+    assert srccrit.load_case(path).witnesses.at["w", "name"] == "V"
+    assert srccrit.load_case(path, cache=False).witnesses.at["w", "name"] == "V"
