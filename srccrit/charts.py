@@ -489,12 +489,18 @@ def all_charts(case, estimator: Reliability | None = None) -> dict[str, Figure]:
 
 
 def file_stem(identifier: str) -> str:
-    """An id as a file name's stem: characters other than letters, digits, ``-``, ``_`` and
-    ``.`` become ``_`` (ids are the case author's; a file name must not climb out of its folder)."""
+    """An id as a file name's stem: the id itself when it is letters, digits, ``-``, ``_`` and
+    ``.`` (as the case format has them) and does not start with a dot; otherwise those characters
+    kept, the others ``_``, and a short digest of the id appended, so two ids never share a file
+    (ids are the case author's; a file name must not climb out of its folder)."""
+    import hashlib
     import re
 
-    stem = re.sub(r"[^A-Za-z0-9._-]", "_", str(identifier)).lstrip(".")
-    return stem or "_"
+    text = str(identifier)
+    stem = re.sub(r"[^\w.-]", "_", text).lstrip(".")
+    if stem == text and stem:
+        return stem
+    return (stem or "_") + "-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
 
 
 def save(fig: Figure, path, fmt: str, dpi: int = 110) -> None:

@@ -217,3 +217,10 @@ def test_explorer_controls_update_the_table(bundled):
     assert "sources available by" in x.status.value
     x._reset()
     assert x.status.value == "<p>the case as it is</p>" and x.last_table["change"].abs().max() == 0
+
+
+def test_chart_file_names_never_collide_or_climb():
+    stems = [charts.file_stem(x) for x in ("abc", "café", "cafe", "../x", ".hidden", "hidden", "a/b", "a_b")]
+    assert len(set(stems)) == len(stems)
+    assert stems[:3] == ["abc", "café", "cafe"] and stems[-1] == "a_b"  # ids the format allows stay as they are
+    assert all("/" not in s and not s.startswith(".") for s in stems)
