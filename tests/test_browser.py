@@ -225,8 +225,8 @@ def test_jupyterlab_drives_the_what_if_explorer(page, lab):
                                  headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=10)
     page.goto(f"{base}/lab/tree/explore.ipynb?token={token}")
-    page.wait_for_selector(f"{PANEL} .jp-Cell .jp-InputArea-editor", timeout=60_000)
-    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.wait_for_selector(f"{PANEL} .jp-Cell .jp-InputArea-editor", timeout=120_000)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
     checkbox = page.locator(f"{PANEL} .widget-checkbox", has_text="Ivan V. Kovalev")
     for attempt in range(2):  # a click that lands while Lab is still settling is lost: try once more
         page.locator(f"{PANEL} .jp-Notebook").first.click(position={"x": 5, "y": 5})  # the notebook active, no cell in edit mode
@@ -240,19 +240,19 @@ def test_jupyterlab_drives_the_what_if_explorer(page, lab):
             if attempt:
                 raise
     gao = page.locator(f"{PANEL} .jp-OutputArea-output table tr", has_text="Gao Gang offered Manchuria")
-    gao.first.wait_for(timeout=60_000)
+    gao.first.wait_for(timeout=120_000)
     before = gao.first.inner_text()
     assert "0.50" in before
     checkbox.locator("input").click()
-    page.wait_for_function("document.body.innerText.includes('without Ivan V. Kovalev')", timeout=60_000)
+    page.wait_for_function("document.body.innerText.includes('without Ivan V. Kovalev')", timeout=120_000)
     page.wait_for_function("Array.from(document.querySelectorAll('.jp-OutputArea-output table tr'))"
-                           ".some(r => r.innerText.includes('Gao Gang offered') && r.innerText.includes('0.42'))", timeout=60_000)
+                           ".some(r => r.innerText.includes('Gao Gang offered') && r.innerText.includes('0.42'))", timeout=120_000)
     shot(page, "lab-explorer")
     page.locator(f"{PANEL} button", has_text="reset all").click()
-    page.wait_for_function("document.body.innerText.includes('the case as it is')", timeout=60_000)
+    page.wait_for_function("document.body.innerText.includes('the case as it is')", timeout=120_000)
     # the evidence chart of the chosen conclusion, redrawn
     page.wait_for_function(f"Array.from(document.querySelectorAll('{PANEL} .jp-OutputArea-output img'))"
-                           ".some(i => i.complete && i.naturalWidth > 500)", timeout=60_000)
+                           ".some(i => i.complete && i.naturalWidth > 500)", timeout=120_000)
 
 
 def test_exported_overview_shows_the_explorer_as_a_static_note(page, report):

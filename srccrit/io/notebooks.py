@@ -72,6 +72,7 @@ def _loader(case, out_dir: Path, case_file: Path | None = None, show_case: bool 
     (``case_file``: where the case will be, default where it was read) and fit the model."""
     rel = os.path.relpath(case_file or case.path, out_dir).replace(os.sep, "/")
     return ("%matplotlib inline\n"
+            "%config InlineBackend.print_figure_kwargs = {'bbox_inches': None}\n"
             "import pandas as pd\n"
             "import srccrit\n"
             "from srccrit import charts, bibtex\n"
@@ -248,13 +249,16 @@ def execute(nb, out_dir: Path, timeout: int = 300):
     return execute_many([nb], out_dir, timeout)[0]
 
 
-def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, stop: threading.Event | None = None) -> list:
+def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, stop: threading.Event | None = None,
+                 done=None) -> list:
     """Run several notebooks one after another on **one** ``python3`` kernel started in
     ``out_dir``, through one client: the kernel's start, the imports and the client's handshake
     are paid once, not per notebook. Before each notebook the kernel's namespace is cleared
     (``%reset -f``), so a notebook can only use what its own cells define, as when it is run
     alone; each notebook's execution counts start at 1. Error outputs fail; SIGTERM or SIGINT
-    (or ``stop`` set by another thread) shuts the kernel down and raises :class:`NotebookStopped`."""
+    (or ``stop`` set by another thread) shuts the kernel down and raises :class:`NotebookStopped`.
+    ``done(i, nb)`` is called as each notebook is finished (while the kernel runs the next one
+    this thread would only wait)."""
     import asyncio
 
     from nbclient.exceptions import CellExecutionError
@@ -287,6 +291,9 @@ def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=No
                     if client.stopped_by is not None:
                         raise NotebookStopped(client.stopped_by)
                 _renumber(nb)
+                _tidy(nb)
+                if done:
+                    done(i, nb)
     except CellExecutionError as exc:
         if client.stopped_by is not None:
             raise NotebookStopped(client.stopped_by) from None
@@ -309,12 +316,15 @@ def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=No
             if handler is not None:
                 signal.signal(sig, handler)
         shutil.rmtree(sockets, ignore_errors=True)
-    for nb in notebooks:
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = _without_widget_views(_coalesce_streams(cell.outputs))
-        nb.metadata.pop("widgets", None)
     return notebooks
+
+
+def _tidy(nb) -> None:
+    """Stored outputs as they are kept: streams joined, widget views left out (see below)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _without_widget_views(_coalesce_streams(cell.outputs))
+    nb.metadata.pop("widgets", None)
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -336,7 +346,7 @@ MAX_KERNELS = 2
 
 
 def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, kernels: int | None = None,
-                        stop: threading.Event | None = None) -> list:
+                        stop: threading.Event | None = None, done=None) -> list:
     """:func:`execute_many` on up to ``kernels`` kernels at once (default: one per core, at most
     ``MAX_KERNELS``), each taking every k-th notebook; the work is in the kernels, so threads
     here suffice. A failure in any stops the run and is raised."""
@@ -345,7 +355,7 @@ def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, prog
 
     k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
     if k == 1 or len(notebooks) < 4:
-        return execute_many(notebooks, out_dir, timeout, progress, stop)
+        return execute_many(notebooks, out_dir, timeout, progress, stop, done)
     stop = stop or threading.Event()
     shares = [list(range(i, len(notebooks), k)) for i in range(k)]
     lock = threading.Lock()
@@ -356,8 +366,12 @@ def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, prog
                 with lock:
                     progress(share[j], nb)
 
+        def finished(j: int, nb) -> None:
+            if done:
+                done(share[j], nb)
+
         try:
-            execute_many([notebooks[i] for i in share], out_dir, timeout, say, stop)
+            execute_many([notebooks[i] for i in share], out_dir, timeout, say, stop, finished)
         except BaseException:
             stop.set()  # one kernel failed: the others stop at their next notebook
             raise
@@ -469,19 +483,25 @@ def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_
     items = [("overview.ipynb", overview_notebook(case, final_dir, chosen, case_file, link))]
     rows = {cid: support_table.loc[cid].to_dict() for cid in chosen}
     items += [(notebook_name(cid), conclusion_notebook(case, cid, final_dir, rows.get(cid), case_file, link)) for cid in chosen]
-    if execute_cells:
-        def say(i, nb):
-            if progress:
-                progress(f"notebook {i + 1}/{len(items)}: {items[i][0]}")
+    def say(i, nb):
+        if progress:
+            progress(f"notebook {i + 1}/{len(items)}: {items[i][0]}")
 
-        execute_in_parallel([nb for _, nb in items], out_dir, progress=say, stop=stop)
+    pages: dict[int, str] = {}
+
+    def export(i: int, nb) -> None:  # each page as its notebook finishes, while the kernels work on
+        if html_too:
+            pages[i] = to_html(nb)
+
+    if execute_cells:
+        execute_in_parallel([nb for _, nb in items], out_dir, progress=say, stop=stop, done=export)
     written = []
-    for name, nb in items:
+    for i, (name, nb) in enumerate(items):
         nbformat.validate(nb)
         path = out_dir / name
         write_text(path, nbformat.writes(nb) + "\n")
         written.append(path)
         if html_too:
-            write_text(path.with_suffix(".html"), to_html(nb))
+            write_text(path.with_suffix(".html"), pages[i] if i in pages else to_html(nb))
             written.append(path.with_suffix(".html"))
     return written
