@@ -34,7 +34,7 @@ class Explorer:
     def __init__(self, case, conclusion: str | None = None):
         import ipywidgets as w
 
-        from .charts import most_telling_conclusions
+        from .charts import _short_text, most_telling_conclusions
 
         self.case = case
         self.baseline = support(case, fragility=False)
@@ -58,7 +58,7 @@ class Explorer:
         self.reset = w.Button(description="reset all")
         conclusions = list(case.conclusions.index)
         first = conclusion if conclusion in conclusions else (most_telling_conclusions(case, self.baseline) or [None])[0]
-        self.conclusion = w.Dropdown(options=[(_short(case.conclusions.at[c, "text"]), c) for c in conclusions], value=first,
+        self.conclusion = w.Dropdown(options=[(_short_text(case.conclusions.at[c, "text"], 70), c) for c in conclusions], value=first,
                                      description="evidence of", layout=w.Layout(width="40em"))
         self.status = w.HTML()
         self.output = w.Output()
@@ -91,6 +91,13 @@ class Explorer:
     def table(self):
         """The conclusions under the current settings (:func:`srccrit.what_if`)."""
         return what_if(self.case, without=self.without, as_of=self.date, priors=self.priors, baseline=self.baseline)
+
+    def _estimated(self):
+        """The case under the current settings and the model fitted on it, with its table."""
+        from .analysis.what_if import _compare, _estimate
+
+        work, est = _estimate(self.case, self.without, self.date, self.priors)
+        return work, est, _compare(work, est, self.date, self.baseline)
 
     # -------------------------------------------------------------- events
     def _changed(self, _change=None) -> None:
@@ -137,7 +144,7 @@ class Explorer:
         if self.priors:
             parts.append("priors " + ", ".join(f"{self.case.witness_name(wid)} {p:.2f}" for wid, p in sorted(self.priors.items())))
         self.status.value = f"<p>{html.escape('; '.join(parts) if parts else 'the case as it is')}</p>"
-        table = self.table()
+        work, est, table = self._estimated()  # one fit serves the table and the chart
         self.last_table = table
         self.output.clear_output(wait=True)
         with self.output:
@@ -145,9 +152,6 @@ class Explorer:
 
             display(readable(table, self.case, caption="Conclusions: now, and in the case as it is (baseline)"))
             if self.conclusion.value is not None:
-                from .analysis.what_if import _estimate
-
-                work, est = _estimate(self.case, self.without, self.date, self.priors)
                 fig = charts.evidence_chart(work, self.conclusion.value, est)
                 # as PNG bytes: shown whatever matplotlib backend the kernel has
                 buffer = io.BytesIO()
@@ -170,11 +174,6 @@ def pd_date(value) -> str:
     import pandas as pd
 
     return pd.Timestamp(value).date().isoformat()
-
-
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def explore(case, conclusion: str | None = None) -> Explorer:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .em import Votes, _logit
+from .em import Votes, _logit, _sigmoid
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -143,10 +143,6 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
     out["_b"] = (out["bears"] == "against").astype(int)
     out = out.sort_values(["_p", "_b", "reliability", "name", "claim"], ascending=[True, True, False, True, True], kind="mergesort")
     return out.drop(columns=["_p", "_b"]).reset_index(drop=True)[LINE_COLUMNS]
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: int, probability: float,

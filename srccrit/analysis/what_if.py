@@ -61,8 +61,12 @@ def what_if(case, without=(), as_of: str | None = None, priors: dict[str, float]
     beside it the unchanged case's probability and verdict (``baseline``: a support table of the
     unchanged case to reuse)."""
     work, est = _estimate(case, list(without), as_of, priors)
+    return _compare(work, est, as_of, baseline if baseline is not None else support(case, fragility=False))
+
+
+def _compare(work, est: Reliability, as_of: str | None, base: pd.DataFrame) -> pd.DataFrame:
+    """The conclusions of ``work`` under ``est`` beside the unchanged case's support ``base``."""
     now = support(work, as_of=as_of, fragility=False, estimator=est)
-    base = baseline if baseline is not None else support(case, fragility=False)
     out = now[["text", "probability", "verdict", "lines_for", "lines_against"]].copy()
     out["baseline"] = base["probability"].reindex(out.index).to_numpy(dtype=float)
     out["baseline_verdict"] = base["verdict"].reindex(out.index).to_numpy(dtype=object)
