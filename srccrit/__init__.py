@@ -29,6 +29,7 @@ from .analysis import (
     what_if,
 )
 from .explore import explore
+from .normalisers import register_value_type, value_types
 
 __all__ = [
     "load_case",
@@ -54,6 +55,8 @@ __all__ = [
     "readable",
     "what_if",
     "explore",
+    "register_value_type",
+    "value_types",
 ]
 
 __version__ = "0.1.0"

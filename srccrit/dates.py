@@ -194,6 +194,8 @@ def parse_value(raw: object, type_: str) -> Value:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             raise ValueError_("empty text value")
         return Value("text", str(raw), fold=fold_text(raw))
+    if type_ in ("time", "names") or _normalisers().is_user_type(type_):
+        return _normalised(raw, type_)
     if type_ == "boolean":
         if isinstance(raw, bool):
             return Value("boolean", str(raw).lower(), float(raw), float(raw))
@@ -206,9 +208,32 @@ def parse_value(raw: object, type_: str) -> Value:
     raise ValueError_(f"unknown proposition type {type_!r}")
 
 
+def _normalisers():
+    from . import normalisers
+
+    return normalisers
+
+
+def _normalised(raw: object, type_: str) -> Value:
+    """A value of a type with a normaliser (:mod:`srccrit.normalisers`): ``time`` as a range of
+    minutes, ``names`` and a registered type as a key."""
+    n = _normalisers()
+    if raw is None or isinstance(raw, bool) or (isinstance(raw, str) and not raw.strip()):
+        raise ValueError_(f"empty {type_} value")
+    written = str(raw).strip()
+    try:
+        if type_ == "time":
+            low, high = n.parse_time(written)
+            return Value("time", written, low, high)
+        key = n.name_list_key(written) if type_ == "names" else n.user_key(type_, written)
+    except ValueError as exc:
+        raise ValueError_(str(exc)) from None
+    return Value(type_, written, fold=key)
+
+
 def conflict(a: Value, b: Value) -> bool:
     """True when the two values cannot both be right under the case format's rules."""
-    if a.type == "text" or b.type == "text":
+    if a.fold is not None or b.fold is not None:
         return a.fold != b.fold
     return a.high < b.low or b.high < a.low
 

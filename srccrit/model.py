@@ -38,7 +38,9 @@ PROXIMITIES = (
     "participant", "eyewitness", "official", "document", "contemporary", "secondhand",
     "historian", "reviewer",
 )
-PROPOSITION_TYPES = ("boolean", "date", "number", "text")
+#: the built-in proposition types (format 1.1 adds ``time`` and ``names``; a user may register more:
+#: :func:`srccrit.normalisers.register_value_type`, and :func:`srccrit.normalisers.value_types` lists them all)
+PROPOSITION_TYPES = ("boolean", "date", "number", "text", "time", "names")
 STANCES = ("affirms", "denies", "uncertain")
 #: how a claim was read out of its source (format 1.1): the words given, their sense, or the
 #: case author's own inference

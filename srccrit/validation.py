@@ -21,7 +21,8 @@ from .dates import ValueError_, fold_text, parse_date, parse_value
 from ._arrays import has_repeats, id_lists, list_column, positions_in, take
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES, LIST_FIELDS
-from .model import CASE_FIELDS, FIELDS, PROPOSITION_TYPES, PROXIMITIES, SOURCE_KINDS, STANCES, BASES, Case
+from .normalisers import value_types
+from .model import CASE_FIELDS, FIELDS, PROXIMITIES, SOURCE_KINDS, STANCES, BASES, Case
 
 __all__ = ["build_case", "ID_PATTERN"]
 
@@ -334,8 +335,9 @@ def _propositions(ck: _Checker, raw) -> pd.DataFrame:
     _check_ids(ck, frame, "proposition")
     frame["text"] = _strip_or_none(frame["text"]).astype(object).fillna(frame["id"])
     frame["type"] = _strip_or_none(frame["type"]).astype(object).fillna("boolean")
-    bad = ~frame["type"].isin(PROPOSITION_TYPES).to_numpy()
-    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(PROPOSITION_TYPES)})", "type")
+    types = value_types()
+    bad = ~frame["type"].isin(types).to_numpy()
+    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(types)}){_hint(frame['type'].iat[pos], types)}", "type")
     lo, hi, _ = _parse_date_column(ck, frame, "date", "proposition")
     frame["date"] = _text_column(frame["date"])
     frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
@@ -479,9 +481,10 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     # each claim's proposition type, as a code into PROPOSITION_TYPES (-1: unknown proposition)
     prop_rows = _rows_of(props, prop_ids)
     type_of = take(props["type"].to_numpy(dtype=object), prop_rows, None)
-    type_code_of = pd.Index(PROPOSITION_TYPES).get_indexer(type_of) if len(type_of) else np.zeros(0, dtype=np.int64)
+    types = value_types()
+    type_code_of = pd.Index(types).get_indexer(type_of) if len(type_of) else np.zeros(0, dtype=np.int64)
     type_code = take(type_code_of, prop_code, -1)
-    ptype = pd.Series(pd.Categorical.from_codes(type_code, categories=list(PROPOSITION_TYPES)), index=frame.index)
+    ptype = pd.Series(pd.Categorical.from_codes(type_code, categories=list(types)), index=frame.index)
     frame["type"] = ptype
 
     # stance / value
@@ -491,7 +494,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     blank_value = np.array([_blank(v) for v in value_uniques], dtype=bool)
     has_value = (value_codes >= 0) & ~(blank_value[value_codes] if len(blank_value) else False)
     has_stance = stance.notna().to_numpy()
-    is_bool = type_code == PROPOSITION_TYPES.index("boolean")
+    is_bool = type_code == types.index("boolean")
     known_type = type_code >= 0
     both = has_stance & has_value
     ck.errors_where(frame, both, lambda pos: f"claim {frame['id'].iat[pos]!r} has both a stance and a value (a claim has one or the other)")
@@ -517,7 +520,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         pair_codes, pairs = pd.factorize(type_code[pos_all].astype(np.int64) * (len(value_uniques) + 1) + value_codes[pos_all])
         parsed = []
         for pair in pairs.tolist():
-            t, vcode = PROPOSITION_TYPES[pair // (len(value_uniques) + 1)], pair % (len(value_uniques) + 1)
+            t, vcode = types[pair // (len(value_uniques) + 1)], pair % (len(value_uniques) + 1)
             try:
                 parsed.append(parse_value(value_uniques[vcode], t))
             except ValueError_ as exc:

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 from .._arrays import arrow_text, first_per_group, group_codes, lex_order, list_lengths, lists_at, rank_in, sorted_unique, take
 from .._gc import paused_gc
 
+from ..normalisers import RANGE_TYPES
 __all__ = ["positions", "positions_and_lines", "LineKeys", "ancestors", "codes_of", "codes_memo", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
@@ -218,7 +219,11 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
     s_high = s_low.copy()
     s_fold = np.full(n, None, dtype=object)
 
-    is_text = kind(t_ids, t_code, "text")
+    # text and every type held as a key (names, a user's own): sides by key
+    is_text = np.zeros(n, dtype=bool)
+    for t in t_ids:
+        if t not in RANGE_TYPES and t != "boolean":
+            is_text |= kind(t_ids, t_code, t)
     if is_text.any():
         idx = np.flatnonzero(is_text)
         folds = claims["value_fold"].to_numpy(dtype=object)[idx]
@@ -230,7 +235,7 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
         s_fold[idx] = folds
         label[idx] = _labels(p_code[idx], side[idx], _written(claims["value"], idx), np.zeros(len(idx)))
 
-    is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number")
+    is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number") | kind(t_ids, t_code, "time")
     if is_range.any():
         idx = np.flatnonzero(is_range)
         lo = claims["value_low"].to_numpy(dtype=float)[idx]

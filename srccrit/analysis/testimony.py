@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import list_lengths
+from ..normalisers import RANGE_TYPES
 from .em import Testimony, Votes
 from .evidence import codes_of, table_values
 
@@ -161,7 +162,7 @@ def _informativeness(ev: pd.DataFrame, claims: pd.DataFrame) -> np.ndarray:
     n = len(ev)
     iota = np.ones(n)
     t_code, t_ids = codes_of(ev["type"]) if n else (np.zeros(0, dtype=np.int64), pd.Index([]))
-    is_range = np.isin(np.asarray(t_ids, dtype=object), ["date", "number"])[t_code] if n else np.zeros(0, bool)
+    is_range = np.isin(np.asarray(t_ids, dtype=object), RANGE_TYPES)[t_code] if n else np.zeros(0, bool)
     is_range &= ev["side"].to_numpy() >= 0
     if not is_range.any():
         return iota
@@ -171,7 +172,7 @@ def _informativeness(ev: pd.DataFrame, claims: pd.DataFrame) -> np.ndarray:
     high = claims["value_high"].to_numpy(dtype=float)[rows]
     s_low = ev["side_low"].to_numpy(dtype=float)[rows]
     s_high = ev["side_high"].to_numpy(dtype=float)[rows]
-    is_date = (np.asarray(t_ids, dtype=object) == "date")[t_code[rows]]
+    is_date = np.isin(np.asarray(t_ids, dtype=object), ["date", "time"])[t_code[rows]]  # a day, a minute
     mid = np.abs((s_low + s_high) / 2)
     unit = np.where(is_date, 1.0, np.where(mid > 0, 0.01 * mid, 0.01))
     w_claim = np.where(np.isfinite(high - low), high - low, np.inf)

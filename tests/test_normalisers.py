@@ -1,0 +1,156 @@
+"""Value normalisers (issue 13, item 2): times of day and lists of names in their usual
+spellings, a partial list's support of the fuller one, and a user's own value type."""
+
+from __future__ import annotations
+
+import pytest
+
+import srccrit
+from srccrit.dates import ValueError_, conflict, parse_value
+from srccrit.normalisers import format_minutes, name_list_key, parse_time, part_of, register_value_type
+
+
+@pytest.mark.parametrize("written", ["16:30", "4:30 p.m.", "4:30pm", "4:30 PM", "16h30", "16.30", "1630", "4:30 PM EST",
+                                     "Thu  16:30", "4:30pDec 1", "4:30 p.m. (Estimated runway)", "Dec 1 - 4:30 PM", "16:30:00",
+                                     "2011-12-01 16:30"])
+def test_every_spelling_of_a_time_of_day_is_one_time(written):
+    assert parse_time(written) == (990.0, 990.0)
+
+
+@pytest.mark.parametrize("written, minutes", [("noon", 720), ("midnight", 0), ("12:00 a.m.", 0), ("12:30 p.m.", 750), ("4 pm", 960),
+                                              ("7:16 a.m.Dec 1", 436), ("16:30:15", 990.25)])
+def test_times_of_day_on_the_twelve_hour_clock(written, minutes):
+    assert parse_time(written)[0] == pytest.approx(minutes)
+
+
+@pytest.mark.parametrize("bad", ["Not Available", "Contact Airline", "25:00", "13:00 pm", "abc", "4 5", ""])
+def test_what_is_not_a_time_of_day_is_refused_with_the_reason(bad):
+    with pytest.raises(ValueError):
+        parse_time(bad)
+
+
+def test_times_conflict_when_their_ranges_do_not_overlap():
+    assert not conflict(parse_value("4:30 p.m.", "time"), parse_value("16:30", "time"))
+    assert conflict(parse_value("4:29 p.m.", "time"), parse_value("16:30", "time"))
+    assert not conflict(parse_value("16:30±5", "time"), parse_value("4:33 pm", "time"))
+    assert format_minutes(990.25) == "16:30:15" and format_minutes(0) == "00:00"
+
+
+HAN_KAMBER = ["Jiawei Han, Micheline Kamber", "Han, Jiawei and Kamber, Micheline", "Han, Jiawei, and Kamber, Micheline",
+              "By (author) Han, Jiawei By (author) Kamber, Micheline", "Jiawei Han; Micheline Kamber", "J. Han; M. Kamber",
+              "Han J, Kamber M", "Han, Jiawei; Kamber, Micheline", "Han, Jiawei, Kamber, Micheline", "Micheline Kamber & Jiawei Han",
+              "Han, Jiawei/ Kamber, Micheline", "Han, Jiawei (ed.); Kamber, Micheline (ed.)", "HAN, JIAWEI; KAMBER, MICHELINE"]
+
+
+@pytest.mark.parametrize("written", HAN_KAMBER)
+def test_every_spelling_of_an_author_list_is_one_list(written):
+    assert name_list_key(written) == "han; kamber"
+
+
+@pytest.mark.parametrize("a, b", [("Kovalyov, Ivan", "I. V. Kovalev"), ("Stützle, Thomas", "Thomas Stutzle"),
+                                  ("Zo&eacute; Lacroix", "Zoe Lacroix"), ("Hornick, Mark F. Marcade, Erik", "Mark Hornick; Erik Marcadé")])
+def test_accents_entities_and_romanisations_fold(a, b):
+    assert name_list_key(a) == name_list_key(b)
+
+
+def test_et_al_marks_a_list_open_and_a_part_supports_the_whole():
+    assert name_list_key("Han et al.") == "han; …"
+    assert part_of(name_list_key("Han"), name_list_key("Han; Kamber"))
+    assert part_of(name_list_key("Han et al."), name_list_key("Han; Kamber"))
+    assert not part_of(name_list_key("Han; Kamber"), name_list_key("Han; Kamber"))
+    assert not part_of(name_list_key("Han; Pei"), name_list_key("Han; Kamber"))
+    with pytest.raises(ValueError):
+        name_list_key("Not Available")
+
+
+NAMES_CASE = """
+    case: names
+    sources:
+      s1: {kind: other, author: a}
+      s2: {kind: other, author: b}
+      s3: {kind: other, author: c}
+      s4: {kind: other, author: d}
+      s5: {kind: other, author: e}
+    witnesses:
+      a: {name: A}
+      b: {name: B}
+      c: {name: C}
+      d: {name: D}
+      e: {name: E}
+    propositions:
+      authors: {text: Who wrote the book, type: names}
+      left: {text: When the flight left, type: time}
+    conclusions:
+      both: {text: Han and Kamber wrote it, rests_on: {authors: "Kamber, M.; Han, J."}}
+      half-past: {text: It left at half past four, rests_on: {left: "16:30"}}
+    claims:
+      - {id: c1, source: s1, proposition: authors, value: "Jiawei Han, Micheline Kamber"}
+      - {id: c2, source: s2, proposition: authors, value: "Han, Jiawei and Kamber, Micheline"}
+      - {id: c3, source: s3, proposition: authors, value: "Han"}
+      - {id: c4, source: s4, proposition: authors, value: "HAN"}
+      - {id: c5, source: s5, proposition: authors, value: "Pei, Jian"}
+      - {id: c6, source: s1, proposition: left, value: "4:30 p.m."}
+      - {id: c7, source: s2, proposition: left, value: "16:30"}
+      - {id: c8, source: s3, proposition: left, value: "Thu 4:29 PM"}
+"""
+
+
+def test_a_case_with_time_and_names_propositions(make_case):
+    case = srccrit.load_case(make_case(NAMES_CASE))
+    sides = srccrit.contradictions(case)
+    authors = sides[sides["proposition"] == "authors"]
+    assert sorted(authors["lines"]) == [1, 2, 2]  # two spellings of the whole list are one side
+    left = sides[sides["proposition"] == "left"]
+    assert sorted(left["lines"]) == [1, 2]
+    sup = srccrit.support(case)
+    assert sup.at["half-past", "probability"] > 0.5
+
+
+def test_a_partial_list_partly_supports_the_fuller_one(make_case):
+    """Two witnesses give the whole list, two its first name only: the partial lists pass part
+    of their weight to the whole list (and only to it: not to Pei's), which is more probable
+    with that support than without; the partial list keeps a side of its own."""
+    from srccrit.analysis.em import _posterior
+
+    case = srccrit.load_case(make_case(NAMES_CASE))
+    props = srccrit.propositions(case)
+    assert name_list_key(props.at["authors", "value"]) == "han; kamber"
+    est = srccrit.Reliability().fit(case)
+    v = est.votes_
+    item = list(v.items).index("authors")
+    ev = est.evidence_[est.evidence_["proposition"] == "authors"]
+    slot = {fold: v.offsets[item] + side for fold, side in zip(ev["side_fold"], ev["side"])}
+    assert list(zip(*[a.tolist() for a in v.implied])) == [(slot["han"], slot["han; kamber"])]
+    with_support = est.posterior_
+    v.implied = None
+    without = _posterior(v, est.skills_.to_numpy(), shifts=est.kind_shifts_["shift"].to_numpy())
+    assert with_support[slot["han; kamber"]] > without[slot["han; kamber"]] + 0.02
+    assert with_support[slot["han"]] < without[slot["han"]]
+    assert with_support[slot["han"]] > 0.01  # still a value of its own
+
+
+def test_unreadable_values_fail_the_load_naming_file_and_line(make_case):
+    bad = NAMES_CASE.replace('value: "16:30"}', 'value: "Contact Airline"}')
+    with pytest.raises(srccrit.CaseError) as info:
+        srccrit.load_case(make_case(bad))
+    assert "case.yaml:" in str(info.value) and "unparseable time of day 'Contact Airline'" in str(info.value)
+
+
+def test_a_users_own_value_type(make_case):
+    register_value_type("isbn", lambda s: s.replace("-", "").replace(" ", "").upper())
+    assert "isbn" in srccrit.value_types()
+    text = NAMES_CASE.replace("type: time}", "type: isbn}").replace('"4:30 p.m."', '"0-13-110362-8"').replace('"16:30"', '"013110362 8"') \
+        .replace('"Thu 4:29 PM"', '"0-201-63361-2"').replace('rests_on: {left: "16:30"}', 'rests_on: {left: "0131103628"}')
+    case = srccrit.load_case(make_case(text))
+    sides = srccrit.contradictions(case)
+    assert sorted(sides[sides["proposition"] == "left"]["lines"]) == [1, 2]
+    with pytest.raises(ValueError):
+        register_value_type("names", str)
+    with pytest.raises(ValueError):
+        register_value_type("Bad Name", str)
+
+
+def test_an_unknown_type_names_the_types_there_are(make_case):
+    with pytest.raises(srccrit.CaseError) as info:
+        srccrit.load_case(make_case(NAMES_CASE.replace("type: time}", "type: tmie}")))
+    assert "unknown type 'tmie'" in str(info.value) and "time" in str(info.value)
