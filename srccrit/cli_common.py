@@ -48,8 +48,9 @@ def as_of_arg(p: argparse.ArgumentParser) -> None:
 
 
 def copying_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--copying", action="store_true",
-                   help="find witnesses who copy one another from the false values they share and count their agreement once")
+    p.add_argument("--copying", action=argparse.BooleanOptionalAction, default=True,
+                   help="find witnesses who copy one another (identical testimony, shared false values) and count "
+                        "their agreement once (the default); --no-copying: only declared dependence counts")
 
 
 def case_path(given: str | None) -> str | Path:

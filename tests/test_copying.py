@@ -61,7 +61,7 @@ def test_copiers_of_a_bad_source_are_found_and_counted_down(tmp_path):
     for seed in range(4):
         path, _ = copy_case(tmp_path / f"m{seed}", *MINORITY, seed=seed)
         case = srccrit.load_case(path)
-        plain = srccrit.Reliability().fit(case)
+        plain = srccrit.Reliability(copying=False).fit(case)
         copying = srccrit.Reliability(copying=True).fit(case)
         gains.append(right_share(copying) - right_share(plain))
         pairs = copying.copying_
@@ -98,7 +98,7 @@ def test_copiers_holding_the_majority_do_not_out_vote_independent_witnesses(tmp_
     for seed in range(3):
         path, _ = copy_case(tmp_path / f"t{seed}", accuracy, copies, seed=seed, n_items=60)
         case = srccrit.load_case(path)
-        plain, copying = srccrit.Reliability().fit(case), srccrit.Reliability(copying=True).fit(case)
+        plain, copying = srccrit.Reliability(copying=False).fit(case), srccrit.Reliability().fit(case)
         assert right_share(plain) < 0.6
         assert right_share(copying) >= 0.8
         assert copying.skills_["bad"] < plain.skills_["bad"] - 0.2
@@ -110,7 +110,7 @@ def test_a_copier_of_a_good_source_does_not_become_more_reliable_than_it(tmp_pat
         path, _ = copy_case(tmp_path / f"g{seed}", {"g1": .9, "m1": .6, "m2": .6, "m3": .6}, {"copier": "g1"}, seed=seed)
         est = srccrit.Reliability(copying=True).fit(srccrit.load_case(path))
         assert est.skills_["copier"] <= est.skills_["g1"] + 1e-9
-        assert right_share(est) >= right_share(srccrit.Reliability().fit(srccrit.load_case(path)))
+        assert right_share(est) >= right_share(srccrit.Reliability(copying=False).fit(srccrit.load_case(path)))
 
 
 def test_independent_witnesses_are_not_called_copiers(tmp_path):
@@ -124,8 +124,9 @@ def test_copying_off_is_the_model_without_it(tmp_path):
     case = srccrit.load_case(path)
     off = srccrit.Reliability(copying=False).fit(case)
     assert off.copying_.empty
-    pd_testing = pytest.importorskip("pandas.testing")
-    pd_testing.assert_series_equal(off.skills_, srccrit.Reliability().fit(case).skills_)
+    assert off.votes_.testimony.independence is None  # no vote counted down
+    on = srccrit.Reliability().fit(case)  # copying is on by default
+    assert not on.copying_.empty and on.votes_.testimony.independence.min() < 1
 
 
 def test_copying_by_declared_dependence_is_not_found_again(tmp_path):
@@ -162,6 +163,35 @@ def test_cli_dependence_and_reliability_with_copying(tmp_path, capsys):
     assert main(["reliability", str(path), "--copying", "--format", "json"]) == 0
     rows = {r["witness"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["bad"]["reliability"] < 0.6 < rows["i0"]["reliability"]
-    assert main(["reliability", str(path), "--format", "json"]) == 0
+    assert main(["reliability", str(path), "--format", "json"]) == 0  # on by default
     rows = {r["witness"]: r for r in json.loads(capsys.readouterr().out)}
-    assert rows["bad"]["reliability"] > 0.9  # without --copying the group is the truth
+    assert rows["bad"]["reliability"] < 0.6 < rows["i0"]["reliability"]
+    assert main(["reliability", str(path), "--no-copying", "--format", "json"]) == 0
+    rows = {r["witness"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["bad"]["reliability"] > 0.9  # without copying the group is the truth
+
+
+def test_the_report_names_the_copying_pairs(tmp_path):
+    """The report's index has a Copying section naming copier and original with the shared
+    false values, and tables/copying.{csv,json} hold every pair."""
+    import json
+
+    from srccrit.report import build_report
+
+    path, _ = copy_case(tmp_path / "rep", *MAJORITY, seed=0, n_items=60)
+    out = tmp_path / "out"
+    build_report(srccrit.load_case(path), out, execute=False, max_notebooks=1)
+    pairs = json.loads((out / "tables" / "copying.json").read_text(encoding="utf-8"))
+    assert {frozenset((p["witness_a"], p["witness_b"])) for p in pairs} >= {frozenset(("bad", "c1"))}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    section = index[index.index('<section id="copying">'):]
+    section = section[:section.index("</section>")]
+    assert "Witness c1" in section and "Witness bad" in section and "counted once" in section
+
+
+def test_the_report_says_when_nobody_copies(tmp_path, bundled):
+    from srccrit.report import build_report
+
+    build_report(bundled, tmp_path / "out", execute=False, max_notebooks=1)
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "No two witnesses were found copying one another." in index

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .em import Votes, _logit, _sigmoid
+from .em import SUBSET_SUPPORT, Votes, _logit, _sigmoid
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -173,13 +173,20 @@ def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: i
         kind_shift = np.r_[est.kind_shifts_["shift"].to_numpy(), 0.0][t.kind[idx]] if len(est.kind_shifts_) else 0.0
         lo_vote = lo_vote + (t.shift[idx] + kind_shift)[None, :]
         weight = t.weight[idx] * (t.independence[idx] if t.independence is not None else 1.0)
-    gain = np.maximum(lo_vote + np.log(v.k - 1)[v.item[idx]][None, :], 0.0) * weight[None, :]
+    gain = np.maximum(lo_vote + np.log(v.k - 1)[v.item[idx]][None, :], 0.0) * (weight * v.temperature)[None, :]
     # per draw, the score of every option of these propositions, then a softmax per proposition
     slots = np.unique(np.concatenate([np.arange(v.offsets[i], v.offsets[i] + v.k[i]) for i in items]))
     slot_local = np.searchsorted(slots, v.slot[idx])
     onehot = np.zeros((len(idx), len(slots)))
     onehot[np.arange(len(idx)), slot_local] = 1.0
-    score = gain @ onehot
+    base = gain @ onehot
+    score = base.copy()
+    if v.implied is not None:  # a partial list's support of the fuller ones (names)
+        src, dst = v.implied
+        pos = {int(sl): j for j, sl in enumerate(slots)}
+        for a, b in zip(src.tolist(), dst.tolist()):
+            if a in pos and b in pos:
+                score[:, pos[b]] += SUBSET_SUPPORT * base[:, pos[a]]
     item_of_slot = v.slot_item[slots]
     post = np.empty_like(score)
     for i in np.unique(item_of_slot):

@@ -68,7 +68,7 @@ from scipy.special import betaincinv
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
 from .copying import COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, agreeing_pairs, find_copying
-from .em import Testimony, Votes, build_votes, run_em, vote_logits
+from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, run_em, vote_logits
 from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
 from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
@@ -159,22 +159,29 @@ class Reliability:
         Weigh each vote by its testimony (kind, delay, basis, interest; see
         :mod:`srccrit.analysis.testimony`); ``False``: every vote is its witness's plain vote.
     copying:
-        Find witnesses who copy one another from the false values they share and discount the
-        copier's agreeing votes (see :mod:`srccrit.analysis.copying`); ``False``: only declared
-        dependence counts.
+        Find witnesses who copy one another (identical on every contested proposition they share,
+        or sharing false values) and discount the copier's agreeing votes (see
+        :mod:`srccrit.analysis.copying`); on by default; ``False``: only declared dependence counts.
+    temper:
+        Temper the reported probabilities for evidence more correlated than the model knows (see
+        :func:`srccrit.analysis.em.fit_temperature`: the temperature is fitted on the case itself,
+        by how well each line is predicted from the others); ``False``: the untempered posterior.
 
     Learned attributes
     ------------------
     ``reliability_`` (DataFrame by witness: name, reliability, low, high, prior, claims,
     corroborated, contradicted, reasons), ``propositions_`` (see :func:`propositions`),
     ``evidence_``, ``votes_``, ``posterior_``, ``n_iter_``, ``converged_``, ``kind_shifts_``,
-    ``testimonies_``, ``copying_`` (pairs found to copy: ``COPYING_COLUMNS``).
+    ``testimonies_``, ``copying_`` (pairs found to copy: ``COPYING_COLUMNS``), ``temperature_``
+    (1: untempered).
     """
 
     def __init__(self, n_iter: int = 200, tol: float = 1e-8, strength: float = 4.0, document_strength: float = 12.0,
-                 interval: float = 0.9, as_of: str | None = None, testimony: bool = True, copying: bool = False):
+                 interval: float = 0.9, as_of: str | None = None, testimony: bool = True, copying: bool = True,
+                 temper: bool = True):
         self.n_iter = n_iter
         self.copying = copying
+        self.temper = temper
         self.testimony = testimony
         self.tol = tol
         self.strength = strength
@@ -183,7 +190,7 @@ class Reliability:
         self.as_of = as_of
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying"))
+        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying", "temper"))
         return f"Reliability({params})"
 
     def fit(self, case, claims: pd.DataFrame | None = None) -> "Reliability":
@@ -208,6 +215,11 @@ class Reliability:
             if self.copying:
                 r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol, (r, post, it, ok, shifts))
             self.copying_ = copying.pairs if copying is not None else pd.DataFrame({c: [] for c in COPYING_COLUMNS})
+            self.temperature_ = 1.0
+            if self.temper:
+                self.temperature_ = votes.temperature = fit_temperature(votes, r, shifts)
+                if self.temperature_ != 1.0:
+                    post = _posterior(votes, r, shifts=shifts)
             self.evidence_, self.votes_, self.posterior_ = ev, votes, post
             self.n_iter_, self.converged_ = it, ok
             self.prior_ = pri

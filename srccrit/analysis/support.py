@@ -38,8 +38,9 @@ import pandas as pd
 
 from ..dates import parse_date
 from ..errors import SrccritError
+from ..normalisers import RANGE_TYPES
 from .evidence import codes_of, line_labels
-from .em import vote_gain
+from .em import SUBSET_SUPPORT, vote_gain
 from .reliability import Reliability, Votes
 
 __all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
@@ -77,7 +78,7 @@ def _requirement_slots(case, est: Reliability, only: str | None = None) -> pd.Da
     sides["lines"] = sides["lines"].fillna(0)
     m = rests.merge(sides, on="proposition", how="left")
     has_side = m["side"].notna()
-    is_text = m["type"] == "text"
+    is_text = ~m["type"].isin(RANGE_TYPES + ("boolean",))
     overlap = ~((m["side_high"] < m["required_low"]) | (m["required_high"] < m["side_low"]))
     compatible = np.where(is_text, m["side_fold"] == m["required_fold"], overlap)
     m["compatible"] = has_side & compatible
@@ -317,6 +318,12 @@ class _LocalDrop:
             lo, k = v.offsets[item], v.k[item]
             score = self.score[lo:lo + k].copy()
             np.subtract.at(score, v.slot[idx] - lo, self.gain[idx])
+            if v.implied is not None:  # a partial list's support of the fuller ones (names)
+                src, dst = v.implied
+                mine = (src >= lo) & (src < lo + k)
+                if mine.any():
+                    score = score.copy()
+                    np.add.at(score, dst[mine] - lo, SUBSET_SUPPORT * score[src[mine] - lo])
             e = np.exp(score - score.max())
             post = e / e.sum()
             p *= float(post[compatible_slots - lo].sum())
