@@ -225,6 +225,10 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
                 n = int(lines.at[cid, wid])
                 ax.text(j + dx, i, f"{sign}{v:.2f}" + (f"\n×{n}" if n > 1 else ""), ha="center", va="center", fontsize=6,
                         color="white" if v > 0.6 * limit else "black")
+    if not n_c or not n_w:  # a case with no conclusions, or none any witness speaks to
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No conclusion rests on what a witness says: nothing to draw.", ha="center", va="center", transform=ax.transAxes)
+        return fig
     ax.set_xlim(-0.5, n_w - 0.5)
     ax.set_ylim(n_c - 0.5, -0.5)
     ax.set_xticks(np.arange(n_w), [_wrap(w if w == others else case.witness_name(w), 18) for w in cols], rotation=60, ha="right",

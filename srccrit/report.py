@@ -22,6 +22,7 @@ from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
 from .io.notebooks import MAX_NOTEBOOKS, build_notebooks, notebook_conclusions, notebook_name
+from .io.display import readable
 
 __all__ = ["build_report", "ReportSummary"]
 
@@ -87,6 +88,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
             "timeline": (tl, output.records(tl), False),
             "lines": (lines, output.records(lines), False),
             "dependence": (dep, output.records(dep), False),
+            "copying": (est.copying_, output.records(est.copying_), False),
         }
         for name, (frame, recs, index) in tables.items():
             write_text(tmp / "tables" / f"{name}.csv", output.table_csv(frame, index=index))
@@ -129,7 +131,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                 job.result() if not stop.is_set() else _quietly(job)  # the notebooks' error, if any, wins
 
         say("index.html")
-        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, set(with_notebook))))
+        write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, set(with_notebook), est)))
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
     fragile = [c for c in sup.index if sup.at[c, "fragile"]]
     least = rel.index[-1] if len(rel) else None
@@ -187,7 +189,28 @@ CHART_CAPTIONS = {
 }
 
 
-def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set | None = None) -> str:
+#: copying pairs shown in the index at most (all are in tables/copying.csv and JSON)
+COPYING_ROWS = 40
+
+
+def _copying_html(case, est) -> str:
+    """The witnesses the model found copying (who copies whom, shared false values, the
+    probability) and the temperature of the probabilities; a sentence when there is none."""
+    if est is None:
+        return ""
+    temper = (f" Probabilities are tempered (temperature {est.temperature_:.2f}): the lines agree less than independent lines would."
+              if est.temperature_ < 1 else "")
+    pairs = est.copying_
+    if pairs.empty:
+        return f'<section id="copying"><h2>Copying</h2><p>No two witnesses were found copying one another.{html.escape(temper)}</p></section>'
+    shown = pairs.iloc[:COPYING_ROWS][["copier", "witness_a", "witness_b", "p_copy", "shared_false", "shared", "common"]]
+    table = readable(shown, case, caption=f"Pairs of witnesses found copying, most probable first" +
+                     (f" (the first {len(shown)} of {len(pairs)})" if len(pairs) > len(shown) else ""))
+    return (f'<section id="copying"><h2>Copying</h2><p>Their agreement is counted once: the copier\'s agreeing testimony weighs '
+            f'less for the value (not for his own reliability).{html.escape(temper)}</p><div class="scroll">{table.to_html()}</div></section>')
+
+
+def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set | None = None, est=None) -> str:
     from .io.display import readable
     from .io.notebooks import VERDICT_NOTE
 
@@ -222,7 +245,7 @@ def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set
                 f"their own (every conclusion is also in <a href=\"tables/support.csv\">tables/support.csv</a> and JSON)</summary>"
                 f"<div class=\"scroll\">{table.to_html()}</div></details>")
     table_links = " · ".join(f"{e(n)} (<a href=\"tables/{n}.csv\">CSV</a>, <a href=\"tables/{n}.json\">JSON</a>)"
-                             for n in ["contradictions", "reliability", "support", "propositions", "timeline", "lines", "dependence"])
+                             for n in ["contradictions", "reliability", "support", "propositions", "timeline", "lines", "dependence", "copying"])
     charts_html = "".join(
         f"<figure id=\"chart-{n}\"><a href=\"charts/{n}.svg\"><img src=\"charts/{n}.png\" alt=\"{e(alt)}\" "
         f"style=\"max-width:100%;height:auto\"></a><figcaption><strong>{e(head)}.</strong> {e(alt)}</figcaption></figure>"
@@ -235,6 +258,7 @@ def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set
     shown_rel = readable(rel_rows[["name", "reliability", "low", "high", "prior", "claims", "corroborated", "contradicted"]], None,
                          caption="Witness reliability, most reliable first" + (f" (the first {len(rel_rows)} of {len(rel)})" if len(rel) > len(rel_rows) else ""))
     verdicts = html.escape(VERDICT_NOTE.replace("**", "").replace("*", "").replace("`", ""))
+    copying_html = _copying_html(case, est)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(case.title)} — srccrit report</title>
@@ -252,7 +276,7 @@ the case itself, as the notebooks load it: <a href="case/">case/</a></p></header
 <p id="definitions"><small>{verdicts}</small></p>
 <section id="support"><h2>Support</h2><div class="scroll">{shown_sup.to_html()}</div></section>
 <section id="reliability"><h2>Reliability</h2><div class="scroll">{shown_rel.to_html()}</div></section>
-<section id="charts"><h2>Charts</h2>{charts_html}</section>
+{copying_html}<section id="charts"><h2>Charts</h2>{charts_html}</section>
 <section id="tables"><h2>Tables</h2><p>{table_links}</p></section>
 <section id="bibliography"><h2>Bibliography</h2><p><a href="bibliography.bib">biblatex</a> · <a href="bibliography-bibtex.bib">BibTeX</a> · <a href="bibliography.csl.json">CSL-JSON</a></p></section>
 </main>
