@@ -35,6 +35,7 @@ screenshots: $(STAMP) system-deps
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) benchmarks/run.py --quick
+	$(PY) benchmarks/realdata/run.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) .venv-td out .pytest_cache
