@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .em import SUBSET_SUPPORT, Votes, _logit, _sigmoid
+from .em import Votes, _logit, _sigmoid
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -181,12 +181,12 @@ def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: i
     onehot[np.arange(len(idx)), slot_local] = 1.0
     base = gain @ onehot
     score = base.copy()
-    if v.implied is not None:  # a partial list's support of the fuller ones (names)
-        src, dst = v.implied
+    if v.implied is not None:  # one value's support of another (a partial list, a spelling)
+        src, dst, weight = v.implied
         pos = {int(sl): j for j, sl in enumerate(slots)}
-        for a, b in zip(src.tolist(), dst.tolist()):
+        for a, b, w in zip(src.tolist(), dst.tolist(), weight.tolist()):
             if a in pos and b in pos:
-                score[:, pos[b]] += SUBSET_SUPPORT * base[:, pos[a]]
+                score[:, pos[b]] += w * base[:, pos[a]]
     item_of_slot = v.slot_item[slots]
     post = np.empty_like(score)
     for i in np.unique(item_of_slot):

@@ -16,6 +16,7 @@ its witness). Without one every vote is its witness's plain vote.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -25,7 +26,8 @@ import pandas as pd
 from .._arrays import take
 from .evidence import LineKeys, codes_of, rank_in, sorted_unique
 
-__all__ = ["Votes", "Testimony", "build_votes", "run_em", "vote_gain", "fit_temperature", "MIN_TEMPERATURE", "SUBSET_SUPPORT", "imply", "implications"]
+__all__ = ["Votes", "Testimony", "build_votes", "run_em", "vote_gain", "fit_temperature", "MIN_TEMPERATURE", "SUBSET_SUPPORT",
+           "SPELLING_SUPPORT", "imply", "implications"]
 
 
 @dataclass
@@ -60,7 +62,7 @@ class Votes:
     item_rows: np.ndarray | None = None  # row of each proposition in case.propositions
     testimony: Testimony | None = None   # each vote's testimony (None: plain votes)
     temperature: float = 1.0             # what each vote's weight is multiplied by in the reported posterior (see fit_temperature)
-    implied: tuple[np.ndarray, np.ndarray] | None = None  # (from slot, to slot): a partial list's support of a fuller one (see imply)
+    implied: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (from slot, to slot, weight): one value's support of another (see imply)
 
     @cached_property
     def per_witness(self) -> np.ndarray:
@@ -272,45 +274,69 @@ def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None, shifts: n
 SUBSET_SUPPORT = 0.25
 
 
+#: how much of a text value's score goes to another spelling of it: the same words in another
+#: order or with other punctuation ("Han, Jiawei; Kamber, Micheline" and "Jiawei Han, Micheline
+#: Kamber"). Two such values stay two sides (the case format says when text values conflict);
+#: each supports the other as TruthFinder's implication between similar facts does
+SPELLING_SUPPORT = 0.5
+
+
 def imply(v: Votes, score: np.ndarray) -> np.ndarray:
-    """Option scores with every partial list's score passed on, times ``SUBSET_SUPPORT``, to each
-    fuller list of its proposition (``names`` propositions; see :func:`implications`). The
-    partial list keeps its own score: it is still a value, wrong where the fuller one is right;
-    the witness is judged by what he named (the M-step does not see the implication)."""
+    """Option scores with part of some options' scores passed on to others of their proposition
+    (see :func:`implications`): a partial list to each fuller list, a spelling of a text to its
+    other spellings. The giving option keeps its own score: it is still a value, wrong where
+    the other is right; the witness is judged by what he named (the M-step does not see it)."""
     if v.implied is None or not len(score):
         return score
-    src, dst = v.implied
+    src, dst, weight = v.implied
     out = score.copy()
-    np.add.at(out, dst, SUBSET_SUPPORT * score[src])
+    np.add.at(out, dst, weight * score[src])
     return out
 
 
-def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray] | None:
-    """(from slot, to slot) for every side of a ``names`` proposition whose list is a strict
-    part of another side's (:func:`srccrit.normalisers.part_of`); None where there is none."""
+def _word_key(fold: str) -> str:
+    return " ".join(sorted(re.findall(r"\w+", fold)))
+
+
+def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(from slot, to slot, weight): every side of a ``names`` proposition whose list is a strict
+    part of another side's (:func:`srccrit.normalisers.part_of`) gives it ``SUBSET_SUPPORT``; every
+    side of a ``text`` proposition gives ``SPELLING_SUPPORT`` to each side with the same words
+    (case, punctuation and order aside). None where there is none."""
     from ..normalisers import part_of
 
-    is_names = (ev["type"] == "names").to_numpy() & (ev["side"].to_numpy() >= 0)
-    if not is_names.any():
+    side = ev["side"].to_numpy()
+    kind = np.asarray(ev["type"], dtype=object)
+    keyed = ((kind == "names") | (kind == "text")) & (side >= 0)
+    if not keyed.any():
         return None
-    sides = pd.DataFrame({"proposition": np.asarray(ev["proposition"], dtype=object)[is_names], "side": ev["side"].to_numpy()[is_names],
-                          "fold": np.asarray(ev["side_fold"], dtype=object)[is_names]}).drop_duplicates(["proposition", "side"])
-    src, dst = [], []
-    item_of = v.items.get_indexer(pd.Index(sides["proposition"].unique(), dtype=object))
-    item = dict(zip(sides["proposition"].unique(), item_of))
+    sides = pd.DataFrame({"proposition": np.asarray(ev["proposition"], dtype=object)[keyed], "side": side[keyed],
+                          "fold": np.asarray(ev["side_fold"], dtype=object)[keyed], "type": kind[keyed]}).drop_duplicates(["proposition", "side"])
+    if sides["type"].eq("text").all():
+        sides["words"] = sides["fold"].map(_word_key)
+        if not sides.duplicated(["proposition", "words"]).any():
+            return None
+    src, dst, weight = [], [], []
+    props = sides["proposition"].unique()
+    item = dict(zip(props, v.items.get_indexer(pd.Index(props, dtype=object))))
     for prop, group in sides.groupby("proposition", sort=True):
         i = item[prop]
         if i < 0 or len(group) < 2:
             continue
-        folds, nums = group["fold"].tolist(), group["side"].tolist()
-        for a, sa in zip(folds, nums):
-            for b, sb in zip(folds, nums):
-                if a != b and part_of(a, b):
+        folds, nums, is_names = group["fold"].tolist(), group["side"].tolist(), group["type"].iat[0] == "names"
+        words = [_word_key(f) for f in folds] if not is_names else folds
+        for a, sa, wa in zip(folds, nums, words):
+            for b, sb, wb in zip(folds, nums, words):
+                if a == b:
+                    continue
+                w = (SUBSET_SUPPORT if part_of(a, b) else 0.0) if is_names else (SPELLING_SUPPORT if wa == wb else 0.0)
+                if w:
                     src.append(v.offsets[i] + sa)
                     dst.append(v.offsets[i] + sb)
+                    weight.append(w)
     if not src:
         return None
-    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), np.asarray(weight)
 
 
 def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:
