@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._arrays import group_codes, radix_order
 from .em import Votes
 
 __all__ = ["COPY_RATE", "agreeing_pairs", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
@@ -96,20 +97,42 @@ def agreeing_pairs(v: Votes, min_common: int = MIN_COMMON, min_agreement: float 
     """Pairs of witnesses (as ``a * n_witnesses + b``, a < b) who name the same option on at
     least ``min_agreement`` of the contested propositions they both speak to (at least
     ``min_common`` of them): the suspects a first fit counts once, so that a group of copiers
-    holding the majority cannot make itself the truth before its shared values are weighed."""
+    holding the majority cannot make itself the truth before its shared values are weighed.
+
+    Pairs are first counted on the options they share (a pair with fewer than
+    ``min_agreement * min_common`` agreements cannot qualify), then only those are checked
+    against every contested proposition both speak to: the pass over all pairs of a
+    proposition's witnesses, most of whom disagree, is never made."""
     n_w = len(v.witnesses)
     named = np.bincount(v.slot_item[v.per_option > 0], minlength=len(v.k))
-    rows = np.flatnonzero((named[v.item] >= 2) & (v.per_option[v.slot] <= MAX_SIDE))
+    contested = named[v.item] >= 2
+    rows = np.flatnonzero(contested & (v.per_option[v.slot] <= MAX_SIDE))
     if len(rows) < 2:
         return np.zeros(0, dtype=np.int64)
-    order = rows[np.argsort(v.item[rows], kind="stable")]
-    left, right = _pairs_within(v.item[order])
+    slots = v.slot[rows].astype(np.int64)
+    order = rows[radix_order(slots, max(int(slots.max()), 1).bit_length())]  # by option, stable
+    left, right = _pairs_within(v.slot[order])
     wa, wb = v.voter[order[left]], v.voter[order[right]]
     key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)
-    same = v.slot[order[left]] == v.slot[order[right]]
-    keys, code, common = np.unique(key, return_inverse=True, return_counts=True)
-    agree = np.bincount(code, same, minlength=len(keys))
-    return keys[(common >= min_common) & (agree >= min_agreement * common)]
+    key = key[wa != wb]
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    code, keys = group_codes(key)
+    agree = np.bincount(code, minlength=len(keys))
+    candidates = keys[agree >= int(np.ceil(min_agreement * min_common))]
+    if not len(candidates):
+        return candidates
+    # every contested proposition each candidate pair both speak to
+    pa, pb = candidates // n_w, candidates % n_w
+    mine = np.flatnonzero(contested & np.isin(v.voter, np.union1d(pa, pb)))
+    votes = pd.DataFrame({"w": v.voter[mine], "item": v.item[mine], "slot": v.slot[mine]}).drop_duplicates(["w", "item"])
+    pairs = pd.DataFrame({"a": pa, "b": pb, "pair": np.arange(len(pa))})
+    both = (pairs.merge(votes.rename(columns={"w": "a"}), on="a")
+                 .merge(votes.rename(columns={"w": "b"}), on=["b", "item"], suffixes=("_a", "_b")))
+    pair = both["pair"].to_numpy()
+    common = np.bincount(pair, minlength=len(pa))
+    same = np.bincount(pair, (both["slot_a"].to_numpy() == both["slot_b"].to_numpy()).astype(float), minlength=len(pa))
+    return candidates[(common >= min_common) & (same >= min_agreement * common)]
 
 
 def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: np.ndarray | None = None,

@@ -210,10 +210,11 @@ class Reliability:
             rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
             a = take(pri["a"].to_numpy(), rows, np.nan)
             b = take(pri["b"].to_numpy(), rows, np.nan)
-            r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol)
             copying = None
             if self.copying:
-                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol, (r, post, it, ok, shifts))
+                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol)
+            else:
+                r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol)
             self.copying_ = copying.pairs if copying is not None else pd.DataFrame({c: [] for c in COPYING_COLUMNS})
             self.temperature_ = 1.0
             if self.temper:
@@ -270,7 +271,7 @@ class Reliability:
         return self.fit(case).reliability_
 
 
-def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, fit: tuple):
+def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
     """Refit with each copier's agreeing votes discounted until the pairs found to copy settle
     (see :mod:`srccrit.analysis.copying`). Returns the fit and the last :class:`Copying`.
 
@@ -283,7 +284,7 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, fit: tuple):
     if len(suspects):
         found = find_copying(votes, None, None, suspects=suspects)
         previous = _discount(votes, found.factor)
-        fit = run_em(votes, a, b, n_iter, tol)  # from the prior: the first fit may sit in the copiers' optimum
+    fit = run_em(votes, a, b, n_iter, tol)  # the first fit, the suspects counted once: no group votes for itself
     first = fit[0]
     for _ in range(COPY_ROUNDS):
         found = find_copying(votes, fit[1], fit[0], rank=first, suspects=suspects)
