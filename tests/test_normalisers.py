@@ -202,3 +202,27 @@ def test_spellings_of_a_text_value_support_each_other(make_case):
     ev = est.evidence_
     han = v.offsets[0] + int(ev.loc[ev["claim"] == "c4", "side"].iat[0])
     assert without[han] == without[v.offsets[0]:v.offsets[0] + v.k[0]].max()
+
+
+def test_any_text_is_read_or_refused_with_a_value_error():
+    """Hostile input: whatever the text, a normaliser returns a key or raises ValueError (the
+    loader turns that into file:line), never another exception."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(max_size=80))
+    def check(text):
+        for parse in (parse_time, name_list_key):
+            try:
+                parse(text)
+            except ValueError:
+                pass
+
+    check()
+    long = "Han, Jiawei; " * 2000 + "et al." + " 4:30 p.m." * 500
+    for parse in (parse_time, name_list_key):
+        try:
+            parse(long)
+        except ValueError:
+            pass
