@@ -146,11 +146,41 @@ def _ungrouped(text: str) -> str:
     return core + (" " + sep + " " + rest.strip() if sep else "")
 
 
-def parse_number(raw: object) -> Value:
+#: words that multiply a number ("1.2 million", "3 thousand", "2.5bn")
+_SCALE_WORDS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "mio": 1e6, "billion": 1e9, "bn": 1e9,
+                "billions": 1e9, "trillion": 1e12, "hundred": 1e2, "thousands": 1e3}
+_NUMBER_AND_UNIT = re.compile(r"^\s*(?P<num>[-+\u2212]?[\d.,\s\u00a0\u202f\u2009]*\d(?:[eE][-+]?\d+)?)\s*"
+                              r"(?:(?:±|\+/-|\+-)\s*(?P<tol>\d[\d.,]*(?:[eE][-+]?\d+)?))?\s*(?P<rest>.*?)\s*$")
+
+
+_UNIT_THEN_TOLERANCE = re.compile(r"^\s*(?P<num>[-+\u2212]?\d[\d.,\u00a0\u202f\u2009]*(?: \d{3})*)\s+(?P<unit>[^\W\d][^±]*?)\s*(?:±|\+/-|\+-)\s*(?P<tol>\d[\d.,]*)\s*$|"
+                                  r"^\s*(?P<num2>[-+\u2212]?\d[\d.,]*)(?P<unit2>[^\W\d][^±]*?)\s*(?:±|\+/-|\+-)\s*(?P<tol2>\d[\d.,]*)\s*$")
+
+
+def parse_number(raw: object, unit: str | None = None) -> Value:
     """Parse ``12``, ``12±3``, ``12 +/- 3`` into the range ``[9, 15]``; thousands separators
-    are read as such (``10,000``, ``10 000``, ``1.234.567``; see :func:`_ungrouped`)."""
+    are read as such (``10,000``, ``10 000``, ``1.234.567``; see :func:`_ungrouped`). A scale
+    word multiplies (``1.2 million``, ``3 thousand``, ``2.5bn``). ``unit`` (the proposition's
+    ``unit``): a value may then carry a unit that converts to it (``12 km`` for a proposition in
+    miles, by pint), and a bare number is in that unit; without one, a value with a unit is
+    refused (``12 km`` beside ``12`` would be ambiguous)."""
     if isinstance(raw, bool) or raw is None:
         raise ValueError_(f"unparseable number {raw!r}")
+    if isinstance(raw, str):
+        written = raw.strip()
+        after = _UNIT_THEN_TOLERANCE.match(raw)
+        if after:  # "7.5 mi ± 0.1": the tolerance in the same unit ("3 thousand ± 100": not scaled)
+            g = after.groupdict()
+            words = (g["unit"] or g["unit2"]).split()
+            tol = parse_number(g["tol"] or g["tol2"]).low
+            if words and words[0].lower().rstrip(".") in _SCALE_WORDS:
+                tol /= _SCALE_WORDS[words[0].lower().rstrip(".")]
+            raw = f"{g['num'] or g['num2']} ± {tol!r} {' '.join(words)}"
+        m = _NUMBER_AND_UNIT.match(raw)
+        rest = m.group("rest") if m else ""
+        if m and rest:
+            v = _number_with_words(raw, m, unit)
+            return Value("number", written, v.low, v.high)
     if isinstance(raw, (int, float)):
         try:
             v = float(raw)
@@ -175,6 +205,56 @@ _UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø":
                                "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "þ": "th", "Þ": "Th"})
 
 
+def _number_with_words(raw: str, m: re.Match, unit: str | None) -> Value:
+    """``12 km``, ``1.2 million``, ``3,5 thousand tonnes``, ``12±1 mi``: the number (and
+    tolerance) scaled, then converted to the proposition's unit."""
+    words = m.group("rest").split()
+    scale = 1.0
+    if words and words[0].lower().rstrip(".") in _SCALE_WORDS:
+        scale = _SCALE_WORDS[words[0].lower().rstrip(".")]
+        words = words[1:]
+    base = parse_number(m.group("num") + (f" ± {m.group('tol')}" if m.group("tol") else ""))
+    low, high = base.low * scale, base.high * scale
+    if words:
+        written_unit = " ".join(words)
+        if unit is None:
+            raise ValueError_(f"number {raw.strip()!r} has a unit ({written_unit!r}) but its proposition declares none "
+                              "(give the proposition a unit: to compare values in units)")
+        low, high = convert(low, written_unit, unit, raw), convert(high, written_unit, unit, raw)
+    return Value("number", raw.strip(), min(low, high), max(low, high))
+
+
+_UNITS = None
+
+
+def unit_registry():
+    """pint's unit registry, made on first use (units are rare: most cases never load it)."""
+    global _UNITS
+    if _UNITS is None:
+        import pint
+
+        _UNITS = pint.UnitRegistry()
+    return _UNITS
+
+
+def check_unit(unit: str) -> str:
+    """The unit as pint reads it; raises ``ValueError_`` for one it does not know."""
+    try:
+        return str(unit_registry().parse_units(str(unit).strip()))
+    except Exception as exc:  # pint raises several kinds (undefined unit, syntax)
+        raise ValueError_(f"unknown unit {unit!r} ({exc})") from None
+
+
+def convert(value: float, from_unit: str, to_unit: str, raw: str = "") -> float:
+    """``value`` in ``from_unit`` expressed in ``to_unit`` (pint); a unit of another dimension
+    is an error naming both."""
+    ureg = unit_registry()
+    try:
+        return float(ureg.Quantity(value, from_unit.strip()).to(to_unit).magnitude)
+    except Exception as exc:
+        raise ValueError_(f"number {raw.strip() or value!r}: cannot read {from_unit!r} as {to_unit!r} ({exc})") from None
+
+
 def fold_text(text: object) -> str:
     """Fold case, accents and white space: 'Port  Arthur ' == 'port arthur', 'Kovalëv' == 'kovalev'."""
     s = str(text)
@@ -184,12 +264,13 @@ def fold_text(text: object) -> str:
     return " ".join(s.casefold().split())
 
 
-def parse_value(raw: object, type_: str) -> Value:
-    """Parse a claim's value (or a conclusion's requirement) for a proposition of ``type_``."""
+def parse_value(raw: object, type_: str, unit: str | None = None) -> Value:
+    """Parse a claim's value (or a conclusion's requirement) for a proposition of ``type_``
+    (``unit``: a number proposition's unit, if it declares one)."""
     if type_ == "date":
         return parse_date(raw)
     if type_ == "number":
-        return parse_number(raw)
+        return parse_number(raw, unit)
     if type_ == "text":
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             raise ValueError_("empty text value")

@@ -50,7 +50,7 @@ BASES = ("quoted", "paraphrased", "inferred")
 FIELDS = {
     "sources": ("id", "kind", "date", "available", "derives_from", "author", "note"),
     "witnesses": ("id", "name", "aliases", "role", "side", "proximity", "hostile_to", "prior", "prior_strength", "note"),
-    "propositions": ("id", "text", "type", "date", "note"),
+    "propositions": ("id", "text", "type", "date", "unit", "note"),
     "conclusions": ("id", "text", "held_by", "rests_on", "note"),
     "claims": ("id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
                "against_interest", "basis"),

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from .dates import ValueError_, fold_text, parse_date, parse_value
+from .dates import ValueError_, check_unit, fold_text, parse_date, parse_value
 from ._arrays import has_repeats, id_lists, list_column, positions_in, take
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES, LIST_FIELDS
@@ -338,6 +338,16 @@ def _propositions(ck: _Checker, raw) -> pd.DataFrame:
     types = value_types()
     bad = ~frame["type"].isin(types).to_numpy()
     ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(types)}){_hint(frame['type'].iat[pos], types)}", "type")
+    frame["unit"] = _strip_or_none(frame["unit"]) if "unit" in frame else pd.Series(None, index=frame.index, dtype=object)
+    has_unit = frame["unit"].notna().to_numpy()
+    for pos in np.flatnonzero(has_unit)[:_MAX_ROW_ERRORS]:
+        if frame["type"].iat[pos] != "number":
+            ck.error(frame, pos, f"proposition {frame['id'].iat[pos]!r}: a unit is for number propositions, not {frame['type'].iat[pos]}", "unit")
+            continue
+        try:
+            frame.iat[pos, frame.columns.get_loc("unit")] = check_unit(frame["unit"].iat[pos])
+        except ValueError_ as exc:
+            ck.error(frame, pos, f"proposition {frame['id'].iat[pos]!r}: {exc}", "unit")
     lo, hi, _ = _parse_date_column(ck, frame, "date", "proposition")
     frame["date"] = _text_column(frame["date"])
     frame["date_start"], frame["date_end"] = _ordinals_to_datetime(lo), _ordinals_to_datetime(hi)
@@ -373,6 +383,7 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
     _str_list_column(frame, "held_by")
     known_holders = set(sources["id"].dropna().tolist()) | set(witnesses["id"].dropna().tolist())
     ptype = dict(zip(props["id"].tolist(), props["type"].tolist()))
+    punit = {p: u for p, u in zip(props["id"].tolist(), props["unit"].tolist()) if isinstance(u, str)}
     rows = []
     ids, holders, rests_on = frame["id"].tolist(), frame["held_by"].tolist(), frame["rests_on"].tolist()
     parsed: list[dict | None] = [None] * len(frame)
@@ -393,7 +404,7 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
                 ck.error(frame, pos, f"conclusion {cid!r}: rests_on names unknown proposition {prop!r}{_hint(prop, ptype)}", "rests_on")
                 continue
             try:
-                v = parse_value(required, ptype[prop])
+                v = parse_value(required, ptype[prop], punit.get(prop))
             except ValueError_ as exc:
                 ck.error(frame, pos, f"conclusion {cid!r}: rests_on {prop!r} ({ptype[prop]}): {exc}", "rests_on")
                 continue
@@ -517,12 +528,19 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     if valued.any():
         # parse each distinct (type, value) pair once
         pos_all = np.flatnonzero(valued)
-        pair_codes, pairs = pd.factorize(type_code[pos_all].astype(np.int64) * (len(value_uniques) + 1) + value_codes[pos_all])
+        # a number proposition's unit is part of what a value means: parse each distinct
+        # (unit, type, value) once
+        unit_of = take(props["unit"].to_numpy(dtype=object), prop_rows, None)
+        unit_codes, unit_names = pd.factorize(pd.Series(unit_of, dtype=object))
+        u_code = take(unit_codes.astype(np.int64) + 1, prop_code, 0)[pos_all]  # 0: no unit
+        width = (len(value_uniques) + 1) * len(types)
+        pair_codes, pairs = pd.factorize(u_code * width + type_code[pos_all].astype(np.int64) * (len(value_uniques) + 1) + value_codes[pos_all])
         parsed = []
         for pair in pairs.tolist():
-            t, vcode = types[pair // (len(value_uniques) + 1)], pair % (len(value_uniques) + 1)
+            ucode, rest = divmod(pair, width)
+            t, vcode = types[rest // (len(value_uniques) + 1)], rest % (len(value_uniques) + 1)
             try:
-                parsed.append(parse_value(value_uniques[vcode], t))
+                parsed.append(parse_value(value_uniques[vcode], t, unit_names[ucode - 1] if ucode else None))
             except ValueError_ as exc:
                 parsed.append(exc)
         failed = np.array([isinstance(r, Exception) for r in parsed], dtype=bool)

@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 
+import srccrit
+
 from srccrit.dates import ValueError_, conflict, fold_text, format_date_interval, parse_date, parse_number, parse_value
 
 
@@ -82,3 +84,59 @@ def test_thousands_separators_keep_the_tolerance():
     assert (v.low, v.high) == (9_500, 10_500)
     v = parse_number("1 000 +/- 50")
     assert (v.low, v.high) == (950, 1_050)
+
+
+@pytest.mark.parametrize("written, value", [("1.2 million", 1_200_000), ("3 thousand", 3_000), ("2.5bn", 2.5e9), ("1,5 thousand", 1_500),
+                                            ("10,000", 10_000)])
+def test_numbers_with_scale_words(written, value):
+    v = parse_number(written)
+    assert v.low == v.high == pytest.approx(value)
+
+
+def test_numbers_with_units_convert_to_their_propositions_unit():
+    assert parse_number("12 km", "km").low == 12
+    assert parse_number("12000 m", "km").low == pytest.approx(12)
+    v = parse_number("7.456 mi±0.01", "km")  # the tolerance in the value's own unit
+    assert v.low < 12 < v.high and v.written == "7.456 mi±0.01"
+    assert parse_number("12", "km").low == 12  # a bare number is in the proposition's unit
+    assert parse_number("3 thousand ± 100").low == 2_900  # a tolerance after a scale word is not scaled
+    with pytest.raises(ValueError_, match="declares none"):
+        parse_number("12 km")  # ambiguous beside a bare 12: the proposition must say its unit
+    with pytest.raises(ValueError_, match="cannot read 'kg' as"):
+        parse_number("12 kg", "km")
+
+
+UNITS_CASE = """
+    case: units
+    sources:
+      s1: {kind: report, author: a}
+      s2: {kind: report, author: b}
+      s3: {kind: report, author: c}
+    witnesses:
+      a: {name: A}
+      b: {name: B}
+      c: {name: C}
+    propositions:
+      dist: {text: How far the column marched, type: number, unit: km}
+    conclusions:
+      far: {text: Twelve kilometres, rests_on: {dist: "12 km"}}
+    claims:
+      - {id: c1, source: s1, proposition: dist, value: "12 km"}
+      - {id: c2, source: s2, proposition: dist, value: "7.456 mi ± 0.01"}
+      - {id: c3, source: s3, proposition: dist, value: "12,000 m"}
+"""
+
+
+def test_a_case_with_a_unit_compares_values_in_it(make_case):
+    case = srccrit.load_case(make_case(UNITS_CASE))
+    assert srccrit.contradictions(case).empty  # one side: every value is twelve kilometres
+    assert srccrit.support(case).at["far", "probability"] > 0.9
+
+
+def test_an_unknown_unit_or_a_unit_on_a_non_number_is_an_error_naming_the_line(make_case):
+    with pytest.raises(srccrit.CaseError) as info:
+        srccrit.load_case(make_case(UNITS_CASE.replace("unit: km", "unit: kilometrez")))
+    assert "unknown unit 'kilometrez'" in str(info.value) and "case.yaml:" in str(info.value)
+    with pytest.raises(srccrit.CaseError) as info:
+        srccrit.load_case(make_case(UNITS_CASE.replace('value: "12,000 m"', 'value: "12 kg"')))
+    assert "cannot read 'kg' as" in str(info.value)
