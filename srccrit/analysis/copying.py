@@ -122,17 +122,35 @@ def agreeing_pairs(v: Votes, min_common: int = MIN_COMMON, min_agreement: float 
     candidates = keys[agree >= int(np.ceil(min_agreement * min_common))]
     if not len(candidates):
         return candidates
-    # every contested proposition each candidate pair both speak to
-    pa, pb = candidates // n_w, candidates % n_w
-    mine = np.flatnonzero(contested & np.isin(v.voter, np.union1d(pa, pb)))
-    votes = pd.DataFrame({"w": v.voter[mine], "item": v.item[mine], "slot": v.slot[mine]}).drop_duplicates(["w", "item"])
-    pairs = pd.DataFrame({"a": pa, "b": pb, "pair": np.arange(len(pa))})
-    both = (pairs.merge(votes.rename(columns={"w": "a"}), on="a")
-                 .merge(votes.rename(columns={"w": "b"}), on=["b", "item"], suffixes=("_a", "_b")))
-    pair = both["pair"].to_numpy()
-    common = np.bincount(pair, minlength=len(pa))
-    same = np.bincount(pair, (both["slot_a"].to_numpy() == both["slot_b"].to_numpy()).astype(float), minlength=len(pa))
+    # every contested proposition each candidate pair both speak to (a witness with two lines
+    # on one proposition disagrees with himself: every pair of their votes counts)
+    pair, va, vb = _pair_votes(v, candidates, np.flatnonzero(contested))
+    common = np.bincount(pair, minlength=len(candidates))
+    same = np.bincount(pair, (v.slot[va] == v.slot[vb]).astype(float), minlength=len(candidates))
     return candidates[(common >= min_common) & (same >= min_agreement * common)]
+
+
+def _pair_votes(v: Votes, candidates: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every proposition both witnesses of a candidate pair (keys ``a * n + b``, sorted,
+    a < b) voted on: (the pair's index in ``candidates``, a's vote, b's vote). ``rows``: the votes
+    to look at (default all). Enumerates the pairs of votes within each proposition among the
+    candidates' votes only and keeps those of candidate pairs (a join without a table)."""
+    n_w = len(v.witnesses)
+    in_pair = np.zeros(n_w, dtype=bool)
+    in_pair[candidates // n_w] = True
+    in_pair[candidates % n_w] = True
+    mine = np.flatnonzero(in_pair[v.voter]) if rows is None else rows[in_pair[v.voter[rows]]]
+    items = v.item[mine].astype(np.int64)
+    order = mine[radix_order(items, max(int(items.max(initial=0)), 1).bit_length())] if len(mine) else mine
+    left, right = _pairs_within(v.item[order])
+    va, vb = order[left], order[right]
+    wa, wb = v.voter[va], v.voter[vb]
+    swap = wa > wb
+    va, vb = np.where(swap, vb, va), np.where(swap, va, vb)
+    key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)
+    where = np.searchsorted(candidates, key)
+    hit = (where < len(candidates)) & (candidates[np.minimum(where, len(candidates) - 1)] == key)
+    return where[hit], va[hit], vb[hit]
 
 
 def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: np.ndarray | None = None,
@@ -163,30 +181,23 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     if not len(candidates):
         return empty
     pa, pb = candidates // n_w, candidates % n_w
-    in_pair = np.zeros(n_w, dtype=bool)
-    in_pair[pa] = in_pair[pb] = True
-    mine = np.flatnonzero(in_pair[v.voter])
-    votes = pd.DataFrame({"w": v.voter[mine], "item": v.item[mine], "slot": v.slot[mine], "vote": mine})
-    pairs = pd.DataFrame({"a": pa, "b": pb, "pair": np.arange(len(pa))})
-    both = (pairs.merge(votes.rename(columns={"w": "a"}), on="a")
-                 .merge(votes.rename(columns={"w": "b"}), on=["b", "item"], suffixes=("_a", "_b")))
-    pair = both["pair"].to_numpy()
-    slot_a, slot_b = both["slot_a"].to_numpy(), both["slot_b"].to_numpy()
+    pair, vote_a, vote_b = _pair_votes(v, candidates)
+    slot_a, slot_b = v.slot[vote_a], v.slot[vote_b]
     same = slot_a == slot_b
     if post is None:  # the suspects, taken for copies before any fit
         r = np.full(n_w, 0.5)
         post = np.full(len(v.slot_item), 0.5)
         prior = 1 - 1e-12
-    a_acc = np.clip(r[both["a"].to_numpy()], 1e-6, 1 - 1e-6)
-    b_acc = np.clip(r[both["b"].to_numpy()], 1e-6, 1 - 1e-6)
+    a_acc = np.clip(r[pa[pair]], 1e-6, 1 - 1e-6)
+    b_acc = np.clip(r[pb[pair]], 1e-6, 1 - 1e-6)
     orig = np.maximum(a_acc, b_acc)
-    n_false = np.maximum(v.k[both["item"].to_numpy()] - 1, 1)
+    n_false = np.maximum(v.k[v.item[vote_a]] - 1, 1)
     p = np.clip(post[slot_a], 0.0, 1.0)
     c = copy_rate
     independent = p * a_acc * b_acc + (1 - p) * (1 - a_acc) * (1 - b_acc) / n_false
     copied = p * (c * orig + (1 - c) * a_acc * b_acc) + (1 - p) * (c * (1 - orig) + (1 - c) * (1 - a_acc) * (1 - b_acc) / n_false)
     llr = np.where(same, np.log(copied) - np.log(independent), np.log1p(-c))
-    n_pairs = len(pairs)
+    n_pairs = len(candidates)
     score = np.log(prior) - np.log1p(-prior) + np.bincount(pair, llr, minlength=n_pairs)
     p_copy = 0.5 * (1.0 + np.tanh(0.5 * score))
     shared = np.bincount(pair, same, minlength=n_pairs).astype(int)
@@ -199,7 +210,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     pair_factor = 1.0 - c * p_copy
     if keep.any():
         on = same & keep[pair]
-        copier_vote = np.where(a_is_copier[pair[on]], both["vote_a"].to_numpy()[on], both["vote_b"].to_numpy()[on])
+        copier_vote = np.where(a_is_copier[pair[on]], vote_a[on], vote_b[on])
         np.multiply.at(factor, copier_vote, pair_factor[pair[on]])
     ids = np.asarray(v.witnesses, dtype=object)
     table = pd.DataFrame({

@@ -306,15 +306,25 @@ def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray, np
     from ..normalisers import part_of
 
     side = ev["side"].to_numpy()
-    kind = np.asarray(ev["type"], dtype=object)
+    types = ev["type"]
+    if isinstance(types.dtype, pd.CategoricalDtype):  # most cases: no text nor names at all, said by the codes alone
+        codes, cats = types.array.codes, types.array.categories
+        wanted = [i for i, c in enumerate(cats) if c in ("names", "text")]
+        if not wanted or not np.bincount(codes + 1, minlength=len(cats) + 1)[np.asarray(wanted) + 1].any():
+            return None
+    kind = np.asarray(types, dtype=object)
     keyed = ((kind == "names") | (kind == "text")) & (side >= 0)
     if not keyed.any():
         return None
     sides = pd.DataFrame({"proposition": np.asarray(ev["proposition"], dtype=object)[keyed], "side": side[keyed],
                           "fold": np.asarray(ev["side_fold"], dtype=object)[keyed], "type": kind[keyed]}).drop_duplicates(["proposition", "side"])
-    if sides["type"].eq("text").all():
-        sides["words"] = sides["fold"].map(_word_key)
-        if not sides.duplicated(["proposition", "words"]).any():
+    is_text = sides["type"].eq("text").to_numpy()
+    if is_text.any():
+        # a text proposition takes part only where two of its sides share their words
+        text = pd.DataFrame({"p": sides.loc[is_text, "proposition"].to_numpy(), "w": sides.loc[is_text, "fold"].map(_word_key).to_numpy()})
+        keep_props = set(text.loc[text.duplicated(["p", "w"], keep=False).to_numpy(), "p"])
+        sides = sides[~is_text | sides["proposition"].isin(keep_props).to_numpy()]
+        if sides.empty:
             return None
     src, dst, weight = [], [], []
     props = sides["proposition"].unique()
