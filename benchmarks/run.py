@@ -387,9 +387,9 @@ def main() -> int:
     rows += merge_rows
     if not args.quick:
         rows.append(report_step())
-        rows.append(report_at(10_000))
+        rows.append(_subprocess("report", 10_000))
         if args.report_1m:
-            rows.append(report_at(1_000_000))
+            rows.append(_subprocess("report", 1_000_000))
     result = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "python": platform.python_version(),
                           "memory_warmed_gb": args.warm_memory if warmed is not None else 0},
               "steps": rows, "comparison": comparison}

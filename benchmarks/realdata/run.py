@@ -156,6 +156,8 @@ def score(answers: pd.DataFrame, gold: pd.Series, type_: str, claimed: pd.Series
             if m.any():
                 ece += m.mean() * abs(right[m].mean() - p[m].mean())
         out["ece"] = float(ece)
+        # the reliability diagram's points: per bin, mean probability, share right, how many
+        out["bins"] = [[float(p[bins == b].mean()), float(right[bins == b].mean()), int((bins == b).sum())] for b in range(10) if (bins == b).any()]
         if claimed is not None:
             has = np.array([gold_key[g] in claimed.get(i, ()) for i, g in zip(on, gold.reindex(on))], dtype=bool)
             out["gold_unclaimed"] = int((~has).sum())
@@ -212,14 +214,54 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: the systems the reliability diagram draws (those that give probabilities)
+DIAGRAM_SYSTEMS = {"srccrit": ("#0072B2", "o", "-"), "srccrit, untempered": ("#56B4E9", "s", "--"),
+                   "crowd-kit OneCoinDawidSkene": ("#D55E00", "^", ":")}
+
+
+def diagram(rows: list[dict], path: Path) -> None:
+    """Reliability diagrams, one panel per dataset and kind of values: for each system with
+    probabilities, the share of right answers against the mean probability in each tenth
+    (marker area: how many answers); on the diagonal, a probability means what it says."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    panels = sorted({(r["dataset"], r["values"]) for r in rows}, key=lambda k: (k[0], k[1] != "raw"))
+    fig = Figure(figsize=(4 * len(panels), 4.4), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (dataset, values) in zip(axes, panels):
+        ax.plot([0, 1], [0, 1], color="0.6", linewidth=1, label="calibrated")
+        for r in rows:
+            if (r["dataset"], r["values"]) != (dataset, values) or r["system"] not in DIAGRAM_SYSTEMS or not r.get("bins"):
+                continue
+            colour, marker, style = DIAGRAM_SYSTEMS[r["system"]]
+            b = np.asarray(r["bins"], dtype=float)
+            ax.plot(b[:, 0], b[:, 1], linestyle=style, color=colour, linewidth=1.2, label=f"{r['system']} (ECE {r['ece']:.3f})")
+            ax.scatter(b[:, 0], b[:, 1], s=8 + 60 * b[:, 2] / b[:, 2].sum() * 4, color=colour, marker=marker, zorder=3)
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.set_aspect("equal")
+        ax.set_title(f"{dataset}, {values} values", fontsize=10)
+        ax.set_xlabel("probability given to the answer (mean in each tenth)", fontsize=8)
+        ax.set_ylabel("share of those answers that are right", fontsize=8)
+        ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle("Reliability diagrams on the real-data benchmark (markers: area ∝ answers in the tenth)", fontsize=11)
+    fig.savefig(path, format="png", dpi=90, metadata={"Software": None})
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-truthdiscovery", action="store_true", help="leave out the truthdiscovery package's algorithms")
     ap.add_argument("--json", default=str(HERE / "results.json"), help="where to write the results")
+    ap.add_argument("--diagram", default=str(HERE / "calibration.png"), help="where to draw the reliability diagrams ('' for none)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         rows = run(Path(tmp), with_td=not args.no_truthdiscovery)
     print(table(rows))
+    if args.diagram:
+        diagram(rows, Path(args.diagram))
     Path(args.json).write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0
 
