@@ -208,7 +208,7 @@ def _people(text: str) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     several = len(parts) > 1
     for part in parts:
-        pieces = [p.strip() for p in part.split(",") if p.strip() and p.strip(".").lower() not in _SUFFIX]
+        pieces = [p.strip() for p in part.split(",") if p.strip() and p.strip().strip(".").lower() not in _SUFFIX]
         if len(pieces) <= 1:
             out.extend((p, False) for p in pieces)
         elif len(pieces) == 2 and (several or _is_single(pieces[0])):

@@ -48,7 +48,8 @@ def test_every_spelling_of_an_author_list_is_one_list(written):
 
 
 @pytest.mark.parametrize("a, b", [("Kovalyov, Ivan", "I. V. Kovalev"), ("Stützle, Thomas", "Thomas Stutzle"),
-                                  ("Zo&eacute; Lacroix", "Zoe Lacroix"), ("Hornick, Mark F. Marcade, Erik", "Mark Hornick; Erik Marcadé")])
+                                  ("Zo&eacute; Lacroix", "Zoe Lacroix"), ("Hornick, Mark F. Marcade, Erik", "Mark Hornick; Erik Marcadé"),
+                                  ("Steele, Guy, Jr.", "Guy L. Steele")])
 def test_accents_entities_and_romanisations_fold(a, b):
     assert name_list_key(a) == name_list_key(b)
 
