@@ -237,8 +237,22 @@ def unit_registry():
     return _UNITS
 
 
+#: what a unit may look like before pint reads it: names, prefixes, products and quotients,
+#: single-digit powers (m^2, s**-1). pint evaluates what it parses, so ``m**(10**10**8)`` would
+#: never return: such text never reaches it
+_SAFE_UNIT = re.compile(r"^(?!.*(?:\*\*|\^)-?\d[\d*^])(?:[^\W\d_]|[°%µΩ'\"])[\w°%µΩ'\" /*^·.-]{0,39}$")
+
+
+def _safe_unit(unit: str) -> str:
+    text = str(unit).strip()
+    if not _SAFE_UNIT.match(text) or re.search(r"\d{2,}", text):
+        raise ValueError_(f"unknown unit {text[:60]!r} (a unit is a name such as km, kg/m^2 or mi, at most 40 characters)")
+    return text
+
+
 def check_unit(unit: str) -> str:
     """The unit as pint reads it; raises ``ValueError_`` for one it does not know."""
+    unit = _safe_unit(unit)
     try:
         return str(unit_registry().parse_units(str(unit).strip()))
     except Exception as exc:  # pint raises several kinds (undefined unit, syntax)
@@ -249,8 +263,9 @@ def convert(value: float, from_unit: str, to_unit: str, raw: str = "") -> float:
     """``value`` in ``from_unit`` expressed in ``to_unit`` (pint); a unit of another dimension
     is an error naming both."""
     ureg = unit_registry()
+    from_unit = _safe_unit(from_unit)
     try:
-        return float(ureg.Quantity(value, from_unit.strip()).to(to_unit).magnitude)
+        return float(ureg.Quantity(value, from_unit).to(to_unit).magnitude)
     except Exception as exc:
         raise ValueError_(f"number {raw.strip() or value!r}: cannot read {from_unit!r} as {to_unit!r} ({exc})") from None
 

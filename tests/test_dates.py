@@ -140,3 +140,15 @@ def test_an_unknown_unit_or_a_unit_on_a_non_number_is_an_error_naming_the_line(m
     with pytest.raises(srccrit.CaseError) as info:
         srccrit.load_case(make_case(UNITS_CASE.replace('value: "12,000 m"', 'value: "12 kg"')))
     assert "cannot read 'kg' as" in str(info.value)
+
+
+@pytest.mark.parametrize("unit", ["m**(10**10**8)", "10**10**8 m", "m**10**10**8", "m" + "*m" * 100_000, "m^9^9^9"])
+def test_a_hostile_unit_is_refused_before_the_unit_library_evaluates_it(unit):
+    """pint evaluates what it parses: an exponent tower in a case file would never return.
+    Such text is refused by its shape, at once, as an unknown unit."""
+    from srccrit.dates import check_unit
+
+    with pytest.raises(ValueError_, match="unknown unit"):
+        check_unit(unit)
+    with pytest.raises(ValueError_):  # as a value's unit too (or as no number at all)
+        parse_number(f"12 {unit}", "km")
