@@ -134,7 +134,6 @@ class Explorer:
     def update(self) -> None:
         """Re-estimate and redraw."""
         from . import charts
-        from .analysis.reliability import Reliability
 
         parts = []
         if self.without:

@@ -204,7 +204,7 @@ def _copying_html(case, est) -> str:
     if pairs.empty:
         return f'<section id="copying"><h2>Copying</h2><p>No two witnesses were found copying one another.{html.escape(temper)}</p></section>'
     shown = pairs.iloc[:COPYING_ROWS][["copier", "witness_a", "witness_b", "p_copy", "shared_false", "shared", "common"]]
-    table = readable(shown, case, caption=f"Pairs of witnesses found copying, most probable first" +
+    table = readable(shown, case, caption="Pairs of witnesses found copying, most probable first" +
                      (f" (the first {len(shown)} of {len(pairs)})" if len(pairs) > len(shown) else ""))
     return (f'<section id="copying"><h2>Copying</h2><p>Their agreement is counted once: the copier\'s agreeing testimony weighs '
             f'less for the value (not for his own reliability).{html.escape(temper)}</p><div class="scroll">{table.to_html()}</div></section>')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import srccrit
-from srccrit.dates import ValueError_, conflict, parse_value
+from srccrit.dates import conflict, parse_value
 from srccrit.normalisers import format_minutes, name_list_key, parse_time, part_of, register_value_type
 
 
