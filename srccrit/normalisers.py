@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from typing import Callable
+
+from .dates import fold_text
 
 __all__ = ["parse_time", "name_list_key", "register_value_type", "value_types", "format_minutes",
            "TEXT_LIKE_TYPES", "RANGE_TYPES", "LIST_SEPARATOR", "OPEN_LIST_MARK"]
@@ -86,11 +87,6 @@ def is_user_type(type_: str) -> bool:
     return type_ in _USER_TYPES
 
 
-def _fold(text: str) -> str:
-    s = unicodedata.normalize("NFKD", text)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return " ".join(s.casefold().split())
-
 
 # --- time of day -----------------------------------------------------------------------------
 
@@ -113,7 +109,7 @@ def parse_time(raw: object) -> tuple[float, float]:
     """A time of day as (low, high) minutes after midnight. Raises ``ValueError`` with the reason."""
     if raw is None or isinstance(raw, bool) or not str(raw).strip():
         raise ValueError("empty time of day")
-    text = _fold(str(raw))
+    text = fold_text(str(raw))
     for pattern in _AROUND_TIME:
         text = pattern.sub(" ", text)
     text = " ".join(text.replace(",", " ").split()).strip(" -–—@")
@@ -242,7 +238,7 @@ def name_list_key(raw: object) -> str:
     text = " ".join(html.unescape(str(raw)).split())
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", lambda m: ";" if _ROLE.fullmatch(m.group(0)) else " ", text)  # (ed.), (Arizona State University)
     text = re.sub(r"(?i)\b(?:editors?|authors?|eds?)\s*:", ";", text)
-    if _fold(text).strip(" .") in _NONE:
+    if fold_text(text).strip(" .") in _NONE:
         raise ValueError(f"{raw!r} names nobody")
     text = _ROLE.sub(";", text)
     is_open = bool(_OPEN.search(text))

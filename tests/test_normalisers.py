@@ -64,21 +64,16 @@ def test_et_al_marks_a_list_open_and_a_part_supports_the_whole():
         name_list_key("Not Available")
 
 
+def one_source_each(witnesses: str, indent: str = "    ") -> str:
+    """The sources and witnesses of a small case: witness ``a`` is the author of source ``s1``..."""
+    lines = ["sources:"] + [f"  s{i}: {{kind: other, author: {w}}}" for i, w in enumerate(witnesses, 1)]
+    lines += ["witnesses:"] + [f"  {w}: {{name: {w.upper()}}}" for w in witnesses]
+    return "\n".join(indent + line for line in lines) + "\n"
+
+
 NAMES_CASE = """
     case: names
-    sources:
-      s1: {kind: other, author: a}
-      s2: {kind: other, author: b}
-      s3: {kind: other, author: c}
-      s4: {kind: other, author: d}
-      s5: {kind: other, author: e}
-    witnesses:
-      a: {name: A}
-      b: {name: B}
-      c: {name: C}
-      d: {name: D}
-      e: {name: E}
-    propositions:
+""" + one_source_each("abcde") + """    propositions:
       authors: {text: Who wrote the book, type: names}
       left: {text: When the flight left, type: time}
     conclusions:
@@ -166,21 +161,7 @@ def test_spellings_of_a_text_value_support_each_other(make_case):
 
     text = """
         case: spellings
-        sources:
-          s1: {kind: other, author: a}
-          s2: {kind: other, author: b}
-          s3: {kind: other, author: c}
-          s4: {kind: other, author: d}
-          s5: {kind: other, author: e}
-          s6: {kind: other, author: f}
-        witnesses:
-          a: {name: A}
-          b: {name: B}
-          c: {name: C}
-          d: {name: D}
-          e: {name: E}
-          f: {name: F}
-        propositions:
+""" + one_source_each("abcdef", "        ") + """        propositions:
           authors: {text: Who wrote the book, type: text}
         claims:
           - {id: c1, source: s1, proposition: authors, value: "Jiawei Han, Micheline Kamber"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import srccrit
@@ -14,7 +13,7 @@ import srccrit
 REALDATA = Path(__file__).resolve().parents[1] / "benchmarks" / "realdata"
 sys.path.insert(0, str(REALDATA))
 
-from convert import DATASETS, key, write_case  # noqa: E402
+from convert import DATASETS, key, triples_for, write_case  # noqa: E402
 from run import majority, score, srccrit_answers  # noqa: E402
 
 
@@ -28,13 +27,7 @@ def test_srccrit_beats_majority_vote_on_public_data_with_gold(tmp_path, name, va
     write_case(ds, variant, tmp_path / "case")
     answers = srccrit_answers(tmp_path / "case")
     mine = score(answers, ds.gold, ds.type)
-    if variant == "raw":
-        from srccrit.dates import fold_text
-
-        t = ds.triples.assign(value=ds.triples["value"].map(fold_text))
-    else:
-        keys = ds.triples["value"].map({v: key(v, ds.type) for v in pd.unique(ds.triples["value"])})
-        t = ds.triples[keys.notna()].assign(value=keys[keys.notna()])
+    t = triples_for(ds, variant)
     vote = score(majority(t.drop_duplicates(["source", "item"])), ds.gold, ds.type)
     assert mine["right"] >= srccrit_at_least > vote["right"]
     assert mine["right_p99"] >= 0.95  # (the flights' gold has faults of its own: see the benchmark's README)

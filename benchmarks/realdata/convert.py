@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 sys.path.insert(0, str(HERE.parents[1]))
 
-from srccrit.dates import ValueError_, parse_value  # noqa: E402
+from srccrit.dates import ValueError_, fold_text, parse_value  # noqa: E402
 
 
 @dataclass
@@ -85,14 +85,19 @@ def key(value: str, type_: str) -> str | None:
     return format_minutes(v.low) if v.low == v.high else f"{format_minutes(v.low)}/{format_minutes(v.high)}"
 
 
-def normalised(ds: Dataset) -> tuple[pd.DataFrame, int]:
-    """The triples with each value replaced by its key; unreadable values left out (and counted)."""
-    uniq = pd.unique(ds.triples["value"])
-    keys = {v: key(v, ds.type) for v in uniq}
-    k = ds.triples["value"].map(keys)
-    kept = ds.triples[k.notna()].copy()
-    kept["value"] = k[k.notna()]
-    return kept.reset_index(drop=True), int(k.isna().sum())
+def keys_of(ds: Dataset) -> pd.Series:
+    """Each triple's key under the dataset's normaliser (missing: unreadable), each distinct
+    value read once."""
+    return ds.triples["value"].map({v: key(v, ds.type) for v in pd.unique(ds.triples["value"])})
+
+
+def triples_for(ds: Dataset, variant: str) -> pd.DataFrame:
+    """The triples the other systems see: ``raw``, the values folded as srccrit's ``text`` type
+    compares them; ``normalised``, their keys, unreadable values left out."""
+    if variant == "raw":
+        return ds.triples.assign(value=ds.triples["value"].map(fold_text))
+    k = keys_of(ds)
+    return ds.triples[k.notna()].assign(value=k[k.notna()])
 
 
 def _id(text: str, prefix: str) -> str:
@@ -108,7 +113,7 @@ def write_case(ds: Dataset, variant: str, out: Path) -> dict:
     t = ds.triples
     dropped = 0
     if variant == "normalised":
-        readable = t["value"].map({v: key(v, ds.type) is not None for v in pd.unique(t["value"])})
+        readable = keys_of(ds).notna()
         dropped = int((~readable).sum())
         t = t[readable]
     sources = sorted(t["source"].unique())

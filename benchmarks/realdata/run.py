@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import srccrit  # noqa: E402
-from convert import DATASETS, Dataset, key, write_case  # noqa: E402
-from srccrit.dates import fold_text  # noqa: E402
+from convert import DATASETS, Dataset, key, keys_of, triples_for, write_case  # noqa: E402
 from srccrit.normalisers import part_of  # noqa: E402
 
 TD_ENV = ROOT / ".venv-td"
@@ -174,14 +173,8 @@ def run(out_dir: Path, with_td: bool = True) -> list[dict]:
         for variant in ("raw", "normalised"):
             case_dir = out_dir / f"{name}-{variant}"
             info = write_case(ds, variant, case_dir)
-            if variant == "raw":
-                t = ds.triples.assign(value=ds.triples["value"].map(fold_text))
-            else:
-                readable = ds.triples["value"].map({v: key(v, ds.type) for v in pd.unique(ds.triples["value"])})
-                t = ds.triples[readable.notna()].assign(value=readable[readable.notna()])
-            first = _first_per_source(t)
-            keys_of = {v: key(v, ds.type) for v in pd.unique(ds.triples["value"])}
-            claimed = ds.triples.assign(k=ds.triples["value"].map(keys_of)).groupby("item")["k"].agg(lambda k: set(k.dropna()))
+            first = _first_per_source(triples_for(ds, variant))
+            claimed = ds.triples.assign(k=keys_of(ds)).groupby("item")["k"].agg(lambda k: set(k.dropna()))
             systems: list[tuple[str, callable]] = [
                 ("srccrit", lambda: srccrit_answers(case_dir)),
                 ("srccrit, no copying", lambda: srccrit_answers(case_dir, copying=False)),

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .em import Votes, _logit, _sigmoid
+from .em import Votes, _logit, _sigmoid, imply
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -179,14 +179,7 @@ def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: i
     slot_local = np.searchsorted(slots, v.slot[idx])
     onehot = np.zeros((len(idx), len(slots)))
     onehot[np.arange(len(idx)), slot_local] = 1.0
-    base = gain @ onehot
-    score = base.copy()
-    if v.implied is not None:  # one value's support of another (a partial list, a spelling)
-        src, dst, weight = v.implied
-        pos = {int(sl): j for j, sl in enumerate(slots)}
-        for a, b, w in zip(src.tolist(), dst.tolist(), weight.tolist()):
-            if a in pos and b in pos:
-                score[:, pos[b]] += w * base[:, pos[a]]
+    score = imply(v, gain @ onehot, slots)  # one value's support of another (a partial list, a spelling)
     item_of_slot = v.slot_item[slots]
     post = np.empty_like(score)
     for i in np.unique(item_of_slot):

@@ -281,16 +281,26 @@ SUBSET_SUPPORT = 0.25
 SPELLING_SUPPORT = 0.5
 
 
-def imply(v: Votes, score: np.ndarray) -> np.ndarray:
+def imply(v: Votes, score: np.ndarray, slots: np.ndarray | None = None) -> np.ndarray:
     """Option scores with part of some options' scores passed on to others of their proposition
     (see :func:`implications`): a partial list to each fuller list, a spelling of a text to its
     other spellings. The giving option keeps its own score: it is still a value, wrong where
-    the other is right; the witness is judged by what he named (the M-step does not see it)."""
-    if v.implied is None or not len(score):
+    the other is right; the witness is judged by what he named (the M-step does not see it).
+
+    ``score``'s last axis holds every option (``slots`` None) or the options ``slots`` (sorted
+    global option numbers: one proposition's, or those an evidence chart draws)."""
+    if v.implied is None or not score.shape[-1]:
         return score
     src, dst, weight = v.implied
+    if slots is not None:
+        at_src, at_dst = np.searchsorted(slots, src), np.searchsorted(slots, dst)
+        inside = (at_src < len(slots)) & (at_dst < len(slots))
+        inside &= (slots[np.minimum(at_src, len(slots) - 1)] == src) & (slots[np.minimum(at_dst, len(slots) - 1)] == dst)
+        if not inside.any():
+            return score
+        src, dst, weight = at_src[inside], at_dst[inside], weight[inside]
     out = score.copy()
-    np.add.at(out, dst, weight * score[src])
+    np.add.at(out.T, dst, (weight * score[..., src]).T)
     return out
 
 
@@ -318,35 +328,29 @@ def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray, np
         return None
     sides = pd.DataFrame({"proposition": np.asarray(ev["proposition"], dtype=object)[keyed], "side": side[keyed],
                           "fold": np.asarray(ev["side_fold"], dtype=object)[keyed], "type": kind[keyed]}).drop_duplicates(["proposition", "side"])
-    is_text = sides["type"].eq("text").to_numpy()
-    if is_text.any():
-        # a text proposition takes part only where two of its sides share their words
-        text = pd.DataFrame({"p": sides.loc[is_text, "proposition"].to_numpy(), "w": sides.loc[is_text, "fold"].map(_word_key).to_numpy()})
-        keep_props = set(text.loc[text.duplicated(["p", "w"], keep=False).to_numpy(), "p"])
-        sides = sides[~is_text | sides["proposition"].isin(keep_props).to_numpy()]
-        if sides.empty:
-            return None
-    src, dst, weight = [], [], []
-    props = sides["proposition"].unique()
-    item = dict(zip(props, v.items.get_indexer(pd.Index(props, dtype=object))))
-    for prop, group in sides.groupby("proposition", sort=True):
-        i = item[prop]
-        if i < 0 or len(group) < 2:
-            continue
-        folds, nums, is_names = group["fold"].tolist(), group["side"].tolist(), group["type"].iat[0] == "names"
-        words = [_word_key(f) for f in folds] if not is_names else folds
-        for a, sa, wa in zip(folds, nums, words):
-            for b, sb, wb in zip(folds, nums, words):
-                if a == b:
-                    continue
-                w = (SUBSET_SUPPORT if part_of(a, b) else 0.0) if is_names else (SPELLING_SUPPORT if wa == wb else 0.0)
-                if w:
-                    src.append(v.offsets[i] + sa)
-                    dst.append(v.offsets[i] + sb)
-                    weight.append(w)
-    if not src:
+    item = pd.Series(v.items.get_indexer(pd.Index(sides["proposition"], dtype=object)), index=sides.index)
+    sides = sides[item >= 0].assign(first=v.offsets[item[item >= 0]])  # a proposition's first option
+    is_text = sides["type"].eq("text")
+    # text: every pair of sides with the same words, in one self-join
+    text = sides[is_text].assign(words=lambda t: t["fold"].map(_word_key))
+    same = text.merge(text, on=["proposition", "words", "first"])
+    same = same[same["side_x"] != same["side_y"]]
+    src = [(same["first"] + same["side_x"]).to_numpy()]
+    dst = [(same["first"] + same["side_y"]).to_numpy()]
+    weight = [np.full(len(same), SPELLING_SUPPORT)]
+    # names: every pair of sides where one list is a strict part of the other
+    for _, group in sides[~is_text].groupby("proposition", sort=True):
+        for a, sa, first in zip(group["fold"], group["side"], group["first"]):
+            for b, sb in zip(group["fold"], group["side"]):
+                if a != b and part_of(a, b):
+                    src.append([first + sa])
+                    dst.append([first + sb])
+                    weight.append([SUBSET_SUPPORT])
+    src, dst, weight = np.concatenate(src).astype(np.int64), np.concatenate(dst).astype(np.int64), np.concatenate(weight).astype(float)
+    if not len(src):
         return None
-    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), np.asarray(weight)
+    order = np.lexsort((dst, src))  # deterministic, whatever the join's order
+    return src[order], dst[order], weight[order]
 
 
 def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:

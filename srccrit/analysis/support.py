@@ -40,7 +40,7 @@ from ..dates import parse_date
 from ..errors import SrccritError
 from ..normalisers import RANGE_TYPES
 from .evidence import codes_of, line_labels
-from .em import vote_gain
+from .em import imply, vote_gain
 from .reliability import Reliability, Votes
 
 __all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
@@ -318,12 +318,7 @@ class _LocalDrop:
             lo, k = v.offsets[item], v.k[item]
             score = self.score[lo:lo + k].copy()
             np.subtract.at(score, v.slot[idx] - lo, self.gain[idx])
-            if v.implied is not None:  # one value's support of another (a partial list, a spelling)
-                src, dst, weight = v.implied
-                mine = (src >= lo) & (src < lo + k)
-                if mine.any():
-                    score = score.copy()
-                    np.add.at(score, dst[mine] - lo, weight[mine] * score[src[mine] - lo])
+            score = imply(v, score, np.arange(lo, lo + k))  # one value's support of another (a partial list, a spelling)
             e = np.exp(score - score.max())
             post = e / e.sum()
             p *= float(post[compatible_slots - lo].sum())
