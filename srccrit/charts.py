@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+from pathlib import Path
 
 import matplotlib
 import matplotlib.ticker
@@ -347,6 +348,39 @@ def evidence_chart(case, conclusion: str, estimator: Reliability | None = None, 
     return fig
 
 
+#: the least distance between two direct labels (axes fraction of the probability axis)
+LABEL_GAP = 0.045
+
+
+def label_positions(ys, gap: float = LABEL_GAP, low: float = 0.02, high: float = 1.03) -> np.ndarray:
+    """Heights for labels wanted at ``ys`` (in order), moved apart just enough that no two are
+    closer than ``gap``, kept within [low, high] where there is room (ordered as the ys)."""
+    ys = np.asarray(ys, dtype=float)
+    order = np.argsort(ys, kind="mergesort")
+    placed = np.clip(ys[order], low, high)
+    for i in range(1, len(placed)):  # up from the lowest
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    if len(placed) and placed[-1] > high:  # too high: down from the highest, as far as the floor allows
+        placed[-1] = high
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    out = np.empty_like(placed)
+    out[order] = placed
+    return out
+
+
+def _direct_labels(ax, ends) -> None:
+    """Each line's number at its right end (the legend gives its text), moved apart where lines
+    end close together and tied to its line's end by a short stroke."""
+    if not ends:
+        return
+    heights = label_positions([y for _, y, _, _ in ends])
+    for (x, y, k, colour), at in zip(ends, heights):
+        ax.annotate(str(k + 1), (x, y), xytext=(x + 0.25, at), textcoords="data", fontsize=7, fontweight="bold", color=colour,
+                    va="center", ha="left", gid=f"direct-label-{k + 1}",
+                    arrowprops=dict(arrowstyle="-", color=colour, linewidth=0.6, shrinkA=0, shrinkB=1))
+
+
 @_plain_text
 def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX_LINES) -> Figure:
     """Each conclusion's probability stepping as sources became available; archival releases
@@ -369,15 +403,18 @@ def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX
         steps = dated.drop_duplicates("date").sort_values("date", kind="mergesort")[["date", "as_of", "archival", "released"]]
         x_of = {d: i + 1 for i, d in enumerate(steps["date"])}
         dated = dated.assign(x=dated["date"].map(x_of).to_numpy())
+        ends = []
         for k, (cid, g) in enumerate(dated.groupby("conclusion", sort=False)):
             prior = table[(table["conclusion"] == cid) & (table["as_of"] == "prior")]["probability"]
             g = g.sort_values("x", kind="mergesort")
             xs = np.r_[0, g["x"].to_numpy()]
             ys = np.r_[prior.iloc[0] if len(prior) else 0.5, g["probability"].to_numpy()]
+            colour = SIDE_COLOURS[k % len(SIDE_COLOURS)]
             ax.step(np.r_[xs, xs[-1] + 0.6], np.r_[ys, ys[-1]], where="post", linestyle=LINESTYLES[k % len(LINESTYLES)],
-                    marker=None, linewidth=1.6, label=_wrap(case.conclusions.at[cid, "text"], 50),
-                    color=SIDE_COLOURS[k % len(SIDE_COLOURS)])
-            ax.plot(xs, ys, linestyle="none", marker=MARKERS[k % len(MARKERS)], markersize=4, color=SIDE_COLOURS[k % len(SIDE_COLOURS)])
+                    marker=None, linewidth=1.6, label=f"{k + 1}. " + _wrap(case.conclusions.at[cid, "text"], 50), color=colour)
+            ax.plot(xs, ys, linestyle="none", marker=MARKERS[k % len(MARKERS)], markersize=4, color=colour)
+            ends.append((xs[-1] + 0.6, ys[-1], k, colour))
+        _direct_labels(ax, ends)
         for x, (_, r) in enumerate(steps.iterrows(), start=1):
             if r["archival"]:
                 ax.axvline(x, color="black", linewidth=1, linestyle=":")
@@ -388,9 +425,9 @@ def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX
     ticks = ["prior\n(no evidence)"] + [f"{r['as_of']}\n{r['date'].date().isoformat()}" for _, r in steps.iterrows()]
     ax.set_xticks(np.arange(len(ticks)), ticks, fontsize=7, rotation=0 if len(ticks) <= 8 else 45,
                   ha="center" if len(ticks) <= 8 else "right", rotation_mode="anchor")
-    ax.set_xlim(-0.3, len(ticks) - 0.4)
+    ax.set_xlim(-0.3, len(ticks) - 0.4 + (0.45 if not dated.empty else 0))
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("evidence available to historians by (availability as written, and the day it counts from); steps evenly spaced")
+    ax.set_xlabel("evidence available to historians by (availability as written, and the day it counts from);\nsteps evenly spaced")
     ax.set_ylabel("probability the conclusion holds")
     ax.set_title("How support for each conclusion changed as sources became available"
                  + (f" — the {max_lines} of {total} conclusions that moved most" if total > max_lines else ""), fontsize=10)
@@ -492,6 +529,31 @@ def all_charts(case, estimator: Reliability | None = None) -> dict[str, Figure]:
     return {name: build(case, est) for name, build in CHARTS.items()}
 
 
+#: the evidence chart's formats for a paper, with their resolution
+EVIDENCE_FORMATS = {"png": 300, "svg": 110, "pdf": 110}
+
+
+def write_evidence_charts(case, conclusions, folder, estimator: Reliability | None = None) -> list[Path]:
+    """Each conclusion's evidence chart, ready for a paper, as ``evidence-<id>.png`` (300 dpi),
+    ``.svg`` and ``.pdf`` in ``folder``, drawn in matplotlib's default style whatever the
+    session's (a notebook's inline backend changes it), so the files are the same wherever they
+    are drawn. ``estimator``: a :class:`Reliability` fitted on ``case`` (default: fitted here)."""
+    import matplotlib.style
+
+    folder = Path(folder)
+    est = estimator if estimator is not None else Reliability().fit(case)
+    written = []
+    for cid in conclusions:
+        with matplotlib.style.context("default"):
+            fig = evidence_chart(case, cid, est)
+            for fmt, dpi in EVIDENCE_FORMATS.items():
+                path = folder / f"evidence-{file_stem(cid)}.{fmt}"
+                save(fig, path, fmt, dpi=dpi)
+                written.append(path)
+        plt.close(fig)
+    return written
+
+
 def file_stem(identifier: str) -> str:
     """An id as a file name's stem: the id itself when it is letters, digits, ``-``, ``_`` and
     ``.`` (as the case format has them) and does not start with a dot; otherwise those characters
@@ -515,7 +577,9 @@ def save(fig: Figure, path, fmt: str, dpi: int = 110) -> None:
 
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
     with atomic_path(path, suffix="." + fmt) as tmp:
-        with matplotlib.rc_context({"svg.hashsalt": "srccrit", "pdf.compression": 1}):
+        # SVG text as text (searchable, editable in a figure for a paper, and a third of the cost of
+        # drawing every glyph as a path); the PDF embeds its fonts as before
+        with matplotlib.rc_context({"svg.hashsalt": "srccrit", "svg.fonttype": "none", "pdf.compression": 1}):
             # PNG: zlib's fastest level (a 300-dpi chart encoded 3x faster, files about a third larger)
             extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata, **extra)

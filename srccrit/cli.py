@@ -9,6 +9,11 @@ import sys
 import threading
 import traceback
 
+# jsonschema (under nbformat) imports rfc3987-syntax when it is installed, only to check the
+# formats "iri" and "iri-reference", which no notebook schema uses; that import builds a grammar
+# and costs more than a second on every command. Not in this process: jsonschema goes without.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 from . import analysis
 from .cli_common import COMMANDS, as_of_arg, case_arg, copying_arg, emit, fmt_arg, load, print_warnings, register, show_table
 from .errors import CaseError, SrccritError

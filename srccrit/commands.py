@@ -191,7 +191,7 @@ def cmd_report(args) -> int:
     case = load(args.case)
     if args.max_notebooks is not None and args.max_notebooks < 0:
         raise SrccritError("--max-notebooks: give 0 or more (0: one for every conclusion)")
-    summary = build_report(case, args.output, execute=args.execute, progress=_progress_printer(6),
+    summary = build_report(case, args.output, execute=args.execute, progress=_progress_printer(),
                            max_notebooks=(args.max_notebooks or None) if args.max_notebooks is not None else MAX_NOTEBOOKS)
     sys.stdout.write(summary.text())
     return 0

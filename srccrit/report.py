@@ -8,8 +8,12 @@ on error, nothing in ``out_dir`` is replaced.
 
 from __future__ import annotations
 
+import functools
 import html
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,7 +25,7 @@ from . import analysis, bibtex, charts
 from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
-from .io.notebooks import MAX_NOTEBOOKS, build_notebooks, notebook_conclusions, notebook_name
+from .io.notebooks import MAX_NOTEBOOKS, KernelPool, build_notebooks, notebook_conclusions, notebook_name, warm_up_code
 from .io.display import readable
 
 __all__ = ["build_report", "ReportSummary"]
@@ -44,7 +48,11 @@ class ReportSummary:
         return "\n".join(lines) + "\n"
 
 
-def _progress_printer(total: int) -> Callable[[str], None]:
+#: the steps :func:`build_report` says it is at (for a progress printer's "[n/total]")
+REPORT_STEPS = 10
+
+
+def _progress_printer(total: int = REPORT_STEPS) -> Callable[[str], None]:
     import time
 
     state = {"n": 0, "start": time.perf_counter()}
@@ -66,68 +74,66 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
     notebooks (the most telling; None: one per conclusion), every conclusion in the index."""
     out_dir = Path(out_dir)
     say = progress or (lambda m: None)
-    with replace_dir(out_dir) as tmp:
+    stop = threading.Event()
+    with replace_dir(out_dir) as tmp, ExitStack() as stack:
         say("validation")
         warnings = "\n".join(str(w) for w in case.warnings)
         write_text(tmp / "validation.txt", f"{case.id}: valid\n" + (f"warnings:\n{warnings}\n" if warnings else "no warnings\n"))
+        case_file = copy_case(case, tmp / "case", out_dir / "case")
+        kernels = None
+        if execute:  # started now, the kernels start and import while this process works out what they will run
+            wanted = 1 + (len(case.conclusions) if max_notebooks is None else min(len(case.conclusions), max_notebooks))
+            (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
+            kernels = stack.enter_context(KernelPool(tmp / "notebooks", kernels=1 if wanted < 4 else None, stop=stop,
+                                                     warm_up=warm_up_code(case, out_dir / "notebooks", case_file)))
 
-        say("analyses: contradictions, reliability, support, timeline")
+        say("reliability")
         est = analysis.Reliability().fit(case)
-        contra = analysis.contradictions(case, est.evidence_)
         rel = est.reliability_
+        say("contradictions, support and fragility, propositions")
+        contra = analysis.contradictions(case, est.evidence_)
         sup = analysis.support(case, estimator=est)
         props = analysis.propositions(case, estimator=est)
-        tl = analysis.timeline(case)
-        lines = analysis.lines(case, est.evidence_)
-        dep = analysis.undeclared_dependence(case, est.evidence_)
-        tables = {
-            "contradictions": (contra, analysis.contradictions_records(contra), False),
-            "reliability": (rel, output.reliability_records(rel), True),
-            "support": (sup, output.support_records(sup), True),
-            "propositions": (props, output.records(props, "proposition"), True),
-            "timeline": (tl, output.records(tl), False),
-            "lines": (lines, output.records(lines), False),
-            "dependence": (dep, output.records(dep), False),
-            "copying": (est.copying_, output.records(est.copying_), False),
-        }
-        for name, (frame, recs, index) in tables.items():
-            write_text(tmp / "tables" / f"{name}.csv", output.table_csv(frame, index=index))
-            write_text(tmp / "tables" / f"{name}.json", output.dumps(recs))
-
-        say("bibliography: biblatex, BibTeX, CSL-JSON")
-        write_text(tmp / "bibliography.bib", bibtex.export(case, annotate=True))
-        write_text(tmp / "bibliography-bibtex.bib", bibtex.export(case, dialect="bibtex", annotate=True))
-        write_text(tmp / "bibliography.csl.json", bibtex.csl_json(case))
-
-        say("charts")
-        for name, build in charts.CHARTS.items():
-            fig = charts.timeline_chart(case, tl) if name == "timeline" else build(case, est)
-            for fmt in ("png", "svg"):
-                charts.save(fig, tmp / "charts" / f"{name}.{fmt}", fmt)
-            plt.close(fig)
         with_notebook = notebook_conclusions(case, sup, max_notebooks)
 
-        say("notebooks" + (" (executing on the python3 kernel)" if execute else "") + " and evidence charts")
-        case_file = copy_case(case, tmp / "case", out_dir / "case")
-        # the notebooks run in their kernels (other processes) while this one draws the evidence charts
-        from concurrent.futures import ThreadPoolExecutor
-
-        import threading
-
-        stop = threading.Event()
+        # the notebooks are written, and run in their kernels (other processes), while this one
+        # works out the timeline and writes the tables, the bibliography and the charts
+        say(f"notebooks: {len(with_notebook) + 1}" + (", executing on python3 kernels meanwhile" if execute else ""))
+        # each conclusion's evidence chart, ready for a paper (PNG at 300 dpi, SVG, PDF): drawn by the
+        # kernels once their notebooks are done (they have the case loaded; this process has the
+        # tables, the bibliography and the other charts to write meanwhile), else here
+        tasks = _evidence_chart_tasks(case, est, with_notebook, tmp / "charts", out_dir / "notebooks", case_file, kernels)
+        if tasks:
+            kernels.add_tasks(tasks)
         with ThreadPoolExecutor(max_workers=1) as pool:
             job = pool.submit(build_notebooks, case, tmp / "notebooks", execute_cells=execute, html_too=html_notebooks, progress=say,
-                              home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks, case_file=case_file, stop=stop)
+                              home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks, case_file=case_file, stop=stop,
+                              kernels=kernels)
             try:
-                for cid in with_notebook:  # each conclusion's evidence chart, ready for a paper: PNG at 300 dpi, SVG, PDF
-                    fig = charts.evidence_chart(case, cid, est)
-                    for fmt in ("png", "svg", "pdf"):
-                        charts.save(fig, tmp / "charts" / f"evidence-{charts.file_stem(cid)}.{fmt}", fmt, dpi=300 if fmt == "png" else 110)
+                say("timeline: the model re-estimated at each release")
+                tl = analysis.timeline(case)
+                say("tables: CSV and JSON")
+                _write_tables(tmp / "tables", case, est, contra, sup, props, tl)
+                say("bibliography: biblatex, BibTeX, CSL-JSON")
+                write_text(tmp / "bibliography.bib", bibtex.export(case, annotate=True))
+                write_text(tmp / "bibliography-bibtex.bib", bibtex.export(case, dialect="bibtex", annotate=True))
+                write_text(tmp / "bibliography.csl.json", bibtex.csl_json(case))
+                say("charts" + ("" if tasks else ", and an evidence chart per conclusion with a notebook"))
+                for name, build in charts.CHARTS.items():
+                    fig = charts.timeline_chart(case, tl) if name == "timeline" else build(case, est)
+                    for fmt in ("png", "svg"):
+                        charts.save(fig, tmp / "charts" / f"{name}.{fmt}", fmt)
                     plt.close(fig)
+                if not tasks:
+                    charts.write_evidence_charts(case, with_notebook, tmp / "charts", est)
+                else:  # the evidence charts the kernels have not taken yet, drawn here
+                    kernels.help()
             except BaseException:
                 stop.set()  # an error or a signal here: the notebooks stop at their next one, their kernels shut down
                 raise
             finally:
+                if not stop.is_set():
+                    say("notebooks: waiting for the last" + (" to finish running" if execute else " to be written"))
                 job.result() if not stop.is_set() else _quietly(job)  # the notebooks' error, if any, wins
 
         say("index.html")
@@ -137,6 +143,47 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
     least = rel.index[-1] if len(rel) else None
     return ReportSummary(out_dir, contra["proposition"].nunique() if len(contra) else 0, fragile,
                          f"{case.witness_name(least)} ({rel.at[least, 'reliability']:.2f})" if least else None, files)
+
+
+def _evidence_chart_tasks(case, est, conclusions: list[str], folder: Path, home: Path, case_file: Path | None, kernels) -> list:
+    """:func:`srccrit.charts.write_evidence_charts` for each of ``conclusions`` as a task for the
+    kernels, or for this process (:meth:`KernelPool.help`), whichever is free first; a kernel fits
+    the model for its first and keeps it for the next. None without kernels or for a case read
+    from no file (a kernel could not load it)."""
+    from .io.notebooks import KernelTask, _relative_case_path
+
+    if kernels is None or not conclusions or (case_file is None and case.path is None):
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    where = _relative_case_path(case, home, case_file)
+    setup = (f"import srccrit, srccrit.charts\n"
+             f"if '_srccrit_evidence' not in globals():\n"
+             f"    _srccrit_evidence = srccrit.load_case({where!r})\n"
+             f"    _srccrit_evidence = (_srccrit_evidence, srccrit.Reliability().fit(_srccrit_evidence))\n")
+    return [KernelTask(setup + f"srccrit.charts.write_evidence_charts(_srccrit_evidence[0], [{cid!r}], {str(folder)!r}, _srccrit_evidence[1])",
+                       what=f"drawing the evidence chart of {cid!r}",
+                       here=functools.partial(charts.write_evidence_charts, case, [cid], folder, est))
+            for cid in conclusions]
+
+
+def _write_tables(folder: Path, case, est, contra, sup, props, tl) -> None:
+    """Every result table as CSV (for people and spreadsheets) and JSON (the documented shapes)."""
+    lines = analysis.lines(case, est.evidence_)
+    dep = analysis.undeclared_dependence(case, est.evidence_)
+    rel = est.reliability_
+    tables = {
+        "contradictions": (contra, lambda: analysis.contradictions_records(contra), False),
+        "reliability": (rel, lambda: output.reliability_records(rel), True),
+        "support": (sup, lambda: output.support_records(sup), True),
+        "propositions": (props, lambda: output.records(props, "proposition"), True),
+        "timeline": (tl, lambda: output.records(tl), False),
+        "lines": (lines, lambda: output.records(lines), False),
+        "dependence": (dep, lambda: output.records(dep), False),
+        "copying": (est.copying_, lambda: output.records(est.copying_), False),
+    }
+    for name, (frame, recs, index) in tables.items():
+        write_text(folder / f"{name}.csv", output.table_csv(frame, index=index))
+        write_text(folder / f"{name}.json", output.dumps(recs(), plain=True))
 
 
 def _quietly(job) -> None:
@@ -239,7 +286,7 @@ def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set
     if rest:
         others = [c for c in sup.index if c not in set(shown_ids)]
         listed = others[:INDEX_MORE_ROWS]
-        table = readable(sup.loc[listed, ["text", "probability", "verdict", "lines_for", "lines_against", "fragile"]], case,
+        table = readable(sup.loc[listed, ["text", "probability", "verdict", "lines_for", "lines_against", "fragile"]], case, max_rows=None,
                          caption=f"The {len(others)} conclusions without a notebook" + (f" (the first {len(listed)})" if len(listed) < len(others) else ""))
         more = (f"<details id=\"more-conclusions\"><summary>{len(others)} more conclusion{'s' if len(others) != 1 else ''} without a notebook of "
                 f"their own (every conclusion is also in <a href=\"tables/support.csv\">tables/support.csv</a> and JSON)</summary>"

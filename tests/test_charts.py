@@ -205,3 +205,21 @@ def test_colours_stay_apart_under_deuteranopia(bundled, est):
     fig = charts.reliability_chart(bundled, est)
     used = {l.get_color() for l in fig.axes[0].get_lines() if l.get_marker() not in ("|", "None", None)}
     assert used <= set(charts.SIDE_COLOURS)
+
+
+def test_timeline_lines_carry_direct_labels_that_never_overlap(make_case):
+    from srccrit.charts import LABEL_GAP, label_positions
+
+    fig = charts.timeline_chart(srccrit.load_case())
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if (t.get_gid() or "").startswith("direct-label-")]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == len(legend) and legend[0].startswith("1. ")
+    assert sorted(int(t.get_text()) for t in labels) == list(range(1, len(legend) + 1))
+    heights = np.sort([t.xyann[1] for t in labels])
+    assert (np.diff(heights) >= LABEL_GAP - 1e-9).all()  # never on top of one another
+    # the rule: as close to the line's end as the gap allows, within the axis where there is room
+    assert np.allclose(label_positions([0.5, 0.2]), [0.5, 0.2])
+    assert np.allclose(label_positions([0.5, 0.5, 0.5]), [0.5, 0.5 + LABEL_GAP, 0.5 + 2 * LABEL_GAP])
+    assert np.allclose(label_positions([1.0, 1.0, 1.0]), [1.03 - 2 * LABEL_GAP, 1.03 - LABEL_GAP, 1.03])
+    assert np.allclose(label_positions([0.0, 0.0]), [0.02, 0.02 + LABEL_GAP])

@@ -2,11 +2,13 @@
 work offline and anywhere (issue 17)."""
 
 import json
+import os
 import shutil
 import struct
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 
 import srccrit
@@ -224,3 +226,87 @@ def test_chart_file_names_never_collide_or_climb():
     assert len(set(stems)) == len(stems)
     assert stems[:3] == ["abc", "café", "cafe"] and stems[-1] == "a_b"  # ids the format allows stay as they are
     assert all("/" not in s and not s.startswith(".") for s in stems)
+
+
+@pytest.mark.kernel
+def test_a_kernel_pool_shares_notebooks_and_tasks_and_stops_on_a_failure(tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from srccrit.errors import SrccritError
+    from srccrit.io.notebooks import KERNELSPEC, KernelPool, KernelTask
+
+    def notebook(i):
+        return new_notebook(cells=[new_code_cell(f"n = {i}", id="a"), new_code_cell("n * 2", id="b")], metadata={"kernelspec": KERNELSPEC})
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    ran_here = []
+    tasks = [KernelTask(f"import os\nopen({str(marks / f't{i}')!r}, 'w').write(str(os.getpid()))", what=f"task {i}",
+                        here=lambda i=i: ran_here.append(i)) for i in range(6)]
+    done = []
+    with KernelPool(tmp_path, kernels=2, warm_up="import os") as pool:
+        pool.add_tasks(tasks)
+        assert pool.help() == 6 and ran_here == list(range(6))  # nothing taken yet: this process does them all
+        pool.add_tasks(tasks[:4])
+        notebooks = pool.run([notebook(i) for i in range(5)], done=lambda i, nb: done.append(i))
+    assert sorted(done) == list(range(5))
+    assert [nb.cells[1].outputs[0]["data"]["text/plain"] for nb in notebooks] == ["0", "2", "4", "6", "8"]
+    assert [c.execution_count for c in notebooks[4].cells] == [1, 2]  # each notebook counted as if alone
+    assert sorted(p.name for p in marks.iterdir()) == ["t0", "t1", "t2", "t3"]  # the tasks ran after the notebooks, in kernels
+    assert len({p.read_text() for p in marks.iterdir()} - {str(os.getpid())}) >= 1
+
+    failing = [KernelTask("raise ValueError('no ink')", what="drawing the charts")]
+    with pytest.raises(SrccritError, match="drawing the charts failed in its kernel: ValueError: no ink"):
+        with KernelPool(tmp_path, kernels=2, warm_up="") as pool:
+            pool.add_tasks(failing)
+            pool.run([notebook(1)])
+
+
+@pytest.mark.kernel
+def test_evidence_charts_drawn_by_a_kernel_are_the_files_drawn_here(tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from srccrit.charts import write_evidence_charts
+    from srccrit.io.notebooks import KERNELSPEC, KernelPool
+    from srccrit.report import _evidence_chart_tasks
+
+    case = srccrit.load_case(CASES / "tonkin")
+    est = srccrit.Reliability().fit(case)
+    cids = list(case.conclusions.index)
+    styled = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport matplotlib\nmatplotlib.rcParams['font.size'] = 14", id="a")],
+                          metadata={"kernelspec": KERNELSPEC})
+    with KernelPool(tmp_path, kernels=1) as pool:  # a kernel in a notebook's style draws them, nothing here helps
+        pool.add_tasks(_evidence_chart_tasks(case, est, cids, tmp_path / "kernel", tmp_path, None, pool))
+        pool.run([styled])
+    write_evidence_charts(case, cids, tmp_path / "here", est)
+    here = sorted((tmp_path / "here").iterdir())
+    assert len(here) == 3 * len(cids)
+    for path in here:
+        assert (tmp_path / "kernel" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_readable_tables_show_at_most_max_rows_and_say_so(make_case):
+    from srccrit.io.display import MAX_ROWS
+
+    table = pd.DataFrame({"probability": np.linspace(0, 1, MAX_ROWS + 30)})
+    shown = srccrit.readable(table)
+    assert len(shown.data) == MAX_ROWS
+    assert f"the first {MAX_ROWS} of {MAX_ROWS + 30} rows" in shown.to_html().lower()
+    assert len(srccrit.readable(table, max_rows=None).data) == MAX_ROWS + 30
+    small = srccrit.readable(table.iloc[:5], caption="Five")
+    assert len(small.data) == 5 and "rows" not in small.to_html()
+    for bad in (0, -1, 2.5, True, "10"):
+        with pytest.raises(ValueError, match="max_rows"):
+            srccrit.readable(table, max_rows=bad)
+
+
+def test_report_tables_as_plain_json_are_the_same_text(bundled, est):
+    from srccrit.io import output
+
+    sup = srccrit.support(bundled, estimator=est)
+    for recs in (output.support_records(sup), output.reliability_records(est.reliability_),
+                 srccrit.analysis.contradictions_records(srccrit.contradictions(bundled, est.evidence_)),
+                 output.records(srccrit.timeline(bundled)), output.records(srccrit.lines(bundled, est.evidence_))):
+        assert output.dumps(recs, plain=True) == output.dumps(recs)
+    assert output.dumps([{"x": float("nan")}], plain=True) == output.dumps([{"x": None}])  # a NaN falls back to the full pass
+    assert output.dumps([{"x": np.int64(3)}], plain=True) == output.dumps([{"x": 3}])

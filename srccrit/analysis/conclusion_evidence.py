@@ -26,10 +26,10 @@ itself (are the premises really independent?).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from .em import Votes, _logit, _sigmoid, imply
 from .reliability import Reliability
@@ -145,6 +145,26 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_p", "_b"]).reset_index(drop=True)[LINE_COLUMNS]
 
 
+def _draw_probabilities(rows: pd.DataFrame, post: np.ndarray, slots: np.ndarray, mine: np.ndarray) -> np.ndarray:
+    """The conclusion's probability in each draw: :func:`..support._probabilities` of every
+    draw's posterior at once (``post``: draws x ``slots``, options elsewhere count 0), the
+    product over the conclusion's premises (``mine``: its rests_on rows)."""
+    row = rows["row"].to_numpy()
+    keep = np.isin(row, mine)
+    row = row[keep]
+    slot = rows["slot"].fillna(-1).to_numpy().astype(np.int64)[keep]
+    compatible = rows["compatible"].to_numpy(dtype=bool)[keep]
+    valid = slot >= 0
+    at = np.minimum(np.searchsorted(slots, slot), max(len(slots) - 1, 0))
+    counted = valid & compatible & (len(slots) > 0) & (slots[at] == slot if len(slots) else False)
+    premise = np.searchsorted(mine, row)  # mine is sorted (np.flatnonzero)
+    per_premise = np.zeros((post.shape[0], len(mine)))
+    np.add.at(per_premise.T, premise[counted], post[:, at[counted]].T)
+    voted = np.bincount(premise, valid.astype(float), minlength=len(mine)) > 0
+    per_premise[:, ~voted] = 0.5
+    return per_premise.prod(axis=1)
+
+
 def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: int, probability: float,
               draws: int, seed: int) -> tuple[float, float]:
     """The conclusion's interval over the witnesses' reliabilities (see the module)."""
@@ -159,7 +179,7 @@ def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: i
     ids = v.witnesses[voters]
     centre = _logit(np.clip(est.skills_.to_numpy()[voters], 1e-12, 1 - 1e-12))
     level = float(est.interval)
-    z = norm.ppf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     lo = _logit(np.clip(rel["low"].reindex(ids).to_numpy(dtype=float), 1e-12, 1 - 1e-12))
     hi = _logit(np.clip(rel["high"].reindex(ids).to_numpy(dtype=float), 1e-12, 1 - 1e-12))
     sd = np.maximum((hi - lo) / (2 * z), 0.0)
@@ -186,11 +206,7 @@ def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: i
         cols = np.flatnonzero(item_of_slot == i)
         e = np.exp(score[:, cols] - score[:, cols].max(axis=1, keepdims=True))
         post[:, cols] = e / e.sum(axis=1, keepdims=True)
-    full = np.zeros(len(v.slot_item))
-    p = np.empty(draws)
-    for d in range(draws):
-        full[slots] = post[d]
-        p[d] = float(np.prod(_probabilities(rows, full, n_rests)[mine]))
+    p = _draw_probabilities(rows, post, slots, mine)
     q = (1 - level) / 2
     low, high = np.quantile(p, [q, 1 - q])
     return float(min(low, probability)), float(max(high, probability))

@@ -229,6 +229,7 @@ class Reliability:
             self.propositions_ = _resolve(sub, votes, post)
             self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
+            self._requirement_rows = None  # support's table of requirements, kept for the case it was asked for
             if criteria is not None:
                 self._claim_shift = _claim_shifts(criteria, votes, shifts)
         return self

@@ -57,7 +57,21 @@ def verdict(p: float) -> str:
 
 def _requirement_slots(case, est: Reliability, only: str | None = None) -> pd.DataFrame:
     """One row per (rests_on row, side of that proposition): compatible? lines on the side, slot.
-    ``only``: the rows of this conclusion alone (``row`` keeps its number in ``case.rests_on``)."""
+    ``only``: the rows of this conclusion alone (``row`` keeps its number in ``case.rests_on``).
+
+    The table of every conclusion is kept on ``est`` for the same case object (a notebook asks
+    for it from its support table, its ledger and each citation list: seven times)."""
+    if only is None:
+        kept = getattr(est, "_requirement_rows", None)
+        if kept is not None and kept[0] is case:
+            return kept[1].copy()
+        rows = _requirement_rows(case, est, None)
+        est._requirement_rows = (case, rows)
+        return rows.copy()
+    return _requirement_rows(case, est, only)
+
+
+def _requirement_rows(case, est: Reliability, only: str | None) -> pd.DataFrame:
     rests = case.rests_on.reset_index(drop=True).reset_index(names="row")
     if only is not None:
         rests = rests[rests["conclusion"] == only]
@@ -356,14 +370,18 @@ def timeline(case, max_steps: int | None = MAX_STEPS, **params) -> pd.DataFrame:
     if max_steps is not None and len(dates) > max_steps:
         dates = _fewer_steps(dates, src, max_steps)
     frames = []
-    first = support(case, as_of="0001", fragility=False, **params)
-    frames.append(pd.DataFrame({"as_of": "prior", "date": pd.NaT, "conclusion": first.index, "probability": first["prior"].to_numpy(),
-                                "verdict": first["prior"].map(verdict).to_numpy(), "released": [[]] * len(first), "archival": False}))
+    ids = case.conclusions.index.rename("conclusion")
+    n_premises = case.rests_on.groupby("conclusion").size().reindex(ids).fillna(0).to_numpy()
+    prior = 0.5 ** n_premises
+    frames.append(pd.DataFrame({"as_of": "prior", "date": pd.NaT, "conclusion": ids, "probability": prior,
+                                "verdict": [verdict(p) for p in prior], "released": [[]] * len(ids), "archival": False}))
     for end, row in dates.iterrows():
         label = str(row["label"]).rstrip("?")
-        s = support(case, as_of=pd.Timestamp(end).date().isoformat(), fragility=False, **params)
-        frames.append(pd.DataFrame({"as_of": label, "date": pd.Timestamp(end), "conclusion": s.index, "probability": s["probability"].to_numpy(),
-                                    "verdict": s["verdict"].to_numpy(), "released": [row["released"]] * len(s), "archival": row["archival"]}))
+        # the probabilities alone: a step needs neither sole support nor fragility
+        est = Reliability(as_of=pd.Timestamp(end).date().isoformat(), **params).fit(case)
+        p = _conclusion_table(case, est)[0]["probability"].reindex(ids).fillna(1.0).to_numpy()
+        frames.append(pd.DataFrame({"as_of": label, "date": pd.Timestamp(end), "conclusion": ids, "probability": p,
+                                    "verdict": [verdict(x) for x in p], "released": [row["released"]] * len(ids), "archival": row["archival"]}))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -10,7 +10,10 @@ programs read them. A reader gets a pandas ``Styler`` over a copy:
   ``True``/``False`` as "yes" and blank; lists as comma-separated text;
 * lines *for* on a blue ground and *against* on a vermillion one (the Okabe-Ito colours of the
   charts), fragile conclusions marked;
-* text whole (quotes are evidence), or cut to ``max_text`` characters when asked.
+* text whole (quotes are evidence), or cut to ``max_text`` characters when asked;
+* at most ``max_rows`` rows (default ``MAX_ROWS``): a longer table shows its first rows and says,
+  in its caption, how many it left out and how to see them all (a notebook with a table of
+  thousands of rows is a page nobody reads and a file of megabytes).
 
 The Styler's element ids are fixed (not random), so an executed notebook is byte-identical from
 run to run. Everything it shows is HTML-escaped.
@@ -26,7 +29,10 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-__all__ = ["readable", "WITNESS_COLUMNS"]
+__all__ = ["readable", "WITNESS_COLUMNS", "MAX_ROWS"]
+
+#: rows a readable table shows by default (pandas shows 60 of a DataFrame)
+MAX_ROWS = 100
 
 #: columns whose values are witness ids (or lists of them, or "; "-joined ones)
 WITNESS_COLUMNS = ("witness", "origin", "pivotal_witness", "sole_support", "witnesses", "witness_a", "witness_b", "copier")
@@ -63,11 +69,19 @@ class ReadableTable(Styler):
         return f"<readable table: {rows} row{'s' if rows != 1 else ''} x {cols} column{'s' if cols != 1 else ''}>"
 
 
-def readable(table: pd.DataFrame, case=None, max_text: int | None = None, caption: str | None = None):
+def readable(table: pd.DataFrame, case=None, max_text: int | None = None, caption: str | None = None,
+             max_rows: int | None = MAX_ROWS):
     """A pandas ``Styler`` of ``table`` for a reader (see the module). ``case``: to show witness
     names for ids (each witness column is then followed by its ids); ``max_text``: cut longer
-    text to this many characters (default: never, quotes are shown whole)."""
-    shown = table.copy()
+    text to this many characters (default: never, quotes are shown whole); ``max_rows``: show
+    the first rows only (None: all; the caption says what was left out)."""
+    if max_rows is not None and (not isinstance(max_rows, (int, np.integer)) or isinstance(max_rows, bool) or max_rows < 1):
+        raise ValueError(f"readable: max_rows must be a positive whole number or None, not {max_rows!r}")
+    total = len(table)
+    shown = table.iloc[:max_rows].copy() if max_rows is not None and total > max_rows else table.copy()
+    if len(shown) < total:
+        note = f"the first {len(shown):,} of {total:,} rows (readable(table, max_rows=None) shows them all)"
+        caption = f"{caption}: {note}" if caption else note[0].upper() + note[1:]
     names = (lambda w: case.witness_name(w)) if case is not None else (lambda w: w)
 
     def cell_text(col: str, value) -> str:

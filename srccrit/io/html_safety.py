@@ -13,7 +13,7 @@ import re
 
 import lxml.html
 
-__all__ = ["sanitize_page", "SAFE_LINK_SCHEMES"]
+__all__ = ["sanitize_page", "sanitize_tree", "page_text", "SAFE_LINK_SCHEMES"]
 
 #: schemes a link may use (a link with no scheme, ``#anchor`` or ``page.html``, is always allowed)
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
@@ -37,7 +37,17 @@ def _link_ok(url: str) -> bool:
 
 def sanitize_page(page: str) -> str:
     """The page with everything live from outside removed; the rest unchanged in meaning."""
-    doc = lxml.html.document_fromstring(page)
+    return page_text(sanitize_tree(lxml.html.document_fromstring(page)))
+
+
+def page_text(doc) -> str:
+    """A parsed page (see :func:`sanitize_tree`) as the text of an HTML5 document."""
+    return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", method="html") + "\n"
+
+
+def sanitize_tree(doc):
+    """:func:`sanitize_page` on a page already parsed by ``lxml.html`` (changed in place and
+    returned), for a caller that edits the page too: one parse instead of two."""
     for el in list(doc.iter()):
         if not isinstance(el.tag, str):
             continue
@@ -71,7 +81,7 @@ def sanitize_page(page: str) -> str:
                 del el.attrib[name]
             elif low == "style" and re.search(r"url\s*\(\s*['\"]?\s*(?!data:image/)[a-z][a-z0-9+.\-]*:", value, re.I):
                 del el.attrib[name]
-    return lxml.html.tostring(doc, doctype="<!DOCTYPE html>", encoding="unicode", method="html") + "\n"
+    return doc
 
 
 def _replace_with_text(el, text: str) -> None:

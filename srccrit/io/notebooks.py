@@ -15,6 +15,7 @@ import shutil
 import signal
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -23,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..errors import SrccritError
 from .atomic import write_text
-from .html_safety import sanitize_page
+from .html_safety import page_text, sanitize_tree
 
 __all__ = ["overview_notebook", "conclusion_notebook", "build_notebooks", "execute", "execute_many", "to_html", "notebook_name"]
 
@@ -70,7 +71,7 @@ class _Cells:
 def _loader(case, out_dir: Path, case_file: Path | None = None, show_case: bool = True) -> str:
     """The first code cell: load the case by its path relative to the notebook's folder
     (``case_file``: where the case will be, default where it was read) and fit the model."""
-    rel = os.path.relpath(case_file or case.path, out_dir).replace(os.sep, "/")
+    rel = _relative_case_path(case, out_dir, case_file)
     return ("%matplotlib inline\n"
             "%config InlineBackend.print_figure_kwargs = {'bbox_inches': None}\n"
             "import pandas as pd\n"
@@ -79,6 +80,18 @@ def _loader(case, out_dir: Path, case_file: Path | None = None, show_case: bool 
             "from srccrit import readable\n"
             f"case = srccrit.load_case({rel!r})\n"
             "est = srccrit.Reliability().fit(case)" + ("\ncase" if show_case else ""))
+
+
+def _relative_case_path(case, out_dir: Path, case_file: Path | None = None) -> str:
+    return os.path.relpath(case_file or case.path, out_dir).replace(os.sep, "/")
+
+
+def warm_up_code(case, home: Path, case_file: Path | None = None) -> str:
+    """:data:`WARM_UP` and the case loaded as the notebooks in ``home`` will load it (into
+    :func:`srccrit.load_case`'s cache: a large case is read once per kernel, not per notebook)."""
+    if case_file is None and case.path is None:
+        return WARM_UP
+    return WARM_UP + f"\nsrccrit.load_case({_relative_case_path(case, home, case_file)!r})"
 
 
 def overview_notebook(case, out_dir: Path, with_notebooks: list[str] | None = None, case_file: Path | None = None, link: str = "ipynb"):
@@ -259,29 +272,41 @@ def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=No
     (or ``stop`` set by another thread) shuts the kernel down and raises :class:`NotebookStopped`.
     ``done(i, nb)`` is called as each notebook is finished (while the kernel runs the next one
     this thread would only wait)."""
+    if notebooks:
+        _run_on_one_kernel(enumerate(notebooks), out_dir, timeout, progress, stop, done)
+    return notebooks
+
+
+def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: threading.Event | None, done, warm_up: str = "") -> None:
+    """:func:`execute_many`'s work: start a kernel, run ``warm_up`` on it (imports, say, while
+    there is nothing to run yet), then each (index, notebook) pair ``jobs`` yields until there
+    are none left (a list's, or a queue shared by several kernels)."""
     import asyncio
 
     from nbclient.exceptions import CellExecutionError
 
-    if not notebooks:
-        return notebooks
     sockets = Path(tempfile.mkdtemp(prefix="srccrit-kernel-"))
     km = _ipc_kernel_manager_class(sockets)(kernel_name="python3")
     main = threading.current_thread() is threading.main_thread()
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
-    client = _client_class()(notebooks[0], km=km, timeout=timeout, kernel_name="python3", record_timing=False,
+    client = _client_class()(new_notebook(), km=km, timeout=timeout, kernel_name="python3", record_timing=False,
                              allow_errors=False, resources={"metadata": {"path": str(out_dir)}})
     try:
         with client.setup_kernel():
             info = client.wait_for_reply(client.kc.kernel_info())
             language = (info or {}).get("content", {}).get("language_info")
-            for i, nb in enumerate(notebooks):
+            if warm_up:
+                client.wait_for_reply(client.kc.execute(warm_up, silent=True, store_history=False))
+            for i, nb in jobs:
                 if stop is not None and stop.is_set():
                     raise NotebookStopped(signal.SIGTERM)
+                if isinstance(nb, KernelTask):  # tasks come after every notebook: what one leaves, the next may use
+                    nb.run_on(client)
+                    continue
+                # a clean namespace, as if the notebook ran alone (modules stay imported)
+                client.wait_for_reply(client.kc.execute("%reset -f", silent=True, store_history=False))
                 if progress:
                     progress(i, nb)
-                if i:  # a clean namespace, as if the notebook ran alone
-                    client.wait_for_reply(client.kc.execute("%reset -f", silent=True, store_history=False))
                 client.nb = nb
                 client.reset_execution_trackers()
                 if language:
@@ -316,7 +341,158 @@ def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=No
             if handler is not None:
                 signal.signal(sig, handler)
         shutil.rmtree(sockets, ignore_errors=True)
-    return notebooks
+
+
+def _close_thread_loop() -> None:
+    """Close the event loop nbclient made for this (worker) thread: left to the garbage
+    collector, an open loop is a ResourceWarning at some later, unrelated moment."""
+    import asyncio
+
+    if threading.current_thread() is threading.main_thread():
+        return
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+    asyncio.set_event_loop(None)
+
+
+@dataclass(frozen=True)
+class KernelTask:
+    """Code a :class:`KernelPool` runs on one of its kernels after the notebooks, outside any
+    notebook (nothing of it is stored; the names it defines stay for the next task on that
+    kernel, so a task can keep a fitted model for the next): work for a warm process that has
+    the case loaded, instead of this one. Its error is raised as a :class:`SrccritError`."""
+
+    code: str
+    what: str = "a task"
+    #: the same work done in this process instead (see :meth:`KernelPool.help`)
+    here: object = None
+
+    def run_on(self, client) -> None:
+        reply = client.wait_for_reply(client.kc.execute(self.code, silent=True, store_history=False))
+        content = (reply or {}).get("content", {})
+        if content.get("status") != "ok":
+            raise SrccritError(f"{self.what} failed in its kernel: {content.get('ename', 'no reply')}: {content.get('evalue', '')}")
+
+
+#: what a kernel of a :class:`KernelPool` imports while it waits for its first notebook
+WARM_UP = "import pandas, matplotlib, matplotlib_inline.backend_inline, srccrit\nfrom srccrit import charts, bibtex"
+
+
+class KernelPool:
+    """Kernels started ahead of the notebooks they will run, so that their start and their imports
+    (seconds each) overlap the work that decides which notebooks to write: ``run(notebooks)``
+    hands them out, each kernel taking the next one not yet started as it finishes one (put the
+    longest first). ``warm_up``: code each kernel runs first (default :data:`WARM_UP`; loading
+    the case there fills :func:`srccrit.load_case`'s cache). A failure in any kernel stops the
+    others at their next notebook and is raised by ``run``; ``close`` (or leaving the ``with``
+    block) stops and shuts every kernel down, whatever state the run is in.
+
+    ``progress(i, nb)`` and ``done(i, nb)`` (given to ``run``) are called from the kernels'
+    threads, one at a time."""
+
+    def __init__(self, out_dir: Path, kernels: int | None = None, timeout: int = 300, warm_up: str = WARM_UP,
+                 stop: threading.Event | None = None):
+        import os
+        import queue
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
+        self.stop = stop or threading.Event()
+        self._queue: queue.Queue = queue.Queue()
+        self._tasks: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._progress = self._done = None
+        self._released = False
+        self._pool = ThreadPoolExecutor(max_workers=self.k, thread_name_prefix="srccrit-kernel")
+        self._futures = [self._pool.submit(self._work, Path(out_dir), timeout, warm_up) for _ in range(self.k)]
+
+    def _jobs(self):
+        import queue
+
+        while (job := self._queue.get()) is not None:
+            yield job  # the kernel checks ``stop`` before it runs it
+        while True:  # the notebooks are all taken: the tasks no one has taken yet
+            try:
+                yield -1, self._tasks.get_nowait()
+            except queue.Empty:
+                return
+
+    def add_tasks(self, tasks: list[KernelTask]) -> None:
+        """Tasks for the kernels to run once no notebook is left (or for :meth:`help`)."""
+        for task in tasks:
+            self._tasks.put(task)
+
+    def help(self) -> int:
+        """Run, in this process, the tasks no kernel has taken yet (each one's ``here``): a process
+        with nothing else to do shares the work. Returns how many it ran."""
+        import queue
+
+        ran = 0
+        while not self.stop.is_set():
+            try:
+                task = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            task.here()
+            ran += 1
+        return ran
+
+    def _say(self, i: int, nb) -> None:
+        if self._progress:
+            with self._lock:
+                self._progress(i, nb)
+
+    def _finished(self, i: int, nb) -> None:
+        if self._done and not isinstance(nb, KernelTask):
+            self._done(i, nb)
+
+    def _work(self, out_dir: Path, timeout: int, warm_up: str) -> None:
+        try:
+            _run_on_one_kernel(self._jobs(), out_dir, timeout, self._say, self.stop, self._finished, warm_up)
+        except BaseException:
+            self.stop.set()  # one kernel failed: the others stop at their next notebook
+            self._release()
+            raise
+        finally:
+            _close_thread_loop()
+
+    def _release(self) -> None:
+        with self._lock:
+            if not self._released:
+                self._released = True
+                for _ in range(self.k):
+                    self._queue.put(None)
+
+    def run(self, notebooks: list, progress=None, done=None) -> list:
+        """Execute ``notebooks`` on the pool's kernels, then the tasks left (once: the kernels
+        then shut down)."""
+        self._progress, self._done = progress, done
+        for job in enumerate(notebooks):
+            self._queue.put(job)
+        self._release()
+        for future in self._futures:
+            future.result()
+        return notebooks
+
+    def close(self) -> None:
+        self.stop.set()
+        self._release()
+        for future in self._futures:
+            try:
+                future.result()
+            except BaseException:  # noqa: BLE001 - the run's own error is the one reported
+                pass
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> "KernelPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _tidy(nb) -> None:
@@ -348,43 +524,14 @@ MAX_KERNELS = 2
 def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, kernels: int | None = None,
                         stop: threading.Event | None = None, done=None) -> list:
     """:func:`execute_many` on up to ``kernels`` kernels at once (default: one per core, at most
-    ``MAX_KERNELS``), each taking every k-th notebook; the work is in the kernels, so threads
-    here suffice. A failure in any stops the run and is raised."""
+    ``MAX_KERNELS``; see :class:`KernelPool`). A failure in any stops the run and is raised."""
     import os
-    from concurrent.futures import ThreadPoolExecutor
 
     k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
     if k == 1 or len(notebooks) < 4:
         return execute_many(notebooks, out_dir, timeout, progress, stop, done)
-    stop = stop or threading.Event()
-    shares = [list(range(i, len(notebooks), k)) for i in range(k)]
-    lock = threading.Lock()
-
-    def run(share: list[int]) -> None:
-        def say(j: int, nb) -> None:
-            if progress:
-                with lock:
-                    progress(share[j], nb)
-
-        def finished(j: int, nb) -> None:
-            if done:
-                done(share[j], nb)
-
-        try:
-            execute_many([notebooks[i] for i in share], out_dir, timeout, say, stop, finished)
-        except BaseException:
-            stop.set()  # one kernel failed: the others stop at their next notebook
-            raise
-
-    with ThreadPoolExecutor(max_workers=k) as pool:
-        futures = [pool.submit(run, share) for share in shares]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            stop.set()
-            raise
-    return notebooks
+    with KernelPool(out_dir, k, timeout, warm_up="", stop=stop) as pool:
+        return pool.run(notebooks, progress, done)
 
 
 def _renumber(nb) -> None:
@@ -412,6 +559,9 @@ def _coalesce_streams(outputs: list) -> list:
     return out
 
 
+_EXPORTERS = threading.local()
+
+
 def to_html(nb) -> str:
     """The notebook as a page that works offline: nbconvert's lab template, titled by the
     notebook (its conclusion), with no script at all (MathJax, require.js and Mermaid would be
@@ -419,7 +569,9 @@ def to_html(nb) -> str:
     import lxml.html
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    exporter = getattr(_EXPORTERS, "lab", None)
+    if exporter is None:  # one per thread (pages are exported as kernels finish): its templates compile once
+        exporter = _EXPORTERS.lab = HTMLExporter(template_name="lab")
     title = (nb.metadata.get("srccrit") or {}).get("title") or "srccrit notebook"
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     doc = lxml.html.document_fromstring(body)
@@ -437,8 +589,7 @@ def to_html(nb) -> str:
         el = lxml.html.Element("title")
         el.text = f"{title} — srccrit"
         heads[0].insert(0, el)
-    page = lxml.html.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
-    return sanitize_page(page)
+    return page_text(sanitize_tree(doc))
 
 
 #: conclusion notebooks a report writes by default: the most telling ones (fragile first, then the
@@ -460,7 +611,8 @@ def notebook_conclusions(case, support_table, max_notebooks: int | None = MAX_NO
 
 def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_too: bool = False, progress=None,
                     home: str | Path | None = None, support_table=None, max_notebooks: int | None = None,
-                    case_file: str | Path | None = None, stop: threading.Event | None = None) -> list[Path]:
+                    case_file: str | Path | None = None, stop: threading.Event | None = None,
+                    kernels: KernelPool | None = None) -> list[Path]:
     """Write ``overview.ipynb`` and one ``conclusion-<id>.ipynb`` per conclusion into ``out_dir``
     (or per conclusion of :func:`notebook_conclusions` when ``max_notebooks`` is given), and run
     them all on one kernel.
@@ -468,7 +620,8 @@ def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_
     The notebooks load the case by a path relative to ``home`` (where they will stay; default
     ``out_dir``), so a folder built aside and renamed into place at the same depth still works;
     ``case_file``: where the case will be (the report copies it beside its notebooks), default
-    where it was read.
+    where it was read. ``kernels``: a :class:`KernelPool` started on ``out_dir`` beforehand to run
+    them on (default: kernels started here).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -493,7 +646,9 @@ def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_
         if html_too:
             pages[i] = to_html(nb)
 
-    if execute_cells:
+    if execute_cells and kernels is not None:
+        kernels.run([nb for _, nb in items], progress=say, done=export)
+    elif execute_cells:
         execute_in_parallel([nb for _, nb in items], out_dir, progress=say, stop=stop, done=export)
     written = []
     for i, (name, nb) in enumerate(items):
