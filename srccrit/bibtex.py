@@ -99,20 +99,28 @@ def _copy_entry(e: Entry) -> Entry:
     return Entry(e.entry_type, e.key, [Field(f.key, f.value) for f in e.fields])
 
 
-def _annotation(case, key: str, reliability) -> tuple[str, str]:
-    src = case.sources.loc[key]
-    claims = case.claims[case.claims["source"] == key]
-    witnesses = sorted(set(claims["witness"]))
-    parts = [f"{src['kind']}"]
-    for w in witnesses:
-        name = case.witness_name(w)
-        if reliability is not None and w in reliability.index:
-            r = reliability.loc[w]
-            parts.append(f"{name}: reliability {r['reliability']:.2f} (90% interval {r['low']:.2f} to {r['high']:.2f})")
-        else:
-            parts.append(name)
-    keywords = ",".join(dict.fromkeys(["srccrit", str(src["kind"])] + witnesses))
-    return "; ".join(parts), keywords
+def _annotator(case, reliability):
+    """A function from a source's key to its annotation (its kind, then each witness it reports
+    with his reliability and interval) and its keywords. The witnesses of every source are found
+    in one pass over the claims (a filter per source was minutes at a million claims)."""
+    pairs = case.claims[["source", "witness"]].astype(object).drop_duplicates()
+    witnesses_of = {src: sorted(set(ws)) for src, ws in pairs.groupby("source", sort=False)["witness"]}
+    described = {}
+    if reliability is not None:
+        for w, r, lo, hi in zip(reliability.index, reliability["reliability"], reliability["low"], reliability["high"]):
+            described[w] = f"reliability {r:.2f} (90% interval {lo:.2f} to {hi:.2f})"
+    kinds = case.sources["kind"].to_dict()
+
+    def annotation(key: str) -> tuple[str, str]:
+        witnesses = witnesses_of.get(key, [])
+        parts = [f"{kinds[key]}"]
+        for w in witnesses:
+            name = case.witness_name(w)
+            parts.append(f"{name}: {described[w]}" if w in described else name)
+        keywords = ",".join(dict.fromkeys(["srccrit", str(kinds[key])] + witnesses))
+        return "; ".join(parts), keywords
+
+    return annotation
 
 
 #: what :func:`biber_entry_types` read from biber 2.17's data model, used only where biber itself
@@ -182,16 +190,18 @@ def _library(case, dialect: str, annotate: bool, share: bool, warn=None) -> Libr
     if dialect not in ("biblatex", "bibtex"):
         raise SrccritError(f"unknown dialect {dialect!r} (use biblatex or bibtex)")
     entries, strings, preambles = _entries_for(case)
-    reliability = None
+    annotation = None
     if annotate:
         from .analysis import reliability as _rel
 
-        reliability = _rel(case)
+        annotation = _annotator(case, _rel(case))
+    sources = set(case.sources.index)
+
     def annotate_entry(e: Entry) -> Entry:
         if annotate or not share:
             e = _copy_entry(e)
-        if annotate and e.key in case.sources.index:
-            note, keywords = _annotation(case, e.key, reliability)
+        if annotate and e.key in sources:
+            note, keywords = annotation(e.key)
             field_name = "annotation" if dialect == "biblatex" else "annote"
             e.set_field(Field(field_name, _braced(latex_escape(note))))
             existing = e.fields_dict.get("keywords")

@@ -310,3 +310,19 @@ def test_report_tables_as_plain_json_are_the_same_text(bundled, est):
         assert output.dumps(recs, plain=True) == output.dumps(recs)
     assert output.dumps([{"x": float("nan")}], plain=True) == output.dumps([{"x": None}])  # a NaN falls back to the full pass
     assert output.dumps([{"x": np.int64(3)}], plain=True) == output.dumps([{"x": 3}])
+
+
+def test_a_large_case_gets_fewer_timeline_steps(bundled):
+    from srccrit.analysis.support import MAX_STEPS, MIN_STEPS, STEP_CLAIMS, step_budget
+
+    class Sized:  # only its number of claims matters
+        def __init__(self, n):
+            self.claims = pd.DataFrame(index=range(n))
+
+    assert step_budget(bundled) == step_budget(Sized(STEP_CLAIMS)) == MAX_STEPS
+    assert step_budget(Sized(2 * STEP_CLAIMS)) == MAX_STEPS // 2
+    assert step_budget(Sized(1_000_000)) == MIN_STEPS == step_budget(Sized(10**8))
+    assert srccrit.timeline(bundled).equals(srccrit.timeline(bundled, max_steps=MAX_STEPS))
+    for bad in ("many", True):
+        with pytest.raises(srccrit.SrccritError, match="max_steps"):
+            srccrit.timeline(bundled, max_steps=bad)

@@ -341,15 +341,28 @@ class _LocalDrop:
 
 #: availability dates the timeline steps at, at most (every archival release is a step)
 MAX_STEPS = 24
+#: above this many claims the timeline takes fewer steps (each step refits the whole model) ...
+STEP_CLAIMS = 100_000
+#: ... but never fewer than this many (archival releases are steps whatever the budget)
+MIN_STEPS = 6
 
 
-def timeline(case, max_steps: int | None = MAX_STEPS, **params) -> pd.DataFrame:
+def step_budget(case) -> int:
+    """The timeline's steps at most for ``case`` (``max_steps="auto"``): ``MAX_STEPS`` up to
+    ``STEP_CLAIMS`` claims, then fewer in proportion (a million claims: 6 steps of about 2 s each
+    instead of 24), never fewer than ``MIN_STEPS``."""
+    n = len(case.claims)
+    return MAX_STEPS if n <= STEP_CLAIMS else max(MIN_STEPS, int(MAX_STEPS * STEP_CLAIMS / n))
+
+
+def timeline(case, max_steps: int | None | str = "auto", **params) -> pd.DataFrame:
     """Each conclusion's probability at each date a source became available.
 
     Each step re-estimates the model on the sources available by then. Above ``max_steps``
-    distinct dates (None: no limit), steps are taken at every archival release and, between
-    them, at the dates that split the sources into equal shares; a step then counts every source
-    available by its day and ``released`` lists all the sources since the previous step.
+    distinct dates (None: no limit; ``"auto"``, the default: :func:`step_budget`, 24 up to
+    100,000 claims), steps are taken at every archival release and, between them, at the dates
+    that split the sources into equal shares; a step then counts every source available by its
+    day and ``released`` lists all the sources since the previous step.
 
     A source counts from the last day of its availability (``available``, else ``date``): one
     available "1995" counts from 1995-12-31 -- for ``--as-of 1995`` and later, not for
@@ -367,6 +380,10 @@ def timeline(case, max_steps: int | None = MAX_STEPS, **params) -> pd.DataFrame:
     src = src.sort_values(["available_end", "label"], kind="mergesort")
     dates = src.groupby("available_end", sort=True).agg(label=("label", "first"), released=("label", lambda s: sorted(s.index)),
                                                           archival=("kind", lambda k: bool((k == "archival-release").any())))
+    if max_steps == "auto":
+        max_steps = step_budget(case)
+    elif max_steps is not None and (isinstance(max_steps, str) or isinstance(max_steps, bool)):
+        raise SrccritError(f"timeline: max_steps must be a whole number, None or 'auto', not {max_steps!r}")
     if max_steps is not None and len(dates) > max_steps:
         dates = _fewer_steps(dates, src, max_steps)
     frames = []
@@ -425,7 +442,12 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
     compat = {(p, s): c for p, s, c in zip(rows["proposition"], rows["side"], rows["compatible"]) if pd.notna(s)}
     ev = est.evidence_
     ev = ev[ev["proposition"].isin(set(case.rests_on.loc[case.rests_on["conclusion"] == conclusion, "proposition"]))]
-    claims = case.claims.set_index("id")
+    # the evidence has a row per claim of the case the model was fitted on, in its order: the
+    # claims' columns are read at those rows (no index over a million claim ids per ledger)
+    fitted = est._case.claims
+    at = ev.index.to_numpy()
+    if len(fitted) != len(est.evidence_) or not (fitted["id"].to_numpy()[at] == ev["claim"].to_numpy()).all():
+        at = pd.Index(fitted["id"]).get_indexer(ev["claim"])
     ledger = pd.DataFrame({
         "claim": ev["claim"].to_numpy(),
         "proposition": ev["proposition"].to_numpy(),
@@ -433,12 +455,12 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "bears": ["uncertain" if s < 0 else ("for" if compat.get((p, s), False) else "against") for p, s in zip(ev["proposition"], ev["side"])],
         "witness": ev["witness"].to_numpy(),
         "source": ev["source"].to_numpy(),
-        "locator": claims["locator"].reindex(ev["claim"]).to_numpy(),
-        "quote": claims["quote"].reindex(ev["claim"]).to_numpy(),
-        "reliability": est.testimonies_.set_index("claim")["reliability"].reindex(ev["claim"]).to_numpy(),
+        "locator": fitted["locator"].to_numpy()[at],
+        "quote": fitted["quote"].to_numpy()[at],
+        "reliability": est.testimonies_["reliability"].to_numpy()[at],
         "witness_reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
-        "basis": claims["basis"].reindex(ev["claim"]).astype(object).to_numpy(),
-        "against_interest": claims["against_interest"].reindex(ev["claim"]).to_numpy(dtype=bool),
+        "basis": fitted["basis"].astype(object).to_numpy()[at],
+        "against_interest": fitted["against_interest"].to_numpy(dtype=bool)[at],
         "origin": ev["origin"].to_numpy(dtype=object),
         "line": line_labels(ev),
     })
