@@ -183,7 +183,7 @@ def _write_tables(folder: Path, case, est, contra, sup, props, tl) -> None:
     }
     for name, (frame, recs, index) in tables.items():
         write_text(folder / f"{name}.csv", output.table_csv(frame, index=index))
-        write_text(folder / f"{name}.json", output.dumps(recs(), plain=True))
+        write_text(folder / f"{name}.json", output.dumps_records(recs()))
 
 
 def _quietly(job) -> None:

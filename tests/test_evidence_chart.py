@@ -300,16 +300,19 @@ def test_readable_tables_show_at_most_max_rows_and_say_so(make_case):
             srccrit.readable(table, max_rows=bad)
 
 
-def test_report_tables_as_plain_json_are_the_same_text(bundled, est):
+def test_report_tables_are_json_with_one_record_per_line(bundled, est):
     from srccrit.io import output
 
     sup = srccrit.support(bundled, estimator=est)
     for recs in (output.support_records(sup), output.reliability_records(est.reliability_),
                  srccrit.analysis.contradictions_records(srccrit.contradictions(bundled, est.evidence_)),
                  output.records(srccrit.timeline(bundled)), output.records(srccrit.lines(bundled, est.evidence_))):
-        assert output.dumps(recs, plain=True) == output.dumps(recs)
-    assert output.dumps([{"x": float("nan")}], plain=True) == output.dumps([{"x": None}])  # a NaN falls back to the full pass
-    assert output.dumps([{"x": np.int64(3)}], plain=True) == output.dumps([{"x": 3}])
+        text = output.dumps_records(recs)
+        assert json.loads(text) == json.loads(output.dumps(recs)) and len(recs) > 0
+        assert text.count("\n") == len(recs) + 2  # "[", a line per record, "]"
+    assert json.loads(output.dumps_records([{"x": float("nan")}])) == [{"x": None}]  # a NaN is null, as everywhere
+    assert json.loads(output.dumps_records([{"x": np.int64(3)}])) == [{"x": 3}]
+    assert output.dumps_records([]) == "[]\n"
 
 
 def test_a_large_case_gets_fewer_timeline_steps(bundled):
@@ -326,3 +329,16 @@ def test_a_large_case_gets_fewer_timeline_steps(bundled):
     for bad in ("many", True):
         with pytest.raises(srccrit.SrccritError, match="max_steps"):
             srccrit.timeline(bundled, max_steps=bad)
+
+
+def test_more_archival_releases_than_steps_still_fit_the_budget(make_case):
+    from srccrit.analysis.support import _fewer_steps
+
+    dates = pd.DataFrame({"label": [f"{1990 + i}" for i in range(10)], "released": [[f"s{i}"] for i in range(10)],
+                          "archival": [True] * 8 + [False, False]},
+                         index=pd.Index(pd.to_datetime([f"{1990 + i}-12-31" for i in range(10)]), name="available_end"))
+    src = pd.DataFrame({"available_end": dates.index})
+    fewer = _fewer_steps(dates, src, 4)
+    assert len(fewer) <= 4 and fewer.index[-1] == dates.index[-1]
+    assert sorted(sum(fewer["released"].tolist(), [])) == sorted(f"s{i}" for i in range(10))  # every source counted once
+    assert fewer["archival"].sum() >= 3  # the steps are releases

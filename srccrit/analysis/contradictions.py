@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._gc import paused_gc
-from .._arrays import as_arrow_text, list_column, take
+from .._arrays import as_arrow_text, list_column, python_values, take
 from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
@@ -146,8 +146,8 @@ def contradictions_records(table: pd.DataFrame) -> list[dict]:
     if not len(table):
         return []
     # column by column (Arrow lists come out as Python lists at once), then one pass over the rows
-    cols = {c: table[c].tolist() for c in ("proposition", "text", "kind", "position", "witnesses", "claims", "sources", "lines",
-                                          "self_contradicting", "uncertain")}
+    cols = {c: python_values(table[c]) for c in ("proposition", "text", "kind", "position", "witnesses", "claims", "sources", "lines",
+                                                 "self_contradicting", "uncertain")}
     order = sorted(range(len(table)), key=lambda i: str(cols["proposition"][i]))  # stable: sides keep their order
     out: list[dict] = []
     current = None

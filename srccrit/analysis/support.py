@@ -360,7 +360,8 @@ def timeline(case, max_steps: int | None | str = "auto", **params) -> pd.DataFra
 
     Each step re-estimates the model on the sources available by then. Above ``max_steps``
     distinct dates (None: no limit; ``"auto"``, the default: :func:`step_budget`, 24 up to
-    100,000 claims), steps are taken at every archival release and, between them, at the dates
+    100,000 claims), steps are taken at every archival release (at the releases at equal shares
+    of the sources when there are more releases than steps) and, between them, at the dates
     that split the sources into equal shares; a step then counts every source available by its
     day and ``released`` lists all the sources since the previous step.
 
@@ -404,14 +405,22 @@ def timeline(case, max_steps: int | None | str = "auto", **params) -> pd.DataFra
 
 def _fewer_steps(dates: pd.DataFrame, src: pd.DataFrame, max_steps: int) -> pd.DataFrame:
     """At most ``max_steps`` of the availability dates (see :func:`timeline`): every archival
-    release, the last date, and dates at equal shares of the sources; each kept step takes over
+    release (or, when there are more releases than steps, the releases at equal shares of the
+    sources), the last date, and dates at equal shares of the sources; each kept step takes over
     the sources released since the previous kept one."""
     if max_steps < 1:
         raise SrccritError("timeline: max_steps must be at least 1")
     ends = dates.index.to_numpy()
-    keep = set(np.flatnonzero(dates["archival"].to_numpy()).tolist()) | {len(ends) - 1}
     per_date = src.groupby("available_end", sort=True).size().reindex(dates.index).to_numpy()
     share = np.cumsum(per_date) / per_date.sum()
+    archival = np.flatnonzero(dates["archival"].to_numpy())
+    if len(archival) + 1 > max_steps:
+        # more releases than steps (a synthetic case, or an archive opened file by file): the
+        # releases themselves at equal shares of the sources, each step marked archival
+        at = np.searchsorted(share[archival], np.linspace(0, 1, max_steps + 1)[1:-1])
+        keep = set(archival[np.minimum(at, len(archival) - 1)].tolist()) | {len(ends) - 1}
+    else:
+        keep = set(archival.tolist()) | {len(ends) - 1}
     room = max(max_steps - len(keep), 0)
     for q in np.linspace(0, 1, room + 2)[1:-1]:
         keep.add(int(np.searchsorted(share, q)))
