@@ -342,3 +342,26 @@ def test_more_archival_releases_than_steps_still_fit_the_budget(make_case):
     assert len(fewer) <= 4 and fewer.index[-1] == dates.index[-1]
     assert sorted(sum(fewer["released"].tolist(), [])) == sorted(f"s{i}" for i in range(10))  # every source counted once
     assert fewer["archival"].sum() >= 3  # the steps are releases
+
+
+def test_claim_reliability_is_the_testimony_table_read_at_those_rows(bundled):
+    for testimony in (True, False):
+        fresh = srccrit.Reliability(testimony=testimony).fit(bundled)
+        rows = np.arange(len(bundled.claims))[::3]
+        before = fresh.claim_reliability(rows)  # without building the table
+        np.testing.assert_allclose(before, fresh.testimonies_["reliability"].to_numpy()[rows])
+        np.testing.assert_allclose(fresh.claim_reliability(rows), before)
+
+
+def test_conclusion_evidence_is_kept_on_the_fit_and_given_as_a_copy(bundled, est):
+    cid = bundled.conclusions.index[0]
+    first = srccrit.conclusion_evidence(bundled, cid, estimator=est)
+    first.premises["probability"] = -1.0  # a caller's change stays his
+    again = srccrit.conclusion_evidence(bundled, cid, estimator=est)
+    assert (again.premises["probability"] >= 0).all()
+    fresh = srccrit.conclusion_evidence(bundled, cid, estimator=srccrit.Reliability().fit(bundled))
+    pd.testing.assert_frame_equal(again.premises, fresh.premises)
+    pd.testing.assert_frame_equal(again.lines, fresh.lines)
+    assert (again.probability, again.low, again.high) == (fresh.probability, fresh.low, fresh.high)
+    other = srccrit.conclusion_evidence(bundled, cid, estimator=est, draws=50)
+    assert other.premises.equals(fresh.premises)  # another number of draws is worked out, not taken from the first

@@ -25,6 +25,7 @@ itself (are the premises really independent?).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -71,6 +72,18 @@ def conclusion_evidence(case, conclusion: str, as_of: str | None = None, estimat
     if draws < 1:
         raise ValueError("draws must be at least 1")
     est = estimator if estimator is not None else Reliability(as_of=as_of).fit(case)
+    # kept on the fit for the same case object (a notebook draws the chart, then shows the premises)
+    kept = getattr(est, "_conclusion_evidence", None)
+    if kept is None or kept[0] is not case:
+        kept = est._conclusion_evidence = (case, {})
+    key = (conclusion, draws, seed)
+    if key not in kept[1]:
+        kept[1][key] = _conclusion_evidence(case, conclusion, est, draws, seed)
+    ce = kept[1][key]
+    return dataclasses.replace(ce, premises=ce.premises.copy(), lines=ce.lines.copy())
+
+
+def _conclusion_evidence(case, conclusion: str, est: Reliability, draws: int, seed: int) -> ConclusionEvidence:
     rows = _requirement_slots(case, est, only=conclusion)
     n_rests = len(case.rests_on)
     p_row = _probabilities(rows, est.posterior_, n_rests)

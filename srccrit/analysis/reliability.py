@@ -230,6 +230,7 @@ class Reliability:
             self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
             self._requirement_rows = None  # support's table of requirements, kept for the case it was asked for
+            self._conclusion_evidence = None  # conclusion_evidence's results, likewise
             if criteria is not None:
                 self._claim_shift = _claim_shifts(criteria, votes, shifts)
         return self
@@ -256,6 +257,19 @@ class Reliability:
         if self._testimony_table is None:
             self._testimony_table = _testimonies(self)
         return self._testimony_table
+
+    def claim_reliability(self, rows) -> np.ndarray:
+        """The reliability of the testimony of the claims at these rows of the fitted case's
+        claims: the ``reliability`` column of ``testimonies_`` at those rows, without building
+        the table (a million rows for one conclusion's ledger)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self._testimony_table is not None:
+            return self._testimony_table["reliability"].to_numpy()[rows]
+        witness = self.evidence_["witness"].iloc[rows].astype(object).to_numpy()
+        skill = self.skills_.reindex(witness).to_numpy(dtype=float)
+        if self._criteria is None:
+            return skill
+        return _sigmoid(_logit(skill) + self._claim_shift[rows])
 
     def line_reliability(self, lines) -> np.ndarray:
         """The reliability of the testimony each of these lines of evidence (numbers of

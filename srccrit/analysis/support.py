@@ -466,7 +466,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "source": ev["source"].to_numpy(),
         "locator": fitted["locator"].to_numpy()[at],
         "quote": fitted["quote"].to_numpy()[at],
-        "reliability": est.testimonies_["reliability"].to_numpy()[at],
+        "reliability": est.claim_reliability(at),
         "witness_reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
         "basis": fitted["basis"].astype(object).to_numpy()[at],
         "against_interest": fitted["against_interest"].to_numpy(dtype=bool)[at],
