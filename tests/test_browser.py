@@ -234,7 +234,9 @@ def test_jupyterlab_drives_the_what_if_explorer(page, lab):
         page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
                                " && window.jupyterapp.shell.currentWidget.context"
                                " && window.jupyterapp.shell.currentWidget.context.path === 'explore.ipynb'", timeout=120_000)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # not awaited: the command's promise settles only when every cell has run (or never, if
+        # the kernel is still being connected), and evaluate has no timeout of its own
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         try:
             checkbox.wait_for(timeout=90_000)
             break
