@@ -151,6 +151,9 @@ def lab(tmp_path_factory, report, xss_report):
     settings = root / ".settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # start a notebook's own kernel without asking (Lab may otherwise put up "Select Kernel", a modal dialog)
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
     cmd = [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", "--LabApp.extension_manager=readonly",
            "--LabApp.news_url=None", f"--LabApp.workspaces_dir={root / '.ws'}", f"--LabApp.user_settings_dir={settings}",
@@ -236,6 +239,9 @@ def test_jupyterlab_drives_the_what_if_explorer(page, lab):
                                " && window.jupyterapp.shell.currentWidget.context.path === 'explore.ipynb'", timeout=120_000)
         # not awaited: the command's promise settles only when every cell has run (or never, if
         # the kernel is still being connected), and evaluate has no timeout of its own
+        dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+        if dialog.count():  # should Lab ask all the same, take its preferred kernel
+            dialog.locator("button", has_text="Select").click()
         page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         try:
             checkbox.wait_for(timeout=90_000)
