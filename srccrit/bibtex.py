@@ -184,7 +184,7 @@ def export_library(case, dialect: str = "biblatex", annotate: bool = False) -> L
     return _library(case, dialect, annotate, share=False)
 
 
-def _library(case, dialect: str, annotate: bool, share: bool, warn=None) -> Library:
+def _library(case, dialect: str, annotate: bool, share: bool, warn=None, est=None) -> Library:
     """The export library. ``share``: an entry that goes out unchanged is the case's own raw
     entry, not a copy (for writing text at once, which never alters an entry)."""
     if dialect not in ("biblatex", "bibtex"):
@@ -194,7 +194,7 @@ def _library(case, dialect: str, annotate: bool, share: bool, warn=None) -> Libr
     if annotate:
         from .analysis import reliability as _rel
 
-        annotation = _annotator(case, _rel(case))
+        annotation = _annotator(case, est.reliability_ if est is not None else _rel(case))
     sources = set(case.sources.index)
 
     def annotate_entry(e: Entry) -> Entry:
@@ -295,13 +295,16 @@ def write_library(lib: Library) -> str:
     return bibtexparser.write_string(lib, unparse_stack=[], bibtex_format=_format())
 
 
-def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None, warn=None) -> str:
+def export(case, dialect: str = "biblatex", annotate: bool = False, output: str | Path | None = None, warn=None,
+           est=None) -> str:
     """The case's sources as biblatex (default) or BibTeX, sorted by citekey, followed by the
     ``crossref``/``xdata`` parents they need; ``@preamble`` and ``@string`` blocks first, in
     their files' order. Written atomically to ``output`` when given (never over one of the case's
-    own bibliography files). ``warn(message)`` hears of what the BibTeX dialect cannot map."""
+    own bibliography files). ``warn(message)`` hears of what the BibTeX dialect cannot map.
+    ``est``: a :class:`~srccrit.Reliability` fitted on the case, for the annotations (else one is
+    fitted)."""
     with paused_gc():  # thousands of entries, none of them in a cycle
-        text = write_library(_library(case, dialect, annotate, share=True, warn=warn))
+        text = write_library(_library(case, dialect, annotate, share=True, warn=warn, est=est))
     if output is not None:
         for display, _ in case.bibliography.raw_libraries:
             note_input(display)  # the case may have been loaded before the guard was reset

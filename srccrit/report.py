@@ -115,8 +115,8 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                 say("tables: CSV and JSON")
                 _write_tables(tmp / "tables", case, est, contra, sup, props, tl)
                 say("bibliography: biblatex, BibTeX, CSL-JSON")
-                write_text(tmp / "bibliography.bib", bibtex.export(case, annotate=True))
-                write_text(tmp / "bibliography-bibtex.bib", bibtex.export(case, dialect="bibtex", annotate=True))
+                write_text(tmp / "bibliography.bib", bibtex.export(case, annotate=True, est=est))
+                write_text(tmp / "bibliography-bibtex.bib", bibtex.export(case, dialect="bibtex", annotate=True, est=est))
                 write_text(tmp / "bibliography.csl.json", bibtex.csl_json(case))
                 say("charts" + ("" if tasks else ", and an evidence chart per conclusion with a notebook"))
                 for name, build in charts.CHARTS.items():

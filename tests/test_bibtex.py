@@ -216,3 +216,13 @@ def test_changing_an_exported_library_leaves_the_case_alone(bundled):
         entry.set_field(Field("title", "{changed by the user}"))
     assert "changed by the user" in bibtex.write_library(lib)
     assert bibtex.export(bundled) == before
+
+
+def test_export_annotates_from_a_given_fit_as_from_its_own():
+    import srccrit
+    from srccrit import bibtex
+
+    case = srccrit.load_case()
+    est = srccrit.Reliability().fit(case)
+    for dialect in ("biblatex", "bibtex"):
+        assert bibtex.export(case, dialect=dialect, annotate=True, est=est) == bibtex.export(case, dialect=dialect, annotate=True)

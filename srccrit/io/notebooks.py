@@ -125,7 +125,7 @@ def overview_notebook(case, out_dir: Path, with_notebooks: list[str] | None = No
          "and shown beside the case as it is, with the evidence chart of the conclusion chosen (a live widget: run this cell in Jupyter).")
     c.code("srccrit.explore(case)")
     c.md("## Bibliography (biblatex, annotated with reliability)")
-    c.code("print(bibtex.export(case, annotate=True))")
+    c.code("print(bibtex.export(case, annotate=True, est=est))")
     shown = list(case.conclusions.index) if with_notebooks is None else with_notebooks
     rest = len(case.conclusions) - len(shown)
     c.md("## Conclusions\n\n" + "\n".join(f"- [{_md(case.conclusions.at[cid, 'text'])}]({notebook_name(cid)[:-6]}.{link})" for cid in shown)
