@@ -171,17 +171,28 @@ def lines(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     the line holds (a line is counted once however many claims repeat it).
     """
     ev = positions(case) if evidence is None else evidence
-    via = case.claims.set_index("id")["via"].reindex(ev["claim"]).to_numpy()
-    chains = []
-    for origin, witness, hops, source in zip(ev["origin"], ev["witness"], via, ev["source"]):
-        parts = [origin] if origin == witness else [origin, witness]
-        parts += list(reversed(list(hops))) + [source]
-        chains.append(" -> ".join(dict.fromkeys(parts)))
+    # the evidence has a row per claim, in the claims' order when it is the whole case's
+    at = ev.index.to_numpy()
+    ids = case.claims["id"].to_numpy()
+    if len(ev) != len(ids) or not (ids[at] == ev["claim"].to_numpy()).all():
+        at = pd.Index(case.claims["id"]).get_indexer(ev["claim"])
+    all_via = python_values(case.claims["via"])
+    via = [list(all_via[i] or ()) for i in at]
+    origin = ev["origin"].astype(object).to_numpy()
+    witness = ev["witness"].astype(object).to_numpy()
+    source = ev["source"].astype(object).to_numpy()
+    # a claim told by its own witness with no relay, the common case: "witness -> source"
+    direct = (origin == witness) & np.fromiter((not v for v in via), dtype=bool, count=len(via))
+    chains = np.where(origin == source, origin, origin + " -> " + source).astype(object) if len(ev) else np.zeros(0, dtype=object)
+    for i in np.flatnonzero(~direct):
+        parts = [origin[i]] if origin[i] == witness[i] else [origin[i], witness[i]]
+        parts += list(reversed(via[i])) + [source[i]]
+        chains[i] = " -> ".join(dict.fromkeys(parts))
     out = ev[["claim", "proposition", "position", "witness", "source", "origin"]].astype(
         {"proposition": object, "witness": object, "source": object, "origin": object})
     out["line"] = line_labels(ev)
-    out["via"] = [list(v) for v in via]
-    out["chain"] = chains
+    out["via"] = via
+    out["chain"] = list(chains)
     out["line_claims"] = out.groupby("line")["claim"].transform("size").where(out["line"].notna(), 0).astype(int)
     return out.sort_values(["proposition", "line", "claim"], na_position="last", kind="mergesort").reset_index(drop=True)
 
