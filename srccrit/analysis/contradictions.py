@@ -237,7 +237,7 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
     others = (pairs["total"] - 2).clip(lower=0)
     share = ((pairs["n"] - 2).clip(lower=0) + 1) / (others + 2)
     pairs = pairs.assign(gain=-np.log(share), pos=pairs["proposition"] + "=" + pairs["position_a"].astype(str))
-    agg = pairs.groupby(["witness_a", "witness_b"]).agg(shared_minority=("gain", "size"), score=("gain", "sum"), shared_positions=("pos", lambda s: sorted(s))).reset_index()
+    agg = pairs.groupby(["witness_a", "witness_b"]).agg(shared_minority=("gain", "size"), score=("gain", "sum")).reset_index()
     # disagreements between the same pairs lower the score
     both = counted[["proposition", "side", "witness"]]
     cross = both.merge(both, on="proposition", suffixes=("_a", "_b"))
@@ -247,4 +247,8 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
     agg["disagreements"] = agg["disagreements"].fillna(0).astype(int)
     agg["score"] = agg["score"] - np.log(2) * agg["disagreements"]
     agg = agg[(agg["shared_minority"] >= min_shared) & (agg["score"] >= threshold)]
+    # the shared positions, listed for the pairs reported only (a list per pair of 200,000 was seconds)
+    kept = pairs.merge(agg[["witness_a", "witness_b"]], on=["witness_a", "witness_b"])
+    listed = kept.groupby(["witness_a", "witness_b"])["pos"].agg(lambda s: sorted(s)).rename("shared_positions")
+    agg = agg.join(listed, on=["witness_a", "witness_b"])
     return agg[cols].sort_values(["score", "witness_a", "witness_b"], ascending=[False, True, True]).reset_index(drop=True)
