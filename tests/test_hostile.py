@@ -619,3 +619,31 @@ def test_a_new_report_folder_gets_ordinary_permissions(tmp_path, capsys):
     os.umask(mask)
     assert code == 0, err
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o777 & ~mask
+
+
+@pytest.mark.kernel
+def test_a_report_failing_while_its_kernels_start_leaves_no_kernel_and_no_output(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+    import time
+
+    import srccrit
+    from srccrit import report
+
+    before = set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*"))
+
+    def kernels() -> set[str]:
+        return set(subprocess.run(["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True).stdout.split())
+
+    running = kernels()
+
+    def fails(*args, **kwargs):
+        time.sleep(1.5)  # the kernels are starting and importing meanwhile
+        raise RuntimeError("analysis failed")
+
+    monkeypatch.setattr(report.analysis, "support", fails)
+    with pytest.raises(RuntimeError, match="analysis failed"):
+        report.build_report(srccrit.load_case(), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []  # nothing written, no hidden build folder
+    assert set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) == before  # every kernel's sockets removed
+    assert kernels() <= running  # and their processes gone
