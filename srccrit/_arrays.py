@@ -123,7 +123,13 @@ def python_values(column: pd.Series) -> list:
     (pandas iterates an Arrow column cell by cell: seconds for a few hundred thousand lists);
     missing cells are None."""
     arr = getattr(column.array, "_pa_array", None)
-    return arr.to_pylist() if arr is not None else column.tolist()
+    if arr is None:
+        return column.tolist()
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        items = arr.type.value_type
+        if pa.types.is_dictionary(items) and (pa.types.is_string(items.value_type) or pa.types.is_large_string(items.value_type)):
+            arr = arr.cast(pa.large_list(pa.large_string()))  # ids decoded by Arrow at once, not item by item
+    return arr.to_pylist()
 
 
 def joined_lists(column: pd.Series, separator: str = "; ") -> list | None:
