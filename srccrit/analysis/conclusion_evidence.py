@@ -73,13 +73,11 @@ def conclusion_evidence(case, conclusion: str, as_of: str | None = None, estimat
         raise ValueError("draws must be at least 1")
     est = estimator if estimator is not None else Reliability(as_of=as_of).fit(case)
     # kept on the fit for the same case object (a notebook draws the chart, then shows the premises)
-    kept = getattr(est, "_conclusion_evidence", None)
-    if kept is None or kept[0] is not case:
-        kept = est._conclusion_evidence = (case, {})
-    key = (conclusion, draws, seed)
-    if key not in kept[1]:
-        kept[1][key] = _conclusion_evidence(case, conclusion, est, draws, seed)
-    ce = kept[1][key]
+    kept = est.kept_for(case)
+    key = ("conclusion_evidence", conclusion, draws, seed)
+    if key not in kept:
+        kept[key] = _conclusion_evidence(case, conclusion, est, draws, seed)
+    ce = kept[key]
     return dataclasses.replace(ce, premises=ce.premises.copy(), lines=ce.lines.copy())
 
 

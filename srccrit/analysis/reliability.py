@@ -229,8 +229,7 @@ class Reliability:
             self.propositions_ = _resolve(sub, votes, post)
             self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
-            self._requirement_rows = None  # support's table of requirements, kept for the case it was asked for
-            self._conclusion_evidence = None  # conclusion_evidence's results, likewise
+            self._kept = None  # results derived from this fit, kept for one case object (see kept_for)
             if criteria is not None:
                 self._claim_shift = _claim_shifts(criteria, votes, shifts)
         return self
@@ -257,6 +256,14 @@ class Reliability:
         if self._testimony_table is None:
             self._testimony_table = _testimonies(self)
         return self._testimony_table
+
+    def kept_for(self, case) -> dict:
+        """A dict for results derived from this fit and ``case`` (the requirement table, each
+        conclusion's evidence: a notebook asks for them several times), emptied when asked for
+        another case object and by the next fit."""
+        if self._kept is None or self._kept[0] is not case:
+            self._kept = (case, {})
+        return self._kept[1]
 
     def claim_reliability(self, rows) -> np.ndarray:
         """The reliability of the testimony of the claims at these rows of the fitted case's

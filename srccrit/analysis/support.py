@@ -61,14 +61,12 @@ def _requirement_slots(case, est: Reliability, only: str | None = None) -> pd.Da
 
     The table of every conclusion is kept on ``est`` for the same case object (a notebook asks
     for it from its support table, its ledger and each citation list: seven times)."""
-    if only is None:
-        kept = getattr(est, "_requirement_rows", None)
-        if kept is not None and kept[0] is case:
-            return kept[1].copy()
-        rows = _requirement_rows(case, est, None)
-        est._requirement_rows = (case, rows)
-        return rows.copy()
-    return _requirement_rows(case, est, only)
+    if only is not None:
+        return _requirement_rows(case, est, only)
+    kept = est.kept_for(case)
+    if "requirements" not in kept:
+        kept["requirements"] = _requirement_rows(case, est, None)
+    return kept["requirements"].copy()
 
 
 def _requirement_rows(case, est: Reliability, only: str | None) -> pd.DataFrame:

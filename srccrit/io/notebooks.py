@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import queue
 import re
 import shutil
 import signal
@@ -397,7 +398,6 @@ class KernelPool:
     def __init__(self, out_dir: Path, kernels: int | None = None, timeout: int = 300, warm_up: str = WARM_UP,
                  stop: threading.Event | None = None):
         import os
-        import queue
         from concurrent.futures import ThreadPoolExecutor
 
         self.k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
@@ -411,15 +411,16 @@ class KernelPool:
         self._futures = [self._pool.submit(self._work, Path(out_dir), timeout, warm_up) for _ in range(self.k)]
 
     def _jobs(self):
-        import queue
-
         while (job := self._queue.get()) is not None:
             yield job  # the kernel checks ``stop`` before it runs it
-        while True:  # the notebooks are all taken: the tasks no one has taken yet
-            try:
-                yield -1, self._tasks.get_nowait()
-            except queue.Empty:
-                return
+        while (task := self._next_task()) is not None:  # the notebooks are all taken: the tasks left
+            yield -1, task
+
+    def _next_task(self) -> KernelTask | None:
+        try:
+            return self._tasks.get_nowait()
+        except queue.Empty:
+            return None
 
     def add_tasks(self, tasks: list[KernelTask]) -> None:
         """Tasks for the kernels to run once no notebook is left (or for :meth:`help`)."""
@@ -429,14 +430,8 @@ class KernelPool:
     def help(self) -> int:
         """Run, in this process, the tasks no kernel has taken yet (each one's ``here``): a process
         with nothing else to do shares the work. Returns how many it ran."""
-        import queue
-
         ran = 0
-        while not self.stop.is_set():
-            try:
-                task = self._tasks.get_nowait()
-            except queue.Empty:
-                break
+        while not self.stop.is_set() and (task := self._next_task()) is not None:
             task.here()
             ran += 1
         return ran
@@ -447,7 +442,7 @@ class KernelPool:
                 self._progress(i, nb)
 
     def _finished(self, i: int, nb) -> None:
-        if self._done and not isinstance(nb, KernelTask):
+        if self._done:
             self._done(i, nb)
 
     def _work(self, out_dir: Path, timeout: int, warm_up: str) -> None:
