@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 
-__all__ = ["paused_gc"]
+__all__ = ["paused_gc", "frozen_heap"]
 
 
 @contextmanager
@@ -19,3 +19,19 @@ def paused_gc():
     finally:
         if was:
             gc.enable()
+
+
+@contextmanager
+def frozen_heap():
+    """Inside the block, the objects alive on entry (modules, a loaded case, a fit) are left out of
+    every collection (``gc.freeze``): they live as long as the block, and each full collection
+    would walk them all again (a report at 10,000 claims made ten, 65 ms each, and 129 of the
+    middle generation). Unfrozen on exit; left alone if something else froze the heap before."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

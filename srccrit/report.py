@@ -26,6 +26,7 @@ from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
 from .io.notebooks import MAX_NOTEBOOKS, KernelPool, build_notebooks, notebook_conclusions, notebook_name, warm_up_code
+from ._gc import frozen_heap
 from .io.display import readable
 
 __all__ = ["build_report", "ReportSummary"]
@@ -95,6 +96,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
         sup = analysis.support(case, estimator=est)
         props = analysis.propositions(case, estimator=est)
         with_notebook = notebook_conclusions(case, sup, max_notebooks)
+        stack.enter_context(frozen_heap())  # the case and its analyses live to the end: no collection walks them again
 
         # the notebooks are written, and run in their kernels (other processes), while this one
         # works out the timeline and writes the tables, the bibliography and the charts

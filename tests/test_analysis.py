@@ -495,3 +495,24 @@ def test_timeline_steps_in_the_order_of_the_days_they_count_from(make_case):
     # as of June 1995 the March memoir counts, the one dated only "1995" does not yet
     june = set(case.available_claims("1995-06")["id"])
     assert "c4" in june and "c3" not in june and "c3" in set(case.available_claims("1995")["id"])
+
+
+def test_a_frozen_heap_is_thawed_after_and_a_heap_frozen_before_is_left_frozen():
+    import gc
+
+    from srccrit._gc import frozen_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ValueError), frozen_heap():
+        raise ValueError("an error inside")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the caller's own freeze
+    try:
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -1,6 +1,7 @@
 """The evidence chart of a conclusion, its data, the readable tables, and the report's pages that
 work offline and anywhere (issue 17)."""
 
+import gc
 import json
 import os
 import shutil
@@ -164,6 +165,7 @@ def test_a_moved_report_reruns_and_its_pages_work_offline(tmp_path):
 
     case = srccrit.load_case(CASES / "tonkin")
     build_report(case, tmp_path / "out")
+    assert gc.get_freeze_count() == 0  # the report froze its heap while it ran, and thawed it
     moved = tmp_path / "elsewhere" / "copy"
     shutil.copytree(tmp_path / "out", moved)
     shutil.rmtree(tmp_path / "out")
@@ -251,6 +253,10 @@ def test_a_kernel_pool_shares_notebooks_and_tasks_and_stops_on_a_failure(tmp_pat
         notebooks = pool.run([notebook(i) for i in range(5)], done=lambda i, nb: done.append(i))
     assert sorted(done) == list(range(5))
     assert [nb.cells[1].outputs[0]["data"]["text/plain"] for nb in notebooks] == ["0", "2", "4", "6", "8"]
+    # what the warm-up left is frozen out of the collections each notebook's %reset makes
+    with KernelPool(tmp_path, kernels=1, warm_up="import os") as pool:
+        frozen = pool.run([new_notebook(cells=[new_code_cell("import gc\ngc.get_freeze_count() > 1000", id="a")], metadata={"kernelspec": KERNELSPEC})])
+    assert frozen[0].cells[0].outputs[0]["data"]["text/plain"] == "True"
     assert [c.execution_count for c in notebooks[4].cells] == [1, 2]  # each notebook counted as if alone
     assert sorted(p.name for p in marks.iterdir()) == ["t0", "t1", "t2", "t3"]  # the tasks ran after the notebooks, in kernels
     assert len({p.read_text() for p in marks.iterdir()} - {str(os.getpid())}) >= 1
