@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._arrays import group_codes, radix_order
+from .._arrays import radix_order
 from .em import Votes
 
 __all__ = ["COPY_RATE", "agreeing_pairs", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
@@ -93,6 +93,17 @@ def _pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
+def _pair_counts(a: np.ndarray, b: np.ndarray, n: int):
+    """How often each pair (a, b) occurs, as a sparse n x n matrix in coordinates sorted by a,
+    then b: scipy's compressed-row build counts them with no comparison sort (millions of pairs
+    at a million claims: half the time of sorting their keys)."""
+    from scipy.sparse import csr_matrix
+
+    counts = csr_matrix((np.ones(len(a), dtype=np.int32), (a, b)), shape=(n, n))
+    counts.sum_duplicates()  # also sorts each row's columns
+    return counts.tocoo()
+
+
 def agreeing_pairs(v: Votes, min_common: int = MIN_COMMON, min_agreement: float = MIN_AGREEMENT) -> np.ndarray:
     """Pairs of witnesses (as ``a * n_witnesses + b``, a < b) who name the same option on at
     least ``min_agreement`` of the contested propositions they both speak to (at least
@@ -113,13 +124,12 @@ def agreeing_pairs(v: Votes, min_common: int = MIN_COMMON, min_agreement: float 
     order = rows[radix_order(slots, max(int(slots.max()), 1).bit_length())]  # by option, stable
     left, right = _pairs_within(v.slot[order])
     wa, wb = v.voter[order[left]], v.voter[order[right]]
-    key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)
-    key = key[wa != wb]
-    if not len(key):
+    other = wa != wb
+    if not other.any():
         return np.zeros(0, dtype=np.int64)
-    code, keys = group_codes(key)
-    agree = np.bincount(code, minlength=len(keys))
-    candidates = keys[agree >= int(np.ceil(min_agreement * min_common))]
+    agree = _pair_counts(np.minimum(wa, wb)[other], np.maximum(wa, wb)[other], n_w)
+    enough = agree.data >= int(np.ceil(min_agreement * min_common))
+    candidates = agree.row[enough].astype(np.int64) * n_w + agree.col[enough]
     if not len(candidates):
         return candidates
     # every contested proposition each candidate pair both speak to (a witness with two lines

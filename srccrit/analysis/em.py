@@ -17,7 +17,7 @@ its witness). Without one every vote is its witness's plain vote.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -43,6 +43,14 @@ class Testimony:
     weight: np.ndarray       # per vote: informativeness in (0, 1]
     claim_row: np.ndarray    # per vote: the evidence row of the testimony that speaks for the line
     independence: np.ndarray | None = None  # per vote: AccuCopy's independence factor (E-step only; None: 1)
+    classes: tuple | None = field(default=None, repr=False)  # the votes' classes (see _vote_classes), made by the first EM
+
+    def vote_classes(self, v: "Votes") -> tuple:
+        """:func:`_vote_classes` of ``v`` (the refits with copying discounts reuse them: the
+        discount is not part of a class)."""
+        if self.classes is None:
+            self.classes = _vote_classes(v, self)
+        return self.classes
 
 
 @dataclass
@@ -418,7 +426,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
 
         # votes that share witness, kind, shift and informativeness share their testimony's
         # reliability: the EM works on these classes (a few per witness), not on every vote
-        cls, c_voter, c_kind, c_shift, c_weight, c_count = _vote_classes(v, t)
+        cls, c_voter, c_kind, c_shift, c_weight, c_count = t.vote_classes(v)
         log_other = np.log(v.k - 1)
         plain_k = not np.any(log_other)  # yes/no questions and single-valued items only: log(K - 1) = 0
         log_other_v = None if plain_k else log_other[v.item]
