@@ -516,3 +516,13 @@ def test_a_frozen_heap_is_thawed_after_and_a_heap_frozen_before_is_left_frozen()
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("params", [{"temper": False}, {"copying": False}, {"testimony": False}])
+def test_fragility_refits_with_the_model_of_the_estimator_given(params):
+    """support(case, estimator=est) drops witnesses and refits: with est's own parameters, so it
+    says what support(case, **params) says."""
+    case = srccrit.load_case()
+    given = srccrit.support(case, estimator=srccrit.Reliability(**params).fit(case))
+    direct = srccrit.support(case, **params)
+    pd.testing.assert_frame_equal(given, direct)

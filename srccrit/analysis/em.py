@@ -444,7 +444,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         kind_known = c_kind[known]
         voter_kind = c_voter[known] * n_k + kind_known
         cache: dict = {}
-        # votes another line speaks to (only those are scored against the others: see held_out)
+        # votes on propositions HELD_OUT_OTHERS or more other lines speak to: those are scored against the others
         checked = np.flatnonzero(np.bincount(v.item, minlength=len(v.k))[v.item] > HELD_OUT_OTHERS) if held_out else None
 
         def logits(x: np.ndarray) -> np.ndarray:

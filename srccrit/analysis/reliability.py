@@ -197,8 +197,15 @@ class Reliability:
         self.interval = interval
         self.as_of = as_of
 
+    _PARAMS = ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying", "temper", "held_out")
+
+    def get_params(self) -> dict:
+        """The parameters given to ``__init__`` (as scikit-learn's estimators have them): refits
+        made for this fit (fragility's, say) are made with the same model."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying", "temper", "held_out"))
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"Reliability({params})"
 
     def fit(self, case, claims: pd.DataFrame | None = None) -> "Reliability":

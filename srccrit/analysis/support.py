@@ -176,6 +176,8 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
         except ValueError as exc:
             raise SrccritError(f"as_of: {exc}") from None
     est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
+    if estimator is not None and not params and hasattr(estimator, "get_params"):  # fragility's refits: the estimator's model
+        params = {k: v for k, v in estimator.get_params().items() if k != "as_of"}
     table, rows = _conclusion_table(case, est)
     out = case.conclusions[["text"]].copy()
     if conclusions is not None:
