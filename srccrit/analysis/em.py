@@ -78,6 +78,11 @@ class Votes:
         return np.bincount(self.voter, minlength=len(self.witnesses))
 
     @cached_property
+    def per_item(self) -> np.ndarray:
+        """Votes (independent lines) on each proposition."""
+        return np.bincount(self.item, minlength=len(self.k))
+
+    @cached_property
     def per_option(self) -> np.ndarray:
         """Votes (independent lines) for each option."""
         return np.bincount(self.slot, minlength=len(self.slot_item))
@@ -445,7 +450,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         voter_kind = c_voter[known] * n_k + kind_known
         cache: dict = {}
         # votes on propositions HELD_OUT_OTHERS or more other lines speak to: those are scored against the others
-        checked = np.flatnonzero(np.bincount(v.item, minlength=len(v.k))[v.item] > HELD_OUT_OTHERS) if held_out else None
+        checked = np.flatnonzero(v.per_item[v.item] > HELD_OUT_OTHERS) if held_out else None
 
         def logits(x: np.ndarray) -> np.ndarray:
             theta, delta = split(x)
@@ -654,7 +659,7 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -
         v.temperature = saved
     rho = 1.0 / (1.0 + np.exp(-vote_logits(v, r, shifts)))
     # a held-out vote tells of the way lines combine only where two or more others remain
-    per_item = np.bincount(v.item, minlength=len(v.k))
+    per_item = v.per_item
     use = np.flatnonzero(per_item[v.item] >= 3)
     if len(use) > _TEMPERATURE_VOTES:
         step = int(np.ceil(len(use) / _TEMPERATURE_VOTES))

@@ -305,7 +305,7 @@ class _LocalDrop:
         self.p_req = _probabilities(rows, self.post, n_rests)
         self.rows_by_conclusion = {c: np.flatnonzero(rest_conclusion == c) for c in np.unique(rest_conclusion)}
         self.witness_index = {w: i for i, w in enumerate(v.witnesses)}
-        self.votes_per_item = np.bincount(v.item, minlength=len(v.items))
+        self.votes_per_item = v.per_item
         # per rests_on row: its proposition's item, and the compatible options' slots
         self.requirement: dict[int, tuple[int | None, np.ndarray]] = {}
         slot = rows["slot"].fillna(-1).to_numpy().astype(np.int64)
