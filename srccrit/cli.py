@@ -76,28 +76,28 @@ def cmd_dependence(args) -> int:
 
 def cmd_reliability(args) -> int:
     case = load(args.case)
-    table = analysis.reliability(case, as_of=args.as_of, copying=args.copying, held_out=args.held_out)
+    table = analysis.reliability(case, as_of=args.as_of, copying=args.copying)
     show_table(args, table, output.reliability_records)
     return 0
 
 
 def cmd_testimonies(args) -> int:
     case = load(args.case)
-    table = analysis.testimonies(case, as_of=args.as_of, copying=args.copying, held_out=args.held_out)
+    table = analysis.testimonies(case, as_of=args.as_of, copying=args.copying)
     show_table(args, table, lambda t: output.records(t), index=False)
     return 0
 
 
 def cmd_propositions(args) -> int:
     case = load(args.case)
-    table = analysis.propositions(case, as_of=args.as_of, copying=args.copying, held_out=args.held_out)
+    table = analysis.propositions(case, as_of=args.as_of, copying=args.copying)
     show_table(args, table, lambda t: output.records(t, "proposition"))
     return 0
 
 
 def cmd_support(args) -> int:
     case = load(args.case)
-    table = analysis.support(case, as_of=args.as_of, fragility=not args.no_fragility, copying=args.copying, held_out=args.held_out)
+    table = analysis.support(case, as_of=args.as_of, fragility=not args.no_fragility, copying=args.copying)
     show_table(args, table, output.support_records)
     return 0
 

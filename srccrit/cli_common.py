@@ -51,9 +51,6 @@ def copying_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--copying", action=argparse.BooleanOptionalAction, default=True,
                    help="find witnesses who copy one another (identical testimony, shared false values) and count "
                         "their agreement once (the default); --no-copying: only declared dependence counts")
-    p.add_argument("--held-out", action="store_true",
-                   help="score each testimony against what three or more other lines say of its proposition, not against "
-                        "a verdict its own vote helped make (for many witnesses who copy one another: web sources, wires)")
 
 
 def case_path(given: str | None) -> str | Path:

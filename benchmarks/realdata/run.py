@@ -179,7 +179,6 @@ def run(out_dir: Path, with_td: bool = True) -> list[dict]:
                 ("srccrit", lambda: srccrit_answers(case_dir)),
                 ("srccrit, no copying", lambda: srccrit_answers(case_dir, copying=False)),
                 ("srccrit, untempered", lambda: srccrit_answers(case_dir, temper=False)),
-                ("srccrit, held out", lambda: srccrit_answers(case_dir, held_out=True)),
                 ("majority vote", lambda: majority(first)),
                 ("crowd-kit OneCoinDawidSkene", lambda: crowdkit(first)),
             ]
@@ -208,7 +207,7 @@ def table(rows: list[dict]) -> str:
 
 
 #: the systems the reliability diagram draws (those that give probabilities)
-DIAGRAM_SYSTEMS = {"srccrit": ("#0072B2", "o", "-"), "srccrit, untempered": ("#56B4E9", "s", "--"), "srccrit, held out": ("#009E73", "D", "-."),
+DIAGRAM_SYSTEMS = {"srccrit": ("#0072B2", "o", "-"), "srccrit, untempered": ("#56B4E9", "s", "--"),
                    "crowd-kit OneCoinDawidSkene": ("#D55E00", "^", ":")}
 
 

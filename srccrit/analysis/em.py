@@ -378,7 +378,7 @@ def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:
 
 
 def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8,
-           start: tuple[np.ndarray, np.ndarray] | None = None, held_out: bool = False) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
+           start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
     """Fit the skills. Returns (r, posterior per option, EM steps taken, converged, the kinds'
     shifts).
 
@@ -401,17 +401,7 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
     EM does, when one EM step moves no reliability by ``tol`` or more (with testimony: a skill's
     log-odds step times the logistic's slope there, a kind's shift's times 1/4, its largest);
     ``n_iter`` bounds the EM steps. ``start``: skills and kinds' shifts to start from (a refit after a small change)
-    instead of the prior means.
-
-    ``held_out`` (votes with testimony): each vote is scored against its proposition as the
-    *other* lines tell it, ``q_v = q e^-g / (1 - q + q e^-g)`` for ``q`` the posterior of its
-    option and ``g`` what the vote itself adds to that option's score (a leave-one-out M-step).
-    In plain EM a witness weighted heavily decides the very posterior he is then scored against,
-    and his reliability feeds on itself: on the real-data benchmark the source most copied was
-    estimated at 0.993 against 0.943 on the gold answers, and a tenth of the answers given
-    p >= .99 were wrong. A vote on a proposition fewer than ``HELD_OUT_OTHERS`` other lines speak
-    to is scored as in plain EM (one or two others are no body of witnesses to judge by). The
-    E-step is unchanged."""
+    instead of the prior means."""
     design = _Design(v)
     n_w = len(a)
     t = v.testimony
@@ -449,8 +439,6 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         kind_known = c_kind[known]
         voter_kind = c_voter[known] * n_k + kind_known
         cache: dict = {}
-        # votes on propositions HELD_OUT_OTHERS or more other lines speak to: those are scored against the others
-        checked = np.flatnonzero(v.per_item[v.item] > HELD_OUT_OTHERS) if held_out else None
 
         def logits(x: np.ndarray) -> np.ndarray:
             theta, delta = split(x)
@@ -471,29 +459,14 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
                 gain *= t.weight
             if t.independence is not None:  # a copier's agreeing vote counts less for the value, not for his skill
                 gain *= t.independence
-            cache["gain"] = gain
             return _softmax(v, np.bincount(v.slot, gain, minlength=len(v.slot_item)))
-
-        def scored(post: np.ndarray, x: np.ndarray) -> np.ndarray:
-            """Per vote, the probability that it is right: as the other lines tell it (held_out)."""
-            q = post[v.slot]
-            if checked is None or not len(checked):
-                return q
-            gain = cache["gain"] if cache.get("x") is x else None
-            if gain is None:
-                e_step(x)
-                gain = cache["gain"]
-            qc = q[checked]
-            held = qc * np.exp(-gain[checked])
-            q[checked] = held / np.maximum(1.0 - qc + held, 1e-300)
-            return q
 
         def m_step(post: np.ndarray, x: np.ndarray) -> np.ndarray:
             nonlocal steps
             steps += 1
             theta, delta = split(x)
             lo = cache["lo"] if cache.get("x") is x else logits(x)
-            right = np.bincount(cls, scored(post, x), minlength=len(c_voter))  # expected correct votes per class
+            right = np.bincount(cls, post[v.slot], minlength=len(c_voter))  # expected correct votes per class
             wn = c_weight * c_count
 
             def sums(lo):
@@ -611,14 +584,6 @@ def _vote_classes(v: Votes, t: Testimony):
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
-
-#: a vote is scored against the other lines (run_em's held_out) where at least this many others
-#: speak to its proposition. Measured: on the real-data benchmark (a dozen or more lines per
-#: flight) it brings the answers given p >= .99 from 96% right to 98-99.7%; on the hand-written
-#: historical cases, where two or three lines meet on a proposition, scoring against one or two
-#: others moved verdicts on the say of a single other witness (the bundled case: Stalin's
-#: January 1950 turn from probable to contested, held by two lines) -- that is no "the others"
-HELD_OUT_OTHERS = 3
 
 #: the lowest temperature :func:`fit_temperature` may choose (a vote then weighs a fiftieth)
 MIN_TEMPERATURE = 0.02

@@ -166,13 +166,6 @@ class Reliability:
         Temper the reported probabilities for evidence more correlated than the model knows (see
         :func:`srccrit.analysis.em.fit_temperature`: the temperature is fitted on the case itself,
         by how well each line is predicted from the others); ``False``: the untempered posterior.
-    held_out:
-        Score each testimony against what the *other* lines say of its proposition (where three or
-        more others speak to it), not against a posterior its own vote helped make: a leave-one-out
-        M-step (see :func:`srccrit.analysis.em.run_em`), with ``testimony``. Off by default. For
-        many witnesses per proposition who copy one another (web sources, news wires): on the
-        real-data benchmark it brings the flight answers given p >= .99 from 96% right to 98-99.7%,
-        but on raw author lists (no normaliser) one more answer is given p >= .99, wrongly.
 
     Learned attributes
     ------------------
@@ -185,11 +178,10 @@ class Reliability:
 
     def __init__(self, n_iter: int = 200, tol: float = 1e-8, strength: float = 4.0, document_strength: float = 12.0,
                  interval: float = 0.9, as_of: str | None = None, testimony: bool = True, copying: bool = True,
-                 temper: bool = True, held_out: bool = False):
+                 temper: bool = True):
         self.n_iter = n_iter
         self.copying = copying
         self.temper = temper
-        self.held_out = held_out
         self.testimony = testimony
         self.tol = tol
         self.strength = strength
@@ -197,7 +189,7 @@ class Reliability:
         self.interval = interval
         self.as_of = as_of
 
-    _PARAMS = ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying", "temper", "held_out")
+    _PARAMS = ("n_iter", "tol", "strength", "document_strength", "interval", "as_of", "testimony", "copying", "temper")
 
     def get_params(self) -> dict:
         """The parameters given to ``__init__`` (as scikit-learn's estimators have them): refits
@@ -227,9 +219,9 @@ class Reliability:
             b = take(pri["b"].to_numpy(), rows, np.nan)
             copying = None
             if self.copying:
-                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol, self.held_out)
+                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol)
             else:
-                r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol, held_out=self.held_out)
+                r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol)
             self.copying_ = copying.pairs if copying is not None else pd.DataFrame({c: [] for c in COPYING_COLUMNS})
             self.temperature_ = 1.0
             if self.temper:
@@ -308,7 +300,7 @@ class Reliability:
         return self.fit(case).reliability_
 
 
-def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, held_out: bool = False):
+def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
     """Refit with each copier's agreeing votes discounted until the pairs found to copy settle
     (see :mod:`srccrit.analysis.copying`). Returns the fit and the last :class:`Copying`.
 
@@ -321,14 +313,14 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, held_out: bool = F
     if len(suspects):
         found = find_copying(votes, None, None, suspects=suspects)
         previous = _discount(votes, found.factor)
-    fit = run_em(votes, a, b, n_iter, tol, held_out=held_out)  # the first fit, the suspects counted once: no group votes for itself
+    fit = run_em(votes, a, b, n_iter, tol)  # the first fit, the suspects counted once: no group votes for itself
     first = fit[0]
     for _ in range(COPY_ROUNDS):
         found = find_copying(votes, fit[1], fit[0], rank=first, suspects=suspects)
         if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED:
             break
         previous = _discount(votes, found.factor)
-        fit = run_em(votes, a, b, n_iter, tol, start=(fit[0], fit[4]), held_out=held_out)
+        fit = run_em(votes, a, b, n_iter, tol, start=(fit[0], fit[4]))
     return (*fit, found)
 
 
