@@ -441,26 +441,20 @@ def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX
 def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
     """Witnesses as nodes, contradictions as edges (width: propositions in dispute), hostility
     dashed. Above ``max_nodes`` witnesses, those in the most disputes are drawn."""
-    ev = positions(case)
-    counted = ev[ev["side"] >= 0][["proposition", "side", "witness"]].astype({"proposition": object, "witness": object}).drop_duplicates()
-    pairs = counted.merge(counted, on="proposition")
-    pairs = pairs[(pairs["side_x"] != pairs["side_y"]) & (pairs["witness_x"] < pairs["witness_y"])]
-    weights = pairs.groupby(["witness_x", "witness_y"])["proposition"].nunique()
-    disputed = pairs.groupby(["witness_x", "witness_y"])["proposition"].agg(lambda p: sorted(set(p)))
-    graph = nx.Graph()
-    nodes = sorted(set(pairs["witness_x"]) | set(pairs["witness_y"]))
+    counted, witness_ids, proposition_ids = _sides_taken(case)
+    degree = _disputes_per_witness(counted)
     hostile = [(a, b) for a, hs in case.witnesses["hostile_to"].items() for b in hs]
-    for a, b in hostile:
-        nodes += [a, b]
-    nodes = sorted(set(nodes))
+    in_dispute = witness_ids[degree.index[degree.to_numpy() > 0]]
+    nodes = sorted(set(in_dispute) | {w for pair in hostile for w in pair})
     total_nodes = len(nodes)
-    if total_nodes > max_nodes:
-        degree = weights.groupby(level=0).sum().add(weights.groupby(level=1).sum(), fill_value=0).sort_values(ascending=False, kind="mergesort")
-        nodes = sorted(set(degree.index[:max_nodes]))
-        weights = weights[[a in set(nodes) and b in set(nodes) for a, b in weights.index]]
+    if total_nodes > max_nodes:  # the most disputed (ties by id), then the hostile among the rest
+        ranked = pd.Series(degree.to_numpy(), index=witness_ids[degree.index]).reindex(nodes, fill_value=0)
+        nodes = sorted(ranked.sort_values(ascending=False, kind="mergesort").index[:max_nodes])
         hostile = [(a, b) for a, b in hostile if a in set(nodes) and b in set(nodes)]
+    disputes = _disputes_between(counted, witness_ids, proposition_ids, nodes)
+    graph = nx.Graph()
     graph.add_nodes_from(nodes)
-    for (a, b), w in weights.items():
+    for (a, b), w in disputes["weight"].items():
         graph.add_edge(a, b, weight=int(w))
     fig = Figure(figsize=(9, 7), layout="constrained")
     ax = fig.add_subplot()
@@ -485,8 +479,8 @@ def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
             (x1, y1), (x2, y2) = pos[a], pos[b]
             ax.plot([x1, x2], [y1, y2], color="firebrick", linewidth=1 + 1.5 * d["weight"], zorder=1)
             if name_edges:  # what they dispute, at the middle of the edge
-                props = disputed.get((a, b), disputed.get((b, a), []))
-                text = _wrap(_short_text(case.propositions.at[props[0], "text"], 48), 26) + (f"\n+{len(props) - 1} more" if len(props) > 1 else "")
+                first, count = disputes.loc[(a, b) if (a, b) in disputes.index else (b, a), ["first", "weight"]]
+                text = _wrap(_short_text(case.propositions.at[first, "text"], 48), 26) + (f"\n+{count - 1} more" if count > 1 else "")
                 ax.annotate(text, ((x1 + x2) / 2, (y1 + y2) / 2), ha="center", va="center", fontsize=6, color="firebrick", zorder=4,
                             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="firebrick", linewidth=0.5, alpha=0.9))
         for a, b in hostile:
@@ -504,6 +498,49 @@ def contradictions_chart(case, max_nodes: int = MAX_NODES) -> Figure:
     ax.set_title("Contradictory testimony between witnesses"
                  + (f" — the {len(nodes)} of {total_nodes} in the most disputes" if total_nodes > len(nodes) else ""), fontsize=10)
     return fig
+
+
+def _sides_taken(case) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Which side each witness takes on each proposition, once per (proposition, side, witness),
+    as integer codes ``p``, ``s``, ``w`` (codes in the ids' sorted order), with the witness and
+    proposition ids the codes stand for."""
+    ev = positions(case)
+    ev = ev[ev["side"] >= 0]
+    p_codes, p_ids = pd.factorize(ev["proposition"].astype(object), sort=True)
+    w_codes, w_ids = pd.factorize(ev["witness"].astype(object), sort=True)
+    counted = pd.DataFrame({"p": p_codes, "s": ev["side"].to_numpy(), "w": w_codes}).drop_duplicates()
+    return counted, np.asarray(w_ids, dtype=object), np.asarray(p_ids, dtype=object)
+
+
+def _disputes_per_witness(counted: pd.DataFrame) -> pd.Series:
+    """For each witness (code), the number of (proposition, other witness) disputes he is in,
+    counted without forming the pairs (a million claims make some ten million of them): on a
+    proposition, another witness disputes him unless both take one and the same side."""
+    sides = counted.groupby(["p", "w"], sort=False)["s"].transform("size").to_numpy()
+    per_prop = counted.drop_duplicates(["p", "w"])
+    witnesses_on = per_prop.groupby("p")["w"].size()
+    single = counted[sides == 1]
+    alone_on_side = single.groupby(["p", "s"]).size()
+    rows = per_prop.assign(n=witnesses_on.reindex(per_prop["p"]).to_numpy())
+    one_side = single.drop_duplicates(["p", "w"])
+    same = pd.Series(alone_on_side.reindex(pd.MultiIndex.from_frame(one_side[["p", "s"]])).to_numpy() - 1, index=one_side.index)
+    rows["same"] = same.reindex(rows.index, fill_value=0).to_numpy()
+    return (rows["n"] - 1 - rows["same"]).groupby(rows["w"]).sum()
+
+
+def _disputes_between(counted: pd.DataFrame, witness_ids: np.ndarray, proposition_ids: np.ndarray, among: list) -> pd.DataFrame:
+    """Each pair of witnesses ``among`` (``a`` < ``b``, by id) who take different sides on one
+    proposition or more: ``weight``, how many propositions they dispute, and ``first``, the first
+    of them by id."""
+    codes = np.flatnonzero(np.isin(witness_ids, np.asarray(among, dtype=object)))
+    mine = counted[counted["w"].isin(codes)]
+    pairs = mine.merge(mine, on="p")
+    pairs = pairs[(pairs["s_x"] != pairs["s_y"]) & (pairs["w_x"] < pairs["w_y"])][["w_x", "w_y", "p"]].drop_duplicates()
+    grouped = pairs.groupby(["w_x", "w_y"], sort=True)["p"]
+    out = pd.DataFrame({"weight": grouped.size().astype(int), "first": grouped.min()})
+    out.index = pd.MultiIndex.from_arrays([witness_ids[out.index.get_level_values(0)], witness_ids[out.index.get_level_values(1)]], names=["a", "b"])
+    out["first"] = proposition_ids[out["first"].to_numpy()]
+    return out
 
 
 #: the case's charts by name, each built from the case and a fitted estimator

@@ -223,3 +223,34 @@ def test_timeline_lines_carry_direct_labels_that_never_overlap(make_case):
     assert np.allclose(label_positions([0.5, 0.5, 0.5]), [0.5, 0.5 + LABEL_GAP, 0.5 + 2 * LABEL_GAP])
     assert np.allclose(label_positions([1.0, 1.0, 1.0]), [1.03 - 2 * LABEL_GAP, 1.03 - LABEL_GAP, 1.03])
     assert np.allclose(label_positions([0.0, 0.0]), [0.02, 0.02 + LABEL_GAP])
+
+
+def test_contradictions_network_counts_disputes_as_pairs_would_self_contradiction_included(make_case):
+    """The network ranks witnesses by disputes counted without forming every pair (a million
+    claims make ten million): the counts must equal the pairs', also for a witness who takes both
+    sides of one proposition; the drawn edges name the first proposition in dispute."""
+    import random
+
+    rng = random.Random(7)
+    ws = "".join(f"  w{i}: {{name: W{i}}}\n" for i in range(9))
+    ps = "".join(f"  p{j}: {{text: Proposition {j}}}\n" for j in range(12))
+    claims = [(i, j, rng.choice(["affirms", "denies"])) for i in range(9) for j in range(12) if rng.random() < 0.5]
+    claims += [(0, 3, "affirms"), (0, 3, "denies"), (4, 3, "affirms"), (5, 3, "affirms")]  # w0 contradicts himself on p3
+    cl = "".join(f"  - {{id: k{n}, witness: w{i}, source: s1, proposition: p{j}, stance: {st}}}\n" for n, (i, j, st) in enumerate(claims))
+    case = srccrit.load_case(make_case(f"case: net\nsources: {{s1: {{kind: memoir}}}}\nwitnesses:\n{ws}propositions:\n{ps}claims:\n{cl}"))
+    ev = srccrit.positions(case)
+    ev = ev[ev["side"] >= 0][["proposition", "side", "witness"]].astype(object).drop_duplicates()
+    pairs = ev.merge(ev, on="proposition")
+    pairs = pairs[(pairs["side_x"] != pairs["side_y"]) & (pairs["witness_x"] != pairs["witness_y"])]
+    pairs = pairs[["witness_x", "witness_y", "proposition"]].drop_duplicates()
+    assert ("w0", "w4", "p3") in set(map(tuple, pairs.to_numpy()))  # the self-contradiction disputes an ally
+    counted, wids, pids = charts._sides_taken(case)
+    degree = charts._disputes_per_witness(counted)
+    assert dict(zip(wids[degree.index], degree.astype(int))) == pairs.groupby("witness_x").size().to_dict()
+    between = charts._disputes_between(counted, wids, pids, ["w0", "w4", "w5", "w7"])
+    expected = pairs[pairs["witness_x"].isin(["w0", "w4", "w5", "w7"]) & pairs["witness_y"].isin(["w0", "w4", "w5", "w7"])
+                     & (pairs["witness_x"] < pairs["witness_y"])].groupby(["witness_x", "witness_y"])["proposition"]
+    assert between["weight"].to_dict() == expected.size().to_dict()
+    assert between["first"].to_dict() == expected.min().to_dict()
+    network = charts.contradictions_chart(case, max_nodes=4)
+    assert "the 4 of 9" in network.axes[0].get_title()
