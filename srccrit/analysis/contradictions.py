@@ -238,15 +238,18 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
     share = ((pairs["n"] - 2).clip(lower=0) + 1) / (others + 2)
     pairs = pairs.assign(gain=-np.log(share), pos=pairs["proposition"] + "=" + pairs["position_a"].astype(str))
     agg = pairs.groupby(["witness_a", "witness_b"]).agg(shared_minority=("gain", "size"), score=("gain", "sum")).reset_index()
-    # disagreements between the same pairs lower the score
+    # disagreements only lower a score: counted for the pairs that could still be reported (all
+    # the opposite-side pairs of a million claims are some ten million rows)
+    agg = agg[(agg["shared_minority"] >= min_shared) & (agg["score"] >= threshold)]
     both = counted[["proposition", "side", "witness"]]
-    cross = both.merge(both, on="proposition", suffixes=("_a", "_b"))
-    cross = cross[(cross["side_a"] != cross["side_b"]) & (cross["witness_a"] < cross["witness_b"])]
+    cross = agg[["witness_a", "witness_b"]].merge(both.rename(columns={"witness": "witness_a", "side": "side_a"}), on="witness_a")
+    cross = cross.merge(both.rename(columns={"witness": "witness_b", "side": "side_b"}), on=["witness_b", "proposition"])
+    cross = cross[cross["side_a"] != cross["side_b"]]
     dis = cross.groupby(["witness_a", "witness_b"])["proposition"].nunique().rename("disagreements")
     agg = agg.merge(dis.reset_index(), on=["witness_a", "witness_b"], how="left")
     agg["disagreements"] = agg["disagreements"].fillna(0).astype(int)
     agg["score"] = agg["score"] - np.log(2) * agg["disagreements"]
-    agg = agg[(agg["shared_minority"] >= min_shared) & (agg["score"] >= threshold)]
+    agg = agg[agg["score"] >= threshold]
     # the shared positions, listed for the pairs reported only (a list per pair of 200,000 was seconds)
     kept = pairs.merge(agg[["witness_a", "witness_b"]], on=["witness_a", "witness_b"])
     listed = kept.groupby(["witness_a", "witness_b"])["pos"].agg(lambda s: sorted(s)).rename("shared_positions")
