@@ -9,7 +9,7 @@ tell which independent lines of evidence support each conclusion.
 """
 
 from .errors import CaseError, OutputError, Problem, SrccritError
-from .io.case_file import load_case
+from .io.case_file import load_and_fit, load_case
 from .model import Case, UnknownName
 from .io.display import readable
 from .analysis import (
@@ -33,6 +33,7 @@ from .normalisers import register_value_type, value_types
 
 __all__ = [
     "load_case",
+    "load_and_fit",
     "Case",
     "CaseError",
     "Problem",

@@ -149,19 +149,16 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
 
 def _evidence_chart_tasks(case, est, conclusions: list[str], folder: Path, home: Path, case_file: Path | None, kernels) -> list:
     """:func:`srccrit.charts.write_evidence_charts` for each of ``conclusions`` as a task for the
-    kernels, or for this process (:meth:`KernelPool.help`), whichever is free first; a kernel fits
-    the model for its first and keeps it for the next. None without kernels or for a case read
-    from no file (a kernel could not load it)."""
+    kernels, or for this process (:meth:`KernelPool.help`), whichever is free first (a kernel has
+    the case and its fit from its warm-up: :func:`srccrit.load_and_fit`). None without kernels or
+    for a case read from no file (a kernel could not load it)."""
     from .io.notebooks import KernelTask, _relative_case_path
 
     if kernels is None or not conclusions or (case_file is None and case.path is None):
         return []
     folder.mkdir(parents=True, exist_ok=True)
     where = _relative_case_path(case, home, case_file)
-    setup = (f"import srccrit, srccrit.charts\n"
-             f"if '_srccrit_evidence' not in globals():\n"
-             f"    _srccrit_evidence = srccrit.load_case({where!r})\n"
-             f"    _srccrit_evidence = (_srccrit_evidence, srccrit.Reliability().fit(_srccrit_evidence))\n")
+    setup = f"import srccrit, srccrit.charts\n_srccrit_evidence = srccrit.load_and_fit({where!r})\n"
     return [KernelTask(setup + f"srccrit.charts.write_evidence_charts(_srccrit_evidence[0], [{cid!r}], {str(folder)!r}, _srccrit_evidence[1])",
                        what=f"drawing the evidence chart of {cid!r}",
                        here=functools.partial(charts.write_evidence_charts, case, [cid], folder, est))

@@ -199,6 +199,12 @@ def test_bundled_contradictions_include_gao_gang_and_manchuria(bundled):
     assert manch.at["denies", "sources"] == ["zubok2007failed"]
     assert manch.at["affirms", "sources"] == ["madonreview"]
     assert manch.at["affirms", "witnesses"] == ["goncharov-lewis-xue"]
+    # a conclusion's notebook asks for its own propositions only: the same rows as the whole table's
+    some = ["gao-manchuria-proposal", "ussr-kept-manchurian-concessions", "not-a-proposition"]
+    mine = srccrit.contradictions(bundled, propositions=some)
+    whole = table[table["proposition"].isin(some)].reset_index(drop=True)
+    assert len(mine) == len(whole) > 0
+    pd.testing.assert_frame_equal(mine.astype(object).reset_index(drop=True), whole.astype(object))
 
 
 def test_support_verdicts_lines_and_fragility(make_case):

@@ -240,3 +240,48 @@ claims: [{id: c1, witness: w, source: s1, proposition: p, stance: affirms}]
     path.write_text(text, encoding="utf-8")
     assert srccrit.load_case(path).witnesses.at["w", "name"] == "V"
     assert srccrit.load_case(path, cache=False).witnesses.at["w", "name"] == "V"
+
+
+def test_load_and_fit_fits_a_case_once_per_session_and_hands_out_copies_of_its_own(make_case, monkeypatch):
+    """Notebooks run one after another on one kernel: the first fits, the next get the same fit
+    without fitting again, and nothing one of them changes reaches another; a changed file or
+    other parameters fit again."""
+    path = make_case("""
+case: fitted
+sources: {s1: {kind: memoir}, s2: {kind: memoir}, s3: {kind: memoir}}
+witnesses: {a: {name: A}, b: {name: B}, c: {name: C}}
+propositions: {p: {text: P}, q: {text: Q}}
+claims:
+  - {id: c1, witness: a, source: s1, proposition: p, stance: affirms}
+  - {id: c2, witness: b, source: s2, proposition: p, stance: affirms}
+  - {id: c3, witness: c, source: s3, proposition: p, stance: denies}
+  - {id: c4, witness: c, source: s3, proposition: q, stance: affirms}
+""")
+    fits = []
+    real_fit = srccrit.Reliability.fit
+    monkeypatch.setattr(srccrit.Reliability, "fit", lambda self, case, claims=None: fits.append(1) or real_fit(self, case, claims))
+    case1, est1 = srccrit.load_and_fit(path)
+    expected = srccrit.Reliability().fit(srccrit.load_case(path, cache=False)).reliability_
+    fits.clear()
+    case2, est2 = srccrit.load_and_fit(path)
+    assert not fits and est2 is not est1 and case2 is not case1
+    pd.testing.assert_frame_equal(est2.reliability_, expected)
+    # a notebook's edits of its case and of its results reach no other
+    for edited in (case1, case2):  # the first asked for the fit that was made
+        edited.claims.loc[edited.claims["id"] == "c3", "stance"] = "affirms"
+    est2.reliability_.loc["a", "reliability"] = 0.0
+    _, est3 = srccrit.load_and_fit(path)
+    assert not fits
+    pd.testing.assert_frame_equal(est3.reliability_, expected)
+    fresh = srccrit.load_case(path)
+    assert srccrit.support(fresh, estimator=est3).equals(srccrit.support(fresh, estimator=srccrit.Reliability().fit(fresh)))
+    # other parameters, another fit
+    _, plain = srccrit.load_and_fit(path, testimony=False)
+    assert fits and plain.get_params()["testimony"] is False
+    fits.clear()
+    # a changed file, another fit, of the new content
+    path.write_text(path.read_text(encoding="utf-8").replace("stance: denies", "stance: affirms"), encoding="utf-8")
+    _, est4 = srccrit.load_and_fit(path)
+    assert fits and not est4.reliability_.equals(expected)
+    with pytest.raises(TypeError):
+        srccrit.load_and_fit(path, stance=True)

@@ -50,7 +50,7 @@ def test_unexecuted_notebooks_load_the_case_relatively(bundled, tmp_path):
     paths = build_notebooks(bundled, out, execute_cells=False)
     assert len(paths) == 1 + len(bundled.conclusions)
     src = nbformat.read(paths[0], as_version=4).cells[1].source
-    assert "srccrit.load_case('" in src and "data/sino-soviet-korea/case.yaml" in src and not src.split("load_case('")[1].startswith("/")
+    assert "srccrit.load_and_fit('" in src and "data/sino-soviet-korea/case.yaml" in src and not src.split("load_and_fit('")[1].startswith("/")
     assert src.startswith("%matplotlib inline")
 
 

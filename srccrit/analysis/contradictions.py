@@ -48,8 +48,9 @@ def _sorted_by_group(group: np.ndarray, rows: np.ndarray, ids: pa.Array, n_group
     return _id_lists(counts, by_id[keys % n], ids)
 
 
-def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per side of each contested proposition.
+def contradictions(case, evidence: pd.DataFrame | None = None, propositions=None) -> pd.DataFrame:
+    """One row per side of each contested proposition (``propositions``: of these only, as
+    the rows of the whole table on them, worked out on their claims alone).
 
     Columns: ``proposition``, ``text``, ``kind`` (``stance`` for boolean propositions, ``value``
     otherwise), ``side`` (0, 1, ...), ``position`` (``affirms``/``denies`` or the value as written),
@@ -63,6 +64,8 @@ def contradictions(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     >>> contradictions(load_case())  # doctest: +SKIP
     """
     ev = positions(case) if evidence is None else evidence
+    if propositions is not None:
+        ev = ev[ev["proposition"].isin(list(propositions))]
     with paused_gc():
         return _contradictions(case, ev)
 

@@ -204,3 +204,46 @@ def load_case(path: str | os.PathLike | None = None, cache: bool = True):
         while len(_LOADED) > _LOADED_MAX:
             _LOADED.popitem(last=False)
     return case
+
+
+#: fits made by :func:`load_and_fit`, by (case file, its files' signature, the parameters)
+_FITTED: "OrderedDict[tuple, object]" = OrderedDict()
+
+
+def load_and_fit(path: str | os.PathLike | None = None, **params):
+    """Load a case (as :func:`load_case`) and fit :class:`srccrit.Reliability` (``params``: its
+    parameters) on it: ``case, est``.
+
+    In one Python session, asking again for a case none of whose files changed (same size and
+    content digest), with the same parameters, gives a fresh :class:`Case` and a fresh copy of the
+    same fit without fitting again: notebooks run one after another on one kernel fit a large case
+    once. The copy's tables are its own (changing them changes nothing elsewhere); a case changed
+    after loading must be fitted with ``Reliability().fit(case)``.
+    """
+    from ..analysis import Reliability
+
+    est = Reliability(**params)  # a bad parameter fails here, before anything is read
+    case = load_case(path)
+    entry = _LOADED.get(_case_file(path).resolve()) if case.path is not None else None
+    if entry is None:
+        return case, est.fit(case)
+    key = (str(_case_file(path).resolve()), entry[0], tuple(sorted((k, repr(v)) for k, v in est.get_params().items())))
+    if key not in _FITTED:  # fitted on tables of its own: what the caller does to his leaves it alone
+        _FITTED[key] = est.fit(_fresh_copy(case))
+        while len(_FITTED) > _LOADED_MAX:
+            _FITTED.popitem(last=False)
+    _FITTED.move_to_end(key)
+    return case, _copy_of_fit(_FITTED[key])
+
+
+def _copy_of_fit(est):
+    """A fitted estimator of its own over the same results: each table a copy (pandas'
+    copy-on-write shares the data until one side writes), results derived later kept apart."""
+    import copy
+
+    out = copy.copy(est)
+    for name, value in vars(est).items():
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            setattr(out, name, value.copy(deep=False))
+    out._kept = None
+    return out

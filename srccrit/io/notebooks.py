@@ -79,8 +79,7 @@ def _loader(case, out_dir: Path, case_file: Path | None = None, show_case: bool 
             "import srccrit\n"
             "from srccrit import charts, bibtex\n"
             "from srccrit import readable\n"
-            f"case = srccrit.load_case({rel!r})\n"
-            "est = srccrit.Reliability().fit(case)" + ("\ncase" if show_case else ""))
+            f"case, est = srccrit.load_and_fit({rel!r})" + ("\ncase" if show_case else ""))
 
 
 def _relative_case_path(case, out_dir: Path, case_file: Path | None = None) -> str:
@@ -88,11 +87,12 @@ def _relative_case_path(case, out_dir: Path, case_file: Path | None = None) -> s
 
 
 def warm_up_code(case, home: Path, case_file: Path | None = None) -> str:
-    """:data:`WARM_UP` and the case loaded as the notebooks in ``home`` will load it (into
-    :func:`srccrit.load_case`'s cache: a large case is read once per kernel, not per notebook)."""
+    """:data:`WARM_UP` and the case loaded and fitted as the notebooks in ``home`` will ask for it
+    (into :func:`srccrit.load_and_fit`'s cache: a large case is read and fitted once per kernel,
+    not per notebook, and before the first notebook comes)."""
     if case_file is None and case.path is None:
         return WARM_UP
-    return WARM_UP + f"\nsrccrit.load_case({_relative_case_path(case, home, case_file)!r})"
+    return WARM_UP + f"\nsrccrit.load_and_fit({_relative_case_path(case, home, case_file)!r})"
 
 
 def overview_notebook(case, out_dir: Path, with_notebooks: list[str] | None = None, case_file: Path | None = None, link: str = "ipynb"):
@@ -189,8 +189,8 @@ def conclusion_notebook(case, conclusion: str, out_dir: Path, support_row=None, 
            "'against_interest', 'origin']], case)")
     c.md("## Contradictions that touch it")
     props = list(rests["proposition"])
-    c.code(f"con = srccrit.contradictions(case, est.evidence_)\n"
-           f"readable(con[con['proposition'].isin({props!r})][['proposition', 'position', 'witnesses', 'sources', 'lines']], case)")
+    c.code(f"con = srccrit.contradictions(case, est.evidence_, propositions={props!r})\n"
+           "readable(con[['proposition', 'position', 'witnesses', 'sources', 'lines']], case)")
     c.md("## Citations\n\nThe sources carrying the independent lines for, then against, most reliable first.")
     c.code(f"print('for:    ', bibtex.cite(case, {conclusion!r}, est=est), end='')\n"
            f"print('against:', bibtex.cite(case, {conclusion!r}, against=True, est=est), end='')\n"
