@@ -151,10 +151,31 @@ class Case:
         for variant in romanisation_keys(name):
             if variant in self.name_index:
                 return self.name_index[variant]
+        by_initials = self._by_initials(name)
+        if by_initials is not None:
+            return by_initials
         plain = [k for k in self.name_index if not k.startswith(("c:", "r:"))]
         hints = process.extract(key, plain, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
         suggestion = ", ".join(sorted({f"{self.name_index[h[0]]!r}" for h in hints}))
         raise UnknownName(f"no witness called {name!r} in case {self.id!r}" + (f"; did you mean {suggestion}?" if suggestion else ""))
+
+    def _by_initials(self, name: str) -> str | None:
+        """The one witness a name with initials may stand for (``I. V. Kovalev``, ``Kovalev, I.``):
+        the same family name (in any romanisation) and given names with those initials, in order;
+        None if no witness or several fit."""
+        from .names import initials_and_family, initials_fit, same_person
+
+        shape = initials_and_family(name)
+        if shape is None:
+            return None
+        initials, family = shape
+        fits = set()
+        for wid, row in self.witnesses.iterrows():
+            for form in [row.get("name")] + list(row.get("aliases") or []):
+                words = str(form or "").replace(",", " ").split()
+                if len(words) >= 2 and same_person(words[-1], family) and initials_fit(initials, words[:-1]):
+                    fits.add(wid)
+        return next(iter(fits)) if len(fits) == 1 else None
 
     def source(self, key: str) -> pd.Series:
         if key not in self.sources.index:

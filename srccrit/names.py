@@ -181,3 +181,30 @@ def same_person(a: str, b: str) -> bool:
     ka = set(romanisation_keys(a)) | name_keys(a)
     kb = set(romanisation_keys(b)) | name_keys(b)
     return bool(ka & kb)
+
+
+def initials_and_family(query: str) -> tuple[list[str], str] | None:
+    """A name written with initials for its given names -- ``I. V. Kovalev``, ``J.-P. Sartre``,
+    ``Yu. V. Andropov``, ``Kovalev, I. V.`` -- as (folded initials, family name); None for any
+    other shape (initials are letters with dots, or single letters)."""
+    text = " ".join(query.split())
+    if "," in text:  # "Kovalev, I. V.": the family name first
+        family, _, given = (p.strip() for p in text.partition(","))
+    elif " " in text:
+        given, family = text.rsplit(" ", 1)
+    else:
+        return None
+    tokens = [t for t in re.split(r"[\s.\-\u2010]+", given) if t]
+    if not tokens or any(len(t) > 2 or not t.isalpha() for t in tokens) or ("." not in given and any(len(t) > 1 for t in tokens)):
+        return None
+    if "." in family or len(family) < 2 or not family.replace("-", "").replace("'", "").isalpha():
+        return None
+    return [fold_text(t)[0] for t in tokens], family
+
+
+def initials_fit(initials: list[str], given_names: list[str]) -> bool:
+    """Whether initials may stand for these given names, in order: the first for the first, and
+    each further one for the next given name where there is one (``I. V.`` fits ``Ivan`` and
+    ``Ivan Vasilievich``, not ``Vasily``)."""
+    folded = [fold_text(g)[:1] for g in given_names if g.strip(".")]
+    return bool(folded) and all(i == g for i, g in zip(initials, folded))

@@ -114,3 +114,36 @@ def test_report_on_error_replaces_nothing(tmp_path, monkeypatch):
         report.build_report(srccrit.load_case(CASES / "tonkin"), out, execute=False)
     assert (out / "index.html").read_text(encoding="utf-8") == "old report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_case_from_other_archives_through_the_json_contracts(capsys):
+    """Katyn, 1940 (written for the tests from published history: the German 1943 and Soviet 1944
+    commissions, the Madden Committee, the TASS admission of 1990, the NKVD documents released in
+    1992): claims in a CSV table, Polish and Cyrillic names, numbers with thousands separators,
+    an admission against interest. The Soviet commission stands alone against the NKVD's guilt;
+    the conclusion is well supported, and rises again when the documents are released."""
+    katyn = str(CASES / "katyn-1940")
+    (nkvd,) = [c for c in run_json(capsys, "contradictions", katyn) if c["proposition"] == "nkvd-shot"]
+    sides = {s["position"]: s for s in nkvd["sides"]}
+    assert sides["denies"]["witnesses"] == ["burdenko-commission"] and sides["denies"]["sources"] == ["burdenko1944"]
+    assert {"tass", "german-commission", "shelepin"} <= set(sides["affirms"]["witnesses"])
+    now = {d["conclusion"]: d for d in run_json(capsys, "support", katyn)}
+    before = {d["conclusion"]: d for d in run_json(capsys, "support", katyn, "--as-of", "1991")}
+    assert now["nkvd-responsible"]["verdict"] == "well-supported" and now["killed-spring-1940"]["verdict"] == "well-supported"
+    assert now["nkvd-responsible"]["lines_against"] == 1 and now["nkvd-responsible"]["fragile"] is False
+    assert all(now[c]["probability"] > before[c]["probability"] for c in now)  # the 1992 release adds to both
+    steps = [d for d in run_json(capsys, "timeline", katyn) if d["conclusion"] == "nkvd-responsible"]
+    dates = [d["date"] for d in steps[1:]]
+    assert dates == sorted(dates) and steps[0]["as_of"] == "prior"
+    (release,) = [d for d in steps if d["date"] == "1992-10-14"]
+    assert release["released"] == ["beria1940note", "shelepin1959note"]
+    burdenko = [d for d in steps if d["released"] == ["burdenko1944"]][0]
+    assert burdenko["probability"] < 0.7  # the Soviet denial of 1944 makes the German accusation of 1943 contested
+    props = {d["proposition"]: d for d in run_json(capsys, "propositions", katyn)}
+    assert props["shooting-date"]["value"] == "1940-04/1940-05" and props["shooting-date"]["probability"] >= 0.9
+    assert props["bodies-at-katyn"]["value"] == "4,143" and props["bodies-at-katyn"]["probability"] < 0.9  # one witness, room for others
+    testimonies = {d["claim"]: d for d in run_json(capsys, "testimonies", katyn)}
+    assert testimonies["tass-nkvd"]["against_interest"] is True and testimonies["swi-transport"]["basis"] == "inferred"
+    ev = run_json(capsys, "evidence", katyn, "killed-spring-1940")
+    against = [line for line in ev["lines"] if line["bears"] == "against"]
+    assert [line["witness"] for line in against] == ["burdenko-commission"] and ev["premises"][0]["lines_for"] == 5

@@ -33,6 +33,33 @@ def test_witness_lookup_across_aliases_and_romanisations(bundled, spelling, wid)
     assert bundled.witness(spelling).name == wid
 
 
+@pytest.mark.parametrize("spelling,wid", [
+    ("J. Czapski", "czapski"), ("Czapski, J.", "czapski"), ("S. Swianiewicz", "swianiewicz"), ("L. P. Beria", "beria"),
+    ("A. Shelepin", "shelepin"), ("A. Shelepine", None), ("K. Czapski", None), ("Lavrenti Beria", "beria"), ("Лаврентий Берия", "beria"),
+])
+def test_witness_lookup_by_initials_and_in_other_scripts(spelling, wid):
+    """Initials stand for the given names in order (J. = Józef, not Konstanty); Cyrillic by its alias."""
+    katyn = srccrit.load_case(CASES / "katyn-1940")
+    if wid is None:
+        with pytest.raises(srccrit.UnknownName):
+            katyn.witness(spelling)
+    else:
+        assert katyn.witness(spelling).name == wid
+
+
+def test_initials_fitting_two_witnesses_name_neither(make_case):
+    case = srccrit.load_case(make_case("""
+case: two
+sources: {s1: {kind: memoir}}
+witnesses: {a: {name: Ivan Petrov}, b: {name: Igor Petrov}, c: {name: Anna Petrova}}
+propositions: {p: {text: P}}
+claims: [{id: c1, witness: a, source: s1, proposition: p, stance: affirms}]
+"""))
+    with pytest.raises(srccrit.UnknownName):
+        case.witness("I. Petrov")
+    assert case.witness("A. Petrova").name == "c"
+
+
 def test_unknown_witness_suggests_the_closest(bundled):
     with pytest.raises(srccrit.UnknownName, match="did you mean 'kovalev'"):
         bundled.witness("Kovalenko")
