@@ -698,6 +698,14 @@ def _field_checks(ck: _Checker, raw) -> None:
                 ck.error(frame, pos, f"stray field {str(col)!r}: a number with a thousands separator inside {{...}} "
                          "must be quoted (value: \"10,000\")", col)
                 continue
+            if " " in str(col).strip() and not len(filled):
+                # `{text: Kozelsk, Starobelsk and Ostashkov}`: YAML ends the text at the comma and
+                # reads the rest as a key with no value -- the text would be cut without a word
+                where = [i for i, fl in enumerate(frame.get("_fieldlines", pd.Series(dtype=object))) if isinstance(fl, dict) and col in fl]
+                if where:
+                    ck.error(frame, where[0], f"stray field {str(col)!r}: a comma inside {{...}} ends an unquoted text; "
+                             "quote the whole text (text: \"..., ...\")", col)
+                    continue
             if len(frame):
                 ck.warnings.append(Problem(str(frame["_file"].iat[first]), ck.field_line(frame, first, col),
                                            f"{name}: unknown field {str(col)!r}{_hint(col, known)} (kept, not used)", "warning"))

@@ -229,6 +229,15 @@ def test_a_thousands_separator_in_a_flow_mapping_is_an_error(tmp_path, capsys):
     assert_bad_input(capsys, ["validate", path], "case.yaml:20:", "stray field '000'", "must be quoted")
 
 
+def test_a_comma_cutting_an_unquoted_text_in_a_flow_mapping_is_an_error(tmp_path, capsys):
+    """{text: Kozelsk, Starobelsk and Ostashkov}: YAML ends the text at the comma; loaded, the
+    proposition would read "Kozelsk" and a warning would name a strange field."""
+    path = write_case(tmp_path / "c", mutate(MINI, "p: {text: The treaty was signed}", "p: {text: The treaty was signed in Moscow, not in Peking}"))
+    assert_bad_input(capsys, ["validate", path], "case.yaml:11:", "stray field 'not in Peking'", "quote the whole text")
+    block = mutate(MINI, "p: {text: The treaty was signed}", "p:\n    text: The treaty was signed in Moscow, not in Peking")
+    assert srccrit.load_case(write_case(tmp_path / "d", block)).propositions.at["p", "text"].endswith("not in Peking")
+
+
 def test_unknown_fields_are_warnings_with_the_likely_intended_one(tmp_path, capsys):
     text = mutate(MINI, "stance: denies}", "stanse: denies}").replace("title: A mini case", "title: A mini case\ntitel: typo")
     path = write_case(tmp_path / "c", text)
