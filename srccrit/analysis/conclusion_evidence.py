@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .em import Votes, _logit, _sigmoid, imply
+from .evidence import codes_of
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -110,18 +111,25 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
     sides = sides[sides["side"] >= 0]
     if not len(sides):
         return pd.DataFrame({c: [] for c in LINE_COLUMNS})
-    props = set(sides["proposition"])
-    at = np.flatnonzero(ev["proposition"].astype(object).isin(props).to_numpy() & (ev["side"].to_numpy() >= 0))
-    sub = pd.DataFrame({"row": at, "proposition": ev["proposition"].astype(object).to_numpy()[at],
+    # the rows on the premises, found on integer codes (a conclusion's few among a million)
+    p_code, p_ids = codes_of(ev["proposition"])
+    wanted = p_ids.get_indexer(pd.Index(sides["proposition"].unique(), dtype=object))
+    at = np.flatnonzero(np.isin(p_code, wanted[wanted >= 0]) & (ev["side"].to_numpy() >= 0))
+    sub = pd.DataFrame({"row": at, "proposition": np.asarray(p_ids, dtype=object)[p_code[at]],
                         "side": ev["side"].to_numpy()[at], "line": ev["line"].to_numpy()[at],
-                        "witness": ev["witness"].astype(object).to_numpy()[at], "origin": ev["origin"].astype(object).to_numpy()[at]})
+                        "witness": _ids_at(ev["witness"], at), "origin": _ids_at(ev["origin"], at)})
     # the testimony that speaks for each line: the one its vote carries, else the origin's own first claim
     votes: Votes = est.votes_
-    speaker = {}
-    if votes.testimony is not None:
-        speaker = dict(zip(votes.line_ids.tolist(), votes.testimony.claim_row.tolist()))
     own_first = sub.assign(own=sub["witness"] != sub["origin"]).sort_values(["line", "own", "row"], kind="mergesort").drop_duplicates("line")
-    speak_row = {ln: speaker.get(ln, r) for ln, r in zip(own_first["line"], own_first["row"])}
+    speak = own_first["row"].to_numpy(dtype=np.int64)
+    if votes.testimony is not None and len(votes.line_ids):
+        order = np.argsort(votes.line_ids, kind="stable")
+        lines_sorted = votes.line_ids[order]
+        wanted_lines = own_first["line"].to_numpy()
+        pos = np.minimum(np.searchsorted(lines_sorted, wanted_lines), len(lines_sorted) - 1)
+        voted = lines_sorted[pos] == wanted_lines
+        speak = np.where(voted, votes.testimony.claim_row[order[pos]], speak)
+    speak_row = dict(zip(own_first["line"].tolist(), speak.tolist()))
     per_line = sub.groupby("line").agg(proposition=("proposition", "first"), side=("side", "first"),
                                        origin=("origin", "first"), claims=("row", "size")).reset_index()
     m = sides[["proposition", "side", "compatible"]].astype({"side": "int64"}).merge(per_line, on=["proposition", "side"])
@@ -154,6 +162,13 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
     out["_b"] = (out["bears"] == "against").astype(int)
     out = out.sort_values(["_p", "_b", "reliability", "name", "claim"], ascending=[True, True, False, True, True], kind="mergesort")
     return out.drop(columns=["_p", "_b"]).reset_index(drop=True)[LINE_COLUMNS]
+
+
+def _ids_at(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The ids of a column at these rows, as plain strings (taken from the codes: no object
+    array of the whole column)."""
+    code, ids = codes_of(column)
+    return np.asarray(ids, dtype=object)[code[at]]
 
 
 def _draw_probabilities(rows: pd.DataFrame, post: np.ndarray, slots: np.ndarray, mine: np.ndarray) -> np.ndarray:
