@@ -455,7 +455,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
     # claims' columns are read at those rows (no index over a million claim ids per ledger)
     fitted = est._case.claims
     at = ev.index.to_numpy()
-    if len(fitted) != len(est.evidence_) or not (fitted["id"].to_numpy()[at] == ev["claim"].to_numpy()).all():
+    if len(fitted) != len(est.evidence_) or not (fitted["id"].iloc[at].to_numpy() == ev["claim"].to_numpy()).all():
         at = pd.Index(fitted["id"]).get_indexer(ev["claim"])
     ledger = pd.DataFrame({
         "claim": ev["claim"].to_numpy(),
@@ -464,12 +464,12 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "bears": ["uncertain" if s < 0 else ("for" if compat.get((p, s), False) else "against") for p, s in zip(ev["proposition"], ev["side"])],
         "witness": ev["witness"].to_numpy(),
         "source": ev["source"].to_numpy(),
-        "locator": fitted["locator"].to_numpy()[at],
-        "quote": fitted["quote"].to_numpy()[at],
+        "locator": fitted["locator"].iloc[at].to_numpy(),  # the rows taken first: no array of a million texts
+        "quote": fitted["quote"].iloc[at].to_numpy(),
         "reliability": est.claim_reliability(at),
         "witness_reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
-        "basis": fitted["basis"].astype(object).to_numpy()[at],
-        "against_interest": fitted["against_interest"].to_numpy(dtype=bool)[at],
+        "basis": fitted["basis"].iloc[at].astype(object).to_numpy(),
+        "against_interest": fitted["against_interest"].iloc[at].to_numpy(dtype=bool),
         "origin": ev["origin"].to_numpy(dtype=object),
         "line": line_labels(ev),
     })
