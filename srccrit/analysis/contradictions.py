@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._gc import paused_gc
-from .._arrays import as_arrow_text, list_column, python_values, take
+from .._arrays import as_arrow_text, list_column, list_lengths, python_values, take
 from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
@@ -148,6 +148,11 @@ def contradictions_records(table: pd.DataFrame) -> list[dict]:
     """The documented JSON shape: one object per contested proposition with its sides."""
     if not len(table):
         return []
+    with paused_gc():  # lists and dicts by the million, none in a cycle
+        return _contradictions_records(table)
+
+
+def _contradictions_records(table: pd.DataFrame) -> list[dict]:
     # column by column (Arrow lists come out as Python lists at once), then one pass over the rows
     cols = {c: python_values(table[c]) for c in ("proposition", "text", "kind", "position", "witnesses", "claims", "sources", "lines",
                                                  "self_contradicting", "uncertain")}
@@ -176,28 +181,45 @@ def lines(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     ev = positions(case) if evidence is None else evidence
     # the evidence has a row per claim, in the claims' order when it is the whole case's
     at = ev.index.to_numpy()
-    ids = case.claims["id"].to_numpy()
-    if len(ev) != len(ids) or not (ids[at] == ev["claim"].to_numpy()).all():
-        at = pd.Index(case.claims["id"]).get_indexer(ev["claim"])
-    all_via = python_values(case.claims["via"])
-    via = [list(all_via[i] or ()) for i in at]
-    origin = ev["origin"].astype(object).to_numpy()
-    witness = ev["witness"].astype(object).to_numpy()
-    source = ev["source"].astype(object).to_numpy()
-    # a claim told by its own witness with no relay, the common case: "witness -> source"
-    direct = (origin == witness) & np.fromiter((not v for v in via), dtype=bool, count=len(via))
+    ids = case.claims["id"]
+    if len(ev) != len(ids) or not (ids.iloc[at].to_numpy() == ev["claim"].to_numpy()).all():
+        at = pd.Index(ids).get_indexer(ev["claim"])
+    relays = case.claims["via"].iloc[at]
+    origin, witness, source = (_ids_of(ev[c]) for c in ("origin", "witness", "source"))
+    # a claim told by its own witness with no relay, the common case: "witness -> source"; lists
+    # and chains of relays are made for the others only (at a million claims, a few thousand)
+    direct = (origin == witness) & (list_lengths(relays) == 0)
     chains = np.where(origin == source, origin, origin + " -> " + source).astype(object) if len(ev) else np.zeros(0, dtype=object)
-    for i in np.flatnonzero(~direct):
-        parts = [origin[i]] if origin[i] == witness[i] else [origin[i], witness[i]]
-        parts += list(reversed(via[i])) + [source[i]]
-        chains[i] = " -> ".join(dict.fromkeys(parts))
-    out = ev[["claim", "proposition", "position", "witness", "source", "origin"]].astype(
-        {"proposition": object, "witness": object, "source": object, "origin": object})
-    out["line"] = line_labels(ev)
+    with paused_gc():  # a million lists, none in a cycle: no collection need walk them
+        via = [[] for _ in range(len(ev))]
+        relayed = np.flatnonzero(~direct)
+        for i, hops in zip(relayed.tolist(), python_values(relays.iloc[relayed])):
+            via[i] = list(hops or ())
+            parts = [origin[i]] if origin[i] == witness[i] else [origin[i], witness[i]]
+            parts += list(reversed(via[i])) + [source[i]]
+            chains[i] = " -> ".join(dict.fromkeys(parts))
+    line = ev["line"].to_numpy()
+    per_line = np.bincount(line[line >= 0]) if (line >= 0).any() else np.zeros(0, dtype=np.int64)
+    labels = line_labels(ev)
+    out = pd.DataFrame({"claim": ev["claim"].reset_index(drop=True)})
+    for name, values in (("proposition", _ids_of(ev["proposition"])), ("position", ev["position"].to_numpy(dtype=object)),
+                         ("witness", witness), ("source", source), ("origin", origin)):
+        out[name] = pd.Series(values, dtype=object)  # plain strings, as before
+    out["line"] = labels
     out["via"] = via
     out["chain"] = list(chains)
-    out["line_claims"] = out.groupby("line")["claim"].transform("size").where(out["line"].notna(), 0).astype(int)
-    return out.sort_values(["proposition", "line", "claim"], na_position="last", kind="mergesort").reset_index(drop=True)
+    out["line_claims"] = np.where(line >= 0, per_line[np.maximum(line, 0)] if len(per_line) else 0, 0).astype(int)
+    # ordered by proposition, line (claims on no side last) and claim, as text, by Arrow
+    keys = pa.table({"p": as_arrow_text(out["proposition"]), "l": as_arrow_text(out["line"]), "c": as_arrow_text(out["claim"])})
+    order = pc.sort_indices(keys, sort_keys=[("p", "ascending"), ("l", "ascending"), ("c", "ascending")])  # nulls at the end
+    return out.take(order.to_numpy()).reset_index(drop=True)
+
+
+def _ids_of(column: pd.Series) -> np.ndarray:
+    """A column of ids as an object array of plain strings, made from its codes (one string per
+    distinct id, not per row)."""
+    code, labels = codes_of(column)
+    return np.asarray(labels, dtype=object)[code]
 
 
 def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared: int = 2, threshold: float = 2.0) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import joined_lists
+from .._gc import paused_gc
 
 __all__ = ["to_jsonable", "dumps", "dumps_records", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record"]
 
@@ -144,9 +145,10 @@ def _json_column(column: pd.Series) -> list:
 def records(frame: pd.DataFrame, index_name: str | None = None) -> list[dict]:
     out = frame.reset_index() if index_name else frame
     cols = [c for c in out.columns if not str(c).startswith("_")]
-    columns = [_json_column(out[c]) for c in cols]
-    names = [str(c) for c in cols]
-    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(out))]
+    with paused_gc():  # a dict per row, none in a cycle: at a million rows, collections were 40% of the time
+        columns = [_json_column(out[c]) for c in cols]
+        names = [str(c) for c in cols]
+        return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(out))]
 
 
 def reliability_records(table: pd.DataFrame) -> list[dict]:
