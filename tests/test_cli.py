@@ -146,4 +146,8 @@ def test_a_case_from_other_archives_through_the_json_contracts(capsys):
     assert testimonies["tass-nkvd"]["against_interest"] is True and testimonies["swi-transport"]["basis"] == "inferred"
     ev = run_json(capsys, "evidence", katyn, "killed-spring-1940")
     against = [line for line in ev["lines"] if line["bears"] == "against"]
-    assert [line["witness"] for line in against] == ["burdenko-commission"] and ev["premises"][0]["lines_for"] == 5
+    assert [line["witness"] for line in against] == ["burdenko-commission"]
+    # Cienciala's edition derives from the NKVD notes: her date joins Shelepin's line, not a line of its own
+    assert ev["premises"][0]["lines_for"] == 4 and {line["witness"]: line["claims"] for line in ev["lines"]}["shelepin"] == 2
+    chains = {d["claim"]: d["chain"] for d in run_json(capsys, "lines", katyn)}
+    assert chains["cie-date"] == "shelepin -> cienciala -> cienciala2007"
