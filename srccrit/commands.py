@@ -219,11 +219,12 @@ def cmd_ingest(args) -> int:
     case = load(args.case) if (args.case or args.append_to) else None
     if args.append_to:
         case = load_case(args.append_to)
-    reading = ingest.read_text(args.text, case=case)
+    reading = ingest.read_text(args.text, case=case, language=args.language)
     cands = ingest.candidates(reading, case, source=args.source)
     for r in reading.repairs:
         print(f"repair at {r.start}: {r.original!r} -> {r.replacement!r} ({r.kind})", file=sys.stderr)
-    print(f"{len(reading.dropped)} boilerplate lines dropped; {len(reading.notes)} notes; {len(cands)} candidate claims", file=sys.stderr)
+    print(f"language: {reading.language}{' (detected)' if args.language == 'auto' else ''}; {len(reading.dropped)} boilerplate lines dropped; "
+          f"{len(reading.notes)} notes; {len(cands)} candidate claims", file=sys.stderr)
     if args.append_to:
         from .ingest import append_candidates
 
@@ -246,13 +247,15 @@ def _cfg_ingest(p):
     p.add_argument("--source", metavar="CITEKEY", default=None, help="the citekey of the text, for the candidates' source column")
     p.add_argument("-o", "--output", metavar="FILE", help="candidates CSV to write (or, with --append-to, the reviewed one to read)")
     p.add_argument("--append-to", metavar="CASE", help="append the reviewed rows marked accept=yes to CASE's claims CSV (a .bak is kept)")
+    p.add_argument("--language", metavar="CODE", default="auto",
+                   help="the text's language, an ISO 639-1 code (en, de, fr, ru, zh...); default: detected from the text")
 
 
 def cmd_notes(args) -> int:
     from . import ingest
 
     case = load(args.case) if args.case else None
-    reading = ingest.read_text(args.text, case=case)
+    reading = ingest.read_text(args.text, case=case, language=args.language)
     report = ingest.citation_report(reading)
     if args.format == "json":
         emit(args, output.dumps(output.records(report)))
@@ -279,6 +282,8 @@ def _cfg_notes(p):
     p.add_argument("--format", "-f", choices=["table", "csv", "json"], default="table")
     p.add_argument("-o", "--output", metavar="FILE")
     p.add_argument("--chart", metavar="FILE.png", help="also draw citation density per paragraph")
+    p.add_argument("--language", metavar="CODE", default="auto",
+                   help="the text's language, an ISO 639-1 code (en, de, fr, ru, zh...); default: detected from the text")
 
 
 register("ingest", "candidate claims from a text: notes, names, dates, OCR repairs, attributions", cmd_ingest, _cfg_ingest)

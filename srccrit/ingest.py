@@ -154,6 +154,7 @@ class Reading:
     notes: dict[int, int]         # note number -> sentence index
     blocks: list[dict]            # attributed blocks: {"attribution", "witness", "paragraphs"}
     note_texts: dict[int, str] = field(default_factory=dict)  # note number -> its text, where the text carries its notes
+    language: str = "en"          # the text's (ISO 639-1), as given or detected
 
     def sentences_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{"sentence": s.index, "paragraph": s.paragraph, "text": s.text, "notes": s.notes, "mentions": s.mentions,
@@ -257,10 +258,13 @@ def _month_range(year: int, month: int, part: str | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def find_dates(sentence: str, context_year=None) -> tuple[list[str], tuple]:
+def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[list[str], tuple]:
     """Dates mentioned in a sentence, in the case date syntax, and the narrative context
     (year, month) to pass to the next sentence: a month named without a year takes the
-    year of the text so far, rolled forward when the month comes before the last one."""
+    year of the text so far, rolled forward when the month comes before the last one.
+    ``language``: the text's (ISO 639-1); other than English, see :func:`_dates_in`."""
+    if language != "en":
+        return _dates_in(sentence, context_year, language)
     found: list[tuple[int, str]] = []
     used: list[tuple[int, int]] = []
 
@@ -313,6 +317,75 @@ def find_dates(sentence: str, context_year=None) -> tuple[list[str], tuple]:
     return [v for _, v in sorted(found)], (year, last_month)
 
 
+_DAY_MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)\.?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)")
+_MONTH_YEAR = re.compile(r"(?<![\w.])([^\W\d_]+)\.?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)")
+_DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)")
+_NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
+_ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})(?:-(\d{2}))?(?![\d-])")
+_CJK_DATE = re.compile(r"(?<!\d)(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?")
+_ANY_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+
+
+def _day(year: int, month: int, day: int) -> str | None:
+    """The date in the case syntax, None if there is no such day."""
+    if not (1 <= month <= 12) or not (1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tuple]:
+    """:func:`find_dates` for a text in another language than English: a day, month name and year
+    in the language's order ("5 марта 1940 года", "13. April 1990", "5 de marzo de 1940"), a month
+    name and year ("im März 1940", "в марте 1959"), numeric dates (``05.03.1940``, ``1940-03-05``),
+    Chinese and Japanese dates (``1950年2月14日``), a day and month with the year of the text so
+    far, and years. Month names come from :func:`srccrit.language.month_of` (CLDR's, inflected
+    forms of Slavic languages by their stems)."""
+    from .language import month_of
+
+    found: list[tuple[int, str]] = []
+    used: list[tuple[int, int]] = []
+
+    def take(m, value):
+        if value is None or any(a < m.end() and m.start() < b for a, b in used):
+            return
+        used.append((m.start(), m.end()))
+        found.append((m.start(), value))
+
+    for m in _CJK_DATE.finditer(sentence):
+        y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+        take(m, _day(y, int(mo), int(d)) if d else (f"{y:04d}-{int(mo):02d}" if mo and 1 <= int(mo) <= 12 else (None if mo else f"{y:04d}")))
+    for m in _ISO_DATE.finditer(sentence):
+        y, mo, d = int(m.group(1)), int(m.group(2)), m.group(3)
+        take(m, _day(y, mo, int(d)) if d else (f"{y:04d}-{mo:02d}" if 1 <= mo <= 12 else None))
+    for m in _NUMERIC_DATE.finditer(sentence):
+        take(m, _day(int(m.group(3)), int(m.group(2)), int(m.group(1))))
+    for m in _DAY_MONTH_YEAR.finditer(sentence):
+        month = month_of(m.group(2), language)
+        if month:
+            take(m, _day(int(m.group(3)), month, int(m.group(1))))
+    for m in _MONTH_YEAR.finditer(sentence):
+        month = month_of(m.group(1), language)
+        if month:
+            take(m, f"{int(m.group(2)):04d}-{month:02d}")
+    year, last_month = (context_year if isinstance(context_year, tuple) else (context_year, 0))
+    for m in _ANY_YEAR.finditer(sentence):
+        take(m, m.group(1))
+        year, last_month = int(m.group(1)), 0
+        for _, value in found:
+            if value.startswith(m.group(1) + "-"):
+                last_month = max(last_month, int(value[5:7]))
+    if year is not None:
+        for m in _DAY_MONTH.finditer(sentence):
+            month = month_of(m.group(2), language)
+            if not month:
+                continue
+            if month < last_month:  # a date without a year follows the previous one in the narrative
+                year, last_month = year + 1, 0
+            last_month = max(last_month, month)
+            take(m, _day(year, month, int(m.group(1))))
+    return [v for _, v in sorted(found)], (year, last_month)
+
+
 # ------------------------------------------------------------------------ the reading
 
 
@@ -327,8 +400,13 @@ def _extract_html(raw: str) -> str:
     return text
 
 
-def read_text(path: str | Path | None = None, case=None, text: str | None = None, html: bool | None = None) -> Reading:
-    """Read a document (plain text or HTML) into sentences with notes, names, dates and attributions."""
+def read_text(path: str | Path | None = None, case=None, text: str | None = None, html: bool | None = None,
+              language: str = "auto") -> Reading:
+    """Read a document (plain text or HTML) into sentences with notes, names, dates and attributions.
+
+    ``language``: the text's, as an ISO 639-1 code, or ``"auto"`` (the default:
+    :func:`srccrit.language.detect_language`). It chooses pySBD's sentence rules and the dates'
+    month names; OCR repairs are made in English texts only (they check words against English)."""
     if text is None:
         if path is None:
             raise SrccritError("read_text needs a path or a text")
@@ -348,6 +426,12 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     if html:
         text = _extract_html(text)
     text = text.replace("\r\n", "\n")
+    from .language import SEGMENTER_LANGUAGES, detect_language
+
+    if language == "auto":
+        language = detect_language(text)
+    elif not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):
+        raise SrccritError(f"language: {language!r} is no ISO 639-1 code (en, de, fr, ru, zh...) nor 'auto'")
 
     # 1. drop shop boilerplate line by line
     dropped, kept_lines = [], []
@@ -364,7 +448,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     names = []
     if case is not None:
         names = sorted({n for _, row in case.witnesses.iterrows() for n in [row["name"], *row["aliases"]]})
-    text, repairs = repair_ocr(text, names)
+    text, repairs = repair_ocr(text, names) if language == "en" else (text, [])
 
     # 3. the notes the text carries (a Notes section, footnote lines), then the note markers out
     # of the text, remembered by position
@@ -439,18 +523,17 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     # 5. sentences
     import pysbd
 
-    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    seg = pysbd.Segmenter(language=language if language in SEGMENTER_LANGUAGES else "en", clean=False, char_span=True)
     finder = NameFinder(case) if case is not None else None
     sentences: list[Sentence] = []
     year = None
     for pi, (pstart, para) in enumerate(paragraphs):
-        for chunk_start, span in _segments(seg, para.replace("\n", " ")):  # same length: offsets stay true
-            sent_text = span.sent.strip()
-            if not sent_text or not re.search(r"[A-Za-z]", sent_text):
+        for at, sent_text in _sentences(seg, para.replace("\n", " ")):  # same length: offsets stay true
+            if not sent_text or not any(ch.isalpha() for ch in sent_text):  # letters of any script
                 continue
-            start = pstart + chunk_start + span.start
+            start = pstart + at
             s = Sentence(len(sentences), pi, sent_text, start, attribution=attributions[pi])
-            s.dates, year = find_dates(sent_text, year)
+            s.dates, year = find_dates(sent_text, year, language)
             if finder is not None:
                 s.names = finder.find(sent_text)
                 s.mentions = list(dict.fromkeys(m.witness for m in s.names if m.witness))
@@ -473,13 +556,37 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
             except SrccritError:
                 wid = None
         blocks.append({"attribution": who, "witness": wid, "paragraphs": [i for i, a in enumerate(attributions) if a == who]})
-    return Reading(str(path) if path else "<text>", text, original, sentences, repairs, dropped, note_map, blocks, note_texts)
+    return Reading(str(path) if path else "<text>", text, original, sentences, repairs, dropped, note_map, blocks, note_texts, language)
 
 
 #: pysbd's time grows with the square of the text it is given: paragraphs are cut into pieces of
 #: about this many characters, at a sentence end where one is found
 SEGMENT_CHUNK = 2000
-_CHUNK_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_CHUNK_END = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“‘(\[]?[^\W_a-z])|[。！？]")
+
+
+#: a piece pySBD cut before a day written with a full stop ("Erst am | 13. April 1990", taken
+#: for a numbered list): it ends in a word, and the next piece starts with the day
+_CUT_BEFORE_DAY = re.compile(r"\w\s*$")
+_STARTS_WITH_DAY = re.compile(r"^\d{1,2}\.\s+[^\W\d_]")
+
+
+def _sentences(seg, para: str) -> list[tuple[int, str]]:
+    """(offset in ``para``, text) of each sentence of a paragraph: pySBD's, with a piece it cut
+    before a day written with a full stop joined to the sentence it begins."""
+    out: list[tuple[int, int]] = []  # (start, end) in para
+    for chunk_start, span in _segments(seg, para):
+        start, end = chunk_start + span.start, chunk_start + span.end
+        if out and _CUT_BEFORE_DAY.search(para[out[-1][0]:out[-1][1]]) and _STARTS_WITH_DAY.match(para[start:end].lstrip()):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    result = []
+    for start, end in out:
+        text = para[start:end]
+        stripped = text.strip()
+        result.append((start + (len(text) - len(text.lstrip())), stripped))
+    return result
 
 
 def _segments(seg, para: str):

@@ -86,7 +86,7 @@ COMMON_WORD_ZIPF = 4.9
 #: one or two capitalised words: what a family name can be
 _NAME_WORDS = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*(?: [^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*)?$")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’‘ʻʼ]|-(?=\w))*")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,4}")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 
 
 @dataclass(frozen=True)
@@ -242,6 +242,22 @@ class NameFinder:
         self._cache[span] = (wid, how)
         return wid, how
 
+    def _in_characters(self, run: str, offset: int) -> list[Mention]:
+        """The witnesses a run of Chinese characters names (by pypinyin's reading of each piece of
+        two to four characters, longest first, left to right). Pieces naming no one are not
+        reported: without a word segmenter a name cannot be told from any other word."""
+        found, next_free = [], 0
+        for i, pieces in _cjk_pieces(run):
+            if i < next_free:
+                continue
+            for piece in pieces:
+                wid, how = self.resolve(piece)
+                if wid is not None:
+                    found.append(Mention(offset + i, offset + i + len(piece), piece, wid, how))
+                    next_free = i + len(piece)
+                    break
+        return found
+
     def find(self, sentence: str) -> list[Mention]:
         """Every name span of ``sentence``, resolved where a witness has that name."""
         out: list[Mention] = []
@@ -271,8 +287,7 @@ class NameFinder:
             if unknown_from is not None:
                 out += _unknown(sentence, run[unknown_from:])
         for m in _CJK_RUN.finditer(sentence):
-            wid, how = self.resolve(m.group(0))
-            out.append(Mention(m.start(), m.end(), m.group(0), wid, how))
+            out += self._in_characters(m.group(0), m.start())
         if self._phrase_re is not None:
             taken = [(m.start, m.end) for m in out if m.witness]
             for m in self._phrase_re.finditer(sentence):
@@ -284,6 +299,13 @@ class NameFinder:
                 out = [u for u in out if u.witness or not (u.start < m.end() and m.start() < u.end)]  # no longer unknown
                 out.append(Mention(m.start(), m.end(), m.group(0), hit[0], hit[1]))
         return sorted(out, key=lambda m: m.start)
+
+
+def _cjk_pieces(run: str):
+    """Each place of a run of Chinese characters, with the pieces of four, three and two
+    characters starting there (longest first): names are not set apart by spaces or capitals."""
+    for i in range(len(run) - 1):
+        yield i, [run[i:i + n] for n in (4, 3, 2) if i + n <= len(run)]
 
 
 def _runs(sentence: str) -> list[list[tuple[int, int, bool]]]:

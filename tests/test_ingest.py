@@ -10,6 +10,7 @@ from srccrit.cli import main
 from srccrit.names import russian_skeleton, same_person, wade_giles_to_pinyin
 
 TEXTS = Path(__file__).resolve().parent / "texts"
+CASES = Path(__file__).resolve().parent / "cases"
 ZUBOK = TEXTS / "zubok-excerpt.txt"
 PAGE = TEXTS / "uncertain-partners-page.txt"
 
@@ -181,3 +182,85 @@ def test_names_in_chinese_characters_resolve(bundled):
     assert bundled.witness("师哲").name == "shi-zhe"
     assert bundled.witness("高岗").name == "gao-gang"
     assert bundled.witness("周恩来").name == "zhou-enlai"
+
+
+# ------------------------------------------------------------------ texts in other languages
+
+LANGUAGES = TEXTS / "languages"
+
+
+@pytest.mark.parametrize("text,language", [
+    ("Im April 1943 meldete das Deutsche Reich die Entdeckung von Massengräbern im Wald von Katyn.", "de"),
+    ("Le 13 avril 1990, l'agence TASS reconnut que le NKVD était responsable du massacre.", "fr"),
+    ("El 5 de marzo de 1940 Beria propuso a Stalin fusilar a los prisioneros polacos.", "es"),
+    ("W marcu 1940 roku NKWD rozstrzelało polskich oficerów w Katyniu i w innych miejscach.", "pl"),
+    ("5 марта 1940 года Берия направил Сталину записку с предложением расстрелять пленных.", "ru"),
+    ("1950年2月14日，中苏两国在莫斯科签订了条约。", "zh"),
+    ("1950年2月14日、モスクワで中ソ友好同盟相互援助条約が調印された。", "ja"),
+    ("On 14 February 1950 the treaty was signed in Moscow by the two foreign ministers.", "en"),
+    ("12345 — 67", "en"),
+])
+def test_the_language_of_a_text_is_told_by_its_script_and_its_commonest_words(text, language):
+    from srccrit.language import detect_language
+
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize("sentence,language,dates", [
+    ("5 марта 1940 года Л. П. Берия направил Сталину записку.", "ru", ["1940-03-05"]),
+    ("В марте 1959 года Шелепин сообщил Хрущёву о расстреле; в мае 1990 года об этом узнали.", "ru", ["1959-03", "1990-05"]),
+    ("Erst am 13. April 1990 räumte die TASS ein, was am 05.03.1940 beschlossen war.", "de", ["1990-04-13", "1940-03-05"]),
+    ("El 5 de marzo de 1940 Beria propuso fusilar a los prisioneros; en abril de 1940 empezó.", "es", ["1940-03-05", "1940-04"]),
+    ("Le 13 avril 1990, l'agence TASS reconnut les faits de 1940.", "fr", ["1990-04-13", "1940"]),
+    ("1950年2月14日，中苏两国签订了条约；1950年4月生效。", "zh", ["1950-02-14", "1950-04"]),
+    ("W marcu 1940 roku; 30.02.1940 nie istnieje.", "pl", ["1940-03", "1940"]),
+])
+def test_dates_in_other_languages_by_their_month_names(sentence, language, dates):
+    assert ingest.find_dates(sentence, None, language)[0] == dates
+
+
+def test_a_russian_text_gives_candidates_with_its_witnesses_and_dates(capsys, tmp_path):
+    """Cyrillic sentences were skipped whole (a sentence needed a Latin letter): a Russian text
+    gave no candidate at all."""
+    out = tmp_path / "cands.csv"
+    assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--case", str(CASES / "katyn-1940"), "-o", str(out)]) == 0
+    assert "language: ru (detected)" in capsys.readouterr().err
+    cands = pd.read_csv(out)
+    got = dict(zip(cands["witness"], cands["date"]))
+    assert got == {"beria": "1940-03-05", "shelepin": "1959-03", "burdenko-commission": "1944"}
+    assert cands["quote"].iloc[0].startswith("5 марта 1940 года Л. П. Берия")
+
+
+def test_a_german_text_keeps_a_date_with_a_full_stop_in_its_sentence_and_is_not_ocr_repaired():
+    """pySBD cut "Erst am | 13. April 1990 ..." (a day taken for a numbered list)."""
+    import srccrit
+
+    reading = ingest.read_text(LANGUAGES / "katyn-de.txt", case=srccrit.load_case(CASES / "katyn-1940"))
+    assert reading.language == "de" and reading.repairs == []
+    texts = [s.text for s in reading.sentences]
+    assert any(t.startswith("Erst am 13. April 1990 räumte die TASS ein") for t in texts)
+    assert not any(t in ("Erst am", "Am") for t in texts)
+    tass = next(s for s in reading.sentences if "TASS" in s.text)
+    assert tass.dates == ["1990-04-13"] and tass.mentions == ["tass", "beria"]  # Berija, as German spells him
+    assert next(s for s in reading.sentences if "Pichoja" in s.text).dates == ["1992-10-14", "1940-03-05"]  # and "vom 5. März 1940"
+
+
+def test_names_in_chinese_characters_are_found_inside_a_run_of_characters(bundled):
+    """A run of characters was cut in pieces of four ("师哲担任"), so no name inside one was found,
+    and every piece was listed as an unknown name."""
+    reading = ingest.read_text(LANGUAGES / "treaty-zh.txt", case=bundled)
+    assert reading.language == "zh" and reading.sentences[0].dates == ["1950-02-14"]
+    second = reading.sentences[1]
+    assert [(m.spelling, m.witness) for m in second.names] == [("师哲", "shi-zhe"), ("毛泽东", "mao")]
+    assert not any(m.witness is None for s in reading.sentences for m in s.names)
+    cands = ingest.candidates(reading, bundled)
+    assert list(cands["witness"]) == ["shi-zhe"] and cands["mentions"].iloc[0] == "shi-zhe;mao"
+
+
+def test_the_language_can_be_given_and_a_bad_code_is_refused(capsys, tmp_path):
+    out = tmp_path / "c.csv"
+    assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--language", "ru", "-o", str(out)]) == 0
+    assert "language: ru;" in capsys.readouterr().err
+    assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--language", "Russian", "-o", str(out)]) == 2
+    assert "no ISO 639-1 code" in capsys.readouterr().err
+    assert main(["notes", str(LANGUAGES / "katyn-de.txt"), "--language", "de", "-f", "json"]) == 0
