@@ -230,6 +230,7 @@ def load_and_fit(path: str | os.PathLike | None = None, **params):
     key = (str(_case_file(path).resolve()), entry[0], tuple(sorted((k, repr(v)) for k, v in est.get_params().items())))
     if key not in _FITTED:  # fitted on tables of its own: what the caller does to his leaves it alone
         _FITTED[key] = est.fit(_fresh_copy(case))
+        _FITTED[key].reliability_  # its reasons written once, not once per copy
         while len(_FITTED) > _LOADED_MAX:
             _FITTED.popitem(last=False)
     _FITTED.move_to_end(key)
