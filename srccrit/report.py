@@ -170,19 +170,24 @@ def _write_tables(folder: Path, case, est, contra, sup, props, tl) -> None:
     lines = analysis.lines(case, est.evidence_)
     dep = analysis.undeclared_dependence(case, est.evidence_)
     rel = est.reliability_
+    # the JSON of each: its documented records, or (None) the plain records of its rows, written a
+    # chunk at a time (lines and timeline hold a row per claim, per conclusion and step)
     tables = {
         "contradictions": (contra, lambda: analysis.contradictions_records(contra), False),
         "reliability": (rel, lambda: output.reliability_records(rel), True),
         "support": (sup, lambda: output.support_records(sup), True),
-        "propositions": (props, lambda: output.records(props, "proposition"), True),
-        "timeline": (tl, lambda: output.records(tl), False),
-        "lines": (lines, lambda: output.records(lines), False),
-        "dependence": (dep, lambda: output.records(dep), False),
-        "copying": (est.copying_, lambda: output.records(est.copying_), False),
+        "propositions": (props, "proposition", True),
+        "timeline": (tl, None, False),
+        "lines": (lines, None, False),
+        "dependence": (dep, None, False),
+        "copying": (est.copying_, None, False),
     }
     for name, (frame, recs, index) in tables.items():
-        write_text(folder / f"{name}.csv", output.table_csv(frame, index=index))
-        write_text(folder / f"{name}.json", output.dumps_records(recs()))
+        output.write_csv(folder / f"{name}.csv", frame, index=index)
+        if recs is None or isinstance(recs, str):
+            output.write_records_json(folder / f"{name}.json", frame, recs)
+        else:
+            write_text(folder / f"{name}.json", output.dumps_records(recs()))
 
 
 def _quietly(job) -> None:

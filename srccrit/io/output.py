@@ -13,7 +13,7 @@ import pandas as pd
 from .._arrays import joined_lists
 from .._gc import paused_gc
 
-__all__ = ["to_jsonable", "dumps", "dumps_records", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record"]
+__all__ = ["to_jsonable", "dumps", "dumps_records", "write_records_json", "write_csv", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -54,12 +54,38 @@ def dumps_records(records: list[dict]) -> str:
     per line: as readable as indented JSON in an editor or with ``grep``, and written by the
     JSON module's C encoder (indentation makes it use the Python one: twice the time on a
     million records). The same values as :func:`dumps`."""
+    return "[\n" + _records_body(records) + "\n]\n" if records else "[]\n"
+
+
+def _records_body(records: list[dict]) -> str:
+    """The records, one JSON object per line, joined by ``,\\n``."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_not_plain).encode
     try:
-        body = ",\n".join(map(encode, records))
+        return ",\n".join(map(encode, records))
     except (ValueError, _NotPlain):
-        body = ",\n".join(json.dumps(r, ensure_ascii=False) for r in to_jsonable(records))
-    return "[\n" + body + "\n]\n" if records else "[]\n"
+        return ",\n".join(json.dumps(r, ensure_ascii=False) for r in to_jsonable(records))
+
+
+#: rows converted and written at a time by :func:`write_records_json`
+JSON_CHUNK_ROWS = 50_000
+
+
+def write_records_json(path, frame: pd.DataFrame, index_name: str | None = None) -> None:
+    """``dumps_records(records(frame, index_name))`` written to ``path`` (atomically) a chunk of
+    rows at a time, the same bytes: a million-row table never holds a million dicts and its whole
+    text in memory at once (the report's peak was there)."""
+    from .atomic import atomic_path
+
+    with atomic_path(path, suffix=".json") as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        if not len(frame):
+            fh.write("[]\n")
+            return
+        fh.write("[\n")
+        for start in range(0, len(frame), JSON_CHUNK_ROWS):
+            if start:
+                fh.write(",\n")
+            fh.write(_records_body(records(frame.iloc[start:start + JSON_CHUNK_ROWS], index_name)))
+        fh.write("\n]\n")
 
 
 class _NotPlain(Exception):
@@ -106,6 +132,21 @@ def unescape_cell(value: Any) -> Any:
 
 def table_csv(frame: pd.DataFrame, index: bool = True) -> str:
     """CSV for people and spreadsheets: lists joined by ``; ``, formula-like text neutralised."""
+    return _csv_frame(frame, index).to_csv(index=index, lineterminator="\n", float_format="%.6g")
+
+
+def write_csv(path, frame: pd.DataFrame, index: bool = True) -> None:
+    """:func:`table_csv` written straight to ``path`` (atomically): the same bytes, without the
+    whole text in memory twice (as text, then encoded)."""
+    from .atomic import atomic_path
+
+    shown = _csv_frame(frame, index)
+    with atomic_path(path, suffix=".csv") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        shown.to_csv(fh, index=index, lineterminator="\n", float_format="%.6g")
+
+
+def _csv_frame(frame: pd.DataFrame, index: bool) -> pd.DataFrame:
+    """The frame as :func:`table_csv` writes it."""
     shown = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")], errors="ignore")
     cell = lambda v: escape_cell("; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)  # noqa: E731
 
@@ -121,7 +162,7 @@ def table_csv(frame: pd.DataFrame, index: bool = True) -> str:
                             if not (isinstance(shown[c].dtype, np.dtype) and shown[c].dtype.kind in "biufcmM")})
     if index:
         shown.index = shown.index.map(escape_cell)
-    return shown.to_csv(index=index, lineterminator="\n", float_format="%.6g")
+    return shown
 
 
 def _json_column(column: pd.Series) -> list:
