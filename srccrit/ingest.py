@@ -317,9 +317,11 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
     return [v for _, v in sorted(found)], (year, last_month)
 
 
-_DAY_MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)\.?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)")
+#: a day as other languages write it: "13.", "1er", "1º", "1-го"
+_DAY = r"(?<![\d.])(\d{1,2})(?:\.|er|re|º|°|ª|-?го|-?е)?"
+_DAY_MONTH_YEAR = re.compile(_DAY + r"\s+(?:de\s+)?([^\W\d_]+)\.?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)")
 _MONTH_YEAR = re.compile(r"(?<![\w.])([^\W\d_]+)\.?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)")
-_DAY_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)")
+_DAY_MONTH = re.compile(_DAY + r"\s+(?:de\s+)?([^\W\d_]+)")
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
 _ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})(?:-(\d{2}))?(?![\d-])")
 _CJK_DATE = re.compile(r"(?<!\d)(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?")

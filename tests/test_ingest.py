@@ -214,6 +214,11 @@ def test_the_language_of_a_text_is_told_by_its_script_and_its_commonest_words(te
     ("Le 13 avril 1990, l'agence TASS reconnut les faits de 1940.", "fr", ["1990-04-13", "1940"]),
     ("1950年2月14日，中苏两国签订了条约；1950年4月生效。", "zh", ["1950-02-14", "1950-04"]),
     ("W marcu 1940 roku; 30.02.1940 nie istnieje.", "pl", ["1940-03", "1940"]),
+    ("Le 1er mai 1940 et le 2 septembre.", "fr", ["1940-05-01", "1940-09-02"]),  # the year carried on
+    ("El 1º de mayo de 1940; 1-го мая.", "es", ["1940-05-01"]),
+    ("1-го мая 1940 года.", "ru", ["1940-05-01"]),
+    ("Il 25 aprile 1945 fu liberata Milano.", "it", ["1945-04-25"]),
+    ("1945年8月15日、日本は降伏した。", "ja", ["1945-08-15"]),
 ])
 def test_dates_in_other_languages_by_their_month_names(sentence, language, dates):
     assert ingest.find_dates(sentence, None, language)[0] == dates
