@@ -430,6 +430,8 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     text = text.replace("\r\n", "\n")
     from .language import SEGMENTER_LANGUAGES, detect_language
 
+    if isinstance(language, str):
+        language = language.strip().lower()
     if language == "auto":
         language = detect_language(text)
     elif not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):

@@ -266,6 +266,9 @@ def test_the_language_can_be_given_and_a_bad_code_is_refused(capsys, tmp_path):
     out = tmp_path / "c.csv"
     assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--language", "ru", "-o", str(out)]) == 0
     assert "language: ru;" in capsys.readouterr().err
+    assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--language", "RU", "-o", str(out)]) == 0
+    assert "language: ru;" in capsys.readouterr().err
+    assert ingest.read_text(text="5 марта 1940 года.", language="xx").sentences[0].dates == ["1940"]  # no month names known
     assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--language", "Russian", "-o", str(out)]) == 2
     assert "no ISO 639-1 code" in capsys.readouterr().err
     assert main(["notes", str(LANGUAGES / "katyn-de.txt"), "--language", "de", "-f", "json"]) == 0
