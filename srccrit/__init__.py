@@ -8,7 +8,7 @@ tell which independent lines of evidence support each conclusion.
 >>> srccrit.contradictions(case)          # doctest: +SKIP
 """
 
-from .errors import CaseError, OutputError, Problem, SrccritError
+from .errors import CaseError, OutputError, Problem, SrccritError, SrccritWarning
 from .io.case_file import load_and_fit, load_case
 from .model import Case, UnknownName
 from .io.display import readable
@@ -38,6 +38,7 @@ __all__ = [
     "CaseError",
     "Problem",
     "SrccritError",
+    "SrccritWarning",
     "OutputError",
     "UnknownName",
     "contradictions",

@@ -8,6 +8,7 @@ the sign printed in each cell, conclusions by line style.
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from pathlib import Path
 
@@ -51,14 +52,33 @@ LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1))]
 
 def _plain_text(build):
     """Build a chart with matplotlib's mathtext off: names and titles from the case (``$x$``,
-    ``Price $5``) are shown as written, never parsed as TeX (which fails on stray ``$``)."""
+    ``Price $5``) are shown as written, never parsed as TeX (which fails on stray ``$``); and in
+    the chart's font with, behind it, the installed fonts of other scripts (:func:`font_families`)."""
 
     @functools.wraps(build)
     def wrapped(*args, **kwargs):
-        with matplotlib.rc_context({"text.parse_math": False}):
+        with matplotlib.rc_context({"text.parse_math": False, "font.family": font_families()}):
             return build(*args, **kwargs)
 
     return wrapped
+
+
+#: fonts that draw the scripts DejaVu Sans lacks (Chinese, Japanese, Korean above all), tried in
+#: this order behind it when installed: matplotlib takes each missing glyph from the first that has it
+FALLBACK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR", "Noto Sans SC", "Noto Sans JP",
+                  "Source Han Sans SC", "Source Han Sans", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback",
+                  "AR PL UMing CN", "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Hiragino Sans", "Apple SD Gothic Neo",
+                  "Malgun Gothic", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari", "Noto Sans Armenian", "Arial Unicode MS")
+
+
+def font_families() -> list[str]:
+    """The chart font (matplotlib's sans-serif default, DejaVu Sans) followed by those of
+    :data:`FALLBACK_FONTS` this machine has: a witness named in Chinese characters is drawn in them
+    where a font for them is installed (without one, :func:`save` says which characters it lacks)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(name for name in FALLBACK_FONTS if name in installed)]
 
 
 def _wrap(text: str, width: int = 40) -> str:
@@ -612,16 +632,50 @@ def save(fig: Figure, path, fmt: str, dpi: int = 110) -> None:
     at every resolution, and was a third of the cost of each save)."""
     from .io.atomic import atomic_path
 
+    import warnings
+
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}[fmt]
-    with atomic_path(path, suffix="." + fmt) as tmp:
+    with atomic_path(path, suffix="." + fmt) as tmp, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         # SVG text as text (searchable, editable in a figure for a paper, and a third of the cost of
         # drawing every glyph as a path); the PDF embeds its fonts as before
         with matplotlib.rc_context({"svg.hashsalt": "srccrit", "svg.fonttype": "none", "pdf.compression": 1}):
             # PNG: zlib's fastest level (a 300-dpi chart encoded 3x faster, files about a third larger)
             extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata, **extra)
+    _say_missing_glyphs(caught, Path(path).name)
     if fig.get_layout_engine() is not None:
         fig.set_layout_engine("none")
+
+
+_MISSING_GLYPH = re.compile(r"Glyph \d+ \((.*?)\) missing from font")
+
+
+def _say_missing_glyphs(caught, name: str) -> None:
+    """matplotlib's warnings, passed on, except its one per missing glyph: those become one
+    warning naming the characters no installed font draws and what to install."""
+    import unicodedata
+    import warnings
+
+    from .errors import SrccritWarning
+
+    missing = []
+    for w in caught:
+        m = _MISSING_GLYPH.search(str(w.message))
+        if m is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            continue
+        text = m.group(1)
+        if text.startswith("\\N{") and text.endswith("}"):
+            try:
+                text = unicodedata.lookup(text[3:-1])
+            except KeyError:
+                pass
+        if text not in missing:
+            missing.append(text)
+    if missing:
+        warnings.warn(f"{name}: no installed font draws {''.join(missing)!r} (shown as boxes): install a font for these characters "
+                      "(for Chinese, Japanese and Korean, Noto Sans CJK) and srccrit's charts use it", SrccritWarning, stacklevel=3)
 
 
 @_plain_text

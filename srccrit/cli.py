@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 
 # jsonschema (under nbformat) imports rfc3987-syntax when it is installed, only to check the
 # formats "iri" and "iri-reference", which no notebook schema uses; that import builds a grammar
@@ -16,7 +17,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from . import analysis
 from .cli_common import COMMANDS, as_of_arg, case_arg, copying_arg, emit, fmt_arg, load, print_warnings, register, show_table
-from .errors import CaseError, SrccritError
+from .errors import CaseError, SrccritError, SrccritWarning
 from .io import output
 from .io.atomic import forget_inputs
 
@@ -197,13 +198,20 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subpro
     raise Terminated()
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     forget_inputs()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
-        return int(args.handler(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning  # "warning: ..." on one line, no source line quoted
+            warnings.simplefilter("always", SrccritWarning)  # said, whatever the filters (never an error)
+            return int(args.handler(args) or 0)
     except CaseError as exc:
         print(f"srccrit: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in the case:", file=sys.stderr)
         for p in exc.problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SrccritError", "CaseError", "Problem", "OutputError"]
+__all__ = ["SrccritError", "CaseError", "Problem", "OutputError", "SrccritWarning"]
 
 
 @dataclass(frozen=True, order=True)
@@ -37,3 +37,8 @@ class CaseError(SrccritError):
 
 class OutputError(SrccritError):
     """An output that could not be written (the previous file, if any, is left untouched)."""
+
+
+class SrccritWarning(UserWarning):
+    """Something the user should know of an output that was still written (a chart whose names no
+    installed font draws, say); the CLI prints each on one line, ``warning: ...``."""

@@ -205,6 +205,8 @@ def test_bundled_contradictions_include_gao_gang_and_manchuria(bundled):
     whole = table[table["proposition"].isin(some)].reset_index(drop=True)
     assert len(mine) == len(whole) > 0
     pd.testing.assert_frame_equal(mine.astype(object).reset_index(drop=True), whole.astype(object))
+    one = srccrit.contradictions(bundled, propositions="gao-manchuria-proposal")  # one id, not its letters
+    assert set(one["proposition"]) == {"gao-manchuria-proposal"}
 
 
 def test_support_verdicts_lines_and_fragility(make_case):

@@ -254,3 +254,47 @@ def test_contradictions_network_counts_disputes_as_pairs_would_self_contradictio
     assert between["first"].to_dict() == expected.min().to_dict()
     network = charts.contradictions_chart(case, max_nodes=4)
     assert "the 4 of 9" in network.axes[0].get_title()
+
+
+def test_names_in_other_scripts_use_an_installed_font_or_say_which_characters_none_draws(make_case, tmp_path, capsys, monkeypatch):
+    """A witness named in Chinese characters was drawn as boxes, with one matplotlib warning per
+    glyph and per save (source lines quoted). Installed fonts for other scripts are now used behind
+    the chart font; without one, one warning names the characters and what to install."""
+    import warnings
+
+    from matplotlib import font_manager
+
+    from srccrit.cli import main
+
+    path = make_case("""
+case: cjk
+sources: {s1: {kind: memoir}, s2: {kind: memoir}}
+witnesses: {shi: {name: 师哲}, kov: {name: Ivan Kovalev}}
+propositions: {p: {text: 高岗 offered Manchuria}}
+claims:
+  - {id: c1, witness: shi, source: s1, proposition: p, stance: denies}
+  - {id: c2, witness: kov, source: s2, proposition: p, stance: affirms}
+""")
+    case = srccrit.load_case(path)
+    fallback = [f for f in charts.font_families() if f != "DejaVu Sans"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = charts.reliability_chart(case)
+        charts.save(fig, tmp_path / "r.png", "png")
+        charts.save(fig, tmp_path / "r.svg", "svg")
+    messages = [str(w.message) for w in caught]
+    assert not any("Glyph" in m for m in messages)  # matplotlib's own, one per glyph, never passed on
+    if not any("CJK" in f or "Han" in f or "Hei" in f for f in fallback):  # this machine has no font for them
+        assert [m for m in messages if "no installed font draws" in m] == [
+            "r.png: no installed font draws '师哲' (shown as boxes): install a font for these characters (for Chinese, Japanese and "
+            "Korean, Noto Sans CJK) and srccrit's charts use it",
+            "r.svg: no installed font draws '师哲' (shown as boxes): install a font for these characters (for Chinese, Japanese and "
+            "Korean, Noto Sans CJK) and srccrit's charts use it"]
+    assert main(["chart", str(path), "-o", str(tmp_path / "out"), "--only", "reliability"]) == 0
+    err = capsys.readouterr().err
+    assert "UserWarning" not in err and "charts.save(" not in err  # one line per warning, no source quoted
+    assert "warning: reliability.png: no installed font draws" in err or fallback
+    # an installed font for the script is put behind the chart font
+    fake = font_manager.FontEntry(fname="/nonexistent/NotoSansCJK.ttc", name="Noto Sans CJK SC")
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [*font_manager.fontManager.ttflist, fake])
+    assert charts.font_families()[:2] == ["DejaVu Sans", "Noto Sans CJK SC"]

@@ -65,7 +65,7 @@ def contradictions(case, evidence: pd.DataFrame | None = None, propositions=None
     """
     ev = positions(case) if evidence is None else evidence
     if propositions is not None:
-        ev = ev[ev["proposition"].isin(list(propositions))]
+        ev = ev[ev["proposition"].isin([propositions] if isinstance(propositions, str) else list(propositions))]
     with paused_gc():
         return _contradictions(case, ev)
 
