@@ -32,6 +32,7 @@ names a user may want to add.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -179,6 +180,10 @@ class NameFinder:
                 if len(form.split()) >= 2 and len(form) >= 6:
                     phrases.setdefault(_phrase_key(form), (wid, kind))
         self._phrases = phrases
+        # how a witness's name can begin, read aloud (pinyin, spaces folded): a piece of Chinese
+        # characters is looked up only where its first character's reading begins one
+        keys = [k[2:] for k in [*self._full, *self._surname] if k.startswith(("c:", "f:"))]
+        self._name_starts = {k.replace(" ", "")[:n] for k in keys for n in range(1, 7)}
         self._phrase_re = re.compile(
             r"(?<![\w])(" + "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in sorted(phrases, key=len, reverse=True)) + r")(?![\w])",
             re.IGNORECASE) if phrases else None
@@ -248,7 +253,7 @@ class NameFinder:
         reported: without a word segmenter a name cannot be told from any other word."""
         found, next_free = [], 0
         for i, pieces in _cjk_pieces(run):
-            if i < next_free:
+            if i < next_free or _reading(run[i]) not in self._name_starts:
                 continue
             for piece in pieces:
                 wid, how = self.resolve(piece)
@@ -299,6 +304,12 @@ class NameFinder:
                 out = [u for u in out if u.witness or not (u.start < m.end() and m.start() < u.end)]  # no longer unknown
                 out.append(Mention(m.start(), m.end(), m.group(0), hit[0], hit[1]))
         return sorted(out, key=lambda m: m.start)
+
+
+@functools.lru_cache(maxsize=20000)
+def _reading(character: str) -> str:
+    """The pinyin of one Chinese character (as :func:`srccrit.names.pinyin_of` reads it)."""
+    return pinyin_of(character) or ""
 
 
 def _cjk_pieces(run: str):
