@@ -79,6 +79,8 @@ _BODY_WORDS = frozenset("""
 journal weekly monthly quarterly review times post press news daily herald tribune gazette magazine archive archives
 documents papers committee ministry department library office agency council government party bureau institute university
 commission release service army navy embassy delegation participants collection foundation company
+комиссия комитет архив архивы министерство агентство газета партия совет правительство
+kommission ausschuss archiv ministerium zeitung partei regierung comité ministère agence gouvernement comisión archivo
 """.split())
 _OCR = (("rn", "m"), ("cl", "d"), ("li", "h"), ("I", "l"), ("l", "I"), ("i", "l"), ("0", "o"), ("1", "l"), ("vv", "w"), ("m", "rn"))
 #: a one-word family name this common in English is not taken alone for a name (see above)
@@ -88,6 +90,10 @@ COMMON_WORD_ZIPF = 4.9
 _NAME_WORDS = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*(?: [^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*)?$")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’‘ʻʼ]|-(?=\w))*")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{5,}")
+#: the case endings of Russian nouns and family names, longest first (Шелепин-ым, Берие-й, Хрущёв-у)
+_RUSSIAN_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ом", "ем", "ым", "им", "ую", "юю",
+                    "ах", "ях", "ов", "ев", "а", "я", "у", "ю", "е", "ы", "и")
 
 
 @dataclass(frozen=True)
@@ -240,12 +246,29 @@ class NameFinder:
                             break
                 if wid is not None:
                     break
+        if wid is None and _CYRILLIC_WORD.fullmatch(span):
+            wid = self._inflected(span)
+            how = "inflected" if wid is not None else None
         if wid is None and len(compact(span)) >= 5 and self._fuzzy:
             best = process.extractOne(fold_text(span), list(self._fuzzy), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
             if best:
                 wid, how = self._fuzzy[best[0]][0], "fuzzy"
         self._cache[span] = (wid, how)
         return wid, how
+
+    def _inflected(self, word: str) -> str | None:
+        """The witness a Russian family name names in another grammatical case (Шелепина,
+        Хрущёву, Берией): a case ending taken off, longest first, leaving four letters or more, and
+        the stem tried as it is and with the endings of a name's nominative (-а, -я, -й)."""
+        lower = word.lower()
+        for ending in _RUSSIAN_ENDINGS:
+            if lower.endswith(ending) and len(word) - len(ending) >= 4:
+                stem = word[: len(word) - len(ending)]
+                for candidate in (stem, stem + "а", stem + "я", stem + "й"):
+                    wid, _ = self._lookup(candidate, True)
+                    if wid is not None:
+                        return wid
+        return None
 
     def _in_characters(self, run: str, offset: int) -> list[Mention]:
         """The witnesses a run of Chinese characters names (by pypinyin's reading of each piece of

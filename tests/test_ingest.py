@@ -272,3 +272,19 @@ def test_the_language_can_be_given_and_a_bad_code_is_refused(capsys, tmp_path):
     assert main(["ingest", str(LANGUAGES / "katyn-ru.txt"), "--language", "Russian", "-o", str(out)]) == 2
     assert "no ISO 639-1 code" in capsys.readouterr().err
     assert main(["notes", str(LANGUAGES / "katyn-de.txt"), "--language", "de", "-f", "json"]) == 0
+
+
+def test_russian_family_names_are_found_in_their_grammatical_cases():
+    """Russian inflects names: "записка Шелепина", "с Берией" named no witness."""
+    import srccrit
+    from srccrit.mentions import NameFinder
+
+    finder = NameFinder(srccrit.load_case(CASES / "katyn-1940"))
+    for spelling, wid in [("Шелепина", "shelepin"), ("Шелепиным", "shelepin"), ("Берией", "beria"), ("Берии", "beria"),
+                          ("Шелепин", "shelepin")]:
+        assert finder.resolve(spelling)[0] == wid, spelling
+    assert finder.resolve("Шелепина")[1] == "inflected"
+    assert finder.resolve("Беседы") == (None, None)  # a word that only looks like a stem plus an ending
+    assert finder.resolve("Бурденко") == (None, None)  # "Комиссия Бурденко" is a body: no family name of its own
+    mentions = [m.witness for m in finder.find("Записка Шелепина лежала у Хрущёва; Комиссия Бурденко молчала.") if m.witness]
+    assert mentions == ["shelepin", "burdenko-commission"]
