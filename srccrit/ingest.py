@@ -528,7 +528,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     import pysbd
 
     seg = pysbd.Segmenter(language=language if language in SEGMENTER_LANGUAGES else "en", clean=False, char_span=True)
-    finder = NameFinder(case) if case is not None else None
+    finder = NameFinder(case, language) if case is not None else None
     sentences: list[Sentence] = []
     year = None
     for pi, (pstart, para) in enumerate(paragraphs):

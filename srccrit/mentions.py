@@ -142,8 +142,9 @@ def _vietnamese(name: str) -> bool:
 class NameFinder:
     """Name spans of sentences resolved to the witnesses of a case (see the module's docstring)."""
 
-    def __init__(self, case):
+    def __init__(self, case, language: str = "en"):
         self.case = case
+        self.language = language  # the text's: which words are too common to be unknown names
         self._full: dict[str, tuple[str, str]] = {}     # key -> (witness, "name"/"alias")
         self._surname: dict[str, set[str]] = {}         # key -> witnesses with that family name
         self._fuzzy: dict[str, tuple[str, str]] = {}    # folded full form -> (witness, kind)
@@ -308,12 +309,12 @@ class NameFinder:
                     i += 1
                     continue
                 if unknown_from is not None:
-                    out += _unknown(sentence, run[unknown_from:i])
+                    out += _unknown(sentence, run[unknown_from:i], self.language)
                     unknown_from = None
                 out.append(hit)
                 i += length
             if unknown_from is not None:
-                out += _unknown(sentence, run[unknown_from:])
+                out += _unknown(sentence, run[unknown_from:], self.language)
         for m in _CJK_RUN.finditer(sentence):
             out += self._in_characters(m.group(0), m.start())
         if self._phrase_re is not None:
@@ -374,9 +375,21 @@ def _trim(run: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
     return run
 
 
-def _unknown(sentence: str, words: list[tuple[int, int, bool]]) -> list[Mention]:
-    """Unresolved capitalised words as one name, less those that begin sentences or name no one."""
+#: in a text in another language than English, a capitalised word at least this common in it
+#: (wordfreq's Zipf scale) is no unknown name: German nouns, words that begin sentences
+OTHER_LANGUAGE_COMMON_ZIPF = 4.0
+
+
+def _unknown(sentence: str, words: list[tuple[int, int, bool]], language: str = "en") -> list[Mention]:
+    """Unresolved capitalised words as one name, less those that begin sentences or name no one
+    (in another language than English, less the language's common words)."""
     words = [w for w in words if sentence[w[0]:w[1]].lower() not in _NOT_NAMES and not (w[1] - w[0] == 1)]
+    if language != "en":
+        from wordfreq import zipf_frequency
+
+        words = [w for w in words if w[2] or zipf_frequency(sentence[w[0]:w[1]].lower(), language) < OTHER_LANGUAGE_COMMON_ZIPF]
+        while words and words[0][2]:
+            words = words[1:]
     if len(words) == 1 and _common_word(sentence[words[0][0]:words[0][1]]):
         return []  # "American", "Soviet": a common word, not a name to add
     while words and words[-1][2]:

@@ -247,6 +247,8 @@ def test_a_german_text_keeps_a_date_with_a_full_stop_in_its_sentence_and_is_not_
     assert not any(t in ("Erst am", "Am") for t in texts)
     tass = next(s for s in reading.sentences if "TASS" in s.text)
     assert tass.dates == ["1990-04-13"] and tass.mentions == ["tass", "beria"]  # Berija, as German spells him
+    unknown = [m.spelling for m in tass.names if m.witness is None]
+    assert "Merkulow" in unknown and not {"Erst", "Verantwortung"} & set(unknown)  # German's common (capitalised) words are no names
     assert next(s for s in reading.sentences if "Pichoja" in s.text).dates == ["1992-10-14", "1940-03-05"]  # and "vom 5. März 1940"
 
 
