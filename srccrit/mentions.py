@@ -92,6 +92,11 @@ _WORD = re.compile(r"[^\W\d_](?:[\w'’‘ʻʼ]|-(?=\w))*")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{5,}")
 #: the case endings of Russian nouns and family names, longest first (Шелепин-ым, Берие-й, Хрущёв-у)
+_LATIN_WORD = re.compile(r"[^\W\d_]{5,}")
+#: case endings and nominative endings of family names in Latin-script Slavic texts, by language
+_POLISH = (("iego", "owie", "owi", "ego", "emu", "ami", "ach", "ich", "ych", "ym", "im", "em", "om", "ie", "ą", "a", "u", "y", "e", "i"),
+           ("i", "a", "y"))
+_LATIN_ENDINGS = {"pl": _POLISH, "cs": _POLISH, "sk": _POLISH}
 _RUSSIAN_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ом", "ем", "ым", "им", "ую", "юю",
                     "ах", "ях", "ов", "ев", "а", "я", "у", "ю", "е", "ы", "и")
 
@@ -247,7 +252,7 @@ class NameFinder:
                             break
                 if wid is not None:
                     break
-        if wid is None and _CYRILLIC_WORD.fullmatch(span):
+        if wid is None and (_CYRILLIC_WORD.fullmatch(span) or (self.language in _LATIN_ENDINGS and _LATIN_WORD.fullmatch(span))):
             wid = self._inflected(span)
             how = "inflected" if wid is not None else None
         if wid is None and len(compact(span)) >= 5 and self._fuzzy:
@@ -259,13 +264,16 @@ class NameFinder:
 
     def _inflected(self, word: str) -> str | None:
         """The witness a Russian family name names in another grammatical case (Шелепина,
-        Хрущёву, Берией): a case ending taken off, longest first, leaving four letters or more, and
-        the stem tried as it is and with the endings of a name's nominative (-а, -я, -й)."""
+        Хрущёву, Берией; in a Polish or Czech text, Czapskiego, Berii): a case ending taken off,
+        longest first, leaving four letters or more, and the stem tried as it is and with the
+        endings of a name's nominative (-а, -я, -й; -i, -a, -y)."""
         lower = word.lower()
-        for ending in _RUSSIAN_ENDINGS:
+        cyrillic = bool(_CYRILLIC_WORD.fullmatch(word))
+        endings, nominative = (_RUSSIAN_ENDINGS, ("а", "я", "й")) if cyrillic else _LATIN_ENDINGS[self.language]
+        for ending in endings:
             if lower.endswith(ending) and len(word) - len(ending) >= 4:
                 stem = word[: len(word) - len(ending)]
-                for candidate in (stem, stem + "а", stem + "я", stem + "й"):
+                for candidate in (stem, *(stem + n for n in nominative)):
                     wid, _ = self._lookup(candidate, True)
                     if wid is not None:
                         return wid

@@ -290,3 +290,17 @@ def test_russian_family_names_are_found_in_their_grammatical_cases():
     assert finder.resolve("Бурденко") == (None, None)  # "Комиссия Бурденко" is a body: no family name of its own
     mentions = [m.witness for m in finder.find("Записка Шелепина лежала у Хрущёва; Комиссия Бурденко молчала.") if m.witness]
     assert mentions == ["shelepin", "burdenko-commission"]
+
+
+def test_polish_family_names_are_found_in_their_grammatical_cases_in_a_polish_text():
+    import srccrit
+    from srccrit.mentions import NameFinder
+
+    case = srccrit.load_case(CASES / "katyn-1940")
+    polish, english = NameFinder(case, "pl"), NameFinder(case, "en")
+    for spelling, wid in [("Czapskiego", "czapski"), ("Czapskim", "czapski"), ("Swianiewicza", "swianiewicz"), ("Berii", "beria")]:
+        assert polish.resolve(spelling) == (wid, "inflected"), spelling
+        assert english.resolve(spelling)[1] != "inflected"  # English does not inflect names
+    assert polish.resolve("Polska") == (None, None)
+    reading = ingest.read_text(text="Wspomnienia Józefa Czapskiego ukazały się w 1949 roku w Paryżu.", case=case)
+    assert reading.language == "pl" and reading.sentences[0].mentions == ["czapski"] and reading.sentences[0].dates == ["1949"]
