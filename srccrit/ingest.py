@@ -258,6 +258,24 @@ def _month_range(year: int, month: int, part: str | None = None) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+class _Found:
+    """Dates found in a sentence: each match taken unless it overlaps one taken before (the
+    patterns run most specific first) or its value is None (no such day)."""
+
+    def __init__(self):
+        self.items: list[tuple[int, str]] = []
+        self._spans: list[tuple[int, int]] = []
+
+    def take(self, m, value) -> None:
+        if value is None or any(a < m.end() and m.start() < b for a, b in self._spans):
+            return
+        self._spans.append((m.start(), m.end()))
+        self.items.append((m.start(), value))
+
+    def values(self) -> list[str]:
+        return [v for _, v in sorted(self.items)]
+
+
 def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[list[str], tuple]:
     """Dates mentioned in a sentence, in the case date syntax, and the narrative context
     (year, month) to pass to the next sentence: a month named without a year takes the
@@ -265,14 +283,8 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
     ``language``: the text's (ISO 639-1); other than English, see :func:`_dates_in`."""
     if language != "en":
         return _dates_in(sentence, context_year, language)
-    found: list[tuple[int, str]] = []
-    used: list[tuple[int, int]] = []
-
-    def take(m, value):
-        if any(a < m.end() and m.start() < b for a, b in used):
-            return
-        used.append((m.start(), m.end()))
-        found.append((m.start(), value))
+    found = _Found()
+    take = found.take
 
     for m in re.finditer(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}}),\s*(\d{{4}})\b", sentence, re.I):
         take(m, f"{int(m.group(3)):04d}-{MONTHS[m.group(1).lower()]:02d}-{int(m.group(2)):02d}")
@@ -298,7 +310,7 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
         year = int(m.group(1))
         before = sentence[max(0, m.start() - 12):m.start()].lower()
         last_month = 12 if ("end of" in before or "late" in before) else 0
-        for start, value in found:
+        for start, value in found.items:
             if value.startswith(m.group(1) + "-"):
                 last_month = max(last_month, int(value[5:7]))
     for m in re.finditer(rf"\b(?:(early|mid|late)[- ])?({_MONTH_NAMES})(?:\s+(\d{{1,2}}))?\b(?!,?\s*\d{{4}})", sentence, re.I):
@@ -314,7 +326,7 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
             take(m, f"{year:04d}-{month:02d}-{int(m.group(3)):02d}")
         else:
             take(m, _month_range(year, month, (m.group(1) or "").lower() or None))
-    return [v for _, v in sorted(found)], (year, last_month)
+    return found.values(), (year, last_month)
 
 
 #: a day as other languages write it: "13.", "1er", "1º", "1-го"
@@ -344,14 +356,8 @@ def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tu
     forms of Slavic languages by their stems)."""
     from .language import month_of
 
-    found: list[tuple[int, str]] = []
-    used: list[tuple[int, int]] = []
-
-    def take(m, value):
-        if value is None or any(a < m.end() and m.start() < b for a, b in used):
-            return
-        used.append((m.start(), m.end()))
-        found.append((m.start(), value))
+    found = _Found()
+    take = found.take
 
     for m in _CJK_DATE.finditer(sentence):
         y, mo, d = int(m.group(1)), m.group(2), m.group(3)
@@ -373,7 +379,7 @@ def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tu
     for m in _ANY_YEAR.finditer(sentence):
         take(m, m.group(1))
         year, last_month = int(m.group(1)), 0
-        for _, value in found:
+        for _, value in found.items:
             if value.startswith(m.group(1) + "-"):
                 last_month = max(last_month, int(value[5:7]))
     if year is not None:
@@ -385,7 +391,7 @@ def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tu
                 year, last_month = year + 1, 0
             last_month = max(last_month, month)
             take(m, _day(year, month, int(m.group(1))))
-    return [v for _, v in sorted(found)], (year, last_month)
+    return found.values(), (year, last_month)
 
 
 # ------------------------------------------------------------------------ the reading

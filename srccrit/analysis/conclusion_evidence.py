@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .em import Votes, _logit, _sigmoid, imply
-from .evidence import codes_of
+from .evidence import codes_of, ids_at
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -117,7 +117,7 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
     at = np.flatnonzero(np.isin(p_code, wanted[wanted >= 0]) & (ev["side"].to_numpy() >= 0))
     sub = pd.DataFrame({"row": at, "proposition": np.asarray(p_ids, dtype=object)[p_code[at]],
                         "side": ev["side"].to_numpy()[at], "line": ev["line"].to_numpy()[at],
-                        "witness": _ids_at(ev["witness"], at), "origin": _ids_at(ev["origin"], at)})
+                        "witness": ids_at(ev["witness"], at), "origin": ids_at(ev["origin"], at)})
     # the testimony that speaks for each line: the one its vote carries, else the origin's own first claim
     votes: Votes = est.votes_
     own_first = sub.assign(own=sub["witness"] != sub["origin"]).sort_values(["line", "own", "row"], kind="mergesort").drop_duplicates("line")
@@ -162,13 +162,6 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
     out["_b"] = (out["bears"] == "against").astype(int)
     out = out.sort_values(["_p", "_b", "reliability", "name", "claim"], ascending=[True, True, False, True, True], kind="mergesort")
     return out.drop(columns=["_p", "_b"]).reset_index(drop=True)[LINE_COLUMNS]
-
-
-def _ids_at(column: pd.Series, at: np.ndarray) -> np.ndarray:
-    """The ids of a column at these rows, as plain strings (taken from the codes: no object
-    array of the whole column)."""
-    code, ids = codes_of(column)
-    return np.asarray(ids, dtype=object)[code[at]]
 
 
 def _draw_probabilities(rows: pd.DataFrame, post: np.ndarray, slots: np.ndarray, mine: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .._gc import paused_gc
 from .._arrays import as_arrow_text, list_column, list_lengths, python_values, take
-from .evidence import codes_of, line_labels, positions, rank_in, sorted_unique
+from .evidence import codes_of, ids_at, line_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
 
@@ -185,7 +185,7 @@ def lines(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     if len(ev) != len(ids) or not (ids.iloc[at].to_numpy() == ev["claim"].to_numpy()).all():
         at = pd.Index(ids).get_indexer(ev["claim"])
     relays = case.claims["via"].iloc[at]
-    origin, witness, source = (_ids_of(ev[c]) for c in ("origin", "witness", "source"))
+    origin, witness, source = (ids_at(ev[c]) for c in ("origin", "witness", "source"))
     # a claim told by its own witness with no relay, the common case: "witness -> source"; lists
     # and chains of relays are made for the others only (at a million claims, a few thousand)
     direct = (origin == witness) & (list_lengths(relays) == 0)
@@ -202,7 +202,7 @@ def lines(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     per_line = np.bincount(line[line >= 0]) if (line >= 0).any() else np.zeros(0, dtype=np.int64)
     labels = line_labels(ev)
     out = pd.DataFrame({"claim": ev["claim"].reset_index(drop=True)})
-    for name, values in (("proposition", _ids_of(ev["proposition"])), ("position", ev["position"].to_numpy(dtype=object)),
+    for name, values in (("proposition", ids_at(ev["proposition"])), ("position", ev["position"].to_numpy(dtype=object)),
                          ("witness", witness), ("source", source), ("origin", origin)):
         out[name] = pd.Series(values, dtype=object)  # plain strings, as before
     out["line"] = labels
@@ -213,13 +213,6 @@ def lines(case, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     keys = pa.table({"p": as_arrow_text(out["proposition"]), "l": as_arrow_text(out["line"]), "c": as_arrow_text(out["claim"])})
     order = pc.sort_indices(keys, sort_keys=[("p", "ascending"), ("l", "ascending"), ("c", "ascending")])  # nulls at the end
     return out.take(order.to_numpy()).reset_index(drop=True)
-
-
-def _ids_of(column: pd.Series) -> np.ndarray:
-    """A column of ids as an object array of plain strings, made from its codes (one string per
-    distinct id, not per row)."""
-    code, labels = codes_of(column)
-    return np.asarray(labels, dtype=object)[code]
 
 
 def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared: int = 2, threshold: float = 2.0) -> pd.DataFrame:

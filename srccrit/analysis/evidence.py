@@ -38,7 +38,7 @@ from .._arrays import arrow_text, first_per_group, group_codes, lex_order, list_
 from .._gc import paused_gc
 
 from ..normalisers import RANGE_TYPES
-__all__ = ["positions", "positions_and_lines", "LineKeys", "ancestors", "codes_of", "codes_memo", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
+__all__ = ["positions", "positions_and_lines", "LineKeys", "ancestors", "codes_of", "ids_at", "codes_memo", "first_per_group", "group_codes", "lex_order", "rank_in", "sorted_unique", "line_labels", "table_values", "EVIDENCE_COLUMNS"]
 
 EVIDENCE_COLUMNS = [
     "claim", "witness", "source", "proposition", "type", "side", "position", "side_low", "side_high",
@@ -95,6 +95,13 @@ def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return hit[1], hit[2]
     codes, uniques = pd.factorize(column, sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
+
+
+def ids_at(column: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """A column of ids (at ``rows``: all by default) as an object array of plain strings, made
+    from :func:`codes_of` (one string per distinct id, none converted per row)."""
+    code, labels = codes_of(column)
+    return np.asarray(labels, dtype=object)[code if rows is None else code[rows]]
 
 
 def _small_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -224,10 +224,11 @@ def load_and_fit(path: str | os.PathLike | None = None, **params):
 
     est = Reliability(**params)  # a bad parameter fails here, before anything is read
     case = load_case(path)
-    entry = _LOADED.get(_case_file(path).resolve()) if case.path is not None else None
+    case_path = _case_file(path).resolve()
+    entry = _LOADED.get(case_path) if case.path is not None else None
     if entry is None:
         return case, est.fit(case)
-    key = (str(_case_file(path).resolve()), entry[0], tuple(sorted((k, repr(v)) for k, v in est.get_params().items())))
+    key = (str(case_path), entry[0], tuple(sorted((k, repr(v)) for k, v in est.get_params().items())))
     if key not in _FITTED:  # fitted on tables of its own: what the caller does to his leaves it alone
         _FITTED[key] = est.fit(_fresh_copy(case))
         _FITTED[key].reliability_  # its reasons written once, not once per copy
