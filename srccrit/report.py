@@ -131,12 +131,17 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                 else:  # the evidence charts the kernels have not taken yet, drawn here
                     kernels.help()
             except BaseException:
+                failed_here = True
                 stop.set()  # an error or a signal here: the notebooks stop at their next one, their kernels shut down
                 raise
+            else:
+                failed_here = False
             finally:
                 if not stop.is_set():
                     say("notebooks: waiting for the last" + (" to finish running" if execute else " to be written"))
-                job.result() if not stop.is_set() else _quietly(job)  # the notebooks' error, if any, wins
+                # the notebooks' error, if any, wins (a kernel that failed set ``stop`` itself: its
+                # error is raised here, never passed over), unless this process's own is on its way
+                job.result() if not failed_here else _quietly(job)
 
         say("index.html")
         write_text(tmp / "index.html", sanitize_page(_index_html(case, sup, rel, contra, html_notebooks, set(with_notebook), est)))

@@ -657,3 +657,27 @@ def test_a_report_failing_while_its_kernels_start_leaves_no_kernel_and_no_output
     assert list(tmp_path.iterdir()) == []  # nothing written, no hidden build folder
     assert set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) == before  # every kernel's sockets removed
     assert kernels() <= running  # and their processes gone
+
+
+@pytest.mark.kernel
+def test_a_notebook_failing_in_its_kernel_fails_the_report_and_writes_nothing(tmp_path, monkeypatch):
+    """A kernel that fails stops the others itself: the report must still raise its error, never
+    go on to write an index whose notebook links lead nowhere (CI saw exactly that)."""
+    import nbformat
+
+    import srccrit
+    from srccrit import report
+    from srccrit.errors import SrccritError
+    from srccrit.io import notebooks
+
+    real = notebooks.conclusion_notebook
+
+    def broken(*args, **kwargs):
+        nb = real(*args, **kwargs)
+        nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('the kernel ran out of memory')"))
+        return nb
+
+    monkeypatch.setattr(notebooks, "conclusion_notebook", broken)
+    with pytest.raises(SrccritError, match="a notebook cell failed"):
+        report.build_report(srccrit.load_case(), tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
