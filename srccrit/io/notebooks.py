@@ -323,7 +323,10 @@ def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: thread
     except CellExecutionError as exc:
         if client.stopped_by is not None:
             raise NotebookStopped(client.stopped_by) from None
-        raise SrccritError(f"a notebook cell failed: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        title = (client.nb.metadata.get("srccrit") or {}).get("title") if client.nb is not None else None
+        where = f" in the notebook {title!r}" if title else ""
+        what = f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None) else (str(exc).splitlines() or ["?"])[0]
+        raise SrccritError(f"a notebook cell failed{where}: {what}") from None
     except NotebookStopped:
         raise
     except (asyncio.CancelledError, Exception):
@@ -410,6 +413,7 @@ class KernelPool:
         self._queue: queue.Queue = queue.Queue()
         self._tasks: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
+        self._done_lock = threading.Lock()
         self._progress = self._done = None
         self._released = False
         self._pool = ThreadPoolExecutor(max_workers=self.k, thread_name_prefix="srccrit-kernel")
@@ -448,7 +452,8 @@ class KernelPool:
 
     def _finished(self, i: int, nb) -> None:
         if self._done:
-            self._done(i, nb)
+            with self._done_lock:  # one at a time, as documented (``done`` exports pages: nbconvert, lxml)
+                self._done(i, nb)
 
     def _work(self, out_dir: Path, timeout: int, warm_up: str) -> None:
         try:
