@@ -10,9 +10,11 @@ A normaliser turns each spelling into one key; two values agree exactly when the
 * ``time`` — a time of day: ``16:30``, ``4:30 p.m.``, ``4:30PM``, ``4 pm``, ``16h30``, ``16.30``,
   ``1630``, ``noon``, ``midnight``, with seconds (``16:30:15``). What is not the time is set
   aside: a note in parentheses (``6:47 p.m. (Estimated runway)``), a weekday (``Thu 19:25``), a
-  day of the month (``11:33a Dec 1``), a zone abbreviation (``EST``). Held as minutes after
-  midnight, a range like a number's (``16:30±5`` is 16:25 to 16:35), so two times conflict when
-  their ranges do not overlap.
+  day of the month (``11:33a Dec 1``), a zone abbreviation (``EST``), and the words for "at"
+  and "o'clock" in German, French, Spanish, Italian, Polish, Russian and Dutch (``um 21.15 Uhr``,
+  ``à 21 h 15``). An approximate time (``about 9 p.m.``, ``gegen 21 Uhr``, ``shortly after 9``)
+  is a range. Held as minutes after midnight, a range like a number's (``16:30±5`` is 16:25 to
+  16:35), so two times conflict when their ranges do not overlap.
 * ``names`` — a list of personal names (authors, signatories, members). Order, initials and
   given names, "and"/"&"/";" or commas, "Last, First" or "First Last", "et al.", "By (author)",
   case and accents and the usual romanisations (the Russian skeleton of
@@ -103,6 +105,21 @@ _TIME = re.compile(
     r"^(?P<h>\d{1,2})(?:\s*(?:[:.h]|hrs?)\s*(?P<m>\d{2})(?:\s*:\s*(?P<s>\d{2}(?:\.\d+)?))?)?\s*(?:h|hrs?|hours?)?\s*"
     r"(?P<ap>a\.?\s*m\.?|p\.?\s*m\.?|a|p)?\s*(?:(?:±|\+/-|\+-)\s*(?P<tol>\d+(?:\.\d+)?)\s*(?:min(?:utes?|s)?)?)?$")
 _MILITARY = re.compile(r"^(?P<h>\d{2})(?P<m>\d{2})\s*(?:h|hrs?|hours?)?$")
+# How testimony gives a time in words, in the languages of srccrit's texts (folded: lower case, no
+# accents). An approximate time ("about 9 p.m.", "gegen 21 Uhr", "ca. 21.15", "vers 21 h") is a
+# range: half an hour either side of a time given to the hour, ten minutes of one given to the
+# minute; "shortly after 9" is the half hour after it, "shortly before" the half hour before.
+_APPROX_WORDS = (r"about|around|approximately|approx\.?|roughly|some|c\.|ca\.?|circa|gegen|etwa|ungefahr|zirka|"
+                 r"vers|environ|hacia|sobre|verso|circa|около|примерно|ok\.|okolo|omstreeks|rond|cerca\s+de|por\s+volta\s+de")
+_APPROX = re.compile(r"^(?:" + _APPROX_WORDS + r")(?:\s+|(?<=\.)(?=\d))")
+_SHORTLY = re.compile(r"^(?:(?P<after>shortly\s+after|just\s+after|soon\s+after|kurz\s+nach|peu\s+apres|poco\s+despues\s+de|"
+                      r"poco\s+dopo|вскоре\s+после|tuz\s+po|kort\s+na)|(?P<before>shortly\s+before|just\s+before|kurz\s+vor|"
+                      r"peu\s+avant|poco\s+antes\s+de|poco\s+prima\s+(?:di|delle)|незадолго\s+до|tuz\s+przed|kort\s+voor))\s+")
+# words around the time that say only "at" or "o'clock": German um/Uhr, French a/heures, Spanish
+# a las/horas, Italian alle ore, Polish o godz., Russian в/часов, Dutch om/uur
+_BEFORE_TIME = re.compile(r"^(?:um|a\s+las|a\s+la|a|alle\s+ore|alle|ore|o\s+godz\.?|godz\.?|o|в|om|the\s+time\s+was)\s+")
+_AFTER_TIME = re.compile(r"\s*(?:uhr|uur|heures?|o'?clock|horas|hs|godz\.?|часов|часа|час|ч\.?)$")
+_HOUR_WORD = re.compile(r"(\d)\s*(?:uhr|heures?|horas|godz\.?|ч\.?)\s*(\d{2})\b(?:\s*(?:min\.?|minuten|minutes))?")
 
 
 def parse_time(raw: object) -> tuple[float, float]:
@@ -114,9 +131,10 @@ def parse_time(raw: object) -> tuple[float, float]:
         text = pattern.sub(" ", text)
     text = " ".join(text.replace(",", " ").split()).strip(" -–—@")
     text = " ".join(re.sub(r"\bat\b|^-\s+|\s+-$", " ", text).split())
-    special = {"noon": 720.0, "midday": 720.0, "midnight": 0.0}
+    text, approx, side = _words_around_time(text)
+    special = {"noon": 720.0, "midday": 720.0, "midnight": 0.0, "mittag": 720.0, "mitternacht": 0.0, "midi": 720.0, "minuit": 0.0}
     if text in special:
-        return special[text], special[text]
+        return _widened(special[text], special[text], approx, side, to_the_hour=True)
     m = _TIME.match(text) if text else None
     tol = 0.0
     if m:
@@ -138,7 +156,36 @@ def parse_time(raw: object) -> tuple[float, float]:
     if not (0 <= h <= 24 and 0 <= mins < 60 and 0 <= secs < 60) or (h == 24 and (mins or secs)):
         raise ValueError(f"time of day {raw!r} is out of range")
     t = (h % 24) * 60 + mins + secs / 60
-    return t - tol, t + tol
+    if tol or not (approx or side):
+        return t - tol, t + tol
+    return _widened(t, t, approx, side, to_the_hour=not (m and m.group("m")) and m is not None)
+
+
+def _words_around_time(text: str) -> tuple[str, bool, str]:
+    """The time itself, whether it was given as approximate, and "after"/"before" for "shortly
+    after"/"shortly before" (else "")."""
+    approx, side = False, ""
+    for _ in range(3):  # "um etwa 21 Uhr", "gegen kurz nach neun" read from the left, a word at a time
+        before = text
+        if (a := _APPROX.match(text)) is not None:
+            approx, text = True, text[a.end():]
+        if (sh := _SHORTLY.match(text)) is not None:
+            side, text = ("after" if sh.group("after") else "before"), text[sh.end():]
+        text = _BEFORE_TIME.sub("", text)
+        if text == before:
+            break
+    text = _HOUR_WORD.sub(r"\1:\2", text)
+    text = _AFTER_TIME.sub("", text).strip()
+    return text, approx, side
+
+
+def _widened(low: float, high: float, approx: bool, side: str, to_the_hour: bool) -> tuple[float, float]:
+    half = 30.0 if to_the_hour else 10.0
+    if side == "after":
+        return low, high + 30.0
+    if side == "before":  # "shortly before midnight" is the last half hour of the day
+        return (low - 30.0, high) if low >= 30.0 else (low - 30.0 + 1440.0, high + 1440.0 if high < 30.0 else high)
+    return (low - half, high + half) if approx else (low, high)
 
 
 def format_minutes(minutes: float) -> str:

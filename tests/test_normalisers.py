@@ -23,7 +23,30 @@ def test_times_of_day_on_the_twelve_hour_clock(written, minutes):
     assert parse_time(written)[0] == pytest.approx(minutes)
 
 
-@pytest.mark.parametrize("bad", ["Not Available", "Contact Airline", "25:00", "13:00 pm", "abc", "4 5", ""])
+@pytest.mark.parametrize("written", ["21.15 Uhr", "um 21.15 Uhr", "21 Uhr 15", "21:15 Uhr", "21 h 15", "à 21 h 15", "21 heures 15",
+                                     "a las 21:15 horas", "alle ore 21.15", "o godz. 21.15", "в 21:15", "om 21.15 uur", "9.15 p.m.",
+                                     "at 9:15 p.m."])
+def test_a_time_of_day_as_other_languages_write_it(written):
+    """How a German, French, Spanish, Italian, Polish, Russian or Dutch text (or a case written
+    from one) gives the time: "at" and "o'clock" in those languages around the figures."""
+    assert parse_time(written) == (1275.0, 1275.0)
+
+
+@pytest.mark.parametrize("written, low, high", [
+    ("about 9 p.m.", 1230, 1290), ("gegen 21 Uhr", 1230, 1290), ("vers 21 h", 1230, 1290), ("около 21 часа", 1230, 1290),
+    ("ca. 21.15 Uhr", 1265, 1285), ("c. 9.15 p.m.", 1265, 1285), ("circa 21:15", 1265, 1285), ("about noon", 690, 750),
+    ("shortly after 9 p.m.", 1260, 1290), ("kurz nach 21 Uhr", 1260, 1290), ("kurz vor 21 Uhr", 1230, 1260),
+    ("shortly before midnight", 1410, 1440), ("about 21:15±2", 1273, 1277)])
+def test_an_approximate_time_is_a_range(written, low, high):
+    """Testimony gives times as approximate: half an hour either side of a time to the hour, ten
+    minutes of one to the minute, the half hour after "shortly after"; a tolerance written out wins."""
+    assert parse_time(written) == (low, high)
+    assert not conflict(parse_value("about 9 p.m.", "time"), parse_value("21:14", "time"))  # an estimate agrees with the record
+    assert conflict(parse_value("shortly after 9 p.m.", "time"), parse_value("20:50", "time"))
+
+
+@pytest.mark.parametrize("bad", ["Not Available", "Contact Airline", "25:00", "13:00 pm", "abc", "4 5", "", "about", "um Uhr",
+                                 "gegen Abend"])
 def test_what_is_not_a_time_of_day_is_refused_with_the_reason(bad):
     with pytest.raises(ValueError):
         parse_time(bad)
