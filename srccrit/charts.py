@@ -286,6 +286,8 @@ def _line_label(row) -> str:
         marks.append("inferred")
     if bool(row["against_interest"]):
         marks.append("against interest")
+    if bool(row.get("self_serving", False)):
+        marks.append("self-serving")
     return f"{row['name']} — {where}" + (f" ({'; '.join(marks)})" if marks else "")
 
 

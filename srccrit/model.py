@@ -53,7 +53,7 @@ FIELDS = {
     "propositions": ("id", "text", "type", "date", "unit", "note"),
     "conclusions": ("id", "text", "held_by", "rests_on", "note"),
     "claims": ("id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
-               "against_interest", "basis"),
+               "against_interest", "self_serving", "basis"),
 }
 #: the top-level fields of a case file
 CASE_FIELDS = ("case", "title", "bibliography", *FIELDS)

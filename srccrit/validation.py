@@ -454,7 +454,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     position in the sorted ids of its table (the codes of the categorical columns), and the ids
     their via chains name."""
     frame = _ensure(raw.tables["claims"], ["id", "witness", "source", "locator", "proposition", "stance", "value", "date", "via", "quote", "note",
-                                           "against_interest", "basis"])
+                                           "against_interest", "self_serving", "basis"])
     frame = frame.reset_index(drop=True)
     n = len(frame)
     frame["id"] = _strip_or_none(frame["id"])
@@ -596,16 +596,21 @@ _TRUTH_WORDS = {"true": True, "yes": True, "false": False, "no": False}
 
 
 def _criteria(ck: _Checker, frame: pd.DataFrame) -> None:
-    """The source-critical fields of format 1.1: ``against_interest`` (true/false, default
-    false) and ``basis`` (quoted/paraphrased/inferred; default quoted where a quote is given,
-    else paraphrased)."""
-    codes, uniques = _distinct(frame["against_interest"])
-    words = [None if _blank(v) else _TRUTH_WORDS.get(str(v).strip().lower(), "bad") if not isinstance(v, bool) else v for v in uniques]
-    bad = np.array([w == "bad" for w in words], dtype=bool)
-    if len(bad) and bad.any():
-        ck.errors_where(frame, (codes >= 0) & bad[codes], lambda pos: f"claim {frame['id'].iat[pos]!r}: against_interest must be true or false, not {frame['against_interest'].iat[pos]!r}", "against_interest")
-    truth = np.array([w is True for w in words] + [False], dtype=bool)
-    frame["against_interest"] = truth[codes]
+    """The source-critical fields of format 1.1: ``against_interest`` and ``self_serving``
+    (true/false, default false; not both) and ``basis`` (quoted/paraphrased/inferred; default
+    quoted where a quote is given, else paraphrased)."""
+    for field in ("against_interest", "self_serving"):
+        codes, uniques = _distinct(frame[field])
+        words = [None if _blank(v) else _TRUTH_WORDS.get(str(v).strip().lower(), "bad") if not isinstance(v, bool) else v for v in uniques]
+        bad = np.array([w == "bad" for w in words], dtype=bool)
+        if len(bad) and bad.any():
+            ck.errors_where(frame, (codes >= 0) & bad[codes],
+                            lambda pos, field=field: f"claim {frame['id'].iat[pos]!r}: {field} must be true or false, not {frame[field].iat[pos]!r}", field)
+        truth = np.array([w is True for w in words] + [False], dtype=bool)
+        frame[field] = truth[codes]
+    both = frame["against_interest"].to_numpy() & frame["self_serving"].to_numpy()
+    ck.errors_where(frame, both, lambda pos: f"claim {frame['id'].iat[pos]!r}: against_interest and self_serving are both true; a claim "
+                    "serves its witness's interest or goes against it, not both", "self_serving")
     basis = _strip_or_none(frame["basis"])
     folded = basis.str.lower() if len(basis) and basis.notna().any() else basis
     unknown = folded.notna().to_numpy() & ~folded.isin(BASES).to_numpy()
@@ -759,7 +764,7 @@ def build_case(raw) -> Case:
     _usage_warnings(ck, sources, witnesses, props, codes, hop_ids)
 
     claim_cols = ["id", "witness", "source", "locator", "proposition", "type", "stance", "value", "value_low", "value_high", "value_fold",
-                  "date", "date_start", "date_end", "via", "quote", "note", "against_interest", "basis", "_file", "_line"]
+                  "date", "date_start", "date_end", "via", "quote", "note", "against_interest", "self_serving", "basis", "_file", "_line"]
     extra = [c for c in claims.columns if c not in claim_cols and c != "_fieldlines"]
     claims = claims[claim_cols + extra].reset_index(drop=True)
     claims["stance"] = pd.Categorical(claims["stance"], categories=list(STANCES))

@@ -10,7 +10,7 @@ import pytest
 
 import srccrit
 from srccrit.analysis.em import vote_logits
-from srccrit.analysis.testimony import AGAINST_INTEREST_SHIFT, BASIS_SHIFT, HOSTILE_AGREEMENT_SHIFT
+from srccrit.analysis.testimony import AGAINST_INTEREST_SHIFT, BASIS_SHIFT, HOSTILE_AGREEMENT_SHIFT, SELF_SERVING_SHIFT
 
 from conftest import CASES
 
@@ -100,6 +100,25 @@ def test_an_admission_against_interest_weighs_more(make_case):
     assert s1.at["p-true", "probability"] > 0.6
 
 
+def test_a_self_serving_claim_weighs_less_and_is_marked_everywhere(make_case):
+    """Cui bono: a claim that serves its witness (a denial of his own guilt, an accusation of his
+    enemy) is discounted as the mirror of an admission, and said so in every table that shows it."""
+    _, est0, s0 = _fit(make_case, PAIR, "plain2")
+    case, est1, s1 = _fit(make_case, PAIR.replace("stance: affirms}", "stance: affirms, self_serving: true}"), "serving")
+    t0, t1 = est0.testimonies_.set_index("claim"), est1.testimonies_.set_index("claim")
+    assert t1.at["a1", "self_serving"] and not t1.at["c1", "self_serving"] and not t0.at["a1", "self_serving"]
+    assert t1.at["a1", "shift"] - t0.at["a1", "shift"] == pytest.approx(SELF_SERVING_SHIFT, abs=0.3) and SELF_SERVING_SHIFT < 0
+    assert t1.at["a1", "reliability"] < t1.at["c1", "reliability"]
+    assert s1.at["p-true", "probability"] < 0.45 < s0.at["p-true", "probability"]  # one against one, the self-serving one weighs less
+    assert "1 claim serving his own or his side's interest (−)" in est1.reliability_.at["a", "reasons"]
+    assert srccrit.evidence_for(case, "p-true", est=est1).set_index("claim").at["a1", "self_serving"]
+    lines = srccrit.conclusion_evidence(case, "p-true", estimator=est1).lines.set_index("witness")
+    assert lines.at["a", "self_serving"] and not lines.at["c", "self_serving"]
+    from srccrit.charts import _line_label
+
+    assert "self-serving" in _line_label(lines.reset_index().iloc[list(lines.index).index("a")])
+
+
 def test_an_inferred_claim_weighs_less_and_is_marked(make_case):
     _, est, s = _fit(make_case, PAIR.replace("stance: affirms}", "stance: affirms, basis: inferred}"), "inferred")
     t = est.testimonies_.set_index("claim")
@@ -120,6 +139,8 @@ def test_a_quote_makes_the_basis_quoted_by_default(make_case):
 @pytest.mark.parametrize("field, value, message", [
     ("basis", "guessed", "claim 'a1': basis 'guessed' is not one of quoted, paraphrased, inferred"),
     ("against_interest", "maybe", "claim 'a1': against_interest must be true or false, not 'maybe'"),
+    ("self_serving", "perhaps", "claim 'a1': self_serving must be true or false, not 'perhaps'"),
+    ("self_serving: true, against_interest", "true", "claim 'a1': against_interest and self_serving are both true"),
 ])
 def test_bad_criteria_are_errors_with_file_and_line(make_case, capsys, field, value, message):
     path = make_case(PAIR.replace("stance: affirms}", f"stance: affirms, {field}: {value}}}"), name=field)

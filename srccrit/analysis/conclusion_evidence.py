@@ -40,7 +40,7 @@ from .support import _probabilities, _requirement_slots, verdict
 __all__ = ["conclusion_evidence", "ConclusionEvidence", "LINE_COLUMNS", "PREMISE_COLUMNS"]
 
 LINE_COLUMNS = ["premise", "bears", "witness", "name", "source", "locator", "claim", "claims", "basis", "against_interest",
-                "reliability", "low", "high"]
+                "self_serving", "reliability", "low", "high"]
 PREMISE_COLUMNS = ["premise", "text", "required", "probability", "lines_for", "lines_against"]
 
 #: draws of the witnesses' reliabilities behind a conclusion's interval
@@ -153,6 +153,7 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
         "claims": m["claims"].to_numpy(dtype=np.int64),
         "basis": claims["basis"].astype(object).to_numpy()[claim_rows] if "basis" in claims.columns else None,
         "against_interest": claims["against_interest"].to_numpy(dtype=bool)[claim_rows] if "against_interest" in claims.columns else False,
+        "self_serving": claims["self_serving"].to_numpy(dtype=bool)[claim_rows] if "self_serving" in claims.columns else False,
         "reliability": rho,
         "low": _sigmoid(_logit(np.clip(w_low, 1e-12, 1 - 1e-12)) + moved),
         "high": _sigmoid(_logit(np.clip(w_high, 1e-12, 1 - 1e-12)) + moved),

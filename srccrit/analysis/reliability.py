@@ -394,7 +394,8 @@ def _testimonies(est: "Reliability") -> pd.DataFrame:
                         "proposition": ev["proposition"].astype(object).to_numpy(),
                         "date": _written_dates(case, ev),
                         "basis": claims["basis"].astype(object).to_numpy() if "basis" in claims.columns else None,
-                        "against_interest": claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else False})
+                        "against_interest": claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else False,
+                        "self_serving": claims["self_serving"].to_numpy(dtype=bool) if "self_serving" in claims.columns else False})
     line = ev["line"].to_numpy()
     if criteria is None:
         out["kind"], out["shift"] = table_values(case, "sources", "kind", pd.Index(out["source"])), 0.0
@@ -461,6 +462,7 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
     rho_p = rho[pick].tolist()
     n_w = len(votes.witnesses)
     admissions = np.bincount(wv, criteria["against_interest"].to_numpy()[own], minlength=n_w).astype(int)
+    serving = np.bincount(wv, criteria["self_serving"].to_numpy()[own], minlength=n_w).astype(int)
     enemies = np.bincount(wv, criteria["hostile_agreement"].to_numpy()[own], minlength=n_w).astype(int)
     basis = criteria["basis"]
     is_inferred = (basis == "inferred").to_numpy(dtype=bool) & (voter >= 0)
@@ -478,10 +480,12 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
                 rs.append(f"testimony in {src[i]}, {describe_kind(knd[i])}{when}: {rho_p[i]:.2f} {sign}")
         else:
             rs.append(f"{en - st} testimonies weigh from {rho_p[en - 1]:.2f} ({src[en - 1]}, {knd[en - 1]}) to {rho_p[st]:.2f} ({src[st]}, {knd[st]})")
-    for wi in np.flatnonzero(admissions | enemies | inferred).tolist():
+    for wi in np.flatnonzero(admissions | serving | enemies | inferred).tolist():
         rs = lines_of.setdefault(witnesses[wi], [])
         if admissions[wi]:
             rs.append(f"{admissions[wi]} admission{'s' if admissions[wi] > 1 else ''} against interest (+)")
+        if serving[wi]:
+            rs.append(f"{serving[wi]} claim{'s' if serving[wi] > 1 else ''} serving his own or his side's interest (−)")
         if enemies[wi]:
             rs.append(f"agrees with a witness he is hostile to on {enemies[wi]} claim{'s' if enemies[wi] > 1 else ''} (+)")
         if inferred[wi]:
@@ -724,13 +728,13 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     return table
 
 
-TESTIMONY_COLUMNS = ["claim", "witness", "source", "proposition", "kind", "date", "delay", "basis", "against_interest", "hostile_agreement",
+TESTIMONY_COLUMNS = ["claim", "witness", "source", "proposition", "kind", "date", "delay", "basis", "against_interest", "self_serving", "hostile_agreement",
                      "informativeness", "shift", "reliability", "low", "high", "speaks_for_line"]
 
 
 def testimonies(case, as_of: str | None = None, **params) -> pd.DataFrame:
     """Each claim's testimony: its ``kind`` (of source, or ``relayed``), ``delay`` in years after
-    the events, ``basis``, ``against_interest``, ``hostile_agreement``, ``informativeness``, the
+    the events, ``basis``, ``against_interest``, ``self_serving``, ``hostile_agreement``, ``informativeness``, the
     total log-odds ``shift`` of its witness's skill and the resulting ``reliability`` with its
     ``low``/``high`` interval; ``speaks_for_line``: the testimony its line of evidence votes with.
     (See :mod:`srccrit.analysis.testimony`.)"""

@@ -440,7 +440,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
     takes relative to the conclusion (``for``/``against``/``uncertain``), the reliability of its
     testimony (``reliability``: the witness's skill shifted by the kind of source, delay, basis
     and interest) and of the witness (``witness_reliability``), its ``basis`` (``inferred``
-    claims are the case author's) and ``against_interest``, and its independent line."""
+    claims are the case author's), ``against_interest`` and ``self_serving``, and its independent line."""
     if conclusion not in case.conclusions.index:
         from ..model import UnknownName
 
@@ -470,6 +470,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "witness_reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
         "basis": fitted["basis"].iloc[at].astype(object).to_numpy(),
         "against_interest": fitted["against_interest"].iloc[at].to_numpy(dtype=bool),
+        "self_serving": fitted["self_serving"].iloc[at].to_numpy(dtype=bool) if "self_serving" in fitted.columns else False,
         "origin": ev["origin"].to_numpy(dtype=object),
         "line": line_labels(ev),
     })

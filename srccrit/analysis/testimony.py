@@ -27,6 +27,10 @@ works of scholarship and everything else           0
   ``quoted`` and ``paraphrased`` 0;
 * *against interest* (``against_interest: true``, an admission against the witness's own or his
   side's interest) +1.20;
+* *self-serving* (``self_serving: true``, a claim that serves the witness's own or his side's
+  interest: a denial of his own guilt, an accusation of his enemy, a justification of his side's
+  acts) -0.80, as much as a claim the case's author inferred: cui bono is the first question of
+  source criticism, and what a witness had every reason to say tells less than what he had none to;
 * *hostile corroboration*: a witness ``hostile_to`` another who stands on the same side of the
   same proposition +0.60 (an enemy's agreement is hard to explain except by the truth).
 
@@ -55,7 +59,7 @@ from .em import Testimony, Votes
 from .evidence import codes_of, table_values
 
 __all__ = ["KIND_MEAN", "KIND_SD", "testimony_of", "votes_testimony", "TESTIMONY_KIND", "describe_kind", "RECORD_KINDS",
-           "RECOLLECTION_KINDS", "BASIS_SHIFT", "AGAINST_INTEREST_SHIFT", "HOSTILE_AGREEMENT_SHIFT", "DELAY_SHIFT"]
+           "RECOLLECTION_KINDS", "BASIS_SHIFT", "AGAINST_INTEREST_SHIFT", "SELF_SERVING_SHIFT", "HOSTILE_AGREEMENT_SHIFT", "DELAY_SHIFT"]
 
 RECORD_KINDS = ("document", "diary", "letter", "archival-release", "report", "speech", "newspaper")
 RECOLLECTION_KINDS = ("memoir", "interview", "testimony")
@@ -73,6 +77,7 @@ MEMORY_PROXIMITIES = ("participant", "eyewitness", "official", "contemporary", "
 DELAY_SHIFT = ((1.0, 0.25), (10.0, 0.0), (25.0, -0.15), (np.inf, -0.30))  # (up to years, shift)
 BASIS_SHIFT = {"quoted": 0.0, "paraphrased": 0.0, "inferred": -0.80}
 AGAINST_INTEREST_SHIFT = 1.20
+SELF_SERVING_SHIFT = -0.80
 HOSTILE_AGREEMENT_SHIFT = 0.60
 #: a line spoken for by a derived claim (another author restating the origin) only where the
 #: origin's own claim is missing: this much is taken off such rows' rank
@@ -123,11 +128,13 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
         basis = pd.Series(pd.Categorical(["paraphrased"] * n, categories=list(BASIS_SHIFT)))
         basis_shift = np.zeros(n)
     against = claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else np.zeros(n, bool)
+    serving = claims["self_serving"].to_numpy(dtype=bool) if "self_serving" in claims.columns else np.zeros(n, bool)
     hostile = _hostile_agreement(case, ev)
-    shift = delay_shift + basis_shift + against * AGAINST_INTEREST_SHIFT + hostile * HOSTILE_AGREEMENT_SHIFT
+    shift = delay_shift + basis_shift + against * AGAINST_INTEREST_SHIFT + serving * SELF_SERVING_SHIFT + hostile * HOSTILE_AGREEMENT_SHIFT
     kind_mean = np.array([KIND_MEAN[k] for k in KIND_NAMES])[kind_code]
     kind = pd.Categorical.from_codes(kind_code, dtype=KIND_DTYPE)
     return pd.DataFrame({"kind": kind, "kind_code": kind_code, "delay": delay, "delay_shift": delay_shift, "basis": basis, "against_interest": against,
+                         "self_serving": serving,
                          "hostile_agreement": hostile, "shift": shift, "kind_mean": kind_mean,
                          "informativeness": _informativeness(ev, claims)}, copy=False)
 

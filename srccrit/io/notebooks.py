@@ -186,7 +186,7 @@ def conclusion_notebook(case, conclusion: str, out_dir: Path, support_row=None, 
          "(claims in one line repeat one origin and count once).")
     c.code(f"ledger = srccrit.evidence_for(case, {conclusion!r}, est=est)\n"
            "readable(ledger[['bears', 'position', 'witness', 'source', 'locator', 'quote', 'reliability', 'witness_reliability', 'basis', "
-           "'against_interest', 'origin']], case)")
+           "'against_interest', 'self_serving', 'origin']], case)")
     c.md("## Contradictions that touch it")
     props = list(rests["proposition"])
     c.code(f"con = srccrit.contradictions(case, est.evidence_, propositions={props!r})\n"
