@@ -154,7 +154,10 @@ class Case:
         by_initials = self._by_initials(name)
         if by_initials is not None:
             return by_initials
-        plain = [k for k in self.name_index if not k.startswith(("c:", "r:"))]
+        by_family = self._by_family_name(name)
+        if by_family is not None:
+            return by_family
+        plain = [k for k in self.name_index if not k.startswith(("c:", "r:", "g:"))]
         hints = process.extract(key, plain, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
         suggestion = ", ".join(sorted({f"{self.name_index[h[0]]!r}" for h in hints}))
         raise UnknownName(f"no witness called {name!r} in case {self.id!r}" + (f"; did you mean {suggestion}?" if suggestion else ""))
@@ -174,6 +177,26 @@ class Case:
             for form in [row.get("name")] + list(row.get("aliases") or []):
                 words = str(form or "").replace(",", " ").split()
                 if len(words) >= 2 and same_person(words[-1], family) and initials_fit(initials, words[:-1]):
+                    fits.add(wid)
+        return next(iter(fits)) if len(fits) == 1 else None
+
+    def _by_family_name(self, name: str) -> str | None:
+        """The one witness whose family name (the last word of his name or an alias, or its tail
+        from a particle: ``van der Lubbe``) is ``name`` in any spelling the case's keys fold
+        (Göring, Goering, Goring); None if no witness or several have it."""
+        from .names import same_person
+
+        query = " ".join(name.split())
+        if not query or len(query.split()) > 3 or any(not w.replace("-", "").replace("'", "").isalpha() for w in query.split()):
+            return None
+        fits = set()
+        for wid, row in self.witnesses.iterrows():
+            for form in [row.get("name")] + list(row.get("aliases") or []):
+                words = str(form or "").replace(",", " ").split()
+                if len(words) < 2:
+                    continue
+                tails = {words[-1]} | {" ".join(words[i:]) for i in range(1, len(words) - 1) if words[i][:1].islower()}
+                if any(same_person(tail, query) for tail in tails):
                     fits.add(wid)
         return next(iter(fits)) if len(fits) == 1 else None
 

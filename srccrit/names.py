@@ -144,9 +144,18 @@ def compact(name: str) -> str:
     return re.sub(r"[\s\-.'’‘`ʻʼ]+", "", fold_text(name))
 
 
+_UMLAUT_SPELLED = re.compile(r"(?<=[a-z])([aou])e")
+
+
+def umlaut_key(name: str) -> str:
+    """The German transcription of an umlaut folded away: Goering, Göring and Goring; Muenzenberg
+    and Münzenberg (the umlaut is folded to its vowel, and so is the vowel-and-e that spells it)."""
+    return "g:" + _UMLAUT_SPELLED.sub(r"\1", compact(name))
+
+
 def name_keys(name: str) -> set[str]:
     """Keys under which a known name is indexed."""
-    keys = {fold_text(name), "c:" + compact(name), "r:" + russian_skeleton(name).replace(" ", "")}
+    keys = {fold_text(name), "c:" + compact(name), "r:" + russian_skeleton(name).replace(" ", ""), umlaut_key(name)}
     py = pinyin_of(name)
     if py:
         keys.add("c:" + py)
@@ -173,6 +182,7 @@ def romanisation_keys(query: str) -> list[str]:
         keys.append("c:" + py)
     keys += sorted("c:" + c for c in wade_giles_to_pinyin(query))
     keys.append("r:" + russian_skeleton(query).replace(" ", ""))
+    keys.append(umlaut_key(query))
     return keys
 
 

@@ -116,6 +116,41 @@ def test_report_on_error_replaces_nothing(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_a_case_with_a_jabref_bibliography_and_german_sources_through_the_json_contracts(capsys):
+    """The Reichstag fire, 1933 (written for the tests from published history: the Reichsgericht's
+    verdict, the Brown Book, Tobias, Mommsen, Hofer, Hett, and the Lennings affidavit of 1955 found
+    in 2019): a JabRef biblatex export (capitalised entry types, file and groups fields, jabref-meta
+    comments), umlauts, times written the German way, Göring contradicting himself (his boast of
+    1942, relayed by Halder, against his denial at Nuremberg), self-serving claims marked."""
+    case = str(CASES / "reichstag-1933")
+    assert main(["validate", case]) == 0 and "0 warnings" in capsys.readouterr().out
+    contested = {c["proposition"]: c for c in run_json(capsys, "contradictions", case)}
+    arson = contested["nazis-set-fire"]
+    assert arson["self_contradicting"] == ["goering"]
+    sides = {s["position"]: s for s in arson["sides"]}
+    assert sides["denies"]["witnesses"] == ["goering", "tobias"] and sides["affirms"]["lines"] == 5  # Lennings twice is one line
+    alarm = {s["position"]: s["witnesses"] for s in contested["alarm"]["sides"]}
+    assert alarm == {"21:14": ["hett", "tobias"], "21.15 Uhr": ["reichsgericht"]}  # 9:14 p.m. is 21:14; 21.15 Uhr is not
+    chains = {d["claim"]: (d["chain"], d["line_claims"]) for d in run_json(capsys, "lines", case)}
+    assert chains["goering-boast"] == ("goering -> halder -> halder1946", 1) and chains["lennings-haz"][1] == 2
+    testimonies = {d["claim"]: d for d in run_json(capsys, "testimonies", case)}
+    assert testimonies["goering-kpd"]["self_serving"] is True and testimonies["goering-boast"]["against_interest"] is True
+    assert testimonies["goering-kpd"]["reliability"] < testimonies["court-kpd"]["reliability"]  # both contemporary; one serves its author
+    steps = [d for d in run_json(capsys, "timeline", case) if d["conclusion"] == "nazi-operation"]
+    last, before = steps[-1], steps[-2]
+    assert last["released"] == ["haz2019", "lennings1955"] and last["archival"] is True and last["probability"] > before["probability"]
+    now = {d["conclusion"]: d for d in run_json(capsys, "support", case)}
+    assert now["nazi-operation"]["probability"] > 0.5 > now["lone-arsonist"]["probability"]
+    reasons = {d["witness"]: d["reasons"] for d in run_json(capsys, "reliability", case)}
+    assert "2 claims serving his own or his side's interest (−)" in reasons["goering"]
+    assert main(["bib", "export", case, "--dialect", "bibtex"]) == 0
+    bibtex = capsys.readouterr().out
+    assert "M\\\"unzenberg" in bibtex and "ü" not in bibtex and "jabref-meta" not in bibtex  # LaTeX-safe, JabRef's own comments left out
+    assert main(["bib", "export", case]) == 0
+    biblatex = capsys.readouterr().out
+    assert "Münzenberg" in biblatex and "@report{reichsgericht1933," in biblatex and "date = {1933-12-23}" in biblatex
+
+
 def test_a_case_from_other_archives_through_the_json_contracts(capsys):
     """Katyn, 1940 (written for the tests from published history: the German 1943 and Soviet 1944
     commissions, the Madden Committee, the TASS admission of 1990, the NKVD documents released in
