@@ -39,12 +39,16 @@ def test_witness_lookup_across_aliases_and_romanisations(bundled, spelling, wid)
 ])
 def test_witness_lookup_by_initials_and_in_other_scripts(spelling, wid):
     """Initials stand for the given names in order (J. = Józef, not Konstanty); Cyrillic by its alias."""
-    katyn = srccrit.load_case(CASES / "katyn-1940")
+    _finds(srccrit.load_case(CASES / "katyn-1940"), spelling, wid)
+
+
+def _finds(case, spelling: str, wid: str | None) -> None:
+    """``spelling`` names the witness ``wid``, or (None) nobody."""
     if wid is None:
         with pytest.raises(srccrit.UnknownName):
-            katyn.witness(spelling)
+            case.witness(spelling)
     else:
-        assert katyn.witness(spelling).name == wid
+        assert case.witness(spelling).name == wid
 
 
 @pytest.mark.parametrize("spelling,wid", [
@@ -55,12 +59,7 @@ def test_witness_lookup_by_initials_and_in_other_scripts(spelling, wid):
 def test_witness_lookup_by_family_name_and_german_transcriptions(spelling, wid):
     """A family name alone names the one witness who has it (with its particles: van der Lubbe), in
     the German transcription of its umlauts too (Goering = Göring); a given name names nobody."""
-    reichstag = srccrit.load_case(CASES / "reichstag-1933")
-    if wid is None:
-        with pytest.raises(srccrit.UnknownName):
-            reichstag.witness(spelling)
-    else:
-        assert reichstag.witness(spelling).name == wid
+    _finds(srccrit.load_case(CASES / "reichstag-1933"), spelling, wid)
 
 
 def test_initials_fitting_two_witnesses_name_neither(make_case):
