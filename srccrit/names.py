@@ -144,7 +144,7 @@ def compact(name: str) -> str:
     return re.sub(r"[\s\-.'’‘`ʻʼ]+", "", fold_text(name))
 
 
-_UMLAUT_SPELLED = re.compile(r"(?<=[a-z])([aou])e")
+_UMLAUT_SPELLED = re.compile(r"(?<=[b-df-hj-np-tv-z])([aou])e")  # after a consonant: Bauer is not Baur
 
 
 def umlaut_key(name: str) -> str:

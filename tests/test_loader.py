@@ -329,3 +329,11 @@ claims:
     assert fits and not est4.reliability_.equals(expected)
     with pytest.raises(TypeError):
         srccrit.load_and_fit(path, stance=True)
+
+
+@pytest.mark.parametrize("a, b, same", [("Goering", "Göring", True), ("Muenzenberg", "Münzenberg", True), ("Floeter", "Flöter", True),
+                                        ("Goring", "Göring", True), ("Bauer", "Baur", False), ("Hoess", "Hess", False)])
+def test_a_german_umlaut_written_out_is_the_same_name(a, b, same):
+    from srccrit.names import same_person
+
+    assert same_person(a, b) is same
