@@ -110,7 +110,7 @@ _MILITARY = re.compile(r"^(?P<h>\d{2})(?P<m>\d{2})\s*(?:h|hrs?|hours?)?$")
 # range: half an hour either side of a time given to the hour, ten minutes of one given to the
 # minute; "shortly after 9" is the half hour after it, "shortly before" the half hour before.
 _APPROX_WORDS = (r"about|around|approximately|approx\.?|roughly|some|c\.|ca\.?|circa|gegen|etwa|ungefahr|zirka|"
-                 r"vers|environ|hacia|sobre|verso|circa|около|примерно|ok\.|okolo|omstreeks|rond|cerca\s+de|por\s+volta\s+de")
+                 r"vers|environ|hacia|sobre|verso|около|примерно|ok\.|okolo|omstreeks|rond|cerca\s+de|por\s+volta\s+de")
 _APPROX = re.compile(r"^(?:" + _APPROX_WORDS + r")(?:\s+|(?<=\.)(?=\d))")
 _SHORTLY = re.compile(r"^(?:(?P<after>shortly\s+after|just\s+after|soon\s+after|kurz\s+nach|peu\s+apres|poco\s+despues\s+de|"
                       r"poco\s+dopo|вскоре\s+после|tuz\s+po|kort\s+na)|(?P<before>shortly\s+before|just\s+before|kurz\s+vor|"
@@ -183,8 +183,8 @@ def _widened(low: float, high: float, approx: bool, side: str, to_the_hour: bool
     half = 30.0 if to_the_hour else 10.0
     if side == "after":
         return low, high + 30.0
-    if side == "before":  # "shortly before midnight" is the last half hour of the day
-        return (low - 30.0, high) if low >= 30.0 else (low - 30.0 + 1440.0, high + 1440.0 if high < 30.0 else high)
+    if side == "before":  # "shortly before midnight" (or 0:10) is counted from the day before's end
+        return (low - 30.0, high) if low >= 30.0 else (low + 1410.0, high + 1440.0)
     return (low - half, high + half) if approx else (low, high)
 
 
