@@ -592,7 +592,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     return frame, codes, hop_ids
 
 
-_TRUTH_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+_TRUTH_WORDS = {"true": True, "yes": True, "1": True, "1.0": True, "false": False, "no": False, "0": False, "0.0": False}  # 1/0: a spreadsheet's booleans
 
 
 def _criteria(ck: _Checker, frame: pd.DataFrame) -> None:

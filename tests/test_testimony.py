@@ -131,6 +131,20 @@ def test_an_inferred_claim_weighs_less_and_is_marked(make_case):
     assert BASIS_SHIFT["inferred"] < 0
 
 
+def test_criteria_read_from_a_spreadsheet_csv(tmp_path):
+    """A CSV of claims from a spreadsheet: TRUE/FALSE or 1/0 (a column with blanks read as
+    1.0/NaN) for the truth fields, blank for false."""
+    (tmp_path / "refs.bib").write_text("@misc{s1, title = {S1}, year = {1950}}\n@misc{s2, title = {S2}, year = {1951}}\n", encoding="utf-8")
+    (tmp_path / "claims.csv").write_text("id,witness,source,proposition,stance,against_interest,self_serving\n"
+                                         "a1,a,s1,p,affirms,1,\nb1,b,s2,p,denies,,1\nb2,b,s2,q,affirms,0,TRUE\n", encoding="utf-8")
+    (tmp_path / "case.yaml").write_text("case: sheet\nbibliography: refs.bib\nsources: {s1: {kind: memoir, date: 1950}, s2: {kind: memoir, date: 1951}}\n"
+                                        "witnesses: {a: {name: Anna}, b: {name: Boris}}\npropositions: {p: {text: P}, q: {text: Q}}\n"
+                                        "claims: claims.csv\n", encoding="utf-8")
+    claims = srccrit.load_case(tmp_path).claims.set_index("id")
+    assert claims["against_interest"].to_dict() == {"a1": True, "b1": False, "b2": False}
+    assert claims["self_serving"].to_dict() == {"a1": False, "b1": True, "b2": True}
+
+
 def test_a_quote_makes_the_basis_quoted_by_default(make_case):
     case = srccrit.load_case(make_case(PAIR.replace("stance: affirms}", "stance: affirms, quote: \"It happened.\"}"), name="quoted"))
     assert case.claims.set_index("id")["basis"].astype(str).to_dict() == {"a1": "quoted", "c1": "paraphrased"}
