@@ -112,7 +112,7 @@ class _Work:
     file: str
     fields: dict[str, str]       # decoded, field names lower-cased, crossref/xdata resolved
     doi: str | None
-    isbn: str | None
+    isbn: frozenset              # the ISBNs it gives, each as ISBN-13 where it is a valid ISBN
     family: str
     title: str                   # folded, words only
     latin: str                   # the title in Latin letters, folded
@@ -130,11 +130,30 @@ def _person(fields: dict[str, str]) -> str | None:
     return fold_text(family)
 
 
+_ISBN_LIKE = re.compile(r"[0-9][0-9\s\-]{8,}[0-9Xx]\b")
+
+
+def isbns(text: str | None) -> frozenset:
+    """The ISBNs an ``isbn`` field gives (``978-0-19-932232-9``, ``0804725217 (pbk.); 9780804725217``),
+    each as its ISBN-13 (python-stdnum) so that the ISBN-10 and ISBN-13 of a book are one; a
+    number that is no valid ISBN is kept as its digits (two exports' same typo still match)."""
+    from stdnum import isbn as stdisbn
+
+    out = set()
+    for token in _ISBN_LIKE.findall(text or ""):
+        digits = stdisbn.compact(token)
+        parts = [digits] if len(digits) in (10, 13) else [stdisbn.compact(p) for p in token.split()]  # "9780804725217 0804725217"
+        for d in parts:
+            if len(d) in (10, 13):
+                out.add(stdisbn.to_isbn13(d) if stdisbn.is_valid(d) else d.upper())
+    return frozenset(out)
+
+
 def _work(entry: Entry, decoded: dict[str, str], file: str) -> _Work:
     title = decoded.get("title", "")
     folded = _title_key(title)
     year = (decoded.get("year") or decoded.get("date") or "")[:4] or None
-    isbn = re.sub(r"[^0-9x]", "", decoded.get("isbn", "").lower()) or None
+    isbn = isbns(decoded.get("isbn"))
     markers = frozenset(re.findall(r"\b\d+\b", folded)) | frozenset(re.findall(r"\b[A-Z]{2,}\b", title))
     etype = entry.entry_type.lower()  # a type of its own (@softwareversion) is a kind of its own
     return _Work(entry, file, decoded, normalise_doi(decoded.get("doi")), isbn, _FAMILIES.get(etype, etype),
@@ -164,7 +183,7 @@ def same_work(a: _Work, b: _Work) -> tuple[bool, str]:
         if va and vb and re.sub(r"[\s\-–—]+", "-", va.strip().lower()) != re.sub(r"[\s\-–—]+", "-", vb.strip().lower()):
             return False, ""
     if a.isbn and b.isbn and a.entry.entry_type.lower() in _BOOKS and b.entry.entry_type.lower() in _BOOKS:
-        if a.isbn == b.isbn:
+        if a.isbn & b.isbn:
             return True, "same ISBN (books)"
     if not a.title or not b.title:
         return False, ""
@@ -299,8 +318,7 @@ def _blocking_keys(work: _Work) -> list[tuple]:
     keys = []
     if work.title:
         keys.append(("t", work.latin.replace(" ", "")[:10], work.year))  # same_work needs the same year
-    if work.isbn:
-        keys.append(("i", work.isbn))
+    keys += [("i", number) for number in sorted(work.isbn)]
     return keys
 
 
@@ -351,6 +369,8 @@ def _merge_into(target: Entry, entry: Entry, work: _Work, kept: _Work, prefer: s
             continue
         a, b = kept.fields.get(name, str(existing.value)), work.fields.get(name, str(f.value))
         if " ".join(fold_text(a).split()) == " ".join(fold_text(b).split()):
+            continue
+        if name == "isbn" and isbns(a) and isbns(a) == isbns(b):  # one ISBN, hyphenated or not, 10 or 13 digits
             continue
         if prefer == "last":
             conflicts.append({"field": name, "kept": b, "dropped": a})

@@ -49,6 +49,22 @@ def test_chapters_sharing_their_volume_isbn_are_distinct(tmp_path):
     assert keys(lib) == ["v"]  # an ISBN does identify a book
 
 
+def test_an_isbn_10_and_its_isbn_13_are_one_book(tmp_path):
+    """Zotero writes 9780804725217, an older JabRef file 0-8047-2521-7, a library catalogue both
+    with "(pbk.)": one book, and no conflict reported for spelling its number otherwise."""
+    zotero = "@book{goncharov_uncertain_1993, title={Uncertain Partners}, author={Goncharov, Sergei}, year={1993}, isbn={9780804725217}}"
+    jabref = "@Book{Goncharov1993, title={Uncertain partners: Stalin, Mao, and the Korean War}, author={Goncharov, S. N.}, year={1993}, isbn={0-8047-2521-7}}"
+    catalogue = "@book{gon93, title={Uncertain partners}, year={1994}, isbn={0804725217 (pbk.); 0804721157 (cloth)}}"
+    _, lib, report = merged(tmp_path, zotero, jabref, catalogue)
+    assert keys(lib) == ["goncharov_uncertain_1993"]
+    assert [d["reason"] for d in report.decisions if d["action"] == "merged"] == ["same ISBN (books)"] * 2
+    assert not [c for d in report.decisions for c in d.get("conflicts", []) if c["field"] == "isbn" and "0-8047" in c["dropped"]]
+    # an invalid number (a typo) is its own digits: it matches only the same typo
+    _, lib, _ = merged(tmp_path, "@book{a, title={One}, isbn={0-8047-2521-8}}", "@book{b, title={Two}, isbn={9780804725217}}",
+                       "@book{c, title={Three}, isbn={0804725218}}")
+    assert keys(lib) == ["a", "b"]
+
+
 def test_entries_without_titles_are_never_duplicates(tmp_path):
     _, lib, _ = merged(tmp_path, "@set{s1, entryset={a,b}}\n@xdata{x1, publisher={P}}\n@book{c1, crossref={parent}}",
                        "@set{s2, entryset={c,d}}\n@xdata{x2, publisher={Q}}\n@book{c2, crossref={other}}")
