@@ -681,3 +681,32 @@ def test_a_notebook_failing_in_its_kernel_fails_the_report_and_writes_nothing(tm
     with pytest.raises(SrccritError, match=r"a notebook cell failed in the notebook .*: RuntimeError: the kernel ran out of memory"):
         report.build_report(srccrit.load_case(), tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_kernel_pool_raises_the_failure_not_the_stop_it_caused(tmp_path, monkeypatch):
+    """One kernel fails; the other, stopped by that failure, reports a stop (NotebookStopped, a
+    KeyboardInterrupt): the pool raises the failure whichever kernel was listed first, never the
+    stop (which a test runner reads as ^C, and the report as a signal)."""
+    import threading
+
+    from srccrit.errors import SrccritError
+    from srccrit.io import notebooks
+
+    failed = threading.Event()
+    calls = []
+    lock = threading.Lock()
+
+    def fake_kernel(jobs, out_dir, timeout, progress, stop, done, warm_up=""):
+        with lock:
+            me = len(calls)
+            calls.append(me)
+        if me == 0:  # the first kernel listed: stopped once the other has failed
+            assert failed.wait(10)
+            raise notebooks.NotebookStopped(15)
+        failed.set()
+        raise SrccritError("a notebook cell failed in the notebook 'x': RuntimeError: boom")
+
+    monkeypatch.setattr(notebooks, "_run_on_one_kernel", fake_kernel)
+    with notebooks.KernelPool(tmp_path, kernels=2, warm_up="") as pool:
+        with pytest.raises(SrccritError, match="boom"):
+            pool.run([object(), object()])

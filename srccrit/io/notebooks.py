@@ -479,8 +479,12 @@ class KernelPool:
         for job in enumerate(notebooks):
             self._queue.put(job)
         self._release()
-        for future in self._futures:
-            future.result()
+        errors = [e for e in (f.exception() for f in self._futures) if e is not None]
+        # a kernel that failed stops the others, which then report a stop (NotebookStopped): the
+        # failure is the error to raise, never the stop it caused
+        failures = [e for e in errors if not isinstance(e, NotebookStopped)]
+        if failures or errors:
+            raise (failures or errors)[0]
         return notebooks
 
     def close(self) -> None:
