@@ -710,3 +710,20 @@ def test_a_kernel_pool_raises_the_failure_not_the_stop_it_caused(tmp_path, monke
     with notebooks.KernelPool(tmp_path, kernels=2, warm_up="") as pool:
         with pytest.raises(SrccritError, match="boom"):
             pool.run([object(), object()])
+
+
+@pytest.mark.kernel
+def test_a_kernel_failing_outside_a_cell_says_while_doing_what(tmp_path, monkeypatch):
+    """A kernel that fails otherwise than in a cell (its connection lost, a timeout) fails the
+    run with what it was doing; nbclient's own exception names neither the notebook nor the task."""
+    from srccrit.errors import SrccritError
+    from srccrit.io import notebooks
+
+    def lost(self, client):
+        raise RuntimeError("connection to the kernel lost")
+
+    monkeypatch.setattr(notebooks.KernelTask, "run_on", lost)
+    with notebooks.KernelPool(tmp_path, kernels=1, warm_up="") as pool:
+        pool.add_tasks([notebooks.KernelTask("pass", what="drawing the evidence chart of 'x'")])
+        with pytest.raises(SrccritError, match=r"a notebook kernel failed while drawing the evidence chart of 'x': RuntimeError: connection"):
+            pool.run([])

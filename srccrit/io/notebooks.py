@@ -292,18 +292,23 @@ def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: thread
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
     client = _client_class()(new_notebook(), km=km, timeout=timeout, kernel_name="python3", record_timing=False,
                              allow_errors=False, resources={"metadata": {"path": str(out_dir)}})
+    doing = "starting the kernel"  # what the kernel was doing, for the message if it fails otherwise than in a cell
     try:
         with client.setup_kernel():
+            doing = "answering its first request"
             info = client.wait_for_reply(client.kc.kernel_info())
             language = (info or {}).get("content", {}).get("language_info")
             if warm_up:
+                doing = "warming up"
                 client.wait_for_reply(client.kc.execute(warm_up + FREEZE, silent=True, store_history=False))
             for i, nb in jobs:
                 if stop is not None and stop.is_set():
                     raise NotebookStopped(signal.SIGTERM)
                 if isinstance(nb, KernelTask):  # tasks come after every notebook: what one leaves, the next may use
+                    doing = nb.what
                     nb.run_on(client)
                     continue
+                doing = f"running the notebook {(nb.metadata.get('srccrit') or {}).get('title') or i!r}"
                 # a clean namespace, as if the notebook ran alone (modules stay imported)
                 client.wait_for_reply(client.kc.execute("%reset -f", silent=True, store_history=False))
                 if progress:
@@ -329,10 +334,14 @@ def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: thread
         raise SrccritError(f"a notebook cell failed{where}: {what}") from None
     except NotebookStopped:
         raise
-    except (asyncio.CancelledError, Exception):
+    except (asyncio.CancelledError, Exception) as exc:
         if client.stopped_by is not None:
             raise NotebookStopped(client.stopped_by) from None
-        raise
+        if isinstance(exc, SrccritError) or not isinstance(exc, Exception):
+            raise
+        # a kernel that died, timed out or could not start: say while doing what (the exception
+        # alone, "Kernel died", names neither the notebook nor the stage)
+        raise SrccritError(f"a notebook kernel failed while {doing}: {type(exc).__name__}: {exc}") from exc
     finally:
         try:
             if client.kc is not None:
