@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .em import Votes, _logit, _sigmoid, imply
-from .evidence import codes_of, ids_at
+from .evidence import claim_flags, codes_of, ids_at
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -152,8 +152,8 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
         "claim": claims["id"].to_numpy(dtype=object)[claim_rows],
         "claims": m["claims"].to_numpy(dtype=np.int64),
         "basis": claims["basis"].astype(object).to_numpy()[claim_rows] if "basis" in claims.columns else None,
-        "against_interest": claims["against_interest"].to_numpy(dtype=bool)[claim_rows] if "against_interest" in claims.columns else False,
-        "self_serving": claims["self_serving"].to_numpy(dtype=bool)[claim_rows] if "self_serving" in claims.columns else False,
+        "against_interest": claim_flags(claims, "against_interest")[claim_rows],
+        "self_serving": claim_flags(claims, "self_serving")[claim_rows],
         "reliability": rho,
         "low": _sigmoid(_logit(np.clip(w_low, 1e-12, 1 - 1e-12)) + moved),
         "high": _sigmoid(_logit(np.clip(w_high, 1e-12, 1 - 1e-12)) + moved),

@@ -75,6 +75,12 @@ def codes_memo():
         _MEMO.reset(token)
 
 
+def claim_flags(claims: pd.DataFrame, name: str) -> np.ndarray:
+    """A true/false claim field (``against_interest``, ``self_serving``) as booleans, all false
+    where the table has no such column (a claims table built otherwise than by the loader)."""
+    return claims[name].to_numpy(dtype=bool) if name in claims.columns else np.zeros(len(claims), dtype=bool)
+
+
 def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes of a column and the labels they stand for (in sorted order). Free for the
     categorical columns a loaded case holds; other columns are factorized."""

@@ -70,7 +70,7 @@ from .._gc import paused_gc
 from .copying import COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, agreeing_pairs, find_copying
 from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, run_em, vote_logits
 from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
-from .evidence import codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
+from .evidence import claim_flags, codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
 __all__ = ["Reliability", "testimonies", "TESTIMONY_COLUMNS", "PRIOR_TABLE", "RANK_DECIMALS", "by_reliability", "prior", "reliability", "propositions", "Votes", "build_votes", "run_em"]
 
@@ -394,8 +394,7 @@ def _testimonies(est: "Reliability") -> pd.DataFrame:
                         "proposition": ev["proposition"].astype(object).to_numpy(),
                         "date": _written_dates(case, ev),
                         "basis": claims["basis"].astype(object).to_numpy() if "basis" in claims.columns else None,
-                        "against_interest": claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else False,
-                        "self_serving": claims["self_serving"].to_numpy(dtype=bool) if "self_serving" in claims.columns else False})
+                        "against_interest": claim_flags(claims, "against_interest"), "self_serving": claim_flags(claims, "self_serving")})
     line = ev["line"].to_numpy()
     if criteria is None:
         out["kind"], out["shift"] = table_values(case, "sources", "kind", pd.Index(out["source"])), 0.0

@@ -39,7 +39,7 @@ import pandas as pd
 from ..dates import parse_date
 from ..errors import SrccritError
 from ..normalisers import RANGE_TYPES
-from .evidence import codes_of, line_labels
+from .evidence import claim_flags, codes_of, line_labels
 from .em import imply, vote_gain
 from .reliability import Reliability, Votes
 
@@ -470,7 +470,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         "witness_reliability": est.skills_.reindex(ev["witness"]).to_numpy(),
         "basis": fitted["basis"].iloc[at].astype(object).to_numpy(),
         "against_interest": fitted["against_interest"].iloc[at].to_numpy(dtype=bool),
-        "self_serving": fitted["self_serving"].iloc[at].to_numpy(dtype=bool) if "self_serving" in fitted.columns else False,
+        "self_serving": claim_flags(fitted, "self_serving")[at],
         "origin": ev["origin"].to_numpy(dtype=object),
         "line": line_labels(ev),
     })

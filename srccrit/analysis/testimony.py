@@ -56,7 +56,7 @@ import pandas as pd
 from .._arrays import list_lengths
 from ..normalisers import RANGE_TYPES
 from .em import Testimony, Votes
-from .evidence import codes_of, table_values
+from .evidence import claim_flags, codes_of, table_values
 
 __all__ = ["KIND_MEAN", "KIND_SD", "testimony_of", "votes_testimony", "TESTIMONY_KIND", "describe_kind", "RECORD_KINDS",
            "RECOLLECTION_KINDS", "BASIS_SHIFT", "AGAINST_INTEREST_SHIFT", "SELF_SERVING_SHIFT", "HOSTILE_AGREEMENT_SHIFT", "DELAY_SHIFT"]
@@ -127,8 +127,7 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
     else:
         basis = pd.Series(pd.Categorical(["paraphrased"] * n, categories=list(BASIS_SHIFT)))
         basis_shift = np.zeros(n)
-    against = claims["against_interest"].to_numpy(dtype=bool) if "against_interest" in claims.columns else np.zeros(n, bool)
-    serving = claims["self_serving"].to_numpy(dtype=bool) if "self_serving" in claims.columns else np.zeros(n, bool)
+    against, serving = claim_flags(claims, "against_interest"), claim_flags(claims, "self_serving")
     hostile = _hostile_agreement(case, ev)
     shift = delay_shift + basis_shift + against * AGAINST_INTEREST_SHIFT + serving * SELF_SERVING_SHIFT + hostile * HOSTILE_AGREEMENT_SHIFT
     kind_mean = np.array([KIND_MEAN[k] for k in KIND_NAMES])[kind_code]
