@@ -399,6 +399,62 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, capsys
     assert all(not cell.startswith(("=", "+", "@")) for line in out.splitlines() for cell in line.split(","))
 
 
+
+def test_csv_neutralises_formulas_in_every_kind_of_text_column():
+    """Text held by Arrow is screened by Arrow, object text and lists cell by cell: a formula
+    anywhere in any of them is neutralised, a negative number and plain text are not touched."""
+    import pandas as pd
+
+    from srccrit.io.output import table_csv
+
+    n = 50
+    plain = [f"w{i}" for i in range(n)]
+    frame = pd.DataFrame({
+        "arrow": pd.array(plain[:-1] + ["=cmd()"], dtype="string[pyarrow]"),
+        "object": plain[:-2] + ["@SUM(A1)", None],
+        "number_text": ["-0.25"] * n,
+        "arrow_lists": pd.Series([[x] for x in plain[:-1]] + [["+evil", "ok"]], dtype=pd.ArrowDtype(pa_list_of_text())),
+        "object_lists": [[] for _ in range(n - 1)] + [["\tcmd", "x"]],
+        "mixed": plain[:-1] + [3],
+    })
+    rows = table_csv(frame, index=False).splitlines()
+    assert rows[-1] == "'=cmd(),,-0.25,'+evil; ok,'\tcmd; x,3"
+    assert rows[-2].split(",")[:4] == ["w48", "'@SUM(A1)", "-0.25", "w48"]
+    assert rows[1] == "w0,w0,-0.25,w0,,w0"
+
+
+def pa_list_of_text():
+    import pyarrow as pa
+
+    return pa.large_list(pa.large_string())
+
+
+def test_json_records_stay_one_per_line_whatever_their_text():
+    """The records' text is written by orjson as one array and split into lines where one record
+    ends: text that looks like that boundary, lists of objects and values orjson does not write
+    as srccrit does (dates, numpy numbers) still give one record per line and the same values."""
+    import datetime
+    import json
+
+    import numpy as np
+
+    from srccrit.io.output import dumps_records, to_jsonable
+
+    batches = [
+        [{"a": "x},{\"y", "b": 1}, {"a": "}, {", "b": 2.5}],
+        [{"a": [{"c": 1}, {"d": 2}]}, {"a": []}, {}],
+        [{"a": [{"a": 1}, {"a": 2}]}, {"a": 3}, {"a": {"a": 4}}],
+        [{"day": datetime.date(1950, 2, 14)}, {"day": np.datetime64("1995-01-01")}],
+        [{"n": np.int64(3), "x": float("nan")}, {"n": 2 ** 70, "x": np.float32(0.5)}],
+    ]
+    for records in batches:
+        text = dumps_records(records)
+        lines = text.splitlines()
+        assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(records) + 2, text
+        assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == to_jsonable(records)
+        assert json.loads(text) == to_jsonable(records)
+
+
 # ---------------------------------------------------------------- denial of service
 
 
