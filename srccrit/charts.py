@@ -404,10 +404,12 @@ def _direct_labels(ax, ends) -> None:
 
 
 @_plain_text
-def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX_LINES) -> Figure:
+def timeline_chart(case, table: pd.DataFrame | None = None, max_lines: int = MAX_LINES, est=None) -> Figure:
     """Each conclusion's probability stepping as sources became available; archival releases
-    marked. Above ``max_lines`` conclusions, those whose probability moved most are drawn."""
-    table = timeline(case) if table is None else table
+    marked. Above ``max_lines`` conclusions, those whose probability moved most are drawn.
+    ``table``: :func:`srccrit.timeline`'s (default: worked out here, taking ``est``, the model
+    fitted on the whole case, for its last steps)."""
+    table = timeline(case, estimator=est) if table is None else table
     total = table["conclusion"].nunique()
     if total > max_lines:
         moved = table.groupby("conclusion")["probability"].agg(lambda p: p.max() - p.min())

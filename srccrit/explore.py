@@ -27,23 +27,45 @@ STATIC_NOTE = ("<p><em>The what-if explorer (tick witnesses off, move the as-of 
 ALL_SOURCES = "all sources"
 
 
+#: up to this many witnesses the explorer has a check box each; above, one list in which to
+#: select the witnesses to set aside (ten thousand check boxes took 15 s to build and cannot be read)
+MAX_CHECKBOXES = 40
+
+
 class Explorer:
     """The explorer's controls and output (see the module). ``conclusion``: the one whose evidence
-    chart is shown first (default: the most telling)."""
+    chart is shown first (default: the most telling). ``estimator``: the model fitted on the
+    whole case (a notebook's), taken for the case as it is instead of a fit of its own.
 
-    def __init__(self, case, conclusion: str | None = None):
+    Witnesses are set aside by unticking their check box (``witness_boxes``), or, above
+    :data:`MAX_CHECKBOXES` witnesses, by selecting them in one list (``set_aside``)."""
+
+    def __init__(self, case, conclusion: str | None = None, estimator=None):
         import ipywidgets as w
 
         from .charts import _short_text, most_telling_conclusions
 
         self.case = case
-        self.baseline = support(case, fragility=False)
+        self._whole = estimator if estimator is not None and estimator.fitted_on_whole(case) else None
+        if estimator is not None and self._whole is None:
+            from .errors import SrccritError
+
+            raise SrccritError("explore: the estimator given was not fitted on this whole case with the default parameters")
+        self.baseline = support(case, fragility=False, estimator=self._whole)
         names = {wid: case.witness_name(wid) for wid in case.witnesses.index}
         order = sorted(names, key=lambda wid: (names[wid].casefold(), wid))
-        self.witness_boxes = {wid: w.Checkbox(value=True, description=names[wid], indent=False,
-                                              layout=w.Layout(width="auto")) for wid in order}
-        box = w.VBox(list(self.witness_boxes.values()), layout=w.Layout(max_height="14em", overflow="auto", border="1px solid #ccc",
-                                                                         padding="2px 6px"))
+        self.witness_boxes: dict = {}
+        self.set_aside = None
+        if len(order) <= MAX_CHECKBOXES:
+            self.witness_boxes = {wid: w.Checkbox(value=True, description=names[wid], indent=False,
+                                                  layout=w.Layout(width="auto")) for wid in order}
+            box = w.VBox(list(self.witness_boxes.values()), layout=w.Layout(max_height="14em", overflow="auto", border="1px solid #ccc",
+                                                                             padding="2px 6px"))
+            label = "witnesses"
+        else:
+            self.set_aside = box = w.SelectMultiple(options=[(names[wid], wid) for wid in order], value=(), rows=10,
+                                                    layout=w.Layout(width="20em"))
+            label = f"set aside ({len(order)} witnesses; Ctrl/Shift-click to select several)"
         src = case.sources[case.sources["available_end"].notna()].sort_values("available_end", kind="mergesort")
         labels = []
         for end, label in zip(src["available_end"], src["available"].where(src["available"].notna(), src["date"])):
@@ -64,6 +86,8 @@ class Explorer:
         self.output = w.Output()
         for cb in self.witness_boxes.values():
             cb.observe(self._changed, names="value")
+        if self.set_aside is not None:
+            self.set_aside.observe(self._changed, names="value")
         self.as_of.observe(self._changed, names="value")
         self.conclusion.observe(self._changed, names="value")
         self.prior_witness.observe(self._show_prior, names="value")
@@ -74,7 +98,7 @@ class Explorer:
         self.widget = w.VBox([
             w.HTML("<strong>What if…</strong> untick a witness to set his claims aside; move the date to see the case as it stood; "
                    "change a witness's prior. Every conclusion is re-estimated."),
-            w.HBox([w.VBox([w.HTML("witnesses"), box]), w.VBox([self.as_of, w.HBox([self.prior_witness, self.prior]), self.conclusion,
+            w.HBox([w.VBox([w.HTML(html.escape(label)), box]), w.VBox([self.as_of, w.HBox([self.prior_witness, self.prior]), self.conclusion,
                                                                self.reset])]),
             self.status, self.output])
         self.update()
@@ -82,6 +106,10 @@ class Explorer:
     # -------------------------------------------------------------- state
     @property
     def without(self) -> list[str]:
+        """The witnesses set aside, in the order of the controls."""
+        if self.set_aside is not None:
+            chosen = set(self.set_aside.value)
+            return [wid for _, wid in self.set_aside.options if wid in chosen]
         return [wid for wid, cb in self.witness_boxes.items() if not cb.value]
 
     @property
@@ -96,6 +124,8 @@ class Explorer:
         """The case under the current settings and the model fitted on it, with its table."""
         from .analysis.what_if import _compare, _estimate
 
+        if self._whole is not None and not self.without and self.date is None and not self.priors:
+            return self.case, self._whole, _compare(self.case, self._whole, None, self.baseline)  # the case as it is: no refit
         work, est = _estimate(self.case, self.without, self.date, self.priors)
         return work, est, _compare(work, est, self.date, self.baseline)
 
@@ -110,7 +140,9 @@ class Explorer:
         wid = self.prior_witness.value
         value = self.priors.get(wid)
         if value is None:
-            value = float(prior(self.case).at[wid, "prior"])
+            if getattr(self, "_prior_table", None) is None:  # the case's priors, worked out once
+                self._prior_table = self._whole.prior_ if self._whole is not None else prior(self.case)
+            value = float(self._prior_table.at[wid, "prior"])
         self._quiet = True
         self.prior.value = round(value, 2)
         self._quiet = False
@@ -125,6 +157,8 @@ class Explorer:
         self._quiet = True
         for cb in self.witness_boxes.values():
             cb.value = True
+        if self.set_aside is not None:
+            self.set_aside.value = ()
         self.as_of.value = ALL_SOURCES
         self.priors = {}
         self._quiet = False
@@ -175,6 +209,7 @@ def pd_date(value) -> str:
     return pd.Timestamp(value).date().isoformat()
 
 
-def explore(case, conclusion: str | None = None) -> Explorer:
-    """The what-if explorer of ``case`` (display it: the last expression of a cell)."""
-    return Explorer(case, conclusion)
+def explore(case, conclusion: str | None = None, estimator=None) -> Explorer:
+    """The what-if explorer of ``case`` (display it: the last expression of a cell).
+    ``estimator``: the model already fitted on the whole case, to start from (see :class:`Explorer`)."""
+    return Explorer(case, conclusion, estimator)

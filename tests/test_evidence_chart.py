@@ -224,6 +224,72 @@ def test_explorer_controls_update_the_table(bundled):
     assert x.status.value == "<p>the case as it is</p>" and x.last_table["change"].abs().max() == 0
 
 
+def test_explorer_sets_many_witnesses_aside_in_one_list_and_reuses_a_whole_fit(tmp_path):
+    """Above MAX_CHECKBOXES witnesses the explorer has one list to select the witnesses to set
+    aside (no check box per witness); given the notebook's fit, the case as it is needs no refit
+    and reads the same as without it; a fit of part of the case is refused."""
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    import importlib
+
+    explore_module = importlib.import_module("srccrit.explore")
+    what_if_module = importlib.import_module("srccrit.analysis.what_if")
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    import synth
+
+    syn = synth.generate(5_000, tmp_path / "synth", seed=2, csv=False)  # 50 witnesses
+    case = srccrit.load_case(syn.path)
+    assert len(case.witnesses) > explore_module.MAX_CHECKBOXES
+    est = srccrit.Reliability().fit(case)
+    fits = []
+    real = what_if_module._estimate
+    try:
+        what_if_module._estimate = lambda *a: fits.append(a) or real(*a)
+        x = srccrit.explore(case, estimator=est)
+        assert fits == [] and x.witness_boxes == {} and len(x.set_aside.options) == len(case.witnesses)
+        plain = srccrit.explore(case)
+        assert len(fits) == 1
+        pd.testing.assert_frame_equal(x.last_table, plain.last_table)
+        lines_of = srccrit.conclusion_evidence(case, x.conclusion.value, estimator=est).lines
+        victim = lines_of[lines_of["bears"] == "for"]["witness"].iloc[0]  # a witness for the conclusion shown
+        x.set_aside.value = (victim,)
+        assert x.without == [victim] and len(fits) == 2 and f"without {case.witness_name(victim)}" in x.status.value
+        expected = srccrit.what_if(case, without=[victim])
+        assert x.last_table["probability"].to_numpy() == pytest.approx(expected["probability"].to_numpy())
+        n_fits = len(fits)
+        x._reset()
+        assert x.set_aside.value == () and x.last_table["change"].abs().max() == 0 and len(fits) == n_fits  # back to the whole fit
+    finally:
+        what_if_module._estimate = real
+    with pytest.raises(srccrit.SrccritError, match="not fitted on this whole case"):
+        srccrit.explore(case, estimator=srccrit.Reliability(as_of="1990").fit(case))
+
+
+def test_timeline_takes_the_whole_fit_for_its_last_step_and_gives_the_same_table(bundled):
+    est = srccrit.Reliability().fit(bundled)
+    fits = []
+    real = srccrit.Reliability.fit
+    try:
+        srccrit.Reliability.fit = lambda self, *a, **k: fits.append(self.as_of) or real(self, *a, **k)
+        plain = srccrit.timeline(bundled)
+        n_plain = len(fits)
+        reused = srccrit.timeline(bundled, estimator=est)
+    finally:
+        srccrit.Reliability.fit = real
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(plain, reused)
+    assert len(fits) - n_plain == n_plain - 1  # the last step (every source out) is the whole fit
+    with pytest.raises(srccrit.SrccritError, match="not fitted on this whole case"):
+        srccrit.timeline(bundled, estimator=srccrit.Reliability(copying=False).fit(bundled))
+    with pytest.raises(srccrit.SrccritError, match="not fitted on this whole case"):
+        srccrit.timeline(bundled, estimator=srccrit.Reliability().fit(bundled, bundled.claims.iloc[:-1]))
+
+
 def test_chart_file_names_never_collide_or_climb():
     stems = [charts.file_stem(x) for x in ("abc", "café", "cafe", "../x", ".hidden", "hidden", "a/b", "a_b")]
     assert len(set(stems)) == len(stems)
@@ -267,6 +333,26 @@ def test_a_kernel_pool_shares_notebooks_and_tasks_and_stops_on_a_failure(tmp_pat
         with KernelPool(tmp_path, kernels=2, warm_up="") as pool:
             pool.add_tasks(failing)
             pool.run([notebook(1)])
+
+
+@pytest.mark.kernel
+def test_a_task_that_follows_a_notebook_runs_right_after_it_on_its_kernel(tmp_path):
+    """A task bound to notebook i runs on the kernel that ran i, before that kernel's next
+    notebook resets the namespace: it sees what notebook i left (a report's evidence chart task
+    finds the chart's evidence worked out by the notebook that drew it)."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from srccrit.io.notebooks import KERNELSPEC, KernelPool, KernelTask
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    notebooks = [new_notebook(cells=[new_code_cell(f"left_by = {i}", id="a")], metadata={"kernelspec": KERNELSPEC}) for i in range(6)]
+    tasks = [KernelTask(f"open({str(marks / f't{i}')!r}, 'w').write(str(left_by))", what=f"task {i}", follows=i) for i in (1, 2, 4, 5)]
+    tasks.append(KernelTask(f"open({str(marks / 'free')!r}, 'w').write('ran')", what="a free task"))
+    with KernelPool(tmp_path, kernels=2, warm_up="") as pool:
+        pool.add_tasks(tasks)
+        pool.run(notebooks)
+    assert {p.name: p.read_text() for p in marks.iterdir()} == {"t1": "1", "t2": "2", "t4": "4", "t5": "5", "free": "ran"}
 
 
 @pytest.mark.kernel

@@ -752,7 +752,7 @@ def test_a_kernel_pool_raises_the_failure_not_the_stop_it_caused(tmp_path, monke
     calls = []
     lock = threading.Lock()
 
-    def fake_kernel(jobs, out_dir, timeout, progress, stop, done, warm_up=""):
+    def fake_kernel(jobs, out_dir, timeout, progress, stop, done, warm_up="", tasks_after=None):
         with lock:
             me = len(calls)
             calls.append(me)

@@ -310,6 +310,11 @@ claims:
     case2, est2 = srccrit.load_and_fit(path)
     assert not fits and est2 is not est1 and case2 is not case1
     pd.testing.assert_frame_equal(est2.reliability_, expected)
+    # each copy is the whole fit of the case handed out with it (the timeline and the explorer take it)
+    assert est2.fitted_on_whole(case2) and est1.fitted_on_whole(case1) and not est2.fitted_on_whole(case1)
+    assert not est2.fitted_on_whole(case2, testimony=False)
+    pd.testing.assert_frame_equal(srccrit.timeline(case2, estimator=est2), srccrit.timeline(case2))
+    fits.clear()
     # a notebook's edits of its case and of its results reach no other
     for edited in (case1, case2):  # the first asked for the fit that was made
         edited.claims.loc[edited.claims["id"] == "c3", "stance"] = "affirms"

@@ -201,6 +201,7 @@ class Reliability:
         return f"Reliability({params})"
 
     def fit(self, case, claims: pd.DataFrame | None = None) -> "Reliability":
+        given_claims = claims
         if claims is None:
             claims = case.available_claims(self.as_of)
         sub = case.with_claims(claims)
@@ -236,6 +237,7 @@ class Reliability:
             self.propositions_ = _resolve(sub, votes, post)
             self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
+            self._whole_case = case if given_claims is None and self.as_of is None else None  # see fitted_on_whole
             self._kept = None  # results derived from this fit, kept for one case object (see kept_for)
             if criteria is not None:
                 self._claim_shift = _claim_shifts(criteria, votes, shifts)
@@ -263,6 +265,13 @@ class Reliability:
         if self._testimony_table is None:
             self._testimony_table = _testimonies(self)
         return self._testimony_table
+
+    def fitted_on_whole(self, case, **params) -> bool:
+        """Whether this is the fit of every claim of ``case`` (no ``as_of``, no claims chosen)
+        with these parameters (the others as given to ``__init__``): a fit that others can
+        take instead of making their own."""
+        mine = self.get_params()
+        return getattr(self, "_whole_case", None) is case and all(mine[k] == v for k, v in (Reliability(**params).get_params() | {"as_of": None}).items())
 
     def kept_for(self, case) -> dict:
         """A dict for results derived from this fit and ``case`` (the requirement table, each

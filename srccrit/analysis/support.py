@@ -355,7 +355,7 @@ def step_budget(case) -> int:
     return MAX_STEPS if n <= STEP_CLAIMS else max(MIN_STEPS, int(MAX_STEPS * STEP_CLAIMS / n))
 
 
-def timeline(case, max_steps: int | None | str = "auto", **params) -> pd.DataFrame:
+def timeline(case, max_steps: int | None | str = "auto", estimator: Reliability | None = None, **params) -> pd.DataFrame:
     """Each conclusion's probability at each date a source became available.
 
     Each step re-estimates the model on the sources available by then. Above ``max_steps``
@@ -375,7 +375,14 @@ def timeline(case, max_steps: int | None | str = "auto", **params) -> pd.DataFra
     ``released`` (the sources counted from that day), ``archival`` (whether an archival release
     is among them). The first row per conclusion, ``as_of = "prior"``, is the probability with
     no evidence.
+
+    ``estimator``: the model fitted on the whole case with these ``params`` (a report's, a
+    notebook's), taken for the steps at which every claim is available instead of a refit; an
+    estimator fitted otherwise is an error.
     """
+    if estimator is not None and not estimator.fitted_on_whole(case, **params):
+        raise SrccritError("timeline: the estimator given was not fitted on this whole case with these parameters "
+                           "(give Reliability(**params).fit(case), or none)")
     src = case.sources[case.sources["available_end"].notna()].copy()
     src["label"] = src["available"].where(src["available"].notna(), src["date"])
     src = src.sort_values(["available_end", "label"], kind="mergesort")
@@ -396,7 +403,12 @@ def timeline(case, max_steps: int | None | str = "auto", **params) -> pd.DataFra
     for end, row in dates.iterrows():
         label = str(row["label"]).rstrip("?")
         # the probabilities alone: a step needs neither sole support nor fragility
-        est = Reliability(as_of=pd.Timestamp(end).date().isoformat(), **params).fit(case)
+        as_of = pd.Timestamp(end).date().isoformat()
+        claims = case.available_claims(as_of)
+        if estimator is not None and len(claims) == len(case.claims):
+            est = estimator  # every claim counts by then: the fit of the whole case
+        else:
+            est = Reliability(as_of=as_of, **params).fit(case, claims)
         p = _conclusion_table(case, est)[0]["probability"].reindex(ids).fillna(1.0).to_numpy()
         frames.append(pd.DataFrame({"as_of": label, "date": pd.Timestamp(end), "conclusion": ids, "probability": p,
                                     "verdict": [verdict(x) for x in p], "released": [row["released"]] * len(ids), "archival": row["archival"]}))

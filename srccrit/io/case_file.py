@@ -235,12 +235,13 @@ def load_and_fit(path: str | os.PathLike | None = None, **params):
         while len(_FITTED) > _LOADED_MAX:
             _FITTED.popitem(last=False)
     _FITTED.move_to_end(key)
-    return case, _copy_of_fit(_FITTED[key])
+    return case, _copy_of_fit(_FITTED[key], case)
 
 
-def _copy_of_fit(est):
+def _copy_of_fit(est, case):
     """A fitted estimator of its own over the same results: each table a copy (pandas'
-    copy-on-write shares the data until one side writes), results derived later kept apart."""
+    copy-on-write shares the data until one side writes), results derived later kept apart; the
+    fit of the whole of ``case`` (a fresh copy of the case it was fitted on)."""
     import copy
 
     out = copy.copy(est)
@@ -248,4 +249,5 @@ def _copy_of_fit(est):
         if isinstance(value, (pd.DataFrame, pd.Series)):
             setattr(out, name, value.copy(deep=False))
     out._kept = None
+    out._whole_case = case
     return out

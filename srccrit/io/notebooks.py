@@ -119,12 +119,12 @@ def overview_notebook(case, out_dir: Path, with_notebooks: list[str] | None = No
     c.code("support = srccrit.support(case, estimator=est)\n"
            "readable(support[['text', 'probability', 'verdict', 'lines_for', 'lines_against', 'fragile', 'break_count', 'sole_support', 'pivotal_witness', 'pivotal_shift']], case)")
     c.md("## How support changed as archives opened")
-    c.code("charts.timeline_chart(case)")
+    c.code("charts.timeline_chart(case, est=est)")
     c.md("## Contradictions between witnesses")
     c.code("charts.contradictions_chart(case)")
     c.md("## What if…\n\nTick witnesses off, move the as-of date, change a witness's prior: every conclusion is re-estimated "
          "and shown beside the case as it is, with the evidence chart of the conclusion chosen (a live widget: run this cell in Jupyter).")
-    c.code("srccrit.explore(case)")
+    c.code("srccrit.explore(case, estimator=est)")
     c.md("## Bibliography (biblatex, annotated with reliability)")
     c.code("print(bibtex.export(case, annotate=True, est=est))")
     shown = list(case.conclusions.index) if with_notebooks is None else with_notebooks
@@ -278,10 +278,12 @@ def execute_many(notebooks: list, out_dir: Path, timeout: int = 300, progress=No
     return notebooks
 
 
-def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: threading.Event | None, done, warm_up: str = "") -> None:
+def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: threading.Event | None, done, warm_up: str = "",
+                       tasks_after=None) -> None:
     """:func:`execute_many`'s work: start a kernel, run ``warm_up`` on it (imports, say, while
     there is nothing to run yet), then each (index, notebook) pair ``jobs`` yields until there
-    are none left (a list's, or a queue shared by several kernels)."""
+    are none left (a list's, or a queue shared by several kernels); after notebook ``i``, the
+    tasks ``tasks_after(i)`` gives."""
     import asyncio
 
     from nbclient.exceptions import CellExecutionError
@@ -325,6 +327,11 @@ def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: thread
                 _tidy(nb)
                 if done:
                     done(i, nb)
+                for task in tasks_after(i) if tasks_after else ():
+                    if stop is not None and stop.is_set():
+                        raise NotebookStopped(signal.SIGTERM)
+                    doing = task.what
+                    task.run_on(client)
     except CellExecutionError as exc:
         if client.stopped_by is not None:
             raise NotebookStopped(client.stopped_by) from None
@@ -383,6 +390,10 @@ class KernelTask:
     what: str = "a task"
     #: the same work done in this process instead (see :meth:`KernelPool.help`)
     here: object = None
+    #: the index of the notebook (in the list given to :meth:`KernelPool.run`) after which the
+    #: kernel that ran it runs this task straight away (it has what the notebook left: a figure,
+    #: say); None: after every notebook, on whichever kernel is free
+    follows: int | None = None
 
     def run_on(self, client) -> None:
         reply = client.wait_for_reply(client.kc.execute(self.code, silent=True, store_history=False))
@@ -420,7 +431,9 @@ class KernelPool:
         self.k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
         self.stop = stop or threading.Event()
         self._queue: queue.Queue = queue.Queue()
-        self._tasks: queue.Queue = queue.Queue()
+        self._tasks: list[KernelTask] = []  # the tasks not yet taken, in the order given (under ``_lock``)
+        self._finished_notebooks: set[int] = set()
+        self._n_notebooks = 0
         self._lock = threading.Lock()
         self._done_lock = threading.Lock()
         self._progress = self._done = None
@@ -431,19 +444,32 @@ class KernelPool:
     def _jobs(self):
         while (job := self._queue.get()) is not None:
             yield job  # the kernel checks ``stop`` before it runs it
-        while (task := self._next_task()) is not None:  # the notebooks are all taken: the tasks left
+        while (task := self._next_task(for_kernel=True)) is not None:  # the notebooks are all taken: the tasks left
             yield -1, task
 
-    def _next_task(self) -> KernelTask | None:
-        try:
-            return self._tasks.get_nowait()
-        except queue.Empty:
+    def _next_task(self, for_kernel: bool = False) -> KernelTask | None:
+        """The first task not yet taken (taken now); for a kernel, not one that follows a
+        notebook still to finish (on another kernel: that one takes it)."""
+        with self._lock:
+            for k, task in enumerate(self._tasks):
+                if not for_kernel or task.follows is None or task.follows in self._finished_notebooks or not 0 <= task.follows < self._n_notebooks:
+                    return self._tasks.pop(k)
             return None
 
+    def _tasks_after(self, i: int) -> list[KernelTask]:
+        """The tasks that follow notebook ``i``, now finished, and are not yet taken (taken now)."""
+        with self._lock:
+            self._finished_notebooks.add(i)
+            mine = [t for t in self._tasks if t.follows == i]
+            if mine:
+                self._tasks = [t for t in self._tasks if t.follows != i]
+            return mine
+
     def add_tasks(self, tasks: list[KernelTask]) -> None:
-        """Tasks for the kernels to run once no notebook is left (or for :meth:`help`)."""
-        for task in tasks:
-            self._tasks.put(task)
+        """Tasks for the kernels: each one that ``follows`` a notebook right after it, on its
+        kernel, the others once no notebook is left (or for :meth:`help`, whichever first)."""
+        with self._lock:
+            self._tasks.extend(tasks)
 
     def help(self) -> int:
         """Run, in this process, the tasks no kernel has taken yet (each one's ``here``): a process
@@ -466,7 +492,7 @@ class KernelPool:
 
     def _work(self, out_dir: Path, timeout: int, warm_up: str) -> None:
         try:
-            _run_on_one_kernel(self._jobs(), out_dir, timeout, self._say, self.stop, self._finished, warm_up)
+            _run_on_one_kernel(self._jobs(), out_dir, timeout, self._say, self.stop, self._finished, warm_up, self._tasks_after)
         except BaseException:
             self.stop.set()  # one kernel failed: the others stop at their next notebook
             self._release()
@@ -485,6 +511,8 @@ class KernelPool:
         """Execute ``notebooks`` on the pool's kernels, then the tasks left (once: the kernels
         then shut down)."""
         self._progress, self._done = progress, done
+        with self._lock:
+            self._n_notebooks = len(notebooks)
         for job in enumerate(notebooks):
             self._queue.put(job)
         self._release()
