@@ -32,6 +32,7 @@ __all__ = [
 
 _SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
              "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+_SPECIALS_TABLE = str.maketrans(_SPECIALS)
 
 # biblatex -> classic BibTeX
 _TYPE_MAP = {"online": "misc", "report": "techreport", "thesis": "phdthesis", "collection": "book", "mvbook": "book",
@@ -48,7 +49,7 @@ _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 
 def latex_escape(text: str) -> str:
     """Make generated text safe in BibTeX: the ten LaTeX specials escaped, nothing else changed."""
-    return "".join(_SPECIALS.get(ch, ch) for ch in str(text))
+    return str(text).translate(_SPECIALS_TABLE)
 
 
 def _braced(value: str) -> str:
@@ -110,12 +111,13 @@ def _annotator(case, reliability):
         for w, r, lo, hi in zip(reliability.index, reliability["reliability"], reliability["low"], reliability["high"]):
             described[w] = f"reliability {r:.2f} (90% interval {lo:.2f} to {hi:.2f})"
     kinds = case.sources["kind"].to_dict()
+    names = dict(zip(case.witnesses.index, map(str, case.witnesses["name"])))  # as case.witness_name, looked up at once
 
     def annotation(key: str) -> tuple[str, str]:
         witnesses = witnesses_of.get(key, [])
         parts = [f"{kinds[key]}"]
         for w in witnesses:
-            name = case.witness_name(w)
+            name = names.get(w, w)
             parts.append(f"{name}: {described[w]}" if w in described else name)
         keywords = ",".join(dict.fromkeys(["srccrit", str(kinds[key])] + witnesses))
         return "; ".join(parts), keywords
@@ -275,7 +277,7 @@ def _to_bibtex(e: Entry, warn=None) -> Entry:
     for k, v in fields.items():
         if v.startswith("{") or v.startswith('"'):
             inner = v[1:-1]
-            if k not in VERBATIM_FIELDS:
+            if k not in VERBATIM_FIELDS and not inner.isascii():  # ASCII is left as it is (pylatexenc reads it char by char)
                 inner = unicode_to_latex(inner, non_ascii_only=True, unknown_char_warning=False)
             v = "{" + inner + "}"  # always braced: a \"o inside "..." would end the value
         out.set_field(Field(k, v))
