@@ -245,9 +245,11 @@ def _json_column(column: pd.Series) -> list:
     # (an Arrow list column read by Arrow at once: pandas iterates it cell by cell, 7 s for the
     # contradictions table's 200,000 rows at a million claims)
     values = python_values(column)
-    if _text_lists(column):
-        return values  # lists of text and None, as JSON has them
-    return [v if type(v) is str else to_jsonable(v) for v in values]
+    if _text_lists(column) or (column.dtype != object and _arrow_text(column) is not None):
+        return values  # Arrow's text (or lists of it) and missing cells: JSON as they are
+    # text, None and lists of text (a claim's relays: mostly empty) are JSON as they are
+    return [v if (t := type(v)) is str or v is None or (t is list and all(type(x) is str for x in v)) else to_jsonable(v)
+            for v in values]
 
 
 def _text_lists(column: pd.Series) -> bool:
