@@ -391,8 +391,9 @@ class KernelTask:
     #: the same work done in this process instead (see :meth:`KernelPool.help`)
     here: object = None
     #: the index of the notebook (in the list given to :meth:`KernelPool.run`) after which the
-    #: kernel that ran it runs this task straight away (it has what the notebook left: a figure,
-    #: say); None: after every notebook, on whichever kernel is free
+    #: kernel that ran it runs this task straight away, before its next notebook clears the names
+    #: (the task can use the case and fit the notebook loaded and what it worked out on them);
+    #: None: after every notebook, on whichever kernel is free
     follows: int | None = None
 
     def run_on(self, client) -> None:
