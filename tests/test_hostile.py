@@ -783,3 +783,23 @@ def test_a_kernel_failing_outside_a_cell_says_while_doing_what(tmp_path, monkeyp
         pool.add_tasks([notebooks.KernelTask("pass", what="drawing the evidence chart of 'x'")])
         with pytest.raises(SrccritError, match=r"a notebook kernel failed while drawing the evidence chart of 'x': RuntimeError: connection"):
             pool.run([])
+
+
+@pytest.mark.kernel
+def test_a_kernel_that_dies_is_reported_with_its_notebook_at_once(tmp_path):
+    """A kernel killed mid-notebook (out of memory, a crash in a C library) fails the run within
+    seconds, with the notebook it was running: not after the cell's five-minute timeout, and not
+    as nbclient's bare "Kernel died"."""
+    import time
+
+    import nbformat
+
+    from srccrit.errors import SrccritError
+    from srccrit.io.notebooks import execute_many
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import os\nos._exit(9)")],
+                                  metadata={"srccrit": {"title": "The dying notebook"}})
+    start = time.monotonic()
+    with pytest.raises(SrccritError, match=r"a notebook kernel failed while running the notebook 'The dying notebook': DeadKernelError"):
+        execute_many([nb], tmp_path)
+    assert time.monotonic() - start < 60

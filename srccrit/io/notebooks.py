@@ -297,6 +297,7 @@ def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: thread
     doing = "starting the kernel"  # what the kernel was doing, for the message if it fails otherwise than in a cell
     try:
         with client.setup_kernel():
+            _watch_for_death(client, km)
             doing = "answering its first request"
             info = client.wait_for_reply(client.kc.kernel_info())
             language = (info or {}).get("content", {}).get("language_info")
@@ -361,6 +362,41 @@ def _run_on_one_kernel(jobs, out_dir: Path, timeout: int, progress, stop: thread
             if handler is not None:
                 signal.signal(sig, handler)
         shutil.rmtree(sockets, ignore_errors=True)
+
+
+#: how often (seconds) a wait for a cell's output checks that the kernel is still alive
+ALIVE_CHECK = 1.0
+
+
+def _watch_for_death(client, km) -> None:
+    """Make every wait for the kernel's messages notice a kernel that died. nbclient waits on
+    the output channel with no timeout and on the reply for as long as a cell may take (five
+    minutes), and with a blocking kernel client (ours) nothing else runs in the meantime, not even
+    its own check that the kernel lives: a kernel killed in a cell (out of memory, say) hung the
+    report. Now each wait wakes every :data:`ALIVE_CHECK` seconds and raises nbclient's
+    ``DeadKernelError`` once the kernel's process is gone (a wait that times out still raises
+    ``queue.Empty`` when its time is up)."""
+    import time
+
+    from nbclient.exceptions import DeadKernelError
+
+    def watched(get):
+        def get_msg(timeout: float | None = None):
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                left = ALIVE_CHECK if deadline is None else min(ALIVE_CHECK, max(0.0, deadline - time.monotonic()))
+                try:
+                    return get(timeout=left)
+                except queue.Empty:
+                    if not km.is_alive():
+                        raise DeadKernelError("the kernel died (its process is gone)") from None
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise
+
+        return get_msg
+
+    for channel in (client.kc.iopub_channel, client.kc.shell_channel):
+        channel.get_msg = watched(channel.get_msg)
 
 
 def _close_thread_loop() -> None:
