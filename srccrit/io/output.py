@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._arrays import joined_lists, python_values
+from .._arrays import arrow_text, joined_lists, python_values
 from .._gc import paused_gc
 
 __all__ = ["to_jsonable", "dumps", "dumps_records", "write_records_json", "write_csv", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record"]
@@ -184,13 +184,9 @@ def _csv_frame(frame: pd.DataFrame, index: bool) -> pd.DataFrame:
             for i in at.tolist():
                 values[i] = escape_cell(values[i])
             return values
-        # text that cannot start a formula (nearly all) passes as it is, an empty list is blank,
-        # and one list object in many rows (the timeline's sources released at a step, in a row
-        # per conclusion) is joined once
-        values = column.tolist()
-        once = {id(v): cell(v) for v in {id(v): v for v in values if type(v) is list and v}.values()}
-        return [v if type(v) is str and not v.startswith(_FORMULA_START) else "" if type(v) is list and not v
-                else once[id(v)] if type(v) is list else cell(v) for v in values]
+        # text that cannot start a formula (nearly all) passes as it is, an empty list is blank
+        return [v if type(v) is str and not v.startswith(_FORMULA_START) else "" if type(v) is list and not v else cell(v)
+                for v in column.tolist()]
 
     # numbers, booleans and dates hold no list and no formula: only the other columns, cell by
     # cell, and only those with a cell to change are replaced
@@ -208,22 +204,19 @@ def _csv_frame(frame: pd.DataFrame, index: bool) -> pd.DataFrame:
 
 def _arrow_text(column: pd.Series):
     """The column as an Arrow array of text (missing cells null) if every cell is text or
-    missing, else None. An Arrow column is taken as it is, an object column converted (50 ms a
-    million cells) -- where a cell is not text, None."""
-    arr = getattr(column.array, "_pa_array", None)
-    if arr is None:
-        if column.dtype != object:
-            return None
-        values = column.to_numpy()
-        present = np.flatnonzero(~pd.isna(values))
-        if len(present) and type(values[present[0]]) is not str:
-            return None  # lists, say: not converted (a timeline's ten million ids) only to be turned down
-        try:
-            arr = pa.array(values, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return None
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
+    missing, else None: the Arrow data behind a text column (:func:`srccrit._arrays.arrow_text`),
+    or an object column converted (50 ms a million cells)."""
+    arr = arrow_text(column)
+    if arr is not None or column.dtype != object:
+        return arr
+    values = column.to_numpy()
+    present = np.flatnonzero(~pd.isna(values))
+    if len(present) and type(values[present[0]]) is not str:
+        return None  # lists, say: not converted (a timeline's ten million ids) only to be turned down
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
@@ -245,7 +238,7 @@ def _json_column(column: pd.Series) -> list:
     # (an Arrow list column read by Arrow at once: pandas iterates it cell by cell, 7 s for the
     # contradictions table's 200,000 rows at a million claims)
     values = python_values(column)
-    if _text_lists(column) or (column.dtype != object and _arrow_text(column) is not None):
+    if _text_lists(column) or arrow_text(column) is not None:
         return values  # Arrow's text (or lists of it) and missing cells: JSON as they are
     # text, None and lists of text (a claim's relays: mostly empty) are JSON as they are
     return [v if (t := type(v)) is str or v is None or (t is list and all(type(x) is str for x in v)) else to_jsonable(v)
