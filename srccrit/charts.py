@@ -574,6 +574,28 @@ CHARTS = {
     "timeline": lambda case, est: timeline_chart(case),
     "contradictions": lambda case, est: contradictions_chart(case),
 }
+#: the formats of the case-wide charts (:data:`CHARTS`) in a report
+CASE_CHART_FORMATS = ("png", "svg")
+
+
+def write_case_charts(case, est: Reliability, folder, timeline_table: pd.DataFrame | None = None) -> list[Path]:
+    """The case-wide charts (:data:`CHARTS`) as ``<name>.png`` and ``.svg`` in ``folder``, drawn
+    in matplotlib's default style whatever the session's, so the files are the same wherever
+    they are drawn (a report has a notebook kernel draw them). ``est``: the model fitted on the
+    whole case; ``timeline_table``: :func:`srccrit.timeline`'s for it (default: worked out here)."""
+    import matplotlib.style
+
+    folder = Path(folder)
+    written = []
+    for name, build in CHARTS.items():
+        with matplotlib.style.context("default"):
+            fig = timeline_chart(case, timeline_table, est=est) if name == "timeline" else build(case, est)
+            for fmt in CASE_CHART_FORMATS:
+                path = folder / f"{name}.{fmt}"
+                save(fig, path, fmt)
+                written.append(path)
+        plt.close(fig)
+    return written
 
 
 #: edges of the contradictions graph named by the proposition in dispute, at most

@@ -104,7 +104,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
         # each conclusion's evidence chart, ready for a paper (PNG at 300 dpi, SVG, PDF): drawn by the
         # kernels once their notebooks are done (they have the case loaded; this process has the
         # tables, the bibliography and the other charts to write meanwhile), else here
-        tasks = _evidence_chart_tasks(case, est, with_notebook, tmp / "charts", out_dir / "notebooks", case_file, kernels)
+        tasks = _kernel_tasks(case, est, with_notebook, tmp, out_dir / "notebooks", case_file, kernels)
         if tasks:
             kernels.add_tasks(tasks)
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -112,20 +112,18 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                               home=out_dir / "notebooks", support_table=sup, max_notebooks=max_notebooks, case_file=case_file, stop=stop,
                               kernels=kernels)
             try:
-                say("timeline: the model re-estimated at each release")
-                tl = analysis.timeline(case, estimator=est)
+                if tasks:
+                    say("timeline and the case's charts: by the kernel that runs the overview (it works the timeline out)")
+                else:
+                    say("timeline: the model re-estimated at each release; the case's charts")
+                    write_timeline_and_charts(case, est, tmp / "tables", tmp / "charts")
                 say("tables: CSV and JSON")
-                _write_tables(tmp / "tables", case, est, contra, sup, props, tl)
+                _write_tables(tmp / "tables", case, est, contra, sup, props)
                 say("bibliography: biblatex, BibTeX, CSL-JSON")
                 write_text(tmp / "bibliography.bib", bibtex.export(case, annotate=True, est=est))
                 write_text(tmp / "bibliography-bibtex.bib", bibtex.export(case, dialect="bibtex", annotate=True, est=est))
                 write_text(tmp / "bibliography.csl.json", bibtex.csl_json(case))
-                say("charts" + ("" if tasks else ", and an evidence chart per conclusion with a notebook"))
-                for name, build in charts.CHARTS.items():
-                    fig = charts.timeline_chart(case, tl) if name == "timeline" else build(case, est)
-                    for fmt in ("png", "svg"):
-                        charts.save(fig, tmp / "charts" / f"{name}.{fmt}", fmt)
-                    plt.close(fig)
+                say("charts: " + ("what the kernels have not taken yet" if tasks else "an evidence chart per conclusion with a notebook"))
                 if not tasks:
                     charts.write_evidence_charts(case, with_notebook, tmp / "charts", est)
                 else:  # the evidence charts the kernels have not taken yet, drawn here
@@ -152,36 +150,57 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
                          f"{case.witness_name(least)} ({rel.at[least, 'reliability']:.2f})" if least else None, files)
 
 
-def _evidence_chart_tasks(case, est, conclusions: list[str], folder: Path, home: Path, case_file: Path | None, kernels) -> list:
-    """:func:`srccrit.charts.write_evidence_charts` for each of ``conclusions`` as a task for the
-    kernels, or for this process (:meth:`KernelPool.help`), whichever is free first (a kernel has
-    the case and its fit from its warm-up: :func:`srccrit.load_and_fit`). None without kernels or
-    for a case read from no file (a kernel could not load it)."""
+def _kernel_tasks(case, est, conclusions: list[str], tmp: Path, home: Path, case_file: Path | None, kernels) -> list:
+    """What the report's kernels draw and write once their notebooks are done, each as a task
+    for the kernel that ran the notebook it follows, or for this process
+    (:meth:`KernelPool.help`), whichever comes first: right after the overview,
+    :func:`write_timeline_and_charts` (the overview works the timeline out; this process would
+    do it again, 6 s at a million claims); after each conclusion's notebook,
+    :func:`srccrit.charts.write_evidence_charts`. None without kernels or for a case read from
+    no file (a kernel could not load it)."""
     from .io.notebooks import KernelTask, _relative_case_path
 
-    if kernels is None or not conclusions or (case_file is None and case.path is None):
+    if kernels is None or (case_file is None and case.path is None):
         return []
-    folder.mkdir(parents=True, exist_ok=True)
+    charts_dir, tables_dir = tmp / "charts", tmp / "tables"
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    tables_dir.mkdir(parents=True, exist_ok=True)
     where = _relative_case_path(case, home, case_file)
-    # the case and fit the conclusion's notebook left (its chart's evidence is worked out on that
-    # fit: a task that loads its own works it out again, 0.4 s a chart at a million claims), else
-    # the kernel's own
-    setup = ("import srccrit, srccrit.charts\n"
+    # the case and fit the notebook left (a task that loads its own works everything out again:
+    # 0.4 s an evidence chart, 6 s the timeline at a million claims), else the kernel's own
+    setup = ("import pandas, srccrit, srccrit.charts, srccrit.report\n"
              "try:\n"
-             "    _srccrit_evidence = (case, est) if isinstance(est, srccrit.Reliability) and est.fitted_on_whole(case) else None\n"
+             "    _srccrit_fit = (case, est) if isinstance(est, srccrit.Reliability) and est.fitted_on_whole(case) else None\n"
              "except NameError:\n"
-             "    _srccrit_evidence = None\n"
-             f"_srccrit_evidence = _srccrit_evidence or srccrit.load_and_fit({where!r})\n")
-    # each right after its notebook (the overview is notebook 0), on the kernel that ran it: the
-    # chart the notebook drew is there to be saved (see write_evidence_charts)
-    return [KernelTask(setup + f"srccrit.charts.write_evidence_charts(_srccrit_evidence[0], [{cid!r}], {str(folder)!r}, _srccrit_evidence[1])",
-                       what=f"drawing the evidence chart of {cid!r}",
-                       here=functools.partial(charts.write_evidence_charts, case, [cid], folder, est), follows=k + 1)
-            for k, cid in enumerate(conclusions)]
+             "    _srccrit_fit = None\n"
+             "_srccrit_tl = globals().get('tl') if _srccrit_fit else None\n"
+             f"_srccrit_fit = _srccrit_fit or srccrit.load_and_fit({where!r})\n")
+    overview = KernelTask(setup + "srccrit.report.write_timeline_and_charts(*_srccrit_fit, "
+                          f"{str(tables_dir)!r}, {str(charts_dir)!r}, _srccrit_tl if isinstance(_srccrit_tl, pandas.DataFrame) else None)",
+                          what="writing the timeline and drawing the case's charts",
+                          here=functools.partial(write_timeline_and_charts, case, est, tables_dir, charts_dir), follows=0)
+    # each right after its notebook (the overview is notebook 0), on the kernel that ran it
+    return [overview] + [
+        KernelTask(setup + f"srccrit.charts.write_evidence_charts(_srccrit_fit[0], [{cid!r}], {str(charts_dir)!r}, _srccrit_fit[1])",
+                   what=f"drawing the evidence chart of {cid!r}",
+                   here=functools.partial(charts.write_evidence_charts, case, [cid], charts_dir, est), follows=k + 1)
+        for k, cid in enumerate(conclusions)]
 
 
-def _write_tables(folder: Path, case, est, contra, sup, props, tl) -> None:
-    """Every result table as CSV (for people and spreadsheets) and JSON (the documented shapes)."""
+def write_timeline_and_charts(case, est, tables_dir, charts_dir, timeline_table: pd.DataFrame | None = None) -> None:
+    """The timeline table (CSV and JSON) and the case-wide charts of a report (see
+    :func:`srccrit.charts.write_case_charts`). ``est``: the model fitted on the whole case;
+    ``timeline_table``: :func:`srccrit.timeline`'s for it (default: worked out here)."""
+    tl = analysis.timeline(case, estimator=est) if timeline_table is None else timeline_table
+    tables_dir = Path(tables_dir)
+    output.write_csv(tables_dir / "timeline.csv", tl, index=False)
+    output.write_records_json(tables_dir / "timeline.json", tl, None)
+    charts.write_case_charts(case, est, charts_dir, tl)
+
+
+def _write_tables(folder: Path, case, est, contra, sup, props) -> None:
+    """Every result table but the timeline's as CSV (for people and spreadsheets) and JSON (the
+    documented shapes)."""
     lines = analysis.lines(case, est.evidence_)
     dep = analysis.undeclared_dependence(case, est.evidence_)
     rel = est.reliability_
@@ -192,7 +211,6 @@ def _write_tables(folder: Path, case, est, contra, sup, props, tl) -> None:
         "reliability": (rel, lambda: output.reliability_records(rel), True),
         "support": (sup, lambda: output.support_records(sup), True),
         "propositions": (props, "proposition", True),
-        "timeline": (tl, None, False),
         "lines": (lines, None, False),
         "dependence": (dep, None, False),
         "copying": (est.copying_, None, False),

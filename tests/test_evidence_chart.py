@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import numpy as np
@@ -167,6 +169,13 @@ def test_a_moved_report_reruns_and_its_pages_work_offline(tmp_path):
     case = srccrit.load_case(CASES / "tonkin")
     build_report(case, tmp_path / "out")
     assert gc.get_freeze_count() == 0  # the report froze its heap while it ran, and thawed it
+    # the kernels wrote the timeline (from the overview's own) and drew the charts: the same bytes
+    # as this process writes without them
+    build_report(case, tmp_path / "here", execute=False)
+    drawn = sorted(p.relative_to(tmp_path / "here") for folder in ("charts", "tables") for p in (tmp_path / "here" / folder).iterdir())
+    assert {p.name for p in drawn} >= {"timeline.csv", "timeline.json", "timeline.png", "support-matrix.svg", "evidence-no-second-attack.pdf"}
+    for path in drawn:
+        assert (tmp_path / "out" / path).read_bytes() == (tmp_path / "here" / path).read_bytes(), path
     moved = tmp_path / "elsewhere" / "copy"
     shutil.copytree(tmp_path / "out", moved)
     shutil.rmtree(tmp_path / "out")
@@ -336,7 +345,7 @@ def test_a_kernel_pool_shares_notebooks_and_tasks_and_stops_on_a_failure(tmp_pat
 
 
 @pytest.mark.kernel
-def test_a_task_that_follows_a_notebook_runs_right_after_it_on_its_kernel(tmp_path):
+def test_a_task_that_follows_a_notebook_runs_right_after_it_on_its_kernel(tmp_path, monkeypatch):
     """A task bound to notebook i runs on the kernel that ran i, before that kernel's next
     notebook resets the namespace: it sees what notebook i left (a report's evidence chart task
     finds the chart's evidence worked out by the notebook that drew it)."""
@@ -347,12 +356,23 @@ def test_a_task_that_follows_a_notebook_runs_right_after_it_on_its_kernel(tmp_pa
     marks = tmp_path / "marks"
     marks.mkdir()
     notebooks = [new_notebook(cells=[new_code_cell(f"left_by = {i}", id="a")], metadata={"kernelspec": KERNELSPEC}) for i in range(6)]
-    tasks = [KernelTask(f"open({str(marks / f't{i}')!r}, 'w').write(str(left_by))", what=f"task {i}", follows=i) for i in (1, 2, 4, 5)]
-    tasks.append(KernelTask(f"open({str(marks / 'free')!r}, 'w').write('ran')", what="a free task"))
-    with KernelPool(tmp_path, kernels=2, warm_up="") as pool:
+    ran_here = []
+    tasks = [KernelTask(f"open({str(marks / f't{i}')!r}, 'w').write(str(left_by))", what=f"task {i}", follows=i,
+                        here=lambda i=i: ran_here.append(i)) for i in (1, 2, 4, 5)]
+    tasks.append(KernelTask(f"open({str(marks / 'free')!r}, 'w').write('ran')", what="a free task", here=lambda: ran_here.append("free")))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a kernel on every core
+    first_done = threading.Event()
+    with KernelPool(tmp_path, kernels=2, warm_up="") as pool, ThreadPoolExecutor(1) as side:
         pool.add_tasks(tasks)
-        pool.run(notebooks)
-    assert {p.name: p.read_text() for p in marks.iterdir()} == {"t1": "1", "t2": "2", "t4": "4", "t5": "5", "free": "ran"}
+        running = side.submit(pool.run, notebooks, done=lambda i, nb: first_done.set())
+        assert first_done.wait(120)
+        pool.help()  # this process, free meanwhile, leaves the bound tasks to the kernels of their notebooks
+        running.result()
+    assert set(ran_here) <= {"free"}
+    expected = {"t1": "1", "t2": "2", "t4": "4", "t5": "5", "free": "ran"}
+    if ran_here:
+        del expected["free"]
+    assert {p.name: p.read_text() for p in marks.iterdir()} == expected
 
 
 @pytest.mark.kernel
@@ -361,7 +381,7 @@ def test_evidence_charts_drawn_by_a_kernel_are_the_files_drawn_here(tmp_path):
 
     from srccrit.charts import write_evidence_charts
     from srccrit.io.notebooks import KERNELSPEC, KernelPool
-    from srccrit.report import _evidence_chart_tasks
+    from srccrit.report import _kernel_tasks, write_timeline_and_charts
 
     case = srccrit.load_case(CASES / "tonkin")
     est = srccrit.Reliability().fit(case)
@@ -369,13 +389,14 @@ def test_evidence_charts_drawn_by_a_kernel_are_the_files_drawn_here(tmp_path):
     styled = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport matplotlib\nmatplotlib.rcParams['font.size'] = 14", id="a")],
                           metadata={"kernelspec": KERNELSPEC})
     with KernelPool(tmp_path, kernels=1) as pool:  # a kernel in a notebook's style draws them, nothing here helps
-        pool.add_tasks(_evidence_chart_tasks(case, est, cids, tmp_path / "kernel", tmp_path, None, pool))
+        pool.add_tasks(_kernel_tasks(case, est, cids, tmp_path / "kernel", tmp_path, None, pool))
         pool.run([styled])
-    write_evidence_charts(case, cids, tmp_path / "here", est)
-    here = sorted((tmp_path / "here").iterdir())
-    assert len(here) == 3 * len(cids)
+    write_evidence_charts(case, cids, tmp_path / "here" / "charts", est)
+    write_timeline_and_charts(case, est, tmp_path / "here" / "tables", tmp_path / "here" / "charts")
+    here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*.*"))
+    assert len(here) == 3 * len(cids) + 2 * len(srccrit.charts.CHARTS) + 2  # and the timeline's CSV and JSON
     for path in here:
-        assert (tmp_path / "kernel" / path.name).read_bytes() == path.read_bytes(), path.name
+        assert (tmp_path / "kernel" / path).read_bytes() == (tmp_path / "here" / path).read_bytes(), path
 
 
 def test_readable_tables_show_at_most_max_rows_and_say_so(make_case):

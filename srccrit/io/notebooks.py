@@ -118,8 +118,9 @@ def overview_notebook(case, out_dir: Path, with_notebooks: list[str] | None = No
     c.md(VERDICT_NOTE)
     c.code("support = srccrit.support(case, estimator=est)\n"
            "readable(support[['text', 'probability', 'verdict', 'lines_for', 'lines_against', 'fragile', 'break_count', 'sole_support', 'pivotal_witness', 'pivotal_shift']], case)")
-    c.md("## How support changed as archives opened")
-    c.code("charts.timeline_chart(case, est=est)")
+    c.md("## How support changed as archives opened\n\nThe model re-estimated at each date sources became available "
+         "(`tl`, one row per conclusion and step).")
+    c.code("tl = srccrit.timeline(case, estimator=est)\ncharts.timeline_chart(case, tl)")
     c.md("## Contradictions between witnesses")
     c.code("charts.contradictions_chart(case)")
     c.md("## What if…\n\nTick witnesses off, move the as-of date, change a witness's prior: every conclusion is re-estimated "
@@ -510,9 +511,13 @@ class KernelPool:
 
     def help(self) -> int:
         """Run, in this process, the tasks no kernel has taken yet (each one's ``here``): a process
-        with nothing else to do shares the work. Returns how many it ran."""
+        with nothing else to do shares the work, on a core no kernel has. With a kernel on every
+        core it takes only what no kernel is bound to (a task bound to a notebook is cheaper on
+        its kernel, which has what the notebook worked out: done here, it only takes that core's
+        time from the kernels). Returns how many it ran."""
+        spare_core = (os.cpu_count() or 1) > self.k
         ran = 0
-        while not self.stop.is_set() and (task := self._next_task()) is not None:
+        while not self.stop.is_set() and (task := self._next_task(for_kernel=not spare_core)) is not None:
             task.here()
             ran += 1
         return ran
