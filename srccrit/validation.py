@@ -674,7 +674,10 @@ def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_id
 def _index(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.drop(columns=["_fieldlines"], errors="ignore")
     frame = _first_of_each(frame[frame["id"].notna()]).set_index("id")
-    frame.index.name = "id"
+    # ids as Python strings: pandas keeps the hash table of such an index (lookups by id, the
+    # analyses' most frequent operation, cost 0.7 ms on 100,000 propositions), and builds it
+    # again at every lookup on an Arrow one (13 ms)
+    frame.index = pd.Index(frame.index.to_numpy(dtype=object), dtype=object, name="id")
     return frame
 
 

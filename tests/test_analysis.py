@@ -534,3 +534,21 @@ def test_fragility_refits_with_the_model_of_the_estimator_given(params):
     given = srccrit.support(case, estimator=srccrit.Reliability(**params).fit(case))
     direct = srccrit.support(case, **params)
     pd.testing.assert_frame_equal(given, direct)
+
+
+def test_id_lookups_use_python_strings_kept_per_index(bundled):
+    """Ids are looked up in indexes of Python strings (pandas keeps their hash tables; an Arrow
+    index builds one at every lookup), converted once per index and kept: the same answers."""
+    from srccrit.analysis.evidence import object_index, object_labels
+
+    assert bundled.propositions.index.dtype == object and bundled.witnesses.index.dtype == object
+    arrow = pd.Index(["b", "a", "c"], dtype="str")
+    looked = object_index(arrow)
+    assert looked.dtype == object and looked.equals(arrow) and object_index(arrow) is looked
+    assert list(looked.get_indexer(["c", "x", "a"])) == [2, -1, 1]
+    values = object_labels(arrow)
+    assert values.tolist() == ["b", "a", "c"] and object_labels(arrow) is values and not values.flags.writeable
+    other = pd.Index(["b", "a", "d"], dtype="str")  # another index is converted on its own
+    assert object_labels(other).tolist() == ["b", "a", "d"] and object_index(other).tolist() == ["b", "a", "d"]
+    plain = pd.Index(["x"], dtype=object)
+    assert object_index(plain) is plain

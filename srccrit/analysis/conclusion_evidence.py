@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .em import Votes, _logit, _sigmoid, imply
-from .evidence import claim_flags, codes_of, ids_at
+from .evidence import claim_flags, codes_of, ids_at, object_index, object_labels
 from .reliability import Reliability
 from .support import _probabilities, _requirement_slots, verdict
 
@@ -113,9 +113,9 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: [] for c in LINE_COLUMNS})
     # the rows on the premises, found on integer codes (a conclusion's few among a million)
     p_code, p_ids = codes_of(ev["proposition"])
-    wanted = p_ids.get_indexer(pd.Index(sides["proposition"].unique(), dtype=object))
+    wanted = object_index(p_ids).get_indexer(pd.Index(sides["proposition"].unique(), dtype=object))
     at = np.flatnonzero(np.isin(p_code, wanted[wanted >= 0]) & (ev["side"].to_numpy() >= 0))
-    sub = pd.DataFrame({"row": at, "proposition": np.asarray(p_ids, dtype=object)[p_code[at]],
+    sub = pd.DataFrame({"row": at, "proposition": object_labels(p_ids)[p_code[at]],
                         "side": ev["side"].to_numpy()[at], "line": ev["line"].to_numpy()[at],
                         "witness": ids_at(ev["witness"], at), "origin": ids_at(ev["origin"], at)})
     # the testimony that speaks for each line: the one its vote carries, else the origin's own first claim
@@ -147,13 +147,14 @@ def _lines(case, est: Reliability, rows: pd.DataFrame) -> pd.DataFrame:
         "bears": np.where(m["compatible"].to_numpy(dtype=bool), "for", "against"),
         "witness": m["origin"].to_numpy(dtype=object),
         "name": [case.witness_name(w) for w in m["origin"]],
-        "source": ev["source"].astype(object).to_numpy()[claim_rows],
-        "locator": claims["locator"].to_numpy(dtype=object)[claim_rows],
-        "claim": claims["id"].to_numpy(dtype=object)[claim_rows],
+        # read at the few rows wanted (a million converted for a dozen was most of the cost)
+        "source": ids_at(ev["source"], claim_rows),
+        "locator": claims["locator"].iloc[claim_rows].to_numpy(dtype=object),
+        "claim": claims["id"].iloc[claim_rows].to_numpy(dtype=object),
         "claims": m["claims"].to_numpy(dtype=np.int64),
-        "basis": claims["basis"].astype(object).to_numpy()[claim_rows] if "basis" in claims.columns else None,
-        "against_interest": claim_flags(claims, "against_interest")[claim_rows],
-        "self_serving": claim_flags(claims, "self_serving")[claim_rows],
+        "basis": claims["basis"].iloc[claim_rows].astype(object).to_numpy() if "basis" in claims.columns else None,
+        "against_interest": claim_flags(claims, "against_interest", claim_rows),
+        "self_serving": claim_flags(claims, "self_serving", claim_rows),
         "reliability": rho,
         "low": _sigmoid(_logit(np.clip(w_low, 1e-12, 1 - 1e-12)) + moved),
         "high": _sigmoid(_logit(np.clip(w_high, 1e-12, 1 - 1e-12)) + moved),

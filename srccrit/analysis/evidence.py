@@ -75,10 +75,14 @@ def codes_memo():
         _MEMO.reset(token)
 
 
-def claim_flags(claims: pd.DataFrame, name: str) -> np.ndarray:
-    """A true/false claim field (``against_interest``, ``self_serving``) as booleans, all false
-    where the table has no such column (a claims table built otherwise than by the loader)."""
-    return claims[name].to_numpy(dtype=bool) if name in claims.columns else np.zeros(len(claims), dtype=bool)
+def claim_flags(claims: pd.DataFrame, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """A true/false claim field (``against_interest``, ``self_serving``) as booleans (at
+    ``rows``: all by default), all false where the table has no such column (a claims table
+    built otherwise than by the loader)."""
+    if name not in claims.columns:
+        return np.zeros(len(claims) if rows is None else len(rows), dtype=bool)
+    column = claims[name] if rows is None else claims[name].iloc[rows]
+    return column.to_numpy(dtype=bool)
 
 
 def codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -107,7 +111,49 @@ def ids_at(column: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
     """A column of ids (at ``rows``: all by default) as an object array of plain strings, made
     from :func:`codes_of` (one string per distinct id, none converted per row)."""
     code, labels = codes_of(column)
-    return np.asarray(labels, dtype=object)[code if rows is None else code[rows]]
+    return object_labels(labels)[code if rows is None else code[rows]]
+
+
+#: the labels of the last categoricals read as Python strings, by the identity of their index
+_OBJECT_LABELS: dict[int, tuple[pd.Index, np.ndarray]] = {}
+_OBJECT_LABELS_KEPT = 32
+
+
+def object_index(labels: pd.Index) -> pd.Index:
+    """``labels`` as an index of Python strings, to look ids up in: pandas keeps the hash table
+    of such an index, and builds one afresh at every lookup in an Arrow one (13 ms each on the
+    100,000 propositions of a large case). Kept per index, as :func:`object_labels`."""
+    if labels.dtype == object:
+        return labels
+    hit = _OBJECT_INDEX.get(id(labels))
+    if hit is not None and hit[0] is labels:
+        return hit[1]
+    index = pd.Index(object_labels(labels), dtype=object, name=labels.name)
+    if len(_OBJECT_INDEX) >= _OBJECT_LABELS_KEPT:
+        _OBJECT_INDEX.pop(next(iter(_OBJECT_INDEX)))
+    _OBJECT_INDEX[id(labels)] = (labels, index)
+    return index
+
+
+_OBJECT_INDEX: dict[int, tuple[pd.Index, pd.Index]] = {}
+
+
+def object_labels(labels: pd.Index) -> np.ndarray:
+    """A categorical's labels as an object array of Python strings. Labels held by Arrow are
+    converted once per index and kept (a lookup of a conclusion's few ids converted the
+    100,000 labels of a large case's propositions each time); an index is immutable, and is
+    held with its array so its identity is not reused."""
+    if labels.dtype == object:
+        return np.asarray(labels, dtype=object)
+    hit = _OBJECT_LABELS.get(id(labels))
+    if hit is not None and hit[0] is labels:
+        return hit[1]
+    values = np.asarray(labels, dtype=object)
+    values.flags.writeable = False
+    if len(_OBJECT_LABELS) >= _OBJECT_LABELS_KEPT:
+        _OBJECT_LABELS.pop(next(iter(_OBJECT_LABELS)))
+    _OBJECT_LABELS[id(labels)] = (labels, values)
+    return values
 
 
 def _small_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:

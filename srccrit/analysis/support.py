@@ -39,7 +39,7 @@ import pandas as pd
 from ..dates import parse_date
 from ..errors import SrccritError
 from ..normalisers import RANGE_TYPES
-from .evidence import claim_flags, codes_of, line_labels
+from .evidence import claim_flags, codes_of, line_labels, object_index
 from .em import imply, vote_gain
 from .reliability import Reliability, Votes
 
@@ -78,7 +78,7 @@ def _requirement_rows(case, est: Reliability, only: str | None) -> pd.DataFrame:
     observed = ev.groupby(["proposition", "side"]).agg(side_low=("side_low", "first"), side_high=("side_high", "first"),
                                                         side_fold=("side_fold", "first"), lines=("line", "nunique"))
     # every option of every voted proposition a conclusion rests on, including a boolean side nobody took
-    wanted = votes.items.get_indexer(pd.Index(rests["proposition"].unique(), dtype=object))
+    wanted = object_index(votes.items).get_indexer(pd.Index(rests["proposition"].unique(), dtype=object))
     slots = np.flatnonzero(np.isin(votes.slot_item, wanted[wanted >= 0]) & (votes.slot_side >= 0))
     sides = pd.DataFrame({"proposition": pd.Series(np.asarray(votes.items, dtype=object)[votes.slot_item[slots]], dtype=object),
                           "side": votes.slot_side[slots], "slot": slots})
@@ -110,7 +110,7 @@ def _with_unclaimed(m: pd.DataFrame, votes: Votes) -> pd.DataFrame:
     if not len(rows):
         return m
     extra = m[m["row"].isin(rows)].drop_duplicates("row").copy()
-    item = votes.items.get_indexer(pd.Index(extra["proposition"].to_numpy(dtype=object)))
+    item = object_index(votes.items).get_indexer(pd.Index(extra["proposition"].to_numpy(dtype=object)))
     extra = extra[item >= 0]
     item = item[item >= 0]
     extra["slot"] = votes.offsets[item] + votes.k[item] - 1
@@ -127,7 +127,7 @@ def _rested_evidence(case, evidence: pd.DataFrame, rests: pd.DataFrame | None = 
     default every one), with plain string ids."""
     p_code, p_ids = codes_of(evidence["proposition"])
     rests = case.rests_on if rests is None else rests
-    wanted = p_ids.get_indexer(pd.Index(rests["proposition"].unique(), dtype=object))
+    wanted = object_index(p_ids).get_indexer(pd.Index(rests["proposition"].unique(), dtype=object))
     keep = np.isin(p_code, wanted[wanted >= 0]) & (evidence["side"].to_numpy() >= 0)
     return evidence[keep].astype({c: object for c in ("proposition", "witness", "source", "origin")})
 
@@ -229,7 +229,7 @@ def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
     claims = case.available_claims(as_of)
     exact = len(est.votes_.voter) <= exact_limit
     cache: dict[frozenset, pd.Series] = {}
-    local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy())
+    local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy(), est.kept_for(case))
 
     def without(cid: str, dropped: frozenset) -> float:
         if not exact:
@@ -289,22 +289,30 @@ def _sole_support(case, est, rows) -> dict[str, str | None]:
 class _LocalDrop:
     """Re-score only the propositions a dropped witness touches, skills held fixed."""
 
-    def __init__(self, est: Reliability, rows: pd.DataFrame, n_rests: int, rest_conclusion: np.ndarray):
+    def __init__(self, est: Reliability, rows: pd.DataFrame, n_rests: int, rest_conclusion: np.ndarray, kept: dict | None = None):
         v: Votes = est.votes_
         self.v = v
-        # each vote's weight for the option it names, floored at zero as in the fit (terms
-        # shared by all of a proposition's options cancel in its posterior)
-        self.gain = vote_gain(v, est.skills_.to_numpy(), est.kind_shifts_["shift"].to_numpy())
-        self.score = np.bincount(v.slot, self.gain, minlength=len(v.slot_item))
+        # what depends on the fit alone is kept with it (``kept``: :meth:`Reliability.kept_for`):
+        # a notebook asks for one conclusion's fragility, and a million votes' gains took longer
+        # than the conclusion
+        shared = (kept if kept is not None else {}).get("local_drop")
+        if shared is None:
+            # each vote's weight for the option it names, floored at zero as in the fit (terms
+            # shared by all of a proposition's options cancel in its posterior)
+            gain = vote_gain(v, est.skills_.to_numpy(), est.kind_shifts_["shift"].to_numpy())
+            score = np.bincount(v.slot, gain, minlength=len(v.slot_item))
+            gain.flags.writeable = score.flags.writeable = False
+            shared = (gain, score, dict(zip(v.items.tolist(), range(len(v.items)))), {w: i for i, w in enumerate(v.witnesses)})
+            if kept is not None:
+                kept["local_drop"] = shared
+        self.gain, self.score, self.prop_item, self.witness_index = shared
         self.post = est.posterior_
         # the votes on the propositions the conclusions rest on, by (voter, proposition)
-        self.prop_item = dict(zip(v.items.tolist(), range(len(v.items))))
         rested = np.array(sorted({self.prop_item[p] for p in rows["proposition"].dropna() if p in self.prop_item}), dtype=np.int64)
         on = np.flatnonzero(np.isin(v.item, rested))
         self.by_voter_item = {key: on[idx] for key, idx in pd.Series(on).groupby([v.voter[on], v.item[on]]).indices.items()}
         self.p_req = _probabilities(rows, self.post, n_rests)
         self.rows_by_conclusion = {c: np.flatnonzero(rest_conclusion == c) for c in np.unique(rest_conclusion)}
-        self.witness_index = {w: i for i, w in enumerate(v.witnesses)}
         self.votes_per_item = v.per_item
         # per rests_on row: its proposition's item, and the compatible options' slots
         self.requirement: dict[int, tuple[int | None, np.ndarray]] = {}
