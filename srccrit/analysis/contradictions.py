@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .._gc import paused_gc
 from .._arrays import as_arrow_text, list_column, list_lengths, python_values, take
-from .evidence import codes_of, ids_at, line_labels, positions, rank_in, sorted_unique
+from .evidence import codes_of, ids_at, line_labels, object_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]
 
@@ -231,19 +231,29 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
     ``proposition=position``), ``disagreements``, ``score``.
     """
     ev = positions(case) if evidence is None else evidence
-    # plain strings: witness pairs are ordered by id below, which categoricals do not allow
-    ev = ev.astype({c: object for c in ("witness", "source", "proposition", "origin") if c in ev.columns})
-    counted = ev[ev["side"] >= 0].drop_duplicates(["proposition", "side", "witness"])
     cols = ["witness_a", "witness_b", "shared_minority", "shared_positions", "disagreements", "score"]
+    on_side = ev["side"].to_numpy() >= 0
+    # on integer codes (pairs are joined, counted and filtered by code; ids come back at the
+    # end, for the pairs reported): witnesses numbered in the order of their ids, so that a
+    # pair is ordered by id as before
+    p_code, p_ids = codes_of(ev["proposition"])
+    w_code, w_ids = codes_of(ev["witness"])
+    o_code, _ = codes_of(ev["origin"])
+    w_names = object_labels(w_ids)
+    w_rank = np.empty(len(w_names), dtype=np.int64)
+    w_rank[sorted(range(len(w_names)), key=w_names.__getitem__)] = np.arange(len(w_names))
+    at = np.flatnonzero(on_side)
+    table = pd.DataFrame({"proposition": p_code[at], "side": ev["side"].to_numpy()[at], "witness": w_rank[w_code[at]],
+                          "origin": o_code[at], "line": ev["line"].to_numpy()[at], "row": at})
+    counted = table.drop_duplicates(["proposition", "side", "witness"])
     if counted.empty:
         return pd.DataFrame(columns=cols)
-    lines_per_side = ev[ev["side"] >= 0].groupby(["proposition", "side"])["line"].nunique()
+    lines_per_side = table.groupby(["proposition", "side"])["line"].nunique()
     total = lines_per_side.groupby(level=0).sum()
     best = lines_per_side.groupby(level=0).max()
     sides = lines_per_side.reset_index(name="n")
-    sides["total"] = sides["proposition"].map(total)
-    sides["minority"] = sides["n"] < sides["proposition"].map(best)
-    minority = sides[sides["minority"]]
+    sides["total"] = total.reindex(sides["proposition"]).to_numpy()
+    minority = sides[sides["n"].to_numpy() < best.reindex(sides["proposition"]).to_numpy()]
     if minority.empty:
         return pd.DataFrame(columns=cols)
     m = counted.merge(minority[["proposition", "side", "n", "total"]], on=["proposition", "side"])
@@ -254,7 +264,7 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
         return pd.DataFrame(columns=cols)
     others = (pairs["total"] - 2).clip(lower=0)
     share = ((pairs["n"] - 2).clip(lower=0) + 1) / (others + 2)
-    pairs = pairs.assign(gain=-np.log(share), pos=pairs["proposition"] + "=" + pairs["position_a"].astype(str))
+    pairs = pairs.assign(gain=-np.log(share))
     agg = pairs.groupby(["witness_a", "witness_b"]).agg(shared_minority=("gain", "size"), score=("gain", "sum")).reset_index()
     # disagreements only lower a score: counted for the pairs that could still be reported (all
     # the opposite-side pairs of a million claims are some ten million rows)
@@ -268,8 +278,15 @@ def undeclared_dependence(case, evidence: pd.DataFrame | None = None, min_shared
     agg["disagreements"] = agg["disagreements"].fillna(0).astype(int)
     agg["score"] = agg["score"] - np.log(2) * agg["disagreements"]
     agg = agg[agg["score"] >= threshold]
-    # the shared positions, listed for the pairs reported only (a list per pair of 200,000 was seconds)
+    # the shared positions ("proposition=position", witness a's), listed for the pairs reported only
     kept = pairs.merge(agg[["witness_a", "witness_b"]], on=["witness_a", "witness_b"])
+    rows = kept["row_a"].to_numpy()
+    kept = kept.assign(pos=pd.Series([f"{p}={x}" for p, x in zip(object_labels(p_ids)[kept["proposition"].to_numpy()].tolist(),
+                                                                   ev["position"].iloc[rows].astype(str).tolist())], index=kept.index, dtype="str"))
     listed = kept.groupby(["witness_a", "witness_b"])["pos"].agg(lambda s: sorted(s)).rename("shared_positions")
     agg = agg.join(listed, on=["witness_a", "witness_b"])
-    return agg[cols].sort_values(["score", "witness_a", "witness_b"], ascending=[False, True, True]).reset_index(drop=True)
+    agg = agg.sort_values(["score", "witness_a", "witness_b"], ascending=[False, True, True], kind="mergesort")
+    by_rank = w_names[np.argsort(w_rank)]
+    agg["witness_a"] = by_rank[agg["witness_a"].to_numpy()]
+    agg["witness_b"] = by_rank[agg["witness_b"].to_numpy()]
+    return agg[cols].reset_index(drop=True)
