@@ -68,7 +68,7 @@ def dumps_records(records: list[dict]) -> str:
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
-def _records_body(records: list[dict]) -> str:
+def _records_body(records: list[dict], first_key: str | None = None) -> str:
     """The records, one JSON object per line, joined by ``,\\n``: by orjson when every value is
     plain (text, numbers, booleans, None, lists and dicts of them: what :func:`records` makes),
     else through :func:`to_jsonable` and the JSON module.
@@ -83,7 +83,8 @@ def _records_body(records: list[dict]) -> str:
     except TypeError:  # orjson.JSONEncodeError too
         return ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in to_jsonable(records))
     first = next(iter(records[0]), None) if records else None
-    if isinstance(first, str) and all(next(iter(r), None) == first for r in records):
+    # ``first_key``: the caller made every record with this key first (:func:`records` does)
+    if isinstance(first, str) and (first == first_key or all(next(iter(r), None) == first for r in records)):
         between = b"},{" + orjson.dumps(first) + b":"
         inner = whole[1:-1]
         if inner.count(between) == len(records) - 1:
@@ -110,7 +111,9 @@ def write_records_json(path, frame: pd.DataFrame, index_name: str | None = None)
         for start in range(0, len(frame), JSON_CHUNK_ROWS):
             if start:
                 fh.write(",\n")
-            fh.write(_records_body(records(frame.iloc[start:start + JSON_CHUNK_ROWS], index_name)))
+            chunk = records(frame.iloc[start:start + JSON_CHUNK_ROWS], index_name)
+            # :func:`records` gives every record the same keys in the same order
+            fh.write(_records_body(chunk, next(iter(chunk[0]), None) if chunk else None))
         fh.write("\n]\n")
 
 
@@ -240,9 +243,30 @@ def _json_column(column: pd.Series) -> list:
     values = python_values(column)
     if _text_lists(column) or arrow_text(column) is not None:
         return values  # Arrow's text (or lists of it) and missing cells: JSON as they are
+    if _text_or_text_lists(values):
+        return values  # ids, names, chains, relays: JSON as they are
     # text, None and lists of text (a claim's relays: mostly empty) are JSON as they are
     return [v if (t := type(v)) is str or v is None or (t is list and all(type(x) is str for x in v)) else to_jsonable(v)
             for v in values]
+
+
+def _text_or_text_lists(values: list) -> bool:
+    """Whether every value is text or None, or every value a list of text or None: the types
+    are read in C (``map(type)``, and Arrow for the lists' items; a Python test per value was a
+    second per million-row table)."""
+    import pyarrow as pa
+
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return True
+    if not kinds <= {list, type(None)}:
+        return False
+    try:
+        inferred = pa.array(values).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError, ValueError):
+        return False
+    items = inferred.value_type if pa.types.is_list(inferred) else inferred
+    return pa.types.is_string(items) or pa.types.is_null(items)
 
 
 def _text_lists(column: pd.Series) -> bool:
