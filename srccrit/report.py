@@ -24,7 +24,7 @@ from . import analysis, bibtex, charts
 from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
-from .io.notebooks import MAX_NOTEBOOKS, KernelPool, build_notebooks, notebook_conclusions, notebook_name, warm_up_code
+from .io.notebooks import MAX_NOTEBOOKS, KernelPool, build_notebooks, notebook_conclusions, notebook_name, prepare_html_export, warm_up_code
 from ._gc import frozen_heap
 from .io.display import readable
 
@@ -86,6 +86,8 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
             (tmp / "notebooks").mkdir(parents=True, exist_ok=True)
             kernels = stack.enter_context(KernelPool(tmp / "notebooks", kernels=1 if wanted < 4 else None, stop=stop,
                                                      warm_up=warm_up_code(case, out_dir / "notebooks", case_file)))
+        if html_notebooks:  # here, while the kernels start, and before the threads that export the pages
+            prepare_html_export()
 
         say("reliability")
         est = analysis.Reliability().fit(case)

@@ -803,3 +803,32 @@ def test_a_kernel_that_dies_is_reported_with_its_notebook_at_once(tmp_path):
     with pytest.raises(SrccritError, match=r"a notebook kernel failed while running the notebook 'The dying notebook': DeadKernelError"):
         execute_many([nb], tmp_path)
     assert time.monotonic() - start < 60
+
+
+def test_the_html_export_is_imported_before_the_threads_that_use_it_start(tmp_path):
+    """bleach (through nbconvert) adds a warnings filter and then imports a module that warns as
+    it loads; the warnings filters are one list per process, and the report's own thread saves
+    and restores them around each chart it saves. Imported first in a thread that exports pages,
+    the filter could be lost in between and the report failed with a DeprecationWarning under
+    ``-W error`` (a race seen in the test suite). The report imports it before those threads."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys, threading
+import srccrit
+from srccrit.report import build_report
+case = srccrit.load_case({str(BUNDLED)!r})
+assert "bleach" not in sys.modules
+started = []
+original = threading.Thread.start
+def start(self):
+    started.append("bleach" in sys.modules)
+    return original(self)
+threading.Thread.start = start
+build_report(case, {str(tmp_path / "out")!r}, execute=False)
+assert started and all(started), started
+print("ok", len(started))
+"""
+    done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.startswith("ok"), done.stderr[-2000:]

@@ -650,6 +650,18 @@ def _coalesce_streams(outputs: list) -> list:
 _EXPORTERS = threading.local()
 
 
+def prepare_html_export() -> None:
+    """Import what :func:`to_html` uses (nbconvert, and through it bleach) in this thread, to be
+    called before the threads that export pages start. bleach adds a warnings filter of its own
+    and then imports its copy of html5lib's sanitizer, which warns as it loads; the warnings
+    filters are one list for the whole process, and the report's own thread saves and restores
+    it around each chart it saves (``warnings.catch_warnings``): a first import in another thread
+    in between lost bleach's filter, and the deprecation warning escaped (an error under
+    ``-W error``, and the report failed: a race, seen once in some twenty test runs)."""
+    import lxml.html  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
+
+
 def to_html(nb) -> str:
     """The notebook as a page that works offline: nbconvert's lab template, titled by the
     notebook (its conclusion), with no script at all (MathJax, require.js and Mermaid would be
@@ -728,6 +740,8 @@ def build_notebooks(case, out_dir: str | Path, execute_cells: bool = True, html_
         if progress:
             progress(f"notebook {i + 1}/{len(items)}: {items[i][0]}")
 
+    if html_too:
+        prepare_html_export()  # here, before the threads that export the pages start
     pages: dict[int, str] = {}
 
     def export(i: int, nb) -> None:  # each page as its notebook finishes, while the kernels work on
