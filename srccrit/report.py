@@ -100,11 +100,11 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
         stack.enter_context(frozen_heap())  # the case and its analyses live to the end: no collection walks them again
 
         # the notebooks are written, and run in their kernels (other processes), while this one
-        # works out the timeline and writes the tables, the bibliography and the charts
+        # writes the tables and the bibliography
         say(f"notebooks: {len(with_notebook) + 1}" + (", executing on python3 kernels meanwhile" if execute else ""))
-        # each conclusion's evidence chart, ready for a paper (PNG at 300 dpi, SVG, PDF): drawn by the
-        # kernels once their notebooks are done (they have the case loaded; this process has the
-        # tables, the bibliography and the other charts to write meanwhile), else here
+        # the timeline table and the case's charts, after the overview, and each conclusion's
+        # evidence chart for a paper (PNG at 300 dpi, SVG, PDF), after its notebook: written by the
+        # kernel that ran the notebook, on what it worked out (see _kernel_tasks); without kernels, here
         tasks = _kernel_tasks(case, est, with_notebook, tmp, out_dir / "notebooks", case_file, kernels)
         if tasks:
             kernels.add_tasks(tasks)
