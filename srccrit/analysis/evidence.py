@@ -115,8 +115,9 @@ def ids_at(column: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
 
 
 #: the labels of the last categoricals read as Python strings, by the identity of their index
+#: (a few: a fit reads four or five; each holds its index, up to some megabytes on a large case)
 _OBJECT_LABELS: dict[int, tuple[pd.Index, np.ndarray]] = {}
-_OBJECT_LABELS_KEPT = 32
+_OBJECT_LABELS_KEPT = 8
 
 
 def object_index(labels: pd.Index) -> pd.Index:
