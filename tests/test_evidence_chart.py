@@ -360,7 +360,7 @@ def test_a_task_that_follows_a_notebook_runs_right_after_it_on_its_kernel(tmp_pa
     tasks = [KernelTask(f"open({str(marks / f't{i}')!r}, 'w').write(str(left_by))", what=f"task {i}", follows=i,
                         here=lambda i=i: ran_here.append(i)) for i in (1, 2, 4, 5)]
     tasks.append(KernelTask(f"open({str(marks / 'free')!r}, 'w').write('ran')", what="a free task", here=lambda: ran_here.append("free")))
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a kernel on every core
+    monkeypatch.setattr("srccrit.io.notebooks.usable_cores", lambda: 2)  # a kernel on every core
     first_done = threading.Event()
     with KernelPool(tmp_path, kernels=2, warm_up="") as pool, ThreadPoolExecutor(1) as side:
         pool.add_tasks(tasks)

@@ -466,7 +466,7 @@ class KernelPool:
         import os
         from concurrent.futures import ThreadPoolExecutor
 
-        self.k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
+        self.k = kernels or max(1, min(MAX_KERNELS, usable_cores()))
         self.stop = stop or threading.Event()
         self._queue: queue.Queue = queue.Queue()
         self._tasks: list[KernelTask] = []  # the tasks not yet taken, in the order given (under ``_lock``)
@@ -515,7 +515,7 @@ class KernelPool:
         core it takes only what no kernel is bound to (a task bound to a notebook is cheaper on
         its kernel, which has what the notebook worked out: done here, it only takes that core's
         time from the kernels). Returns how many it ran."""
-        spare_core = (os.cpu_count() or 1) > self.k
+        spare_core = usable_cores() > self.k
         ran = 0
         while not self.stop.is_set() and (task := self._next_task(for_kernel=not spare_core)) is not None:
             task.here()
@@ -609,13 +609,22 @@ def _without_widget_views(outputs: list) -> list:
 MAX_KERNELS = 2
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container's cpuset limits),
+    else the machine's."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on macOS and Windows
+        return os.cpu_count() or 1
+
+
 def execute_in_parallel(notebooks: list, out_dir: Path, timeout: int = 300, progress=None, kernels: int | None = None,
                         stop: threading.Event | None = None, done=None) -> list:
     """:func:`execute_many` on up to ``kernels`` kernels at once (default: one per core, at most
     ``MAX_KERNELS``; see :class:`KernelPool`). A failure in any stops the run and is raised."""
     import os
 
-    k = kernels or max(1, min(MAX_KERNELS, os.cpu_count() or 1))
+    k = kernels or max(1, min(MAX_KERNELS, usable_cores()))
     if k == 1 or len(notebooks) < 4:
         return execute_many(notebooks, out_dir, timeout, progress, stop, done)
     with KernelPool(out_dir, k, timeout, warm_up="", stop=stop) as pool:
