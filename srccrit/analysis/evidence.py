@@ -116,45 +116,37 @@ def ids_at(column: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
 
 #: the labels of the last categoricals read as Python strings, by the identity of their index
 #: (a few: a fit reads four or five; each holds its index, up to some megabytes on a large case)
-_OBJECT_LABELS: dict[int, tuple[pd.Index, np.ndarray]] = {}
+_OBJECT_LABELS: dict[int, tuple[pd.Index, np.ndarray, pd.Index]] = {}
 _OBJECT_LABELS_KEPT = 8
+
+
+def _as_python_strings(labels: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """``labels`` held by Arrow, converted once per index and kept with it (an index is
+    immutable, and is held so its identity is not reused): as a read-only object array and as
+    an index over that same array."""
+    hit = _OBJECT_LABELS.get(id(labels))
+    if hit is not None and hit[0] is labels:
+        return hit[1], hit[2]
+    values = np.asarray(labels, dtype=object)
+    values.flags.writeable = False
+    index = pd.Index(values, dtype=object, name=labels.name, copy=False)
+    if len(_OBJECT_LABELS) >= _OBJECT_LABELS_KEPT:
+        _OBJECT_LABELS.pop(next(iter(_OBJECT_LABELS)))
+    _OBJECT_LABELS[id(labels)] = (labels, values, index)
+    return values, index
 
 
 def object_index(labels: pd.Index) -> pd.Index:
     """``labels`` as an index of Python strings, to look ids up in: pandas keeps the hash table
     of such an index, and builds one afresh at every lookup in an Arrow one (13 ms each on the
-    100,000 propositions of a large case). Kept per index, as :func:`object_labels`."""
-    if labels.dtype == object:
-        return labels
-    hit = _OBJECT_INDEX.get(id(labels))
-    if hit is not None and hit[0] is labels:
-        return hit[1]
-    index = pd.Index(object_labels(labels), dtype=object, name=labels.name)
-    if len(_OBJECT_INDEX) >= _OBJECT_LABELS_KEPT:
-        _OBJECT_INDEX.pop(next(iter(_OBJECT_INDEX)))
-    _OBJECT_INDEX[id(labels)] = (labels, index)
-    return index
-
-
-_OBJECT_INDEX: dict[int, tuple[pd.Index, pd.Index]] = {}
+    100,000 propositions of a large case)."""
+    return labels if labels.dtype == object else _as_python_strings(labels)[1]
 
 
 def object_labels(labels: pd.Index) -> np.ndarray:
-    """A categorical's labels as an object array of Python strings. Labels held by Arrow are
-    converted once per index and kept (a lookup of a conclusion's few ids converted the
-    100,000 labels of a large case's propositions each time); an index is immutable, and is
-    held with its array so its identity is not reused."""
-    if labels.dtype == object:
-        return np.asarray(labels, dtype=object)
-    hit = _OBJECT_LABELS.get(id(labels))
-    if hit is not None and hit[0] is labels:
-        return hit[1]
-    values = np.asarray(labels, dtype=object)
-    values.flags.writeable = False
-    if len(_OBJECT_LABELS) >= _OBJECT_LABELS_KEPT:
-        _OBJECT_LABELS.pop(next(iter(_OBJECT_LABELS)))
-    _OBJECT_LABELS[id(labels)] = (labels, values)
-    return values
+    """A categorical's labels as an object array of Python strings (a lookup of a conclusion's
+    few ids converted the 100,000 labels of a large case's propositions each time)."""
+    return np.asarray(labels, dtype=object) if labels.dtype == object else _as_python_strings(labels)[0]
 
 
 def _small_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -245,7 +245,7 @@ def _json_column(column: pd.Series) -> list:
         return values  # Arrow's text (or lists of it) and missing cells: JSON as they are
     if _text_or_text_lists(values):
         return values  # ids, names, chains, relays: JSON as they are
-    # text, None and lists of text (a claim's relays: mostly empty) are JSON as they are
+    # mixed values: text, None and lists of text as they are, the others converted one by one
     return [v if (t := type(v)) is str or v is None or (t is list and all(type(x) is str for x in v)) else to_jsonable(v)
             for v in values]
 
