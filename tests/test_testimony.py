@@ -257,3 +257,49 @@ def test_testimonies_command_json(cuba, capsys):
     assert rows["sorensen-1989-edited"]["date"] == "1989-01-28" and rows["dobrynin-cable-trade"]["date"] == "1962-10-27"
     assert rows["fursenko-trade"]["basis"] == "inferred"
     assert set(rows["nash-gone"]) >= {"reliability", "low", "high", "shift", "informativeness", "speaks_for_line", "delay"}
+
+
+# -- a record written long after the events is not a contemporary record ---------------------
+
+@pytest.fixture(scope="module")
+def mukden():
+    return srccrit.load_case(CASES / "mukden-1931")
+
+
+def test_mukden_the_consensus_and_the_plotter_who_told(mukden):
+    """The Mukden incident (1931), written from published history: the Kwantung Army's
+    self-serving communiqué against a plotter's admission (Hanaya, 1956) and the historians."""
+    s = srccrit.support(mukden)
+    assert s.at["staged", "probability"] >= 0.7 and s.at["staged", "verdict"] in ("probable", "well-supported")
+    assert s.at["chinese-attack", "verdict"] == "contradicted"
+    tl = srccrit.timeline(mukden)
+    staged = tl[tl["conclusion"] == "staged"].set_index("as_of")["probability"]
+    # before the judgment the army's story stands; the plotter's own account turns it
+    assert staged["1931-09-22"] < 0.25 and staged["1956-12"] > staged["1948-11-12"] + 0.3
+
+
+def test_a_report_written_years_later_weighs_as_a_retrospective_record(mukden, tmp_path):
+    t = srccrit.testimonies(mukden).set_index("claim")
+    # the Tokyo Tribunal's judgment (1948) on the night of 18 September 1931: 17 years later
+    assert (t.loc[["tr-1", "tr-2"], "kind"] == "retrospective").all()
+    # the Lytton report (October 1932), the army's communiqué (the next day): contemporary
+    assert t.at["ly-1", "kind"] == "report" and t.at["kw-1", "kind"] == "document"
+    reasons = srccrit.reliability(mukden).at["imtfe", "reasons"]
+    assert any(r.startswith("testimony in imtfe1948judgment, retrospective record, 17 years after the events") for r in reasons)
+    # the same judgment dated within five years of the events is a contemporary report again,
+    # and weighs more
+    text = (CASES / "mukden-1931" / "case.yaml").read_text(encoding="utf-8")
+    (tmp_path / "mukden.bib").write_text((CASES / "mukden-1931" / "mukden.bib").read_text(encoding="utf-8"), encoding="utf-8")
+    early = tmp_path / "case.yaml"
+    early.write_text(text.replace("imtfe1948judgment: {kind: report, date: 1948-11-12", "imtfe1948judgment: {kind: report, date: 1935-11-12"), encoding="utf-8")
+    t2 = srccrit.testimonies(srccrit.load_case(early)).set_index("claim")
+    assert t2.at["tr-1", "kind"] == "report"
+    assert t2.at["tr-1", "shift"] > t.at["tr-1", "shift"] + 0.3
+
+
+def test_an_archival_release_keeps_its_kind_whatever_its_date():
+    """A release's date may be the day the archive opened; the documents are of their time."""
+    t = srccrit.testimonies(srccrit.load_case(CASES / "reichstag-1933")).set_index("claim")
+    assert t.at["lennings-sa", "delay"] > 20 and t.at["lennings-sa", "kind"] == "archival-release"
+    # a newspaper's piece of 2019 on that affidavit is retrospective
+    assert t.at["lennings-haz", "kind"] == "retrospective"

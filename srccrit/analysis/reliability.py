@@ -483,7 +483,8 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
         rs = lines_of.setdefault(witnesses[wi], [])
         if en - st <= TESTIMONY_DETAIL:
             for i in range(st, en):
-                when = "" if delay[i] != delay[i] or not dshift[i] else ", within a year" if delay[i] <= 1 else f", {delay[i]:.0f} years after the events"
+                shown = dshift[i] or knd[i] == "retrospective"  # the delay that weighs: from memory, or a record made later
+                when = "" if delay[i] != delay[i] or not shown else ", within a year" if delay[i] <= 1 else f", {delay[i]:.0f} years after the events"
                 sign = "(+)" if rho_p[i] > skills[wi] + 0.005 else "(−)" if rho_p[i] < skills[wi] - 0.005 else "(=)"
                 rs.append(f"testimony in {src[i]}, {describe_kind(knd[i])}{when}: {rho_p[i]:.2f} {sign}")
         else:

@@ -16,7 +16,16 @@ archival-release, report, speech, newspaper
 a claim the case reads through relays (``via``)   -0.20
 recollections: memoir, interview, testimony       -0.30
 works of scholarship and everything else           0
+a retrospective record (below)                     0
 ==============================================  =====
+
+A document, diary, letter, report, speech or newspaper counts as a *contemporary* record only
+when it was written within ``RETROSPECTIVE_AFTER`` (five) years of the events (the claim's date,
+else its source's, against the end of the proposition's ``date``): a court's judgment of 1948
+on an incident of 1931, a newspaper's piece of 2019 on an affidavit of 1955, are records made in
+retrospect, from others' accounts or memory, and weigh as scholarship does. An archival release
+is exempt (its ``date`` may be the release's; the documents it makes readable are of their own
+time), and so is a record whose events or claim are undated.
 
 **Fixed shifts** (``shift``, stated in the reasons):
 
@@ -59,20 +68,25 @@ from .em import Testimony, Votes
 from .evidence import claim_flags, codes_of, table_values
 
 __all__ = ["KIND_MEAN", "KIND_SD", "testimony_of", "votes_testimony", "TESTIMONY_KIND", "describe_kind", "RECORD_KINDS",
-           "RECOLLECTION_KINDS", "BASIS_SHIFT", "AGAINST_INTEREST_SHIFT", "SELF_SERVING_SHIFT", "HOSTILE_AGREEMENT_SHIFT", "DELAY_SHIFT"]
+           "RECOLLECTION_KINDS", "BASIS_SHIFT", "AGAINST_INTEREST_SHIFT", "RETROSPECTIVE_AFTER", "SELF_SERVING_SHIFT", "HOSTILE_AGREEMENT_SHIFT", "DELAY_SHIFT"]
 
 RECORD_KINDS = ("document", "diary", "letter", "archival-release", "report", "speech", "newspaper")
 RECOLLECTION_KINDS = ("memoir", "interview", "testimony")
 SCHOLARLY_KINDS = ("monograph", "article", "review", "other")
 #: prior mean (log-odds) of each kind of testimony's shift; "relayed": read through ``via``
 KIND_MEAN = {**{k: 0.60 for k in RECORD_KINDS}, **{k: -0.30 for k in RECOLLECTION_KINDS},
-             **{k: 0.0 for k in SCHOLARLY_KINDS}, "relayed": -0.20}
+             **{k: 0.0 for k in SCHOLARLY_KINDS}, "relayed": -0.20, "retrospective": 0.0}
 KIND_SD = 0.5
 KIND_NAMES = sorted(KIND_MEAN)
 KIND_DTYPE = pd.CategoricalDtype(KIND_NAMES)
 #: kinds whose testimony is contemporary with what it records / told from memory
 TESTIMONY_KIND = {**{k: "contemporary record" for k in RECORD_KINDS}, **{k: "recollection" for k in RECOLLECTION_KINDS},
-                  **{k: "scholarship" for k in SCHOLARLY_KINDS}, "relayed": "relayed"}
+                  **{k: "scholarship" for k in SCHOLARLY_KINDS}, "relayed": "relayed", "retrospective": "retrospective record"}
+#: a record (but an archival release) written more than this many years after the events is a
+#: retrospective record, not a contemporary one
+RETROSPECTIVE_AFTER = 5.0
+#: the record kinds the rule applies to
+_DATED_RECORDS = tuple(k for k in RECORD_KINDS if k != "archival-release")
 MEMORY_PROXIMITIES = ("participant", "eyewitness", "official", "contemporary", "secondhand")
 DELAY_SHIFT = ((1.0, 0.25), (10.0, 0.0), (25.0, -0.15), (np.inf, -0.30))  # (up to years, shift)
 BASIS_SHIFT = {"quoted": 0.0, "paraphrased": 0.0, "inferred": -0.80}
@@ -87,7 +101,10 @@ _RELAYED = 50.0
 
 
 def describe_kind(kind: str) -> str:
-    return f"{kind} ({TESTIMONY_KIND.get(kind, 'scholarship')})"
+    """``memoir (recollection)``; a class that is its own kind is named once (``relayed``,
+    ``retrospective record``)."""
+    label = TESTIMONY_KIND.get(kind, "scholarship")
+    return label if label.startswith(kind) else f"{kind} ({label})"
 
 
 def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
@@ -102,17 +119,23 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
     source_code = pd.Categorical(source_kind, categories=KIND_NAMES).codes.astype(np.int64)
     source_code[source_code < 0] = KIND_NAMES.index("other")
     kind_code = source_code[s_code] if n else np.zeros(0, dtype=np.int64)
-    if "via" in claims.columns and n:
-        relayed = list_lengths(claims["via"]) > 0
-        if relayed.any():
-            kind_code = np.where(relayed, KIND_NAMES.index("relayed"), kind_code)
-    # delay: the claim's date against the events' end, for witnesses speaking from memory
+    # delay: the claim's date against the events' end
     p_code, p_ids = codes_of(ev["proposition"])
     event_end = table_values(case, "propositions", "date_end", p_ids, dtype="datetime64[s]")[p_code]
     told = claims["date_start"].to_numpy(dtype="datetime64[s]")
     with np.errstate(invalid="ignore"):
         delay = (told - event_end).astype("timedelta64[D]").astype(float) / 365.25
     delay[np.isnat(told) | np.isnat(event_end)] = np.nan
+    if n:
+        dated_record = np.isin(kind_code, [KIND_NAMES.index(k) for k in _DATED_RECORDS])
+        with np.errstate(invalid="ignore"):
+            later = dated_record & (delay > RETROSPECTIVE_AFTER)
+        kind_code = np.where(later, KIND_NAMES.index("retrospective"), kind_code)
+    if "via" in claims.columns and n:
+        relayed = list_lengths(claims["via"]) > 0
+        if relayed.any():
+            kind_code = np.where(relayed, KIND_NAMES.index("relayed"), kind_code)
+    # the delay shifts apply to witnesses speaking from memory
     w_code, w_ids = codes_of(ev["witness"])
     memory = np.isin(table_values(case, "witnesses", "proximity", w_ids), list(MEMORY_PROXIMITIES))[w_code] if n else np.zeros(0, bool)
     delay_shift = np.zeros(n)
