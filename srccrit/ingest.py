@@ -8,8 +8,9 @@
   (``ifnecessary`` -> ``if necessary``, ``ofKim`` -> ``of Kim``) and character confusions
   (``fTee`` -> ``free``, ``Kim II Sung`` -> ``Kim Il Sung``) checked against wordfreq's English
   word list and the case's names;
-* **note markers** fused after punctuation or a closing quote (``live with."124``) are taken out
-  of the sentence and attached to it; years, decimals and page numbers are not notes;
+* **note markers** fused after punctuation or a closing quote (``live with."124``), and Markdown
+  footnotes (``[^1]``, ``[^kovalev]`` with their ``[^1]: ...`` definitions), are taken out of the
+  sentence and attached to it; years, decimals and page numbers are not notes;
 * **sentences** by pySBD (initials such as "I. V. Kovalev" and quotations stay whole);
 * **attribution** of review blocks to their reviewer or outlet, from the page's headings and
   signatures ("—Atlantic Monthly", "-- John Sandstrom, Houston P.L.", "Michael P. Madon Reviewer");
@@ -62,12 +63,34 @@ _NOTES_HEADING = re.compile(r"^\s*(?:end\s*)?notes(?:\s+to\s+.{1,60})?\s*:?\s*$"
 _NOTE_LINE = re.compile(r"^\s*(\d{1,3})[.)]?\s+(\S.*)$")
 
 
+#: Markdown footnotes (Pandoc, Zettlr, Obsidian, GitHub): a reference ``[^label]`` and its
+#: definition, a line ``[^label]: text`` whose continuation lines are indented or follow it
+#: directly. Read by hand, not by a Markdown parser: the markers must come out of the text with
+#: their offsets, which no parser reports for inline references
+_MD_NOTE_REF = re.compile(r"\[\^([^\]\s]{1,40})\](?!:)")
+_MD_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]{1,40})\]:[ \t]*(.*)$")
+
+
+def _markdown_note_numbers(text: str) -> dict[str, int]:
+    """Markdown footnote label -> note number: the labels' own numbers where every label is a
+    number (``[^12]`` is note 12, as the author wrote it), else their order of first reference,
+    as Pandoc numbers them (definitions whose label is never referred to come last)."""
+    labels = list(dict.fromkeys(m.group(1) for m in _MD_NOTE_REF.finditer(text) if not _MD_NOTE_DEF.match(text, m.start())))
+    labels += [m.group(1) for m in re.finditer(r"(?m)" + _MD_NOTE_DEF.pattern[1:], text) if m.group(1) not in labels]
+    if labels and all(label.isdigit() and len(label) <= 3 for label in labels):
+        return {label: int(label) for label in labels}
+    return {label: i + 1 for i, label in enumerate(labels)}
+
+
 def _note_markers(text: str) -> list[tuple[int, int, int]]:
     """(start, end, number) of every note marker, in text order, not overlapping."""
     found = []
     for rx in (_NOTE, _NOTE_AFTER_YEAR, _NOTE_SUPERSCRIPT, _NOTE_FUSED):
         for m in rx.finditer(text):
             found.append((m.start(2), m.end(2), int(m.group(2).translate(_SUPERSCRIPT_DIGITS))))
+    if "[^" in text:
+        numbers = _markdown_note_numbers(text)
+        found += [(m.start(), m.end(), numbers[m.group(1)]) for m in _MD_NOTE_REF.finditer(text) if m.group(1) in numbers]
     found.sort()
     out: list[tuple[int, int, int]] = []
     for item in found:
@@ -85,6 +108,8 @@ def _take_endnotes(text: str) -> tuple[str, dict[int, str]]:
     lines = text.split("\n")
     notes: dict[int, str] = {}
     blank = [False] * len(lines)
+    if "[^" in text:
+        _take_markdown_notes(lines, notes, blank, _markdown_note_numbers(text))
     markers_before: dict[int, int] = {}  # note number -> offset of its first marker
     for start, _end, number in _note_markers(text):
         markers_before.setdefault(number, start)
@@ -92,7 +117,9 @@ def _take_endnotes(text: str) -> tuple[str, dict[int, str]]:
     for i, line in enumerate(lines):
         m = _NOTE_LINE.match(line)
         stripped = line.strip()
-        if _NOTES_HEADING.match(line):
+        if blank[i]:  # a Markdown footnote's definition, taken above
+            current = None
+        elif _NOTES_HEADING.match(line):
             in_section, current, blank[i] = True, None, True
         elif m and (in_section or (int(m.group(1)) in markers_before and markers_before[int(m.group(1))] < offset)):
             current = int(m.group(1))
@@ -115,6 +142,32 @@ def _take_endnotes(text: str) -> tuple[str, dict[int, str]]:
     if not notes:
         return text, {}
     return "\n".join(" " * len(line) if blank[i] else line for i, line in enumerate(lines)), notes
+
+
+def _take_markdown_notes(lines: list[str], notes: dict[int, str], blank: list[bool], numbers: dict[str, int]) -> None:
+    """Markdown footnote definitions into ``notes`` (number -> text), their lines marked in
+    ``blank``: the definition line, then every line that runs on from it (indented, or directly
+    after it: a lazy continuation) until a blank line before an unindented one."""
+    current = None
+    for i, line in enumerate(lines):
+        m = _MD_NOTE_DEF.match(line)
+        if m:
+            current = numbers[m.group(1)]
+            if current not in notes:
+                notes[current] = m.group(2).strip()
+            else:
+                current = -1  # a second definition of a label: its lines go, the first stays
+            blank[i] = True
+        elif current is not None and line.strip() and (line[:1] in " \t" or lines[i - 1].strip()):
+            if current >= 0:
+                notes[current] = (notes[current] + " " + line.strip()).strip()
+            blank[i] = True
+        elif current is not None and not line.strip():
+            following = next((x for x in lines[i + 1:] if x.strip()), "")
+            if following[:1] in " \t" and not _MD_NOTE_DEF.match(following):
+                blank[i] = True  # a blank line inside a note of several paragraphs
+            else:
+                current = None
 
 
 _SIGNATURE_DASH = re.compile(r"(?:—|–|--|―)\s*([A-Z][\w.'’ -]{2,60}?)(?:,\s*([^—\n]{2,80}))?\s*$")
@@ -176,6 +229,11 @@ def _zipf(token: str) -> float:
 _CONFUSIONS = [("T", "r"), ("l", "i"), ("1", "l"), ("0", "o"), ("rn", "m"), ("vv", "w"), ("I", "l"), ("cl", "d")]
 
 
+#: the English words of two letters a fused word may begin with ("ifnecessary", "ofthe"); the
+#: word list also knows romanised syllables ("ji", "ma", "li") that begin many foreign words
+_TWO_LETTER_WORDS = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
+
+
 def repair_ocr(text: str, names: list[str] | None = None) -> tuple[str, list[Repair]]:
     """Repair fused words and character confusions; return the new text and every repair made."""
     repairs: list[Repair] = []
@@ -219,6 +277,8 @@ def repair_ocr(text: str, names: list[str] | None = None) -> tuple[str, list[Rep
             best = None
             for i in range(2, len(tok) - 2):
                 a, b = tok[:i], tok[i:]
+                if len(a) == 2 and a not in _TWO_LETTER_WORDS:
+                    continue  # "jihen" is a Japanese word, not "ji hen": the list knows "ji" as a name
                 score = min(_zipf(a), _zipf(b))
                 if score >= 3.5 and (best is None or score > best[0]):
                     best = (score, f"{a} {b}")

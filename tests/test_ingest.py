@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import srccrit
 from srccrit import ingest
 from srccrit.cli import main
 from srccrit.names import russian_skeleton, same_person, wade_giles_to_pinyin
@@ -304,3 +305,54 @@ def test_polish_family_names_are_found_in_their_grammatical_cases_in_a_polish_te
     assert polish.resolve("Polska") == (None, None)
     reading = ingest.read_text(text="Wspomnienia Józefa Czapskiego ukazały się w 1949 roku w Paryżu.", case=case)
     assert reading.language == "pl" and reading.sentences[0].mentions == ["czapski"] and reading.sentences[0].dates == ["1949"]
+
+
+MARKDOWN_NOTES = """\
+# The night at Liutiaohu
+
+On the night of 18 September 1931 a charge exploded on the track.[^army] In 1956 Hanaya Tadashi
+wrote that Colonel Itagaki Seishiro had planned it[^hanaya]. Chang Hsüeh-liang always denied that
+his troops had touched the railway.[^zhang] The Lytton Commission reported in October 1932.
+
+[^army]: Kwantung Army communiqué of 19 September 1931.
+[^hanaya]: Hanaya, Manshū jihen wa kōshite keikaku sareta, Bessatsu Chisei,
+    December 1956, p. 40.
+
+    A second paragraph of the same note.
+[^zhang]: Interview with NHK, 1990.
+
+Yoshihashi and Ogata agree.[^army]
+"""
+
+
+def test_markdown_footnotes_are_notes_of_their_sentences():
+    """A historian's Markdown (Pandoc, Zettlr, Obsidian): ``[^label]`` references numbered in
+    the order of first reference, definitions with indented continuation taken out of the text."""
+    case = srccrit.load_case(CASES / "mukden-1931")
+    r = ingest.read_text(text=MARKDOWN_NOTES, case=case)
+    assert r.note_texts == {1: "Kwantung Army communiqué of 19 September 1931.",
+                            2: "Hanaya, Manshū jihen wa kōshite keikaku sareta, Bessatsu Chisei, December 1956, p. 40. "
+                               "A second paragraph of the same note.",
+                            3: "Interview with NHK, 1990."}
+    by_sentence = {s.text: s.notes for s in r.sentences}
+    assert by_sentence["On the night of 18 September 1931 a charge exploded on the track."] == [1]
+    assert by_sentence["Chang Hsüeh-liang always denied that his troops had touched the railway."] == [3]
+    assert by_sentence["Yoshihashi and Ogata agree."] == [1]  # a note referred to twice
+    assert not any("[^" in s.text or "NHK" in s.text or "second paragraph" in s.text for s in r.sentences)
+    cands = ingest.candidates(r, case, source="yoshihashi1963").set_index("quote")
+    hanaya = cands.loc[next(q for q in cands.index if q.startswith("In 1956 Hanaya"))]
+    # the note names the author and the title: the claim is read in Hanaya's article
+    assert hanaya["source"] == "hanaya1956" and hanaya["locator"] == "n. 2"
+    assert "Lytton Commission reported" in ingest.citation_report(r).query("unsupported")["text"].iloc[0]
+
+
+def test_markdown_footnotes_with_numbers_keep_the_authors_numbers():
+    r = ingest.read_text(text="It happened in 1931.[^7] Nobody doubts it now.[^12]\n\n[^7]: Ogata, p. 3.\n[^12]: Yoshihashi, p. 9.\n")
+    assert r.note_texts == {7: "Ogata, p. 3.", 12: "Yoshihashi, p. 9."}
+    assert [s.notes for s in r.sentences] == [[7], [12]]
+
+
+def test_a_romanised_word_is_not_split_as_two_fused_english_words():
+    # the word list knows "ji" (a name) and "hen": "jihen" (Japanese, incident) is no OCR fusion
+    text, repairs = ingest.repair_ocr("The Manshu jihen began, ifnecessary, at night.")
+    assert text == "The Manshu jihen began, if necessary, at night." and [r.original for r in repairs] == ["ifnecessary"]
