@@ -66,11 +66,14 @@ nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly truong di
 
 _PARTICLES = frozenset({"van", "von", "de", "da", "di", "du", "del", "della", "der", "den", "la", "le", "al", "el", "bin",
                         "ibn", "ben", "y", "dos", "das", "ter", "ten", "zu", "af", "av"})
-#: capitalised words that begin sentences or name no one: never reported as unknown names
+#: capitalised words that begin sentences or name no one (titles and ranks that are no family
+#: name too: not "Major", "King" or "Lord"): never reported as unknown names
 _NOT_NAMES = frozenset("""
 a an and as at but by for from he her his however i if in it its nor of on or our she so that the their then there these
 they this those though to we when where while who with yet after before although because during later meanwhile since
 under until upon mr mrs ms dr sir general gen president premier chairman minister marshal prime foreign secretary
+colonel col lieutenant lt captain capt admiral adm commander cmdr sergeant sgt corporal brigadier ambassador senator
+governor chancellor emperor professor prof
 january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday
 """.split())

@@ -187,3 +187,10 @@ def test_particles_and_articles_inside_names(make_case):
     assert [(m.spelling, m.witness, m.matched_as) for m in found] == [
         ("Charles de Gaulle", "cdg", "name"), ("al-Husseini", "husseini", "surname"), ("Gaulle", "cdg", "surname"),
         ("Hendrik van den Bergh", "vdb", "name")]
+
+
+def test_ranks_and_titles_are_not_names_but_a_name_that_is_also_a_title_stays():
+    case = srccrit.load_case(CASES / "mukden-1931")
+    found = [(m.spelling, m.witness) for m in NameFinder(case).find(
+        "Colonel Itagaki Seishiro and Lieutenant Colonel Ishiwara planned it; Professor Ogata and John Major wrote later.")]
+    assert found == [("Itagaki Seishiro", "itagaki"), ("Ishiwara", None), ("Ogata", "ogata"), ("John Major", None)]
