@@ -666,9 +666,19 @@ def prepare_html_export() -> None:
     filters are one list for the whole process, and the report's own thread saves and restores
     it around each chart it saves (``warnings.catch_warnings``): a first import in another thread
     in between lost bleach's filter, and the deprecation warning escaped (an error under
-    ``-W error``, and the report failed: a race, seen once in some twenty test runs)."""
+    ``-W error``, and the report failed: a race, seen once in some twenty test runs).
+
+    Likewise IPython, which nbconvert's highlighting imports on the first page it exports:
+    matplotlib looks the module up in ``sys.modules`` the first time it makes a figure, and a
+    chart drawn meanwhile in the report's thread found it half imported (``AttributeError:
+    partially initialized module 'IPython'``: every time, on some cases)."""
     import lxml.html  # noqa: F401
     from nbconvert import HTMLExporter  # noqa: F401
+
+    try:
+        import IPython.lib.lexers  # noqa: F401
+    except ImportError:  # nbconvert highlights without it
+        pass
 
 
 def to_html(nb) -> str:
