@@ -12,9 +12,11 @@ import srccrit
 from srccrit.analysis.copying import COPYING_COLUMNS, _pairs_within
 
 
-def copy_case(folder: Path, accuracy: dict, copies: dict, n_items: int = 40, n_values: int = 5, seed: int = 0) -> tuple[Path, dict]:
+def copy_case(folder: Path, accuracy: dict, copies: dict, n_items: int = 40, n_values: int = 5, seed: int = 0,
+              fidelity: float = 1.0) -> tuple[Path, dict]:
     """A case of text propositions whose true value is ``v0``: each independent witness names it
-    with his accuracy (else a wrong value at random), each copier repeats his original."""
+    with his accuracy (else a wrong value at random), each copier repeats his original (with
+    ``fidelity < 1``, on that share of the items; on the others a value at random)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     witnesses = list(accuracy) + list(copies)
@@ -28,7 +30,8 @@ def copy_case(folder: Path, accuracy: dict, copies: dict, n_items: int = 40, n_v
         for w, a in accuracy.items():
             said[w, i] = 0 if rng.random() < a else int(rng.integers(1, n_values))
         for c, original in copies.items():
-            said[c, i] = said[original, i]
+            # (no draw at fidelity 1: the other tests' cases stay as their seeds made them)
+            said[c, i] = said[original, i] if fidelity >= 1 or rng.random() < fidelity else int(rng.integers(0, n_values))
         out += [f"  - id: {w}-{i}\n    source: src-{w}\n    proposition: p{i}\n    value: v{said[w, i]}" for w in witnesses]
     (folder / "case.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
     (folder / "refs.bib").write_text("\n".join(f"@book{{src-{w}, title = {{Book of {w}}}, year = {{2000}}}}" for w in witnesses), encoding="utf-8")
@@ -195,3 +198,31 @@ def test_the_report_says_when_nobody_copies(tmp_path, bundled):
     build_report(bundled, tmp_path / "out", execute=False, max_notebooks=1)
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "No two witnesses were found copying one another." in index
+
+
+def test_a_pair_agreeing_more_than_its_accuracies_allow_is_a_copy_though_it_shares_no_false_value(tmp_path):
+    """A copy group that holds the truth (or is taken for it) shares no value the posterior calls
+    false: the evidence copy detection looks for. Two witnesses right 90% of the time each agree,
+    if independent, on about 81% of what they share; a copier of one agrees on nearly all. Pairs
+    agreeing on ``EXAMINE_AGREEMENT`` of what they share are examined, and the test weighs how
+    seldom they disagree (on the real flight times: web sites repeating one feed, each with a
+    few values of its own)."""
+    from srccrit.analysis.copying import EXAMINE_AGREEMENT, find_copying, pair_agreement
+
+    accuracy = {"feed": 1.0} | {f"own{k}": .9 for k in range(4)} | {f"m{k}": .6 for k in range(3)}
+    path, said = copy_case(tmp_path / "near", accuracy, {"site": "feed"}, n_items=120, seed=1, fidelity=0.97)
+    assert any(said["site", i] != said["feed", i] for i in range(120))  # not an identical copy
+    est = srccrit.Reliability(copying=False).fit(srccrit.load_case(path))
+    v = est.votes_
+    # the feed's values are the truth on every item; every witness is taken to be right 90% of
+    # the time (as a fit in which the feed and its copier count twice would have it)
+    post = np.zeros(len(v.slot_item))
+    post[v.slot[v.voter == list(v.witnesses).index("feed")]] = 1.0
+    r = np.full(len(v.witnesses), 0.9)
+    examined, agreement = pair_agreement(v, min_agreement=EXAMINE_AGREEMENT)
+    assert (agreement >= EXAMINE_AGREEMENT).all() and (agreement < 1).any()
+    assert not len(find_copying(v, post, r).pairs)  # no false value shared: nobody is found
+    pairs = find_copying(v, post, r, suspects=examined).pairs
+    assert [frozenset(p) for p in zip(pairs["witness_a"], pairs["witness_b"])] == [frozenset({"feed", "site"})]
+    assert pairs.at[0, "copier"] == "site" or pairs.at[0, "copier"] == "feed"
+    assert pairs.at[0, "p_copy"] > 0.99 and pairs.at[0, "shared_false"] == 0
