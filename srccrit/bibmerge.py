@@ -15,7 +15,8 @@ not a duplicate of an earlier one. A duplicate is merged into the first entry of
   text, transliterated only when the two are in different scripts) with the same numbers and
   acronyms (Vol. 1 is not Vol. 2, ICML is not ICLR) *and* the same year (inherited through
   ``crossref``/``xdata``) *and* the same first author or editor (across romanisations) *and*
-  equal ``volume``/``number``/``pages``/``chapter``/``edition`` where both have one. An entry
+  equal ``volume``/``number``/``pages``/``chapter``/``edition`` where both have one (a first page
+  alone equals the range it begins: ``8920`` and ``8920--8923``). An entry
   without a title is never a duplicate by its title; two DOIs that differ are two works.
 * **nothing lost.** The merged entry keeps every field of both (field names compared without
   case: ``Title`` is ``title``); where both have a field with different values, the kept entry's
@@ -168,6 +169,21 @@ def _contradicts(a: _Work, b: _Work) -> bool:
     return fuzz.token_sort_ratio(a.latin, b.latin) < 60 and a.person != b.person
 
 
+def _same_numbers(name: str, a: str, b: str) -> bool:
+    """Whether two values of ``volume``, ``pages``... agree: equal, dashes and spaces aside --
+    and for pages, a first page alone agrees with the range it begins (Mendeley and many journals'
+    exports give ``8920``, Zotero ``8920--8923``: one article)."""
+    a, b = (re.sub(r"[\s\-–—]+", "-", v.strip().lower()).strip("-") for v in (a, b))
+    if a == b:
+        return True
+    if name != "pages":
+        return False
+    a, b = (re.sub(r"^(?:pp?\.?|s\.)\s*", "", v) for v in (a, b))
+    first_a, _, rest_a = a.partition("-")
+    first_b, _, rest_b = b.partition("-")
+    return a == b or (first_a == first_b and bool(first_a) and not (rest_a and rest_b))
+
+
 def same_work(a: _Work, b: _Work) -> tuple[bool, str]:
     """Whether two entries are one work, and the evidence (see the module's docstring)."""
     if a.doi and b.doi:
@@ -180,7 +196,7 @@ def same_work(a: _Work, b: _Work) -> tuple[bool, str]:
         return False, ""
     for name in _EXACT_FIELDS:
         va, vb = a.fields.get(name), b.fields.get(name)
-        if va and vb and re.sub(r"[\s\-–—]+", "-", va.strip().lower()) != re.sub(r"[\s\-–—]+", "-", vb.strip().lower()):
+        if va and vb and not _same_numbers(name, va, vb):
             return False, ""
     if a.isbn and b.isbn and a.entry.entry_type.lower() in _BOOKS and b.entry.entry_type.lower() in _BOOKS:
         if a.isbn & b.isbn:
@@ -371,6 +387,10 @@ def _merge_into(target: Entry, entry: Entry, work: _Work, kept: _Work, prefer: s
         if " ".join(fold_text(a).split()) == " ".join(fold_text(b).split()):
             continue
         if name == "isbn" and isbns(a) and isbns(a) == isbns(b):  # one ISBN, hyphenated or not, 10 or 13 digits
+            continue
+        if name == "pages" and _same_numbers(name, a, b):  # a first page and the range it begins: the range is kept
+            if "-" not in re.sub(r"[–—]", "-", a) and "-" in re.sub(r"[–—]", "-", b):
+                target.set_field(Field(name, f.value))
             continue
         if prefer == "last":
             conflicts.append({"field": name, "kept": b, "dropped": a})
