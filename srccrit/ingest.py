@@ -69,14 +69,15 @@ _NOTE_LINE = re.compile(r"^\s*(\d{1,3})[.)]?\s+(\S.*)$")
 #: their offsets, which no parser reports for inline references
 _MD_NOTE_REF = re.compile(r"\[\^([^\]\s]{1,40})\](?!:)")
 _MD_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]{1,40})\]:[ \t]*(.*)$")
+_MD_NOTE_DEFS = re.compile(_MD_NOTE_DEF.pattern, re.MULTILINE)
 
 
 def _markdown_note_numbers(text: str) -> dict[str, int]:
     """Markdown footnote label -> note number: the labels' own numbers where every label is a
     number (``[^12]`` is note 12, as the author wrote it), else their order of first reference,
     as Pandoc numbers them (definitions whose label is never referred to come last)."""
-    labels = list(dict.fromkeys(m.group(1) for m in _MD_NOTE_REF.finditer(text) if not _MD_NOTE_DEF.match(text, m.start())))
-    labels += [m.group(1) for m in re.finditer(r"(?m)" + _MD_NOTE_DEF.pattern[1:], text) if m.group(1) not in labels]
+    labels = list(dict.fromkeys(m.group(1) for m in _MD_NOTE_REF.finditer(text)))  # (a definition is no reference)
+    labels += [m.group(1) for m in _MD_NOTE_DEFS.finditer(text) if m.group(1) not in labels]
     if labels and all(label.isdigit() and len(label) <= 3 for label in labels):
         return {label: int(label) for label in labels}
     return {label: i + 1 for i, label in enumerate(labels)}
