@@ -59,8 +59,17 @@ _NOTE_SUPERSCRIPT = re.compile(r"(?<=[\w.,;:!?\"”’')\]])()([⁰¹²³⁴⁵�
 _NOTE_FUSED = re.compile(r"(?<=[a-z]{3})()(\d{1,3})(?=[\s.,;:!?)]|$)")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 #: the heading of a notes section, and one note in it ("7. Eden, Full Circle, p. 140.")
-_NOTES_HEADING = re.compile(r"^\s*(?:end\s*)?notes(?:\s+to\s+.{1,60})?\s*:?\s*$", re.IGNORECASE)
-_NOTE_LINE = re.compile(r"^\s*(\d{1,3})[.)]?\s+(\S.*)$")
+#: (also a web page's or Wikipedia's: References, Footnotes, Citations; Anmerkungen,
+#: Einzelnachweise, Notes et références, Примечания, Przypisy...)
+_NOTES_HEADING = re.compile(r"^\s*(?:(?:end\s*|foot\s*)?notes(?:\s+to\s+.{1,60})?|references|citations|notes\s+(?:and|&)\s+references|"
+                            r"anmerkungen|einzelnachweise|fu(?:ß|ss)noten|notes\s+et\s+r[ée]f[ée]rences|r[ée]f[ée]rences|примечания|сноски|"
+                            r"przypisy|notas)\s*:?\s*$", re.IGNORECASE)
+#: one note: "7. Eden, ...", "7 Eden", "[7] Eden", and a web page's "7. ^ Eden" or "^ a b Eden"
+#: (Wikipedia's links back to the text, left out of the note)
+_NOTE_LINE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]?\s+(?:\^\s*(?:[a-z]{1,2}\s+)*)?(\S.*)$")
+#: a web page's bracketed marker fused to what it notes, "Mukden.[2][3]" (Wikipedia); one after a
+#: space ("as shown in [5]") is the sentence's own words and stays
+_NOTE_BRACKET = re.compile(r"(?:(?<=[^\W\d_])|(?<=[.,;:!?\"”’')\]]))\[(\d{1,3})\]")
 
 
 #: Markdown footnotes (Pandoc, Zettlr, Obsidian, GitHub): a reference ``[^label]`` and its
@@ -89,6 +98,8 @@ def _note_markers(text: str) -> list[tuple[int, int, int]]:
     for rx in (_NOTE, _NOTE_AFTER_YEAR, _NOTE_SUPERSCRIPT, _NOTE_FUSED):
         for m in rx.finditer(text):
             found.append((m.start(2), m.end(2), int(m.group(2).translate(_SUPERSCRIPT_DIGITS))))
+    if "[" in text:
+        found += [(m.start(), m.end(), int(m.group(1))) for m in _NOTE_BRACKET.finditer(text)]
     if "[^" in text:
         numbers = _markdown_note_numbers(text)
         found += [(m.start(), m.end(), numbers[m.group(1)]) for m in _MD_NOTE_REF.finditer(text) if m.group(1) in numbers]

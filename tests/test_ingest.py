@@ -356,3 +356,35 @@ def test_a_romanised_word_is_not_split_as_two_fused_english_words():
     # the word list knows "ji" (a name) and "hen": "jihen" (Japanese, incident) is no OCR fusion
     text, repairs = ingest.repair_ocr("The Manshu jihen began, ifnecessary, at night.")
     assert text == "The Manshu jihen began, if necessary, at night." and [r.original for r in repairs] == ["ifnecessary"]
+
+
+WIKIPEDIA_COPY = """\
+Mukden incident
+
+The Mukden incident was a false flag event staged by Japanese military personnel as a pretext for the 1931 Japanese invasion of Manchuria.[1] On September 18, 1931, Lieutenant Suemori Kawamoto detonated a small quantity of dynamite close to a railway line near Mukden.[2][3] The Imperial Japanese Army accused Chinese dissidents of the act.[4] The plot was Ishiwara's.[5] As shown in [5], it was.
+
+References
+
+1. ^ Ferrell, Robert H. (March 1955). "The Mukden Incident: September 18-19, 1931". Journal of Modern History. 27 (1): 66-72.
+2. ^ Yoshihashi, Takehiko (1963). Conspiracy at Mukden. Yale University Press.
+3. ^ Ogata, Sadako N. (1964). Defiance in Manchuria. University of California Press.
+4. ^ a b Hanaya, Tadashi (1956). "Manshu jihen wa koshite keikaku sareta". Bessatsu Chisei.
+[5] Matsusaka, Yoshihisa Tak (2001). The Making of Japanese Manchuria. Harvard University Asia Center.
+"""
+
+
+def test_a_web_page_copied_as_text_keeps_its_bracketed_notes_and_references():
+    """Text copied from Wikipedia or a page in a numeric citation style: markers in brackets
+    ("Mukden.[2][3]", "in [5]"), a "References" section whose entries begin with the page's links
+    back ("1. ^", "4. ^ a b") or a bracketed number ("[5] Matsusaka")."""
+    case = srccrit.load_case(CASES / "mukden-1931")
+    r = ingest.read_text(text=WIKIPEDIA_COPY, case=case)
+    assert sorted(r.note_texts) == [1, 2, 3, 4, 5]
+    assert r.note_texts[4].startswith("Hanaya, Tadashi (1956).") and r.note_texts[5].startswith("Matsusaka")
+    notes = {s.text: s.notes for s in r.sentences}
+    assert notes["The Imperial Japanese Army accused Chinese dissidents of the act."] == [4]
+    assert [n for t, n in notes.items() if t.startswith("On September 18, 1931")] == [[2, 3]]
+    assert notes["The plot was Ishiwara's."] == [5] and notes["As shown in [5], it was."] == []  # words, not a marker
+    assert not any("References" in t or "^" in t for t in notes)  # the section is out of the text
+    cands = ingest.candidates(r, case, source="ogata1964").set_index("locator")
+    assert cands.at["n. 4", "source"] == "hanaya1956"  # the note names Hanaya's article
