@@ -828,7 +828,7 @@ def append_candidates(case, reviewed_csv: str | Path) -> tuple[Path, int]:
     from .io.atomic import write_text
     from .io.case_file import read_raw_case
     from .io.output import unescape_cell
-    from .io.tables import read_table_file
+    from .io.tables import csv_dialect, csv_text, read_csv, read_table_file
     from .model import FIELDS
     from .validation import build_case
 
@@ -842,20 +842,21 @@ def append_candidates(case, reviewed_csv: str | Path) -> tuple[Path, int]:
         raise SrccritError(f"{reviewed_csv}: no such file (give -o the reviewed candidates CSV)")
     note_input(reviewed_csv)
     try:
-        reviewed = pd.read_csv(reviewed_csv, dtype=str, keep_default_na=False)
+        reviewed = read_csv(reviewed_csv, dtype=str, keep_default_na=False)  # as saved by a spreadsheet: ";", a BOM
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise SrccritError(f"{reviewed_csv}: cannot read it as CSV ({str(exc).splitlines()[0][:120]})") from None
     if "accept" not in reviewed.columns:
         raise SrccritError(f"{reviewed_csv}: add an 'accept' column and mark the rows to keep with yes")
     keep = reviewed[reviewed["accept"].str.strip().str.lower().isin(["yes", "y", "true", "1", "x"])]
-    existing = pd.read_csv(target, dtype=str, keep_default_na=False)
+    dialect = csv_dialect(target)  # the table is written back as it was: separator, BOM, line ends
+    existing = read_csv(target, dialect, dtype=str, keep_default_na=False)
     # the table's columns, and any other claim field the reviewer filled in (a quote, a locator...)
     cols = list(existing.columns) + [c for c in FIELDS["claims"] if c not in existing.columns and c in keep.columns
                                      and keep[c].str.strip().ne("").any()]
     existing = existing.reindex(columns=cols, fill_value="")
     new = keep.reindex(columns=cols, fill_value="").map(unescape_cell)  # undo the formula guard of our own CSV
     combined = pd.concat([existing, new], ignore_index=True)
-    text = combined.to_csv(index=False, lineterminator="\n")
+    text = csv_text(combined, dialect)
     # validate the result before it replaces the table: the case as read, with the new claims
     with tempfile.TemporaryDirectory(prefix="srccrit-append-") as tmp:
         trial = Path(tmp) / target.name

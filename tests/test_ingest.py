@@ -388,3 +388,29 @@ def test_a_web_page_copied_as_text_keeps_its_bracketed_notes_and_references():
     assert not any("References" in t or "^" in t for t in notes)  # the section is out of the text
     cands = ingest.candidates(r, case, source="ogata1964").set_index("locator")
     assert cands.at["n. 4", "source"] == "hanaya1956"  # the note names Hanaya's article
+
+
+def test_tables_saved_by_a_spreadsheet_are_read_and_appended_to_as_they_are(make_case, tmp_path, capsys):
+    """Excel where the decimal mark is a comma saves CSV with semicolons, a byte-order mark and
+    CRLF line ends: the case reads it (errors name the right line), the reviewed candidates come
+    back that way too, and the claims table is appended to in its own dialect."""
+    path = make_case("""
+        case: app
+        sources: {s1: {kind: review}}
+        witnesses: {madon: {name: Michael P. Madon}, kovalev: {name: Ivan V. Kovalev}}
+        propositions: {p: {text: P}}
+        claims: claims.csv
+    """)
+    claims = path.parent / "claims.csv"
+    claims.write_bytes("\ufeffid;witness;source;proposition;stance;via\r\nc1;madon;s1;p;affirms;\"kovalev;madon\"\r\n".encode("utf-8"))
+    case = srccrit.load_case(path)
+    assert case.claims["witness"].tolist() == ["madon"] and list(case.claims["via"].iloc[0]) == ["kovalev", "madon"]
+    reviewed = tmp_path / "reviewed.csv"
+    reviewed.write_bytes("\ufeffid;witness;source;proposition;stance;accept\r\nc2;kovalev;s1;p;denies;yes\r\n".encode("utf-8"))
+    assert main(["ingest", str(PAGE), "--append-to", str(path), "-o", str(reviewed)]) == 0
+    assert claims.read_bytes() == "\ufeffid;witness;source;proposition;stance;via\r\nc1;madon;s1;p;affirms;kovalev;madon\r\nc2;kovalev;s1;p;denies;\r\n".encode("utf-8").replace(b"kovalev;madon\r", b'"kovalev;madon"\r')
+    assert [c["id"] for c in srccrit.load_case(path).claims.to_dict("records")] == ["c1", "c2"]
+    # a bad row is named by its line
+    claims.write_bytes("\ufeffid;witness;source;proposition;stance\r\nc1;madon;s1;p;affirms\r\nc2;nobody;s1;p;affirms\r\n".encode("utf-8"))
+    assert main(["validate", str(path)]) == 2
+    assert "claims.csv:3:" in capsys.readouterr().err

@@ -22,7 +22,8 @@ from .._gc import paused_gc
 from ..errors import Problem
 from .atomic import note_input
 
-__all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS", "yaml_problem", "YAML_READ_ERRORS", "file_problem"]
+__all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS", "yaml_problem", "YAML_READ_ERRORS", "file_problem",
+           "CsvDialect", "csv_dialect", "read_csv", "csv_text"]
 
 #: fields that hold lists; in CSV they are ``;``-separated
 LIST_FIELDS = {"aliases", "hostile_to", "derives_from", "held_by", "via"}
@@ -264,10 +265,45 @@ def records_frame(records: list[dict], file: str, lines: list[int]) -> pd.DataFr
     return frame
 
 
+class CsvDialect:
+    """How a CSV file is written: its separator (a comma; a semicolon as Excel writes it where the
+    decimal mark is a comma; a tab), a byte-order mark (Excel's "CSV UTF-8"), its line ends."""
+
+    __slots__ = ("sep", "bom", "newline")
+
+    def __init__(self, sep: str = ",", bom: bool = False, newline: str = "\n"):
+        self.sep, self.bom, self.newline = sep, bom, newline
+
+
+def csv_dialect(path: Path) -> CsvDialect:
+    """The dialect of a CSV file, told by its header line: the separator is the first of ``,``
+    ``;`` and tab found outside quotes (a header names several columns)."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(1 << 16)
+    bom = head.startswith(b"\xef\xbb\xbf")
+    first = head[3 if bom else 0:].split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    newline = "\r\n" if first.endswith("\r") else "\n"
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    sep = next((c for c in (",", ";", "\t") if c in unquoted), ",")
+    return CsvDialect(sep, bom, newline)
+
+
+def read_csv(path: Path, dialect: CsvDialect | None = None, **kwargs) -> pd.DataFrame:
+    """``pandas.read_csv`` in the file's own dialect (:func:`csv_dialect`), a byte-order mark left
+    out of the first column's name."""
+    dialect = dialect or csv_dialect(path)
+    return pd.read_csv(path, sep=dialect.sep, encoding="utf-8-sig", **kwargs)
+
+
+def csv_text(frame: pd.DataFrame, dialect: CsvDialect) -> str:
+    """``frame`` as CSV text in ``dialect`` (the byte-order mark as its first character)."""
+    return ("\ufeff" if dialect.bom else "") + frame.to_csv(index=False, sep=dialect.sep, lineterminator=dialect.newline)
+
+
 def _csv_row_lines(path: Path) -> list[int]:
     """The physical line on which each CSV data row starts (quoted fields may span lines)."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, delimiter=csv_dialect(path).sep)
         starts = []
         prev = 0
         for _ in reader:
@@ -329,7 +365,7 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
     note_input(path)
     if suffix == ".csv":
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+            frame = read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
         except UnicodeDecodeError as exc:
             return pd.DataFrame(), [Problem(display, 0, f"not UTF-8 text (byte {exc.start}): save the table as UTF-8")]
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
