@@ -122,14 +122,17 @@ def test_cli_ingest_and_notes(tmp_path, capsys):
     assert main(["ingest", str(tmp_path / "missing.txt")]) == 2
 
 
+APPEND_CASE = """
+    case: app
+    sources: {s1: {kind: review}}
+    witnesses: {madon: {name: Michael P. Madon}, kovalev: {name: Ivan V. Kovalev}}
+    propositions: {p: {text: P}}
+    claims: claims.csv
+"""
+
+
 def test_append_accepted_candidates_with_backup(make_case, tmp_path, bundled):
-    path = make_case("""
-        case: app
-        sources: {s1: {kind: review}}
-        witnesses: {madon: {name: Michael P. Madon}, kovalev: {name: Ivan V. Kovalev}}
-        propositions: {p: {text: P}}
-        claims: claims.csv
-    """)
+    path = make_case(APPEND_CASE)
     claims = path.parent / "claims.csv"
     claims.write_text("id,witness,source,proposition,stance\nc1,madon,s1,p,affirms\n", encoding="utf-8")
     reviewed = tmp_path / "reviewed.csv"
@@ -394,13 +397,7 @@ def test_tables_saved_by_a_spreadsheet_are_read_and_appended_to_as_they_are(make
     """Excel where the decimal mark is a comma saves CSV with semicolons, a byte-order mark and
     CRLF line ends: the case reads it (errors name the right line), the reviewed candidates come
     back that way too, and the claims table is appended to in its own dialect."""
-    path = make_case("""
-        case: app
-        sources: {s1: {kind: review}}
-        witnesses: {madon: {name: Michael P. Madon}, kovalev: {name: Ivan V. Kovalev}}
-        propositions: {p: {text: P}}
-        claims: claims.csv
-    """)
+    path = make_case(APPEND_CASE)
     claims = path.parent / "claims.csv"
     claims.write_bytes("\ufeffid;witness;source;proposition;stance;via\r\nc1;madon;s1;p;affirms;\"kovalev;madon\"\r\n".encode("utf-8"))
     case = srccrit.load_case(path)
