@@ -54,7 +54,7 @@ _BOILER = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE), re.IGNORECASE)
 _NOTE = re.compile(r"(?<=[A-Za-z)\]])([.!?,;:](?:[\"”’'])?|[\"”’'])(\d{1,3})(?=\s|$)")
 #: more places a printed superscript lands in OCR'd text: after a year and its full stop when a
 #: new sentence follows ("in 1954.9 Chou"), as Unicode superscripts, fused to a lower-case word
-_NOTE_AFTER_YEAR = re.compile(r"(?<=\b(?:1[5-9]|20)\d\d)([.,;:])(\d{1,3})(?=\s+[\"“‘(]?[A-Z]|\s*$)")
+_NOTE_AFTER_YEAR = re.compile(r"(?<=\b(?:1\d|20)\d\d)([.,;:])(\d{1,3})(?=\s+[\"“‘(]?[A-Z]|\s*$)")
 _NOTE_SUPERSCRIPT = re.compile(r"(?<=[\w.,;:!?\"”’')\]])()([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})")
 _NOTE_FUSED = re.compile(r"(?<=[a-z]{3})()(\d{1,3})(?=[\s.,;:!?)]|$)")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -316,7 +316,11 @@ def repair_ocr(text: str, names: list[str] | None = None) -> tuple[str, list[Rep
 
 _SEASON = {"spring": (3, 5), "summer": (6, 8), "fall": (9, 11), "autumn": (9, 11), "winter": (12, 2)}
 _PART = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}
-_MONTH_NAMES = "|".join(sorted((m for m in MONTHS if len(m) > 3), key=len, reverse=True))
+#: month names and their abbreviations of four letters or more ("Jan", "Mar" and "Dec" are names
+#: too often), and May, a full name: the patterns below want it before a day or a year
+_MONTH_NAMES = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "may"), key=len, reverse=True))
+#: a year written alone: 1000-2099 (a medieval chronicle's 1453 as much as 1950)
+_YEAR = r"1\d\d\d|20\d\d"
 
 
 def _month_range(year: int, month: int, part: str | None = None) -> str:
@@ -359,7 +363,10 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
     take = found.take
 
     for m in re.finditer(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}}),\s*(\d{{4}})\b", sentence, re.I):
-        take(m, f"{int(m.group(3)):04d}-{MONTHS[m.group(1).lower()]:02d}-{int(m.group(2)):02d}")
+        take(m, _day(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2))))
+    # the day first, as British and most historical writing has it: "29 May 1453", "18th of September 1931"
+    for m in re.finditer(rf"(?<![\d.])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", sentence, re.I):
+        take(m, _day(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1))))
     for m in re.finditer(rf"\b({_MONTH_NAMES})\s*[-–]\s*({_MONTH_NAMES})\s+(\d{{4}})\b", sentence, re.I):
         y = int(m.group(3))
         take(m, f"{y:04d}-{MONTHS[m.group(1).lower()]:02d}/{y:04d}-{MONTHS[m.group(2).lower()]:02d}")
@@ -377,7 +384,7 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
         if 1 <= b - a <= 200:
             take(m, f"{a}/{b}")
     year, last_month = (context_year if isinstance(context_year, tuple) else (context_year, 0))
-    for m in re.finditer(r"\b(1[5-9]\d\d|20\d\d)\b", sentence):
+    for m in re.finditer(rf"\b({_YEAR})\b", sentence):
         take(m, m.group(1))
         year = int(m.group(1))
         before = sentence[max(0, m.start() - 12):m.start()].lower()
@@ -385,19 +392,22 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
         for start, value in found.items:
             if value.startswith(m.group(1) + "-"):
                 last_month = max(last_month, int(value[5:7]))
-    for m in re.finditer(rf"\b(?:(early|mid|late)[- ])?({_MONTH_NAMES})(?:\s+(\d{{1,2}}))?\b(?!,?\s*\d{{4}})", sentence, re.I):
-        if year is None or (m.group(2).lower() == "may" and not m.group(3) and not m.group(1)):
+    for m in re.finditer(rf"(?:(?<![\d.])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?\b(?:(early|mid|late)[- ])?({_MONTH_NAMES})"
+                         rf"(?:\s+(\d{{1,2}}))?\b(?!,?\s*\d{{4}})", sentence, re.I):
+        day_first, part, name, day_after = m.groups()
+        day = day_first or day_after
+        if year is None or (name.lower() == "may" and not day and not part):
             continue
-        if not m.group(2)[0].isupper():
+        if not name[0].isupper():
             continue
-        month = MONTHS[m.group(2).lower()]
+        month = MONTHS[name.lower()]
         if month < last_month:  # a date without a year follows the previous one in the narrative
             year, last_month = year + 1, 0
         last_month = max(last_month, month)
-        if m.group(3):
-            take(m, f"{year:04d}-{month:02d}-{int(m.group(3)):02d}")
+        if day:
+            take(m, _day(year, month, int(day)))
         else:
-            take(m, _month_range(year, month, (m.group(1) or "").lower() or None))
+            take(m, _month_range(year, month, (part or "").lower() or None))
     return found.values(), (year, last_month)
 
 
@@ -409,7 +419,7 @@ _DAY_MONTH = re.compile(_DAY + r"\s+(?:de\s+)?([^\W\d_]+)")
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
 _ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})(?:-(\d{2}))?(?![\d-])")
 _CJK_DATE = re.compile(r"(?<!\d)(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?")
-_ANY_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_ANY_YEAR = re.compile(rf"(?<!\d)({_YEAR})(?!\d)")
 
 
 def _day(year: int, month: int, day: int) -> str | None:
@@ -780,7 +790,7 @@ def _work_matcher(case):
     return match
 
 
-_FACT = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b|\b\d[\d,.]*\b|[\"“”]")
+_FACT = re.compile(rf"\b({_YEAR})\b|\b\d[\d,.]*\b|[\"“”]")
 
 
 REPORT_COLUMNS = ["sentence", "paragraph", "text", "notes", "dates", "mentions", "quotation", "factual", "noted",

@@ -152,3 +152,32 @@ def test_a_hostile_unit_is_refused_before_the_unit_library_evaluates_it(unit):
         check_unit(unit)
     with pytest.raises(ValueError_):  # as a value's unit too (or as no number at all)
         parse_number(f"12 {unit}", "km")
+
+
+def test_a_case_before_1677_runs_through_every_command(make_case, tmp_path, capsys):
+    """pandas' nanosecond timestamps end in 1677: a chronicle of 1453 made the timeline, its
+    chart and the report fail (an internal error). Dates are days in seconds everywhere."""
+    import json
+
+    from srccrit.cli import main
+
+    path = make_case("""
+        case: constantinople
+        sources: {s1: {kind: memoir, date: "1477", available: "1490"}, s2: {kind: diary, date: "1453-06", author: w2}}
+        witnesses: {w: {name: A chronicler}, w2: {name: A diarist}}
+        propositions: {p: {text: The walls were breached at the Kerkoporta, date: "1453-05-29"}, q: {text: When the city fell, type: date}}
+        conclusions: {c1: {text: It fell on 29 May, rests_on: {q: "1453-05-29"}}, c2: {text: Breached there, rests_on: {p: true}}}
+        claims:
+          - {id: c, witness: w, source: s1, proposition: p, stance: affirms}
+          - {id: c2, witness: w, source: s1, proposition: q, value: "1453-05-29"}
+          - {id: c3, witness: w2, source: s2, proposition: q, value: "1453-05-29"}
+    """, bib="@misc{s1, title={Chronicle}, year={1477}}\n@misc{s2, title={Diary}, year={1453}}\n")
+    assert main(["timeline", str(path), "--format", "json"]) == 0
+    steps = json.loads(capsys.readouterr().out)
+    assert [(s["as_of"], s["date"]) for s in steps if s["conclusion"] == "c1"] == [("prior", None), ("1453-06", "1453-06-30"), ("1490", "1490-12-31")]
+    assert main(["testimonies", str(path), "--format", "json"]) == 0
+    delays = {t["claim"]: t["delay"] for t in json.loads(capsys.readouterr().out)}
+    assert round(delays["c"]) == 24  # the chronicle, 24 years after the fall
+    assert main(["support", str(path), "--as-of", "1460", "--format", "json"]) == 0
+    assert main(["chart", str(path), "-o", str(tmp_path / "charts")]) == 0
+    assert (tmp_path / "charts" / "timeline.png").stat().st_size > 0

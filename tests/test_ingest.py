@@ -92,6 +92,12 @@ def test_dates_normalised(zubok):
 @pytest.mark.parametrize("text,expected", [
     ("on February 14, 1950 it was signed", ["1950-02-14"]), ("the fall of 1949", ["1949-09/1949-11"]), ("In 1945-47, he", ["1945/1947"]),
     ("in late 1949", ["1949-09/1949-12"]), ("notes of March-April 1952", ["1952-03/1952-04"]), ("in August 1952", ["1952-08"]),
+    # the day first, May, and years before 1500: a month was all that was kept of "18 September
+    # 1931", "May 1953" gave the year alone, and 1453 was no year at all
+    ("on 18 September 1931 a charge", ["1931-09-18"]), ("the 18th of September, 1931", ["1931-09-18"]),
+    ("Constantinople fell on 29 May 1453.", ["1453-05-29"]), ("on May 29, 1453", ["1453-05-29"]), ("in May 1953", ["1953-05"]),
+    ("In 1066 William landed.", ["1066"]), ("He said he may come in 1950.", ["1950"]), ("on 31 September 1931", ["1931-09"]),
+    ("In 1950, on 3 May, it began; on 5 June it ended.", ["1950", "1950-05-03", "1950-06-05"]),
 ])
 def test_date_phrases(text, expected):
     assert ingest.find_dates(text)[0] == expected

@@ -406,7 +406,8 @@ def timeline(case, max_steps: int | None | str = "auto", estimator: Reliability 
     ids = case.conclusions.index.rename("conclusion")
     n_premises = case.rests_on.groupby("conclusion").size().reindex(ids).fillna(0).to_numpy()
     prior = 0.5 ** n_premises
-    frames.append(pd.DataFrame({"as_of": "prior", "date": pd.NaT, "conclusion": ids, "probability": prior,
+    # dates in seconds, not pandas' nanoseconds (whose range is 1677-2262: a chronicle of 1453)
+    frames.append(pd.DataFrame({"as_of": "prior", "date": np.full(len(ids), np.datetime64("NaT", "s")), "conclusion": ids, "probability": prior,
                                 "verdict": [verdict(p) for p in prior], "released": [[]] * len(ids), "archival": False}))
     for end, row in dates.iterrows():
         label = str(row["label"]).rstrip("?")
@@ -418,7 +419,7 @@ def timeline(case, max_steps: int | None | str = "auto", estimator: Reliability 
         else:
             est = Reliability(as_of=as_of, **params).fit(case, claims)
         p = _conclusion_table(case, est)[0]["probability"].reindex(ids).fillna(1.0).to_numpy()
-        frames.append(pd.DataFrame({"as_of": label, "date": pd.Timestamp(end), "conclusion": ids, "probability": p,
+        frames.append(pd.DataFrame({"as_of": label, "date": np.full(len(ids), np.datetime64(end, "s")), "conclusion": ids, "probability": p,
                                     "verdict": [verdict(x) for x in p], "released": [row["released"]] * len(ids), "archival": row["archival"]}))
     return pd.concat(frames, ignore_index=True)
 
