@@ -99,6 +99,59 @@ def parse_date(raw: object) -> Value:
         raw = str(raw)
     if not isinstance(raw, str):
         raise ValueError_(f"unparseable date {raw!r}")
+    try:
+        return _parse_date_text(raw)
+    except ValueError_ as exc:
+        hint = _written_otherwise(raw.strip())
+        if hint and _parses(hint.split(" ")[0]):  # (not "31 September 1931": no such day)
+            raise ValueError_(f"unparseable date {raw.strip()!r} (expected YYYY, YYYY-MM or YYYY-MM-DD): write {hint}") from None
+        raise
+
+
+_MONTH_WORDS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {"sept": 9}
+_MONTH_WORD = "(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\.?"
+
+
+def _parses(text: str) -> bool:
+    try:
+        _parse_date_text(text)
+    except ValueError_:
+        return False
+    return True
+
+
+def _written_otherwise(text: str) -> str | None:
+    """The case syntax for a date written the way people write dates, for the error message:
+    ``18 September 1931``, ``September 18, 1931``, ``Sept. 1931``, ``18.09.1931``,
+    ``1931/09/18``, ``c. 1950``, ``1950s``; None if it is none of those."""
+    t = " ".join(text.lower().replace(",", " ").split())
+    day_month = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_WORD + r"\s+(\d{4})", t)
+    month_day = re.fullmatch(_MONTH_WORD + r"\s+(\d{1,2})(?:st|nd|rd|th)?\s+(\d{4})", t)
+    month = re.fullmatch(_MONTH_WORD + r"\s+(\d{4})", t)
+    numeric = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", t)
+    slashed = re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", t)
+    if day_month:
+        y, mo, d = int(day_month.group(3)), _MONTH_WORDS[day_month.group(2)], int(day_month.group(1))
+    elif month_day:
+        y, mo, d = int(month_day.group(3)), _MONTH_WORDS[month_day.group(1)], int(month_day.group(2))
+    elif numeric:
+        y, mo, d = int(numeric.group(3)), int(numeric.group(2)), int(numeric.group(1))
+    elif slashed:
+        y, mo, d = int(slashed.group(1)), int(slashed.group(2)), int(slashed.group(3))
+        return f"{y:04d}-{mo:02d}-{d:02d} (a slash separates the two ends of an interval)"
+    elif month:
+        return f"{int(month.group(2)):04d}-{_MONTH_WORDS[month.group(1)]:02d}"
+    elif m := re.fullmatch(r"(?:c\.|ca\.?|circa|about|around)\s*(\d{4})", t):
+        return f"{m.group(1)}? (an uncertain date)"
+    elif m := re.fullmatch(r"(\d{3})0'?s", t):
+        return f"{m.group(1)}0/{m.group(1)}9 (a decade is an interval)"
+    else:
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def _parse_date_text(raw: str) -> Value:
     text = raw.strip()
     uncertain = text.endswith("?")
     if uncertain:

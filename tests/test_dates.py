@@ -181,3 +181,21 @@ def test_a_case_before_1677_runs_through_every_command(make_case, tmp_path, caps
     assert main(["support", str(path), "--as-of", "1460", "--format", "json"]) == 0
     assert main(["chart", str(path), "-o", str(tmp_path / "charts")]) == 0
     assert (tmp_path / "charts" / "timeline.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("written, hint", [
+    ("18 September 1931", "write 1931-09-18"), ("September 18, 1931", "write 1931-09-18"), ("Sept. 1931", "write 1931-09"),
+    ("18.09.1931", "write 1931-09-18"), ("1931/09/18", "write 1931-09-18 (a slash separates the two ends of an interval)"),
+    ("c. 1950", "write 1950? (an uncertain date)"), ("1950s", "write 1950/1959 (a decade is an interval)"),
+])
+def test_a_date_written_as_people_write_dates_is_an_error_that_says_how_to_write_it(written, hint):
+    with pytest.raises(ValueError_) as err:
+        parse_date(written)
+    assert str(err.value) == f"unparseable date {written!r} (expected YYYY, YYYY-MM or YYYY-MM-DD): {hint}"
+
+
+@pytest.mark.parametrize("written", ["31 September 1931", "banana", "1931-02-30"])
+def test_no_hint_where_there_is_no_such_date(written):
+    with pytest.raises(ValueError_) as err:
+        parse_date(written)
+    assert "write" not in str(err.value)

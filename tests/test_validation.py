@@ -43,7 +43,7 @@ def test_stance_on_date_proposition():
 def test_unparseable_dates():
     assert problems("bad-date.yaml") == [
         "bad-date.yaml:6: source 'kovalev1991' date: unparseable date '1991-13': bad month number 13; must be 1-12",
-        "bad-date.yaml:12: claim 'c1': value for date proposition 'when': unparseable date '30 January 1950' (expected YYYY, YYYY-MM or YYYY-MM-DD)",
+        "bad-date.yaml:12: claim 'c1': value for date proposition 'when': unparseable date '30 January 1950' (expected YYYY, YYYY-MM or YYYY-MM-DD): write 1950-01-30",
     ]
 
 
