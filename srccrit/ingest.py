@@ -484,10 +484,34 @@ def _extract_html(raw: str) -> str:
         import trafilatura
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise SrccritError("reading HTML needs trafilatura (pip install trafilatura)") from exc
-    text = trafilatura.extract(raw, include_comments=False, include_tables=False, favor_recall=True)
+    text = trafilatura.extract(_numbered_lists(raw), include_comments=False, include_tables=False, favor_recall=True)
     if not text:
         raise SrccritError("no article text found in the HTML")
-    return text
+    # an ordered list's item comes out as "- 1. ^ Ferrell...": the number is the note's
+    return re.sub(r"(?m)^(\s*)- (\d{1,3}\. )", r"\1\2", text)
+
+
+def _numbered_lists(raw: str) -> str:
+    """The page with each item of an ordered list beginning with its number ("1. "), as a browser
+    shows it: the extractor writes list items as "- ", and a page's notes (Wikipedia's
+    references) are an ordered list whose numbers are the markers' ``[1]``."""
+    if "<ol" not in raw.lower():
+        return raw
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(raw)
+    except (ValueError, lxml.etree.ParserError):  # nothing parseable: the extractor says so
+        return raw
+    for ol in root.iter("ol"):
+        try:
+            n = int(ol.get("start", "1"))
+        except ValueError:
+            n = 1
+        for li in ol.iterchildren("li"):
+            li.text = f"{n}. " + (li.text or "")
+            n += 1
+    return lxml.html.tostring(root, encoding="unicode")
 
 
 def read_text(path: str | Path | None = None, case=None, text: str | None = None, html: bool | None = None,

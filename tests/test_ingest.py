@@ -417,3 +417,41 @@ def test_tables_saved_by_a_spreadsheet_are_read_and_appended_to_as_they_are(make
     claims.write_bytes("\ufeffid;witness;source;proposition;stance\r\nc1;madon;s1;p;affirms\r\nc2;nobody;s1;p;affirms\r\n".encode("utf-8"))
     assert main(["validate", str(path)]) == 2
     assert "claims.csv:3:" in capsys.readouterr().err
+
+
+#: a page with Wikipedia's markup (navigation, citation superscripts, an ordered reference list
+#: with links back); its first sentences after the article's lead (CC BY-SA 4.0)
+WIKIPEDIA_HTML = """<!DOCTYPE html>
+<html lang="en"><head><title>Mukden incident - Wikipedia</title></head>
+<body>
+<div id="mw-navigation"><ul><li><a href="/wiki/Main_Page">Main page</a></li><li><a href="/wiki/Special:Random">Random article</a></li></ul></div>
+<main id="content"><h1 id="firstHeading">Mukden incident</h1>
+<div id="mw-content-text"><div class="mw-parser-output">
+<p>The <b>Mukden incident</b> was a false flag event staged by Japanese military personnel as a pretext for the 1931 Japanese invasion of Manchuria.<sup id="cite_ref-1" class="reference"><a href="#cite_note-1">[1]</a></sup> On 18 September 1931, Lieutenant Suemori Kawamoto detonated a small quantity of dynamite close to a railway line near Mukden.<sup id="cite_ref-2" class="reference"><a href="#cite_note-2">[2]</a></sup><sup id="cite_ref-3" class="reference"><a href="#cite_note-3">[3]</a></sup></p>
+<p>The Imperial Japanese Army accused Chinese dissidents of the act.<sup id="cite_ref-hanaya_4-0" class="reference"><a href="#cite_note-hanaya-4">[4]</a></sup> In 1956 Hanaya Tadashi told how it had been planned.<sup id="cite_ref-hanaya_4-1" class="reference"><a href="#cite_note-hanaya-4">[4]</a></sup></p>
+<h2><span class="mw-headline" id="References">References</span></h2>
+<div class="reflist"><ol class="references">
+<li id="cite_note-1"><span class="mw-cite-backlink"><b><a href="#cite_ref-1">^</a></b></span> <span class="reference-text">Ferrell, Robert H. (March 1955). "The Mukden Incident: September 18–19, 1931". <i>Journal of Modern History</i>. <b>27</b> (1): 66–72.</span></li>
+<li id="cite_note-2"><span class="mw-cite-backlink"><b><a href="#cite_ref-2">^</a></b></span> <span class="reference-text">Yoshihashi, Takehiko (1963). <i>Conspiracy at Mukden</i>. Yale University Press.</span></li>
+<li id="cite_note-3"><span class="mw-cite-backlink"><b><a href="#cite_ref-3">^</a></b></span> <span class="reference-text">Ogata, Sadako N. (1964). <i>Defiance in Manchuria</i>. University of California Press.</span></li>
+<li id="cite_note-hanaya-4"><span class="mw-cite-backlink">^ <a href="#cite_ref-hanaya_4-0"><sup><i><b>a</b></i></sup></a> <a href="#cite_ref-hanaya_4-1"><sup><i><b>b</b></i></sup></a></span> <span class="reference-text">Hanaya, Tadashi (1956). "Manshū jihen wa kōshite keikaku sareta". <i>Bessatsu Chisei</i>.</span></li>
+</ol></div>
+</div></div></main>
+<footer><p>This page was last edited on 1 December 2026.</p></footer>
+</body></html>
+"""
+
+
+def test_a_web_page_keeps_its_numbered_references_as_notes(tmp_path):
+    """The extractor writes list items as "- ", so a page's ordered reference list lost its
+    numbers and was dropped as a navigation list: the markers [1]..[4] had no note text."""
+    case = srccrit.load_case(CASES / "mukden-1931")
+    page = tmp_path / "mukden.html"
+    page.write_text(WIKIPEDIA_HTML, encoding="utf-8")
+    r = ingest.read_text(page, case=case)
+    assert sorted(r.note_texts) == [1, 2, 3, 4] and not r.dropped
+    assert r.note_texts[4].startswith("Hanaya, Tadashi (1956).")
+    cands = ingest.candidates(r, case, source="ogata1964")
+    hanaya = cands[cands["quote"].str.startswith("In 1956 Hanaya")].iloc[0]
+    assert (hanaya["source"], hanaya["locator"]) == ("hanaya1956", "n. 4")
+    assert not any("Main page" in s.text or "last edited" in s.text for s in r.sentences)
