@@ -736,10 +736,14 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
     ``attribution`` and ``confidence`` -- for the historian to review (see the README)."""
     block_witness = {b["attribution"]: b["witness"] for b in reading.blocks}
     # who speaks: the reviewer a block is attributed to, else the text's author, else the first name in it
-    author = None
-    if case is not None and source is not None and source in case.sources.index:
-        a = case.sources.at[source, "author"]
-        author = a if isinstance(a, str) else None
+
+    def author_of(key: str | None) -> str | None:
+        if case is None or key is None or key not in case.sources.index:
+            return None
+        a = case.sources.at[key, "author"]
+        return a if isinstance(a, str) else None
+
+    author = author_of(source)
     works = _work_matcher(case)
     cites: dict[int, str | None] = {}  # note number -> the case's source it cites; "Ibid." repeats the note before
     previous = None
@@ -752,9 +756,10 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
         speaker = block_witness.get(s.attribution) if s.attribution else None
         if not s.mentions and not speaker and not s.notes:
             continue
-        witness = speaker or author or (s.mentions[0] if s.mentions else None)
         note_texts = [reading.note_texts[n] for n in s.notes if n in reading.note_texts]
         cited = next((cites[n] for n in s.notes if cites.get(n)), None)
+        # a claim read in the work its note cites is that work's author's (where the case says who)
+        witness = speaker or author_of(cited) or author or (s.mentions[0] if s.mentions else None)
         confidence = (0.4 * bool(witness) + 0.1 + 0.2 * bool(s.notes) + 0.2 * bool(speaker) + 0.1 * bool(s.dates)
                       + 0.1 * bool(re.search(r"[\"“”]", s.text)))
         resolved = [m for m in s.names if m.witness]

@@ -453,5 +453,8 @@ def test_a_web_page_keeps_its_numbered_references_as_notes(tmp_path):
     assert r.note_texts[4].startswith("Hanaya, Tadashi (1956).")
     cands = ingest.candidates(r, case, source="ogata1964")
     hanaya = cands[cands["quote"].str.startswith("In 1956 Hanaya")].iloc[0]
-    assert (hanaya["source"], hanaya["locator"]) == ("hanaya1956", "n. 4")
+    # read in the work its note cites: that work's author's claim, not the page's
+    assert (hanaya["witness"], hanaya["source"], hanaya["locator"]) == ("hanaya", "hanaya1956", "n. 4")
+    other = cands[cands["quote"].str.startswith("The Mukden incident was")].iloc[0]  # its note cites no case source
+    assert (other["witness"], other["source"]) == ("ogata", "ogata1964")
     assert not any("Main page" in s.text or "last edited" in s.text for s in r.sentences)
