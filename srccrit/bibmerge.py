@@ -173,12 +173,13 @@ def _same_numbers(name: str, a: str, b: str) -> bool:
     """Whether two values of ``volume``, ``pages``... agree: equal, dashes and spaces aside --
     and for pages, a first page alone agrees with the range it begins (Mendeley and many journals'
     exports give ``8920``, Zotero ``8920--8923``: one article)."""
+    if name == "pages":  # "pp. 12-15", "S. 12-15"
+        a, b = (re.sub(r"^\s*(?:pp?\.?|s\.)\s*", "", v, flags=re.IGNORECASE) for v in (a, b))
     a, b = (re.sub(r"[\s\-–—]+", "-", v.strip().lower()).strip("-") for v in (a, b))
     if a == b:
         return True
     if name != "pages":
         return False
-    a, b = (re.sub(r"^(?:pp?\.?|s\.)\s*", "", v) for v in (a, b))
     first_a, _, rest_a = a.partition("-")
     first_b, _, rest_b = b.partition("-")
     return a == b or (first_a == first_b and bool(first_a) and not (rest_a and rest_b))

@@ -101,7 +101,7 @@ def parse_date(raw: object) -> Value:
         raise ValueError_(f"unparseable date {raw!r}")
     try:
         return _parse_date_text(raw)
-    except ValueError_ as exc:
+    except ValueError_:
         hint = _written_otherwise(raw.strip())
         if hint and _parses(hint.split(" ")[0]):  # (not "31 September 1931": no such day)
             raise ValueError_(f"unparseable date {raw.strip()!r} (expected YYYY, YYYY-MM or YYYY-MM-DD): write {hint}") from None
