@@ -226,3 +226,25 @@ def test_a_pair_agreeing_more_than_its_accuracies_allow_is_a_copy_though_it_shar
     assert [frozenset(p) for p in zip(pairs["witness_a"], pairs["witness_b"])] == [frozenset({"feed", "site"})]
     assert pairs.at[0, "copier"] == "site" or pairs.at[0, "copier"] == "feed"
     assert pairs.at[0, "p_copy"] > 0.99 and pairs.at[0, "shared_false"] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="known defect (issue 13): near copies of a feed that is itself wrong a tenth of the time make "
+                   "themselves the truth in the first fit (only identical pairs are counted once there), and the independent "
+                   "witnesses who are right against them are then taken for copiers")
+def test_near_copies_of_a_fallible_feed_do_not_do_worse_than_majority_vote(tmp_path):
+    """A feed right 90% of the time, repeated by three sites with a value of their own in fifty,
+    against four independent witnesses as accurate and three right 60% of the time. Majority
+    vote is right on 96-99% of 120 items; srccrit on 88-92% in five seeds of six (measured
+    before and after the near-identical pairs were examined). Counting those pairs once in the
+    first fit cures this case but costs the flight times a hundred of 400 (375 -> 270 raw, 376 ->
+    272 normalised: the airlines' own sites agree 99% with the feed they supply, and with the feed's
+    sites counted once the groups of identical bad sites out-vote it)."""
+    from collections import Counter
+
+    accuracy = {"feed": .9} | {f"own{k}": .9 for k in range(4)} | {f"m{k}": .6 for k in range(3)}
+    copies = {"site1": "feed", "site2": "feed", "site3": "feed"}
+    for seed in range(6):
+        path, said = copy_case(tmp_path / f"n{seed}", accuracy, copies, n_items=120, seed=seed, fidelity=0.98)
+        voters = list(accuracy) + list(copies)
+        majority = np.mean([Counter(said[w, i] for w in voters).most_common(1)[0][0] == 0 for i in range(120)])
+        assert right_share(srccrit.Reliability().fit(srccrit.load_case(path))) >= majority - 1 / 120
