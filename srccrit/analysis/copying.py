@@ -14,7 +14,11 @@ already one line and stays hard dependence):
   gives ``P(same) = p (c A_o + (1 - c) A_a A_b) + (1 - p) (c (1 - A_o) + (1 - c) (1 - A_a)
   (1 - A_b) / N)``; a disagreement has ratio ``1 - c``. Shared false values are strong evidence,
   shared true values weak, disagreements evidence against. The pair's probability of copying is
-  the prior odds ``COPY_PRIOR / (1 - COPY_PRIOR)`` times the product of these ratios.
+  the prior odds ``COPY_PRIOR / (1 - COPY_PRIOR)`` times the product of these ratios. ``p`` is
+  the probability of the shared value *without the pair's own two votes*: the posterior they
+  helped make would count their agreement twice (it makes their value look true, and a true
+  value shared is weak evidence of copying). On the raw flight times of the real-data benchmark
+  this took the answers given p >= .99 from 96.4% to 97.6% right.
 * Only pairs that share at least ``MIN_SHARED_FALSE`` probably false values (an option with
   ``p < 0.5``, held by at most ``MAX_SIDE`` lines), or agree on ``EXAMINE_AGREEMENT`` of the
   contested propositions they both speak to (at least ``MIN_COMMON``), are examined: finding the
@@ -41,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import radix_order
-from .em import Votes
+from .em import Votes, vote_gain
 
 __all__ = ["COPY_RATE", "agreeing_pairs", "pair_agreement", "EXAMINE_AGREEMENT", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
 
@@ -180,9 +184,12 @@ def _pair_votes(v: Votes, candidates: np.ndarray, rows: np.ndarray | None = None
 
 
 def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: np.ndarray | None = None,
-                 copy_rate: float = COPY_RATE, prior: float = COPY_PRIOR, suspects: np.ndarray | None = None) -> Copying:
+                 copy_rate: float = COPY_RATE, prior: float = COPY_PRIOR, suspects: np.ndarray | None = None,
+                 shifts: np.ndarray | None = None) -> Copying:
     """Pairs of witnesses whose shared false values make copying probable, under the current
-    posterior ``post`` (per option) and skills ``r`` (per witness); see the module. ``rank``
+    posterior ``post`` (per option) and skills ``r`` (per witness; ``shifts``: the kinds'
+    shifts of the same fit), each shared value judged without the pair's own votes; see the
+    module. ``rank``
     (per witness, default ``r``) decides which of a pair is taken for the copier: the refits
     pass the first fit's skills, so the direction does not turn as the discount moves them.
     ``suspects`` (pair keys, see :func:`agreeing_pairs`) are examined too; with ``post`` None
@@ -210,6 +217,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     pair, vote_a, vote_b = _pair_votes(v, candidates)
     slot_a, slot_b = v.slot[vote_a], v.slot[vote_b]
     same = slot_a == slot_b
+    fitted = post is not None
     if post is None:  # the suspects, taken for copies before any fit
         r = np.full(n_w, 0.5)
         post = np.full(len(v.slot_item), 0.5)
@@ -219,6 +227,13 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     orig = np.maximum(a_acc, b_acc)
     n_false = np.maximum(v.k[v.item[vote_a]] - 1, 1)
     p = np.clip(post[slot_a], 0.0, 1.0)
+    if fitted:
+        # the probability that a shared value is true, without the pair's own two votes: read off
+        # the posterior they helped make, their agreement makes their value look true, and that
+        # explains their agreement away (the evidence counted twice)
+        gain = vote_gain(v, r, shifts)
+        drop = np.exp(-(gain[vote_a] + gain[vote_b]))
+        p = np.where(same, p * drop / np.maximum(1.0 - p + p * drop, 1e-300), p)
     c = copy_rate
     independent = p * a_acc * b_acc + (1 - p) * (1 - a_acc) * (1 - b_acc) / n_false
     copied = p * (c * orig + (1 - c) * a_acc * b_acc) + (1 - p) * (c * (1 - orig) + (1 - c) * (1 - a_acc) * (1 - b_acc) / n_false)

@@ -326,7 +326,7 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
     fit = run_em(votes, a, b, n_iter, tol)  # the first fit, the suspects counted once: no group votes for itself
     first = fit[0]
     for _ in range(COPY_ROUNDS):
-        found = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined)
+        found = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4])
         if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED:
             break
         previous = _discount(votes, found.factor)
