@@ -67,7 +67,8 @@ from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
-from .copying import COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, EXAMINE_AGREEMENT, MIN_AGREEMENT, find_copying, pair_agreement
+from .copying import (COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, EXAMINE_AGREEMENT, MIN_AGREEMENT, find_copying, near_identical_groups,
+                      pair_agreement)
 from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, run_em, vote_logits
 from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
 from .evidence import claim_flags, codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
@@ -318,6 +319,7 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
     judged by the false values it shares, and every pair that agrees nearly always too."""
     examined, agreement = pair_agreement(votes, min_agreement=EXAMINE_AGREEMENT)
     suspects = examined[agreement >= MIN_AGREEMENT]
+    group = near_identical_groups(examined, len(votes.witnesses))
     found = None
     previous = np.ones(len(votes.voter))
     if len(suspects):
@@ -326,7 +328,7 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
     fit = run_em(votes, a, b, n_iter, tol)  # the first fit, the suspects counted once: no group votes for itself
     first = fit[0]
     for _ in range(COPY_ROUNDS):
-        found = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4])
+        found = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
         if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED:
             break
         previous = _discount(votes, found.factor)
