@@ -50,7 +50,7 @@ import pandas as pd
 from .._arrays import radix_order
 from .em import Votes, vote_gain
 
-__all__ = ["COPY_RATE", "agreeing_pairs", "pair_agreement", "near_identical_groups", "EXAMINE_AGREEMENT", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
+__all__ = ["COPY_RATE", "pair_agreement", "near_identical_groups", "EXAMINE_AGREEMENT", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
 
 #: c: the share of a copier's values taken from his original (AccuCopy's default)
 COPY_RATE = 0.8
@@ -119,17 +119,14 @@ def _pair_counts(a: np.ndarray, b: np.ndarray, n: int):
     return counts.tocoo()
 
 
-def agreeing_pairs(v: Votes, min_common: int = MIN_COMMON, min_agreement: float = MIN_AGREEMENT) -> np.ndarray:
-    """Pairs of witnesses (as ``a * n_witnesses + b``, a < b) who name the same option on at
-    least ``min_agreement`` of the contested propositions they both speak to (at least
-    ``min_common`` of them): the suspects a first fit counts once, so that a group of copiers
-    holding the majority cannot make itself the truth before its shared values are weighed."""
-    return pair_agreement(v, min_common, min_agreement)[0]
-
-
 def pair_agreement(v: Votes, min_common: int = MIN_COMMON, min_agreement: float = MIN_AGREEMENT) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of :func:`agreeing_pairs` with the share of the contested propositions they
-    both speak to on which they agree (sorted keys, shares).
+    """Pairs of witnesses (keys ``a * n_witnesses + b``, a < b, sorted) who name the same option on
+    at least ``min_agreement`` of the contested propositions they both speak to (at least
+    ``min_common`` of them), with that share. Those agreeing on all (``MIN_AGREEMENT``) are the
+    suspects a first fit counts once, so that a group of copiers holding the majority cannot
+    make itself the truth before its shared values are weighed; those agreeing on
+    ``EXAMINE_AGREEMENT`` are examined by the copy test and form the groups of
+    :func:`near_identical_groups`.
 
     Pairs are first counted on the options they share (a pair with fewer than
     ``min_agreement * min_common`` agreements cannot qualify), then only those are checked
@@ -196,7 +193,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     module. ``rank``
     (per witness, default ``r``) decides which of a pair is taken for the copier: the refits
     pass the first fit's skills, so the direction does not turn as the discount moves them.
-    ``suspects`` (pair keys, see :func:`agreeing_pairs`) are examined too; with ``post`` None
+    ``suspects`` (pair keys, see :func:`pair_agreement`) are examined too; with ``post`` None
     they are taken for copies outright (the first fit's discount, direction by id)."""
     n_votes = len(v.voter)
     factor = np.ones(n_votes)
