@@ -42,6 +42,9 @@ def cmd_bib(args) -> int:
         write_text(args.output, text)
         if args.report:
             write_text(args.report, report.to_json())
+        for d in report.decisions:
+            if d["action"] == "warning":  # entries read by a rule, blocks skipped: said, not only in --report
+                print(f"warning: {d['file']}:{d['line']}: {d['message']}", file=sys.stderr)
         merged = sum(1 for d in report.decisions if d["action"] == "merged")
         renamed = sum(1 for d in report.decisions if d["action"] == "renamed")
         print(f"wrote {args.output}: {merged} duplicate{'s' if merged != 1 else ''} merged, {renamed} key{'s' if renamed != 1 else ''} renamed", file=sys.stderr)

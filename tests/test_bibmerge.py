@@ -229,3 +229,45 @@ def test_keys_transliterate_skip_articles_and_keep_corporate_names(tmp_path):
     assert [r["proposed"] for r in bibtex.propose_keys(f)] == [
         "shen2003mao", "volkogonov1989stalin", "worldhealthorganization2020global", "dupont1990guerre", "schmidt1990krieg",
         "goncharov1993uncertain"]
+
+
+ENDNOTE = """@article{
+   author = {Smith, John and Doe, Jane},
+   title = {On the Mukden incident},
+   journal = {Journal of Asian Studies},
+   volume = {12},
+   year = {1960},
+   type = {Journal Article}
+}
+
+@book{
+   author = {Ogata, Sadako N.},
+   title = {Defiance in Manchuria},
+   publisher = {University of California Press},
+   year = {1964},
+   type = {Book}
+}
+"""
+
+
+def test_entries_without_citation_keys_as_endnote_exports_them(tmp_path, capsys):
+    """EndNote's "BibTeX Export" style writes no citation key: each entry was a parse failure,
+    and the merged file kept it half commented out. Each is read under the key srccrit proposes
+    (as `srccrit bib keys`), said on stderr with its file and line; @string and @comment blocks,
+    which also begin with a name and "=", are left alone."""
+    endnote = tmp_path / "endnote.bib"
+    endnote.write_text(ENDNOTE, encoding="utf-8")
+    other = tmp_path / "mine.bib"
+    other.write_text('@string{jas = "Journal of Asian Studies"}\n@comment{x = y}\n'
+                     "@article{smith1960mukden, author = {Smith, J.}, title = {Another paper}, journal = jas, year = 1960}\n", encoding="utf-8")
+    out = tmp_path / "out.bib"
+    assert main(["bib", "merge", str(other), str(endnote), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    lib = bibtexparser.parse_string(out.read_text(encoding="utf-8"))
+    assert keys(lib) == ["smith1960mukden", "smith1960mukdena", "ogata1964defiance"]
+    assert lib.entries_dict["ogata1964defiance"]["publisher"] == "University of California Press"
+    assert [s.key for s in lib.strings] == ["jas"] and "srccrit-no-key" not in out.read_text(encoding="utf-8")
+    # read as smith1960mukden in its file; another work has that key in the first file: renamed
+    assert f"warning: {endnote}:1: article entry with no citation key" in err and "read as 'smith1960mukden'" in err
+    assert "1 key renamed" in err
+    assert f"{endnote}:10: book entry with no citation key" in err

@@ -158,10 +158,27 @@ class Bibliography:
         return len(self.records)
 
 
+#: an entry with no citation key, as EndNote's "BibTeX Export" style writes every entry:
+#: ``@article{`` and at once a field (``author = {...}``)
+_KEYLESS = re.compile(r"(@[ \t]*(?!(?:string|preamble|comment)\b)[A-Za-z]+[ \t]*\{)(?=\s*[A-Za-z][\w-]*\s*=)", re.IGNORECASE)
+_NO_KEY = "srccrit-no-key-"
+
+
+def _with_placeholder_keys(text: str) -> str:
+    """The text with a placeholder key in every entry that has none (on the same line: every line
+    number stays true); :func:`tolerated_entries` gives each a key of its own."""
+    if "@" not in text:
+        return text
+    count = iter(range(1, 1 << 30))
+    return _KEYLESS.sub(lambda m: f"{m.group(1)}{_NO_KEY}{next(count)},", text)
+
+
 def tolerated_entries(raw: Library, display: str) -> tuple[list[Entry], list[Problem]]:
     """The entries of a parsed file as biber reads them, in file order, with a warning (file and
     line) for each rule applied, never a refusal:
 
+    * an entry with no citation key (EndNote's BibTeX export writes none): read under the key
+      srccrit proposes for it (author, year, first word of the title, as ``srccrit bib keys``);
     * a field given twice in an entry (in any case: ``title``, ``Title``): the first is kept;
     * a key given twice in a file: the later entry is read under ``KEY-2`` (``-3``...);
     * an entry that cannot be read (an unclosed brace): skipped, and kept as written in the file.
@@ -175,6 +192,10 @@ def tolerated_entries(raw: Library, display: str) -> tuple[list[Entry], list[Pro
         line = (block.start_line or 0) + 1
         if isinstance(readable_block, Entry):
             entry, repeated = _first_fields(readable_block)
+            if entry.key.startswith(_NO_KEY):
+                entry = _keyed(entry, used)
+                warnings.append(Problem(display, line, f"{entry.entry_type} entry with no citation key (as EndNote's BibTeX export "
+                                        f"writes them): read as {entry.key!r}", "warning"))
             if entry.key in seen:  # in file order: the first entry of a key keeps it
                 n = 2
                 while f"{entry.key}-{n}" in used:
@@ -197,6 +218,20 @@ def tolerated_entries(raw: Library, display: str) -> tuple[list[Entry], list[Pro
                                     f"{', '.join(sorted(repeated))} given twice; the first value is kept", "warning"))
         entries.append(entry)
     return entries, warnings
+
+
+def _keyed(entry: Entry, used: set[str]) -> Entry:
+    """The entry under the key srccrit proposes for it (``a``, ``b``... where that is taken)."""
+    from ..bibtex import _decoded_fields, citation_key  # the key proposer: one rule everywhere
+
+    raw_author = str((entry.fields_dict.get("author") or entry.fields_dict.get("editor") or Field("author", "")).value)
+    base = citation_key(_decoded_fields(entry), raw_author)
+    key, n = base, 0
+    while key in used:
+        key = base + "abcdefghijklmnopqrstuvwxyz"[n % 26] * (1 + n // 26)
+        n += 1
+    used.add(key)
+    return Entry(entry.entry_type, key, entry.fields, entry.start_line, entry.raw)
 
 
 def _first_fields(entry: Entry) -> tuple[Entry, set[str]]:
@@ -234,7 +269,7 @@ def parse_bib_file(path: Path, display: str | None = None) -> tuple[Library, Lib
     if "@" not in text and text.strip():
         return Library(), Library(), [Problem(display, 0, "not a BibTeX file: it holds no @entry")]
     try:
-        raw = bibtexparser.parse_string(text, parse_stack=[])
+        raw = bibtexparser.parse_string(_with_placeholder_keys(text), parse_stack=[])
         entries, problems = tolerated_entries(raw, display)
         others = [b for b in raw.blocks if not isinstance(b, (Entry, bibtexparser.model.ParsingFailedBlock))
                   and not isinstance(b, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock))]
