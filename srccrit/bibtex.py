@@ -417,15 +417,22 @@ def propose_keys(path: str | Path, taken: set[str] | None = None) -> list[dict]:
     used = set(taken or ())
     rows = []
     for e in tolerated_entries(raw, str(path))[0]:
-        raw_author = str((e.fields_dict.get("author") or e.fields_dict.get("editor") or Field("author", "")).value)
-        base = citation_key(_decoded_fields(e), raw_author)
-        key, n = base, 0
-        while key in used:
-            key = base + "abcdefghijklmnopqrstuvwxyz"[n % 26] * (1 + n // 26)
-            n += 1
-        used.add(key)
+        key = free_citation_key(e, used)
         rows.append({"key": e.key, "proposed": key, "changed": key != e.key})
     return rows
+
+
+def free_citation_key(entry, used: set[str]) -> str:
+    """:func:`citation_key` for a parsed entry, with ``a``, ``b``... where it is in ``used``;
+    the key is added to ``used``."""
+    raw_author = str((entry.fields_dict.get("author") or entry.fields_dict.get("editor") or Field("author", "")).value)
+    base = citation_key(_decoded_fields(entry), raw_author)
+    key, n = base, 0
+    while key in used:
+        key = base + "abcdefghijklmnopqrstuvwxyz"[n % 26] * (1 + n // 26)
+        n += 1
+    used.add(key)
+    return key
 
 
 # ----------------------------------------------------------------------------- merge

@@ -222,16 +222,9 @@ def tolerated_entries(raw: Library, display: str) -> tuple[list[Entry], list[Pro
 
 def _keyed(entry: Entry, used: set[str]) -> Entry:
     """The entry under the key srccrit proposes for it (``a``, ``b``... where that is taken)."""
-    from ..bibtex import _decoded_fields, citation_key  # the key proposer: one rule everywhere
+    from ..bibtex import free_citation_key  # the key proposer: one rule everywhere
 
-    raw_author = str((entry.fields_dict.get("author") or entry.fields_dict.get("editor") or Field("author", "")).value)
-    base = citation_key(_decoded_fields(entry), raw_author)
-    key, n = base, 0
-    while key in used:
-        key = base + "abcdefghijklmnopqrstuvwxyz"[n % 26] * (1 + n // 26)
-        n += 1
-    used.add(key)
-    return Entry(entry.entry_type, key, entry.fields, entry.start_line, entry.raw)
+    return Entry(entry.entry_type, free_citation_key(entry, used), entry.fields, entry.start_line, entry.raw)
 
 
 def _first_fields(entry: Entry) -> tuple[Entry, set[str]]:
