@@ -108,9 +108,10 @@ def parse_date(raw: object) -> Value:
         raise
 
 
-_MONTH_WORDS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+#: English month names and abbreviations, lower case -> month number (also what ``ingest`` reads)
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {"sept": 9}
-_MONTH_WORD = "(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\.?"
+_MONTH_WORD = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
 def _parses(text: str) -> bool:
@@ -132,16 +133,16 @@ def _written_otherwise(text: str) -> str | None:
     numeric = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", t)
     slashed = re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", t)
     if day_month:
-        y, mo, d = int(day_month.group(3)), _MONTH_WORDS[day_month.group(2)], int(day_month.group(1))
+        y, mo, d = int(day_month.group(3)), MONTHS[day_month.group(2)], int(day_month.group(1))
     elif month_day:
-        y, mo, d = int(month_day.group(3)), _MONTH_WORDS[month_day.group(1)], int(month_day.group(2))
+        y, mo, d = int(month_day.group(3)), MONTHS[month_day.group(1)], int(month_day.group(2))
     elif numeric:
         y, mo, d = int(numeric.group(3)), int(numeric.group(2)), int(numeric.group(1))
     elif slashed:
         y, mo, d = int(slashed.group(1)), int(slashed.group(2)), int(slashed.group(3))
         return f"{y:04d}-{mo:02d}-{d:02d} (a slash separates the two ends of an interval)"
     elif month:
-        return f"{int(month.group(2)):04d}-{_MONTH_WORDS[month.group(1)]:02d}"
+        return f"{int(month.group(2)):04d}-{MONTHS[month.group(1)]:02d}"
     elif m := re.fullmatch(r"(?:c\.|ca\.?|circa|about|around)\s*(\d{4})", t):
         return f"{m.group(1)}? (an uncertain date)"
     elif m := re.fullmatch(r"(\d{3})0'?s", t):

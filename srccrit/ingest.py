@@ -33,14 +33,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .dates import MONTHS
 from .errors import SrccritError
 from .io.atomic import note_input
 from .mentions import Mention, NameFinder
 
 __all__ = ["Reading", "Sentence", "read_text", "candidates", "citation_report", "find_dates", "repair_ocr"]
 
-MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
-MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 
 BOILERPLATE = [
     r"\$\d", r"\bbuy (used|new)\b", r"\(save \d+%\)", r"usually ships", r"^read more", r"show less$", r"^\s*\d star\s*$",
@@ -362,7 +361,7 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
     found = _Found()
     take = found.take
 
-    for m in re.finditer(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}}),\s*(\d{{4}})\b", sentence, re.I):
+    for m in re.finditer(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}}),\s*(\d{{4}})\b", sentence, re.I):
         take(m, _day(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2))))
     # the day first, as British and most historical writing has it: "29 May 1453", "18th of September 1931"
     for m in re.finditer(rf"(?<![\d.])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", sentence, re.I):
@@ -370,7 +369,7 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
     for m in re.finditer(rf"\b({_MONTH_NAMES})\s*[-–]\s*({_MONTH_NAMES})\s+(\d{{4}})\b", sentence, re.I):
         y = int(m.group(3))
         take(m, f"{y:04d}-{MONTHS[m.group(1).lower()]:02d}/{y:04d}-{MONTHS[m.group(2).lower()]:02d}")
-    for m in re.finditer(rf"\b(?:(early|mid|late)[- ])?({_MONTH_NAMES})\s+(\d{{4}})\b", sentence, re.I):
+    for m in re.finditer(rf"\b(?:(early|mid|late)[- ])?({_MONTH_NAMES})\.?\s+(\d{{4}})\b", sentence, re.I):
         take(m, _month_range(int(m.group(3)), MONTHS[m.group(2).lower()], (m.group(1) or "").lower() or None))
     for m in re.finditer(r"\b(?:the\s+)?(spring|summer|fall|autumn|winter)\s+of\s+(\d{4})\b", sentence, re.I):
         y, (a, b) = int(m.group(2)), _SEASON[m.group(1).lower()]

@@ -98,6 +98,7 @@ def test_dates_normalised(zubok):
     ("Constantinople fell on 29 May 1453.", ["1453-05-29"]), ("on May 29, 1453", ["1453-05-29"]), ("in May 1953", ["1953-05"]),
     ("In 1066 William landed.", ["1066"]), ("He said he may come in 1950.", ["1950"]), ("on 31 September 1931", ["1931-09"]),
     ("In 1950, on 3 May, it began; on 5 June it ended.", ["1950", "1950-05-03", "1950-06-05"]),
+    ("in Sept. 1931 it began", ["1931-09"]), ("on Sept. 18, 1931", ["1931-09-18"]),
 ])
 def test_date_phrases(text, expected):
     assert ingest.find_dates(text)[0] == expected
