@@ -325,15 +325,30 @@ def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
     if len(suspects):
         found = find_copying(votes, None, None, suspects=suspects)
         previous = _discount(votes, found.factor)
-    fit = run_em(votes, a, b, n_iter, tol)  # the first fit, the suspects counted once: no group votes for itself
+    # the rounds' fits only decide the discounts (a factor settles to COPY_SETTLED): they stop at
+    # ROUND_TOL, and the fit under the settled discount is carried on to ``tol`` from where the
+    # last round left it (a third fewer EM steps at a million claims). ``n_iter`` bounds the EM
+    # steps of all the fits together
+    round_tol = max(tol, ROUND_TOL)
+    fit = run_em(votes, a, b, n_iter, round_tol)  # the first fit, the suspects counted once: no group votes for itself
     first = fit[0]
+    steps = fit[2]
     for _ in range(COPY_ROUNDS):
         found = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
-        if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED:
+        if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED or steps >= n_iter:
             break
         previous = _discount(votes, found.factor)
-        fit = run_em(votes, a, b, n_iter, tol, start=(fit[0], fit[4]))
-    return (*fit, found)
+        fit = run_em(votes, a, b, n_iter - steps, round_tol, start=(fit[0], fit[4]))
+        steps += fit[2]
+    converged = fit[3] and round_tol <= tol
+    if not converged and steps < n_iter:
+        fit = run_em(votes, a, b, n_iter - steps, tol, start=(fit[0], fit[4]))
+        steps, converged = steps + fit[2], fit[3]
+    return (fit[0], fit[1], steps, converged, fit[4], found)
+
+
+#: how far the fits made to find the copies are carried (the last is then carried to ``tol``)
+ROUND_TOL = 1e-5
 
 
 def _discount(votes: Votes, factor: np.ndarray) -> np.ndarray:
