@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SrccritError", "CaseError", "Problem", "OutputError", "SrccritWarning"]
+__all__ = ["SrccritError", "CaseError", "Problem", "OutputError", "SrccritWarning", "not_utf8"]
 
 
 @dataclass(frozen=True, order=True)
@@ -42,3 +42,26 @@ class OutputError(SrccritError):
 class SrccritWarning(UserWarning):
     """Something the user should know of an output that was still written (a chart whose names no
     installed font draws, say); the CLI prints each on one line, ``warning: ...``."""
+
+
+def not_utf8(path, display: str, what: str = "the file") -> Problem:
+    """The problem of a file that is not UTF-8 text: the line and byte where decoding fails, and
+    what the file probably is (UTF-16, as some Windows programs save; Windows-1252/Latin-1, as
+    older exporters save), so that the user knows how to save it again."""
+    from pathlib import Path
+
+    data = Path(path).read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return Problem(display, 0, f"not UTF-8 text: {what} is UTF-16 (it begins with a UTF-16 byte-order mark); save it as UTF-8")
+    try:
+        data.decode("utf-8")
+        return Problem(display, 0, f"not UTF-8 text: save {what} as UTF-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    end = data.find(b"\n", start)
+    shown = data[start - column + 1:end if end >= 0 else len(data)].decode("cp1252", errors="replace").strip()
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return Problem(display, line, f"not UTF-8 text: byte 0x{data[start]:02X} at column {column} (as Windows-1252/Latin-1 the line "
+                                  f"reads {shown!r}); save {what} as UTF-8")

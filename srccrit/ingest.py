@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from .dates import MONTHS
-from .errors import SrccritError
+from .errors import SrccritError, not_utf8
 from .io.atomic import note_input
 from .mentions import Mention, NameFinder
 
@@ -532,7 +532,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         try:
             text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise SrccritError(f"{p}: not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+            raise SrccritError(str(not_utf8(p, str(p), "the text"))) from None
     original = text
     if html is None:
         html = bool(re.search(r"<(html|body|p|div)\b", text[:5000], re.I))

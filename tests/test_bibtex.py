@@ -135,7 +135,7 @@ def test_a_duplicate_key_survives_a_round_trip_and_an_unreadable_file_is_an_erro
     assert "title = {x}" in written and "@book{a, title={y}}" in written
     latin1 = tmp_path / "latin1.bib"
     latin1.write_bytes("@book{a, title={caf\xe9}}\n".encode("latin-1"))
-    with pytest.raises(srccrit.CaseError, match=r"latin1.bib: bibliography is not UTF-8"):
+    with pytest.raises(srccrit.CaseError, match=r"latin1.bib:1: not UTF-8 text: byte 0xE9 at column 20 .*'@book\{a, title=\{café\}\}'.*save the bibliography as UTF-8"):
         bibtex.round_trip(latin1)
 
 

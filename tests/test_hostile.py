@@ -135,7 +135,8 @@ def test_table_and_bibliography_paths_that_are_folders_empty_or_not_utf8(tmp_pat
     text = text[: text.index("claims:")] + "claims: claims.yaml\n"
     path.write_text(text)
     (base / "claims.yaml").write_bytes("- {id: x, quote: caf\xe9}\n".encode("latin-1"))
-    err = assert_bad_input(capsys, ["validate", path], "bibdir.bib' is a folder", "empty.bib' is empty", "not UTF-8")
+    err = assert_bad_input(capsys, ["validate", path], "bibdir.bib' is a folder", "empty.bib' is empty",
+                           "claims.yaml:1: not UTF-8 text: byte 0xE9 at column 21")
     text = text.replace("claims: claims.yaml", "claims: tables")
     (base / "tables").mkdir()
     path.write_text(text)
@@ -834,3 +835,33 @@ print("ok", len(started))
 """
     done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.startswith("ok"), done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("kind", ["case", "bibliography", "csv table", "text"])
+def test_a_file_saved_in_latin1_or_utf16_names_its_line_and_what_it_is(tmp_path, capsys, kind):
+    """Old exporters save Windows-1252, some Windows programs UTF-16: the error names the line
+    and shows it as Windows-1252 reads it, or says UTF-16, whatever the file is."""
+    base = tmp_path / "c"
+    path = write_case(base, MINI)
+    latin = "one\ntwo M\u00fcller\n".encode("cp1252")
+    if kind == "case":
+        path.write_bytes(path.read_bytes() + b"# M\xfcller\n")
+        args, name = ["validate", path], f"case.yaml:{len(path.read_bytes().splitlines())}"
+    elif kind == "bibliography":
+        (tmp_path / "x.bib").write_bytes(b"@book{a,\n  author = {M\xfcller, J.},\n}\n")
+        args, name = ["bib", "merge", tmp_path / "x.bib", "-o", tmp_path / "out.bib"], "x.bib:2"
+    elif kind == "csv table":
+        text = path.read_text()
+        path.write_text(text[: text.index("claims:")] + "claims: claims.csv\n")
+        (base / "claims.csv").write_bytes(b"id,witness,source,proposition,stance\nc1,M\xfcller,s,p,affirms\n")
+        args, name = ["validate", path], "claims.csv:2"
+    else:
+        (tmp_path / "t.txt").write_bytes(latin)
+        args, name = ["ingest", tmp_path / "t.txt"], "t.txt:2"
+    err = assert_bad_input(capsys, [str(a) for a in args], "not UTF-8 text: byte 0xFC", "Müller")
+    assert f"{name}: not UTF-8" in err, err
+    assert not (tmp_path / "out.bib").exists()
+    if kind in ("bibliography", "text"):
+        target = tmp_path / ("x.bib" if kind == "bibliography" else "t.txt")
+        target.write_bytes("\ufeffone".encode("utf-16"))
+        assert_bad_input(capsys, [str(a) for a in args], "is UTF-16")

@@ -25,7 +25,7 @@ from bibtexparser import middlewares as mw
 from bibtexparser.library import Library
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, Field, ParsingFailedBlock
 
-from ..errors import Problem
+from ..errors import Problem, not_utf8
 from .atomic import note_input
 
 __all__ = ["BibRecord", "Bibliography", "read_bibliography", "parse_bib_file", "decoded_stack", "BIB_SUFFIXES", "latex_to_text",
@@ -256,7 +256,7 @@ def parse_bib_file(path: Path, display: str | None = None) -> tuple[Library, Lib
     except FileNotFoundError:
         return Library(), Library(), [Problem(display, 0, f"bibliography file not found: {path}")]
     except UnicodeDecodeError as exc:
-        return Library(), Library(), [Problem(display, 0, f"bibliography is not UTF-8 text (byte {exc.start}): save it as UTF-8")]
+        return Library(), Library(), [not_utf8(path, display, "the bibliography")]
     except IsADirectoryError:
         return Library(), Library(), [Problem(display, 0, "bibliography is a folder, not a file")]
     if "@" not in text and text.strip():

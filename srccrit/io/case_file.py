@@ -86,7 +86,7 @@ def read_raw_case(path: str | os.PathLike | None) -> RawCase:
     try:
         doc = read_yaml(case_path)
     except YAML_READ_ERRORS as exc:
-        raise CaseError([yaml_problem(display, exc)]) from None
+        raise CaseError([yaml_problem(display, exc, case_path)]) from None
     raw = RawCase(case_path, display, doc)
     if not isinstance(doc.data, dict):
         raise CaseError([Problem(display, 1, "a case file must be a YAML mapping (case:, title:, sources:, ...)")])

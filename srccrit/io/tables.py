@@ -19,7 +19,7 @@ import yaml
 
 from .._arrays import id_lists, list_column, split_id_lists
 from .._gc import paused_gc
-from ..errors import Problem
+from ..errors import Problem, not_utf8
 from .atomic import note_input
 
 __all__ = ["YamlDocument", "read_yaml", "read_table_file", "records_frame", "LIST_FIELDS", "yaml_problem", "YAML_READ_ERRORS", "file_problem",
@@ -185,14 +185,15 @@ def read_yaml(path: Path) -> YamlDocument:
     return YamlDocument(data, lines, dups)
 
 
-def yaml_problem(display: str, exc: BaseException) -> Problem:
-    """One problem, with file and line, for any failure to read a YAML file."""
+def yaml_problem(display: str, exc: BaseException, path=None) -> Problem:
+    """One problem, with file and line, for any failure to read a YAML file (``path``: the file,
+    read again to place an encoding error)."""
     if isinstance(exc, yaml.YAMLError):
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         return Problem(display, line, f"YAML syntax error: {getattr(exc, 'problem', None) or exc}")
     if isinstance(exc, UnicodeDecodeError):
-        return Problem(display, 0, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")
+        return not_utf8(path, display) if path is not None else Problem(display, 0, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")
     if isinstance(exc, RecursionError):
         return Problem(display, 0, "nested too deeply to read")
     if isinstance(exc, IsADirectoryError):
@@ -367,7 +368,7 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
         try:
             frame = read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
         except UnicodeDecodeError as exc:
-            return pd.DataFrame(), [Problem(display, 0, f"not UTF-8 text (byte {exc.start}): save the table as UTF-8")]
+            return pd.DataFrame(), [not_utf8(path, display, "the table")]
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
             return pd.DataFrame(), [Problem(display, 0, f"cannot read CSV table: {_first_line(exc)}")]
         frame.columns = [str(c).strip() for c in frame.columns]
@@ -398,7 +399,7 @@ def read_table_file(path: Path, display: str, key_name: str = "id") -> tuple[pd.
         try:
             doc = read_yaml(path)
         except YAML_READ_ERRORS as exc:
-            return pd.DataFrame(), [yaml_problem(display, exc)]
+            return pd.DataFrame(), [yaml_problem(display, exc, path)]
         return yaml_table(doc.data, doc, (), display, key_name)
     raise AssertionError(suffix)  # file_problem() let only the suffixes above through
 
