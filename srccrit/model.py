@@ -112,6 +112,7 @@ class Case:
     files: list[Path] = field(default_factory=list, repr=False, compare=False)  # the table and bibliography files it was read from
     _names: dict[str, str] | None = field(default=None, repr=False)
     _rows: dict = field(default_factory=dict, repr=False, compare=False)
+    _whole: "Case | None" = field(default=None, repr=False, compare=False)  # the case a with_claims() subset was taken from
 
     # ----------------------------------------------------------------- lookups
     @property
@@ -227,8 +228,10 @@ class Case:
 
     # ------------------------------------------------------------ derivation
     def with_claims(self, claims: pd.DataFrame) -> "Case":
-        """The same case over a subset (or reordering) of its claims."""
-        return replace(self, claims=claims, _names=self._names, _rows=self._rows)
+        """The same case over a subset (or reordering) of its claims (it remembers the whole
+        case: a claim derived from a source whose own claim is left out still belongs to that
+        source's line of evidence)."""
+        return replace(self, claims=claims, _names=self._names, _rows=self._rows, _whole=self._whole if self._whole is not None else self)
 
     def available_claims(self, as_of: str | None) -> pd.DataFrame:
         """Claims whose source was available to historians by ``as_of`` (all if None)."""

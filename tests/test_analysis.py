@@ -552,3 +552,53 @@ def test_id_lookups_use_python_strings_kept_per_index(bundled):
     assert object_labels(other).tolist() == ["b", "a", "d"] and object_index(other).tolist() == ["b", "a", "d"]
     plain = pd.Index(["x"], dtype=object)
     assert object_index(plain) is plain
+
+
+# -- copies of a source whose own testimony is out of view -------------------------------------
+
+@pytest.fixture(scope="module")
+def zinoviev():
+    from conftest import CASES
+
+    return srccrit.load_case(CASES / "zinoviev-1924")
+
+
+def test_sources_derived_from_one_unopened_file_are_one_line_before_it_opens(zinoviev):
+    """The Zinoviev letter (1924), written from published history: the Foreign Office's note,
+    the Daily Mail and Baldwin all rest on SIS's copy and assurances. Before SIS's files were
+    opened (1999) they were still one line of evidence, SIS's, not three."""
+    ev = srccrit.positions(zinoviev.with_claims(zinoviev.available_claims("1990"))).set_index("claim")
+    assert set(ev.loc[["fo-1", "dm-1", "ba-1"], "origin"]) == {"sis"}
+    assert ev.loc[["fo-1", "dm-1", "ba-1"], "line"].nunique() == 1
+    s = srccrit.support(zinoviev, as_of="1990")
+    assert s.at["authentic", "lines_for"] == 1 and s.at["forgery", "lines_against"] == 1
+    assert s.at["authentic", "sole_support"] == "sis"
+    # the same three lines as the whole case has them, where SIS's own claim is one of them
+    whole = srccrit.positions(zinoviev).set_index("claim")
+    assert whole.at["si-2", "line"] == whole.at["fo-1", "line"] == whole.at["ba-1", "line"]
+    # Baldwin repeating SIS in 1928 adds nothing the Foreign Office had not already said
+    tl = srccrit.timeline(zinoviev)
+    forgery = tl[tl["conclusion"] == "forgery"].set_index("as_of")["probability"]
+    assert forgery["1928-03-19"] == pytest.approx(forgery["1925"], abs=0.02)
+    assert forgery["1925"] > 0.7 and forgery["1999-02"] > forgery["1967"]
+
+
+def test_dropping_the_original_drops_its_copies(zinoviev):
+    """Fragility's removal of a witness takes the derived sources that repeat him with him:
+    before the fix, dropping SIS made the three copies three independent lines."""
+    for exact_limit in (2_000, 0):  # the refit and the local re-scoring agree
+        s = srccrit.support(zinoviev, as_of="1924-10-25", exact_limit=exact_limit)
+        assert s.at["authentic", "probability"] >= 0.7
+        assert s.at["authentic", "pivotal_witness"] == "sis" and s.at["authentic", "break_count"] == 1
+        assert s.at["authentic", "pivotal_shift"] < -0.2
+    kept = zinoviev.claims[(zinoviev.claims["witness"] != "sis")]
+    est = srccrit.Reliability().fit(zinoviev, kept)
+    ev = est.evidence_.set_index("claim")
+    assert ev.loc[["fo-1", "dm-1", "ba-1"], "line"].nunique() == 1  # what a direct fit without him sees
+
+
+def test_a_copy_of_an_archival_release_is_not_checked_by_it(zinoviev):
+    rel = srccrit.reliability(zinoviev)
+    for copier in ("foreign-office", "daily-mail", "baldwin"):
+        assert not any("archival release" in r for r in rel.at[copier, "reasons"]), copier
+    assert any(r.startswith("0 of 1 claims checked by the 1999-02 archival release (sis1924files)") for r in rel.at["tuc", "reasons"])

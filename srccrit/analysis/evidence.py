@@ -19,7 +19,10 @@
 are not independent of them: such a claim joins the line of a claim from one of those sources
 (transitively) that stands on the same side, if there is one. Two claims on the same side with the
 same origin are one line, however many books repeat them. A derived claim joins one line; it
-never merges two otherwise independent lines.
+never merges two otherwise independent lines. Lines are the whole case's: where a case is a
+subset of its claims (as of a date, a witness dropped) and the claim a derived claim joins is
+left out, the derived claim keeps that claim's origin, so copies do not become independent
+because their original is out of view.
 """
 
 from __future__ import annotations
@@ -409,6 +412,15 @@ def _labels(prop: np.ndarray, side: np.ndarray, written: pa.Array, width: np.nda
     return label_of_side[side_key]
 
 
+def _whole_case_origins(case) -> np.ndarray:
+    """Each claim's origin (witness id) in the whole case, made once per case object."""
+    key = ("derived origins", id(case.claims))
+    hit = case._rows.get(key)
+    if hit is None or hit[0] is not case.claims:
+        hit = case._rows[key] = (case.claims, positions_and_lines(case)[0]["origin"].astype(object).to_numpy())
+    return hit[1]
+
+
 def _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, origin) -> np.ndarray:
     """Origins (witness codes) with each derived claim moved to the line it derives from."""
     anc = ancestors(case)
@@ -450,6 +462,20 @@ def _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, or
         own = w_code[pos]
         candidates[pos] = [i for i in members.get((p_code[pos], side[pos]), ())
                            if w_code[i] != own and (sources[i] in parents or witness_ids[w_code[i]] in parent_authors)]
+    # a derived claim whose original is left out of these claims (not yet available as of a
+    # date, its witness dropped) stays on the original's line, as the whole case has it: the
+    # copies of a source do not become independent because the source is out of view
+    whole = getattr(case, "_whole", None)
+    orphans = [pos for pos, hits in candidates.items() if not hits]
+    if orphans and whole is not None and whole.claims is not claims and len(whole.claims) != len(claims):
+        whole_origin = _whole_case_origins(whole)
+        rows = claims.index.to_numpy()[orphans]
+        if not isinstance(whole.claims.index, pd.RangeIndex) or whole.claims.index.start != 0 or whole.claims.index.step != 1:
+            rows = whole.claims.index.get_indexer(rows)
+        theirs = w_ids.get_indexer(pd.Index(whole_origin[rows], dtype=object))
+        for pos, o in zip(orphans, theirs.tolist()):
+            if o >= 0:
+                origin[pos] = o
     # repeat until stable, so that a chain of derivative works resolves to its first testimony
     for _ in range(len(derived_pos) + 1):
         changed = False

@@ -642,6 +642,8 @@ ARCHIVAL_DETAIL = 3
 def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv: np.ndarray, side_rows: np.ndarray) -> dict[str, list[str]]:
     """'2 of 3 claims checked by the 1995 archival release (rusarch1995) agree with it (+)'; one
     line per release, or a total over all of them when more than ``ARCHIVAL_DETAIL`` check him.
+    A claim on the release's own line of evidence (its source derives from the release) is not
+    checked by it.
     ``counted`` takes the counted claims' values out of a column of the evidence; ``wv`` and
     ``side_rows`` are theirs."""
     s_code, s_ids = codes_of(ev["source"])
@@ -667,7 +669,10 @@ def _archival_agreement(case, ev: pd.DataFrame, counted, witnesses: pd.Index, wv
     offset = np.arange(len(claim)) - np.repeat(np.cumsum(reps) - reps, reps)
     release = arch[start_p[p_rows[claim]] + offset]
     who = wv[claim]
-    other = who != wv[release]
+    # a claim on the release's own line of evidence (a source that derives from the release, a
+    # relay of it) repeats the release: it is not checked by it
+    line = counted(ev["line"].to_numpy())
+    other = (who != wv[release]) & (line[claim] != line[release])
     claim, release, who = claim[other], release[other], who[other]
     if not len(claim):
         return {}

@@ -214,7 +214,9 @@ def _touching(case, est: Reliability, only=None) -> dict[str, list[str]]:
     """conclusion -> witnesses with a counted claim on one of its propositions (sorted);
     ``only``: these conclusions."""
     rests = case.rests_on if only is None else case.rests_on[case.rests_on["conclusion"].isin(set(only))]
-    ev = _rested_evidence(case, est.evidence_, rests)[["proposition", "witness"]].drop_duplicates()
+    ev = _rested_evidence(case, est.evidence_, rests)
+    # the witnesses who speak, and those whose testimony others' derived sources repeat
+    ev = pd.concat([ev[["proposition", "witness"]], ev[["proposition", "origin"]].rename(columns={"origin": "witness"})]).drop_duplicates()
     m = rests[["conclusion", "proposition"]].merge(ev, on="proposition")
     return {c: sorted(set(g["witness"])) for c, g in m.groupby("conclusion")}
 
@@ -227,6 +229,10 @@ def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
     """Fill ``pivotal_*``, ``verdict_without``, ``break_count`` and ``fragile`` (see :func:`support`)."""
     touching = _touching(case, est, out.index)
     claims = case.available_claims(as_of)
+    # a dropped witness takes with him what derived sources repeat of him (the claims on his
+    # lines), as the local re-scoring does by dropping his votes
+    ev = est.evidence_
+    origin = ev["origin"].astype(object).to_numpy() if len(ev) == len(claims) else claims["witness"].astype(object).to_numpy()
     exact = len(est.votes_.voter) <= exact_limit
     cache: dict[frozenset, pd.Series] = {}
     local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy(), est.kept_for(case))
@@ -235,7 +241,8 @@ def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
         if not exact:
             return local.probability_without(cid, dropped)
         if dropped not in cache:
-            kept = claims[~claims["witness"].isin(list(dropped))]
+            gone = list(dropped)
+            kept = claims[~(claims["witness"].isin(gone).to_numpy() | pd.Index(origin).isin(gone))]
             cache[dropped] = _conclusion_table(case, Reliability(as_of=None, **params).fit(case, kept))[0]["probability"]
         return float(cache[dropped].get(cid, 1.0))
 
