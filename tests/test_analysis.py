@@ -573,6 +573,9 @@ def test_sources_derived_from_one_unopened_file_are_one_line_before_it_opens(zin
     s = srccrit.support(zinoviev, as_of="1990")
     assert s.at["authentic", "lines_for"] == 1 and s.at["forgery", "lines_against"] == 1
     assert s.at["authentic", "sole_support"] == "sis"
+    reasons = srccrit.reliability(zinoviev, as_of="1990").at["sis", "reasons"]
+    assert "no claim of his own here: his testimony reaches the case through baldwin1928commons, dailymail1924, fo1924note, " \
+           "which derive from him (1 line in his name)" in reasons
     # the same three lines as the whole case has them, where SIS's own claim is one of them
     whole = srccrit.positions(zinoviev).set_index("claim")
     assert whole.at["si-2", "line"] == whole.at["fo-1", "line"] == whole.at["ba-1", "line"]

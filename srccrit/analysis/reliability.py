@@ -571,8 +571,13 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.Da
         reasons = []
         prior_reasons = take(pri["prior_reasons"].to_numpy(dtype=object), w_rows, None).tolist()
         no_archive: list[str] = []
-        for wid, base, n, k_corr, k_con, skill in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist(), r.tolist()):
-            if not n:
+        relayed = _derived_in_his_name(ev, counted)
+        for wid, base, n, k_corr, k_con, skill, lines in zip(votes.witnesses.tolist(), prior_reasons, n_counted.tolist(), corr.tolist(), contra.tolist(),
+                                                             r.tolist(), n_votes.tolist()):
+            if not n and lines and wid in relayed:
+                rs = [*base, f"no claim of his own here: his testimony reaches the case through {relayed[wid]}, which derive from him "
+                             f"({lines:.0f} line{'s' if lines != 1 else ''} in his name)"]
+            elif not n:
                 rs = [*base, "no claim with a stance or value: the prior alone"]
             elif k_corr and k_con:
                 rs = [*base, f"{k_corr} of {n} claims corroborated by independent witnesses (+)",
@@ -590,6 +595,17 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.Da
         ordered["reasons"] = pd.Series(reasons, index=table.index, dtype=object)
 
     return by_reliability(table, "name"), write_reasons
+
+
+def _derived_in_his_name(ev: pd.DataFrame, counted) -> dict[str, str]:
+    """witness -> the sources (joined with ", ") of the counted claims of others on his lines:
+    works that derive from his when his own claim is out of view (as of a date)."""
+    origin, witness = counted(ev["origin"].to_numpy()), counted(ev["witness"].to_numpy())
+    theirs = np.flatnonzero(np.asarray(origin != witness, dtype=bool))
+    if not len(theirs):
+        return {}
+    pairs = pd.DataFrame({"origin": np.asarray(origin[theirs], dtype=object), "source": np.asarray(counted(ev["source"].to_numpy())[theirs], dtype=object)})
+    return {str(o): ", ".join(sorted(set(map(str, g)))) for o, g in pairs.groupby("origin", sort=True)["source"]}
 
 
 #: reliabilities equal to this many decimals count as tied when witnesses are ranked (far
