@@ -206,7 +206,9 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
         per_option = v.per_option
         false_slot = (post < 0.5) & (per_option >= 2) & (per_option <= MAX_SIDE)
         rows = np.flatnonzero(false_slot[v.slot])
-        order = rows[np.argsort(v.slot[rows], kind="stable")]
+        slots = v.slot[rows]
+        # the votes are laid out in option order (build_votes): then they are sorted already
+        order = rows if len(slots) < 2 or not np.any(slots[1:] < slots[:-1]) else rows[np.argsort(slots, kind="stable")]
         left, right = _pairs_within(v.slot[order])
         wa, wb = v.voter[order[left]], v.voter[order[right]]
         key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)
@@ -288,8 +290,11 @@ def _without_group(v: Votes, post: np.ndarray, gain: np.ndarray, group: np.ndarr
     renormalised)."""
     rows = np.arange(len(vote))
     q = pd.DataFrame({"row": rows, "item": v.item[vote], "grp": group[v.voter[vote]]})
-    theirs = pd.DataFrame({"item": v.item, "grp": group[v.voter], "slot": v.slot, "g": gain})
-    theirs = theirs[theirs["grp"].isin(np.unique(q["grp"].to_numpy()))]
+    asked = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
+    asked[q["grp"].to_numpy()] = True
+    grp = group[v.voter]
+    mine = np.flatnonzero(asked[grp])  # the votes of the groups asked about only
+    theirs = pd.DataFrame({"item": v.item[mine], "grp": grp[mine], "slot": v.slot[mine], "g": gain[mine]})
     removed = q.merge(theirs, on=["item", "grp"]).groupby(["row", "slot"], sort=False)["g"].sum()
     row = removed.index.get_level_values("row").to_numpy()
     slot = removed.index.get_level_values("slot").to_numpy()
