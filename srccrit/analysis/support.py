@@ -231,9 +231,11 @@ def _fragility(case, est, rows, out, as_of, exact_limit, params) -> None:
     claims = case.available_claims(as_of)
     # a dropped witness takes with him what derived sources repeat of him (the claims on his
     # lines), as the local re-scoring does by dropping his votes
-    ev = est.evidence_
-    origin = ev["origin"].astype(object).to_numpy() if len(ev) == len(claims) else claims["witness"].astype(object).to_numpy()
     exact = len(est.votes_.voter) <= exact_limit
+    ev = est.evidence_
+    origin = None
+    if exact:
+        origin = ev["origin"].astype(object).to_numpy() if len(ev) == len(claims) else claims["witness"].astype(object).to_numpy()
     cache: dict[frozenset, pd.Series] = {}
     local = None if exact else _LocalDrop(est, rows, len(case.rests_on), case.rests_on["conclusion"].to_numpy(), est.kept_for(case))
 
