@@ -23,6 +23,7 @@ from ._gc import paused_gc
 from .errors import SrccritError
 from .io.atomic import write_text
 from .io.atomic import note_input
+from .io.output import share_text
 from .io.bibliography import decoded_stack, parse_bib_file, tolerated_entries
 
 __all__ = [
@@ -109,7 +110,7 @@ def _annotator(case, reliability):
     described = {}
     if reliability is not None:
         for w, r, lo, hi in zip(reliability.index, reliability["reliability"], reliability["low"], reliability["high"]):
-            described[w] = f"reliability {r:.2f} (90% interval {lo:.2f} to {hi:.2f})"
+            described[w] = f"reliability {share_text(r, words=True)} (90% interval {share_text(lo, words=True)} to {share_text(hi, words=True)})"
     kinds = case.sources["kind"].to_dict()
     names = dict(zip(case.witnesses.index, map(str, case.witnesses["name"])))  # as case.witness_name, looked up at once
 

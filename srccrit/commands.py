@@ -156,7 +156,10 @@ def cmd_evidence(args) -> int:
     if args.format == "json":
         emit(args, output.dumps(output.conclusion_evidence_record(ce)))
     else:
-        head = f"{ce.text}\n  probability {ce.probability:.2f} (90% interval {ce.low:.2f}-{ce.high:.2f}), {ce.verdict}\n\npremises:\n"
+        from .io.output import share_text
+
+        head = (f"{ce.text}\n  probability {share_text(ce.probability)} (90% interval {share_text(ce.low)} to {share_text(ce.high)}), "
+                f"{ce.verdict}\n\npremises:\n")
         emit(args, head + output.table_text(ce.premises, index=False) + "\nlines of evidence:\n" + output.table_text(ce.lines, index=False))
     return 0
 

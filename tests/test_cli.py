@@ -212,3 +212,21 @@ def test_tables_written_a_chunk_at_a_time_are_the_same_bytes(tmp_path, monkeypat
         output.write_csv(tmp_path / f"{name}.csv", frame, index=index)
         assert (tmp_path / f"{name}.csv").read_bytes() == output.table_csv(frame, index=index).encode("utf-8"), name
     assert len(lines) > 6 and json.loads((tmp_path / "lines.json").read_text(encoding="utf-8"))[4]["claim"] == lines["claim"].iloc[4]
+
+
+def test_a_probability_short_of_certainty_is_never_printed_as_certain(capsys, tmp_path):
+    """0.999 is not 1.00: a historian reads "1.00" as settled. The Zinoviev case's 'forgery'
+    is 0.999 on five lines against one."""
+    from srccrit.io.output import share_text
+
+    assert [share_text(x) for x in (0.999, 1.0, 0.994, 0.004, 0.0, 0.5)] == [">0.99", "1.00", "0.99", "<0.01", "0.00", "0.50"]
+    assert share_text(0.9999, words=True) == "over 0.99" and share_text(0.001, words=True) == "under 0.01"
+    assert main(["evidence", str(CASES / "zinoviev-1924"), "forgery"]) == 0
+    head = capsys.readouterr().out.splitlines()[1]
+    assert head.startswith("  probability >0.99 (90% interval 0.9") and "to >0.99)" in head and "1.00" not in head
+    import srccrit
+    from srccrit.io.display import readable
+
+    case = srccrit.load_case(CASES / "zinoviev-1924")
+    html = readable(srccrit.support(case, fragility=False), case).to_html()
+    assert "&gt;0.99" in html and ">1.00<" not in html

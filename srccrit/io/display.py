@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from .output import share_text
+
 __all__ = ["readable", "WITNESS_COLUMNS", "MAX_ROWS"]
 
 #: rows a readable table shows by default (pandas shows 60 of a DataFrame)
@@ -99,7 +101,7 @@ def readable(table: pd.DataFrame, case=None, max_text: int | None = None, captio
             return "0.00" if text in ("+0.00", "-0.00") else text
         if isinstance(value, (float, np.floating)):
             if col in _FRACTIONS or 0 <= value <= 1:
-                return f"{value:.2f}"
+                return share_text(float(value))
             return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
         text = str(value)
         return text[: max_text - 1] + "…" if max_text and len(text) > max_text else text

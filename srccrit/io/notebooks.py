@@ -26,6 +26,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from ..errors import SrccritError
 from .atomic import write_text
 from .html_safety import page_text, sanitize_tree
+from .output import share_text
 
 __all__ = ["overview_notebook", "conclusion_notebook", "build_notebooks", "execute", "execute_many", "to_html", "notebook_name"]
 
@@ -166,7 +167,7 @@ def conclusion_notebook(case, conclusion: str, out_dir: Path, support_row=None, 
     c = _Cells(f"c-{conclusion}")
     verdict_line = ""
     if support_row is not None:
-        verdict_line = f"\n\n**{_md(support_row['verdict'])}** (probability {float(support_row['probability']):.2f})."
+        verdict_line = f"\n\n**{_md(support_row['verdict'])}** (probability {share_text(float(support_row['probability']))})."
     c.md(f"# {_md(row['text'])}{verdict_line}{_fragility_line(case, support_row)}\n\n"
          f"Conclusion {_code(conclusion)} of the case *{_md(case.title)}*; [back to the overview](overview.{link}).")
     c.code(_loader(case, out_dir, case_file, show_case=False))
