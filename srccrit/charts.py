@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from ._text import share_text  # noqa: E402
 from .analysis import Reliability, positions, timeline  # noqa: E402
 
 __all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "evidence_chart", "all_charts"]
@@ -244,7 +245,7 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
                     continue
                 ax.add_patch(Rectangle((j - 0.5 + 0.5 * part, i - 0.5), 0.5, 1, color=colour, alpha=0.25 + 0.6 * v / limit, linewidth=0))
                 n = int(lines.at[cid, wid])
-                ax.text(j + dx, i, f"{sign}{v:.2f}" + (f"\n×{n}" if n > 1 else ""), ha="center", va="center", fontsize=6,
+                ax.text(j + dx, i, f"{sign}{share_text(v)}" + (f"\n×{n}" if n > 1 else ""), ha="center", va="center", fontsize=6,
                         color="white" if v > 0.6 * limit else "black")
     if not n_c or not n_w:  # a case with no conclusions, or none any witness speaks to
         ax.set_axis_off()
@@ -254,7 +255,7 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
     ax.set_ylim(n_c - 0.5, -0.5)
     ax.set_xticks(np.arange(n_w), [_wrap(w if w == others else case.witness_name(w), 18) for w in cols], rotation=60, ha="right",
                   rotation_mode="anchor", fontsize=7)
-    ax.set_yticks(np.arange(n_c), [_wrap(f"{case.conclusions.at[c, 'text']} — {sup.at[c, 'probability']:.2f}, {sup.at[c, 'verdict']}", 50)
+    ax.set_yticks(np.arange(n_c), [_wrap(f"{case.conclusions.at[c, 'text']} — {share_text(sup.at[c, 'probability'])}, {sup.at[c, 'verdict']}", 50)
                                    for c in rows], fontsize=7)
     for j in range(n_w + 1):
         ax.axvline(j - 0.5, color="0.85", linewidth=0.5)
@@ -309,7 +310,7 @@ def evidence_chart(case, conclusion: str, estimator: Reliability | None = None, 
     rows: list[tuple] = []  # (kind, label, value, low, high, right-hand text)
     for prem in ce.premises.itertuples(index=False):
         rows.append(("premise", _wrap(f"{prem.text} — needs {prem.required}", 60), prem.probability, None, None,
-                     f"P = {prem.probability:.2f}"))
+                     f"P = {share_text(prem.probability)}"))
         mine = ce.lines[ce.lines["premise"] == prem.premise]
         if not len(mine):
             rows.append(("none", "no line of evidence", None, None, None, ""))
@@ -317,13 +318,13 @@ def evidence_chart(case, conclusion: str, estimator: Reliability | None = None, 
             part = mine[mine["bears"] == bears]
             for line in part.head(max_lines).itertuples(index=False):
                 rows.append((bears, _wrap(_line_label(line._asdict()), 60), line.reliability, line.low, line.high,
-                             f"{bears} {line.reliability:.2f} [{line.low:.2f}–{line.high:.2f}]"))
+                             f"{bears} {share_text(line.reliability)} [{share_text(line.low)}–{share_text(line.high)}]"))
             rest = part.iloc[max_lines:]
             if len(rest):
                 rows.append((bears, f"… {len(rest)} more lines {bears} (mean reliability {rest['reliability'].mean():.2f})",
                              float(rest["reliability"].mean()), None, None, f"{bears} ×{len(rest)}"))
     rows.append(("conclusion", _wrap(f"Conclusion: {ce.text}", 60), ce.probability, ce.low, ce.high,
-                 f"{ce.probability:.2f} [{ce.low:.2f}–{ce.high:.2f}] {ce.verdict}"))
+                 f"{share_text(ce.probability)} [{share_text(ce.low)}–{share_text(ce.high)}] {ce.verdict}"))
     n = len(rows)
     fig = Figure(figsize=(10, max(3.0, 0.36 * n + 1.9)), layout="constrained")
     ax = fig.add_subplot()
@@ -360,7 +361,7 @@ def evidence_chart(case, conclusion: str, estimator: Reliability | None = None, 
     ax.set_ylim(n - 0.4, -0.6)
     ax.set_xlabel("reliability of each line's testimony (90% interval); probability of each premise (◆) and of the conclusion (◆, 90% interval)",
                   fontsize=8)
-    ax.set_title(_wrap(f"Evidence for and against: {ce.text}", 90) + f"\n{ce.probability:.2f} [{ce.low:.2f}–{ce.high:.2f}], {ce.verdict}",
+    ax.set_title(_wrap(f"Evidence for and against: {ce.text}", 90) + f"\n{share_text(ce.probability)} [{share_text(ce.low)}–{share_text(ce.high)}], {ce.verdict}",
                  fontsize=9, pad=14)
     handles = [Line2D([], [], color=FOR_COLOUR, marker="o", markeredgecolor="black", label="line for"),
                Line2D([], [], color=AGAINST_COLOUR, marker="s", markeredgecolor="black", label="line against"),

@@ -21,6 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from . import analysis, bibtex, charts
+from ._text import share_text
 from .io import output
 from .io.atomic import replace_dir, write_text
 from .io.html_safety import sanitize_page
@@ -148,7 +149,7 @@ def build_report(case, out_dir: str | Path = "out", execute: bool = True, html_n
     fragile = [c for c in sup.index if sup.at[c, "fragile"]]
     least = rel.index[-1] if len(rel) else None
     return ReportSummary(out_dir, contra["proposition"].nunique() if len(contra) else 0, fragile,
-                         f"{case.witness_name(least)} ({rel.at[least, 'reliability']:.2f})" if least else None, files)
+                         f"{case.witness_name(least)} ({share_text(rel.at[least, 'reliability'])})" if least else None, files)
 
 
 def _kernel_tasks(case, est, conclusions: list[str], tmp: Path, home: Path, case_file: Path | None, kernels) -> list:
@@ -317,7 +318,7 @@ def _index_html(case, sup, rel, contra, html_notebooks: bool, with_notebook: set
     shown_ids = [c for c in sup.index if c in with_notebook][:INDEX_ROWS]
     rest = len(sup) - len(shown_ids)
     conclusions = "".join(
-        f"<li>{title(cid)} — <strong>{e(sup.at[cid, 'verdict'])}</strong> ({sup.at[cid, 'probability']:.2f})"
+        f"<li>{title(cid)} — <strong>{e(sup.at[cid, 'verdict'])}</strong> ({e(share_text(sup.at[cid, 'probability']))})"
         f"{' — <strong>fragile</strong>' if _is_true(sup.at[cid, 'fragile']) else ''}{evidence_link(cid)}</li>"
         for cid in shown_ids)
     more = ""

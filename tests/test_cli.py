@@ -217,7 +217,7 @@ def test_tables_written_a_chunk_at_a_time_are_the_same_bytes(tmp_path, monkeypat
 def test_a_probability_short_of_certainty_is_never_printed_as_certain(capsys, tmp_path):
     """0.999 is not 1.00: a historian reads "1.00" as settled. The Zinoviev case's 'forgery'
     is 0.999 on five lines against one."""
-    from srccrit.io.output import share_text
+    from srccrit.io.output import share_text  # the I/O edge re-exports srccrit._text.share_text
 
     assert [share_text(x) for x in (0.999, 1.0, 0.994, 0.004, 0.0, 0.5)] == [">0.99", "1.00", "0.99", "<0.01", "0.00", "0.50"]
     assert share_text(0.9999, words=True) == "over 0.99" and share_text(0.001, words=True) == "under 0.01"

@@ -67,6 +67,7 @@ from scipy.special import betaincinv
 
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
+from .._text import share_text
 from .copying import (COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, EXAMINE_AGREEMENT, MIN_AGREEMENT, find_copying, near_identical_groups,
                       pair_agreement)
 from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, run_em, vote_logits
@@ -375,7 +376,7 @@ def _add_copying_reasons(rel: pd.DataFrame, pairs: pd.DataFrame, case) -> None:
         original = b if copier == a else a
         extra.setdefault(copier, []).append(
             f"agrees with {names.get(original) or original} on {shared} of {common} shared propositions, {false:.0f} values probably false: "
-            f"likely copies (P {p:.2f}), his agreeing testimony weighs {factor:.2f} (−)")
+            f"likely copies (P {share_text(p)}), his agreeing testimony weighs {factor:.2f} (−)")
         extra.setdefault(original, []).append(f"{names.get(copier) or copier} likely copies him: their agreement counted once (=)")
     rel["reasons"] = [rs + extra[w] if w in extra else rs for w, rs in zip(rel.index.tolist(), rel["reasons"].tolist())]
 
@@ -504,9 +505,9 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
                 shown = dshift[i] or knd[i] == "retrospective"  # the delay that weighs: from memory, or a record made later
                 when = "" if delay[i] != delay[i] or not shown else ", within a year" if delay[i] <= 1 else f", {delay[i]:.0f} years after the events"
                 sign = "(+)" if rho_p[i] > skills[wi] + 0.005 else "(−)" if rho_p[i] < skills[wi] - 0.005 else "(=)"
-                rs.append(f"testimony in {src[i]}, {describe_kind(knd[i])}{when}: {rho_p[i]:.2f} {sign}")
+                rs.append(f"testimony in {src[i]}, {describe_kind(knd[i])}{when}: {share_text(rho_p[i])} {sign}")
         else:
-            rs.append(f"{en - st} testimonies weigh from {rho_p[en - 1]:.2f} ({src[en - 1]}, {knd[en - 1]}) to {rho_p[st]:.2f} ({src[st]}, {knd[st]})")
+            rs.append(f"{en - st} testimonies weigh from {share_text(rho_p[en - 1])} ({src[en - 1]}, {knd[en - 1]}) to {share_text(rho_p[st])} ({src[st]}, {knd[st]})")
     for wi in np.flatnonzero(admissions | serving | enemies | inferred).tolist():
         rs = lines_of.setdefault(witnesses[wi], [])
         if admissions[wi]:

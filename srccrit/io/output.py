@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from .._arrays import arrow_text, joined_lists, python_values
 from .._gc import paused_gc
+from .._text import share_text  # noqa: F401 (re-exported: the I/O edge's formatting)
 
 __all__ = ["to_jsonable", "dumps", "dumps_records", "write_records_json", "write_csv", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record", "share_text"]
 
@@ -318,17 +319,3 @@ def conclusion_evidence_record(ce) -> dict:
         "conclusion": ce.conclusion, "text": ce.text, "probability": ce.probability, "low": ce.low, "high": ce.high,
         "verdict": ce.verdict, "premises": records(ce.premises), "lines": records(ce.lines),
     })
-
-
-def share_text(value: float, words: bool = False) -> str:
-    """A probability or reliability to two decimals, except that one short of certainty is not
-    shown as certain: 0.999 is ">0.99" (a historian reads "1.00" as settled), 0.001 "<0.01";
-    exactly 0 and 1 stay "0.00" and "1.00". ``words``: "over 0.99" / "under 0.01", for text
-    that goes where ``<`` and ``>`` are not safe (LaTeX's default encoding prints them as
-    other characters)."""
-    text = f"{value:.2f}"
-    if text == "1.00" and value < 1:
-        return "over 0.99" if words else ">0.99"
-    if text in ("0.00", "-0.00") and value > 0:
-        return "under 0.01" if words else "<0.01"
-    return text
