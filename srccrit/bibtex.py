@@ -147,12 +147,12 @@ def biber_entry_types() -> frozenset[str]:
     import shutil
     import subprocess
 
+    from lxml import etree  # before the try: its except clause names etree's error
+
     exe = shutil.which("biber")
     if exe:
         try:
             path = subprocess.run([exe, "--tool-config"], capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
-            from lxml import etree
-
             tree = etree.parse(path)
             types = {t.text.strip().lower() for fields in tree.iter("{*}entryfields") for t in fields.iter("{*}entrytype") if t.text}
             types |= {m.get("map_type_source").lower() for m in tree.iter("{*}map_step") if m.get("map_type_source")}

@@ -3,6 +3,7 @@ biber knows kept as written, and a BibTeX dialect that biber and BibTeX read bac
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -85,3 +86,23 @@ def test_the_bibtex_dialect_braces_values_and_leaves_verbatim_fields_alone(case)
     assert span["year"].value == "1945" and span["date"].value == "1945/1947"
     assert any("season2021" in w for w in warnings) and any("span1945" in w for w in warnings)
     assert not any("nomonth1993: date '1993-00-00' is not" in w for w in warnings)
+
+
+@pytest.mark.parametrize("prints", ["", "/nonexistent/biber-tool.conf\n", "not xml\n"])
+def test_a_biber_that_says_nothing_useful_leaves_the_built_in_types(tmp_path, monkeypatch, prints):
+    """A biber whose --tool-config prints nothing, a missing file or a file that is not XML:
+    the types srccrit knows from biber 2.17, not an internal error (an empty answer once raised
+    UnboundLocalError from the except clause, and so did a SIGTERM during the call)."""
+    fake = tmp_path / "bin" / "biber"
+    fake.parent.mkdir()
+    if prints == "not xml\n":
+        (tmp_path / "conf.txt").write_text("not xml at all <", encoding="utf-8")
+        prints = f"{tmp_path / 'conf.txt'}\n"
+    fake.write_text(f"#!/bin/sh\nprintf '{prints}'\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    bibtex.biber_entry_types.cache_clear()
+    try:
+        assert bibtex.biber_entry_types() == frozenset(bibtex._BIBLATEX_TYPES)
+    finally:
+        bibtex.biber_entry_types.cache_clear()
