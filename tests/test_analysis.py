@@ -605,3 +605,24 @@ def test_a_copy_of_an_archival_release_is_not_checked_by_it(zinoviev):
     for copier in ("foreign-office", "daily-mail", "baldwin"):
         assert not any("archival release" in r for r in rel.at[copier, "reasons"]), copier
     assert any(r.startswith("0 of 1 claims checked by the 1999-02 archival release (sis1924files)") for r in rel.at["tuc", "reasons"])
+
+
+def test_what_if_sets_a_witness_aside_with_the_copies_of_him(zinoviev):
+    out = srccrit.what_if(zinoviev, without=["sis"])
+    # without SIS, nothing says the letter was genuine: the Foreign Office, the Mail and Baldwin
+    # only repeated his file
+    assert out.at["authentic", "lines_for"] == 0 and out.at["forgery", "lines_against"] == 0
+    kept = srccrit.what_if(zinoviev, without=["foreign-office"])
+    assert kept.at["authentic", "lines_for"] == 1  # the copy gone, SIS's line stays
+
+
+def test_a_subset_with_claims_the_whole_case_lacks_keeps_their_own_lines(zinoviev):
+    """A subset's orphans are found in the whole case by row label and id; a claim the whole
+    case does not hold keeps its own line, whatever its label."""
+    claims = zinoviev.claims.copy()
+    extra = claims[claims["id"] == "ba-1"].copy()
+    extra["id"] = "ba-new"
+    sub_claims = pd.concat([claims[claims["witness"] != "sis"], extra])  # its label is ba-1's
+    ev = srccrit.positions(zinoviev.with_claims(sub_claims)).set_index("claim")
+    assert ev.at["ba-1", "origin"] == "sis"
+    assert ev.at["ba-new", "origin"] == "baldwin"  # ba-1's label but not its id: not in the whole case, its own line

@@ -469,10 +469,16 @@ def _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, or
     orphans = [pos for pos, hits in candidates.items() if not hits]
     if orphans and whole is not None and whole.claims is not claims and len(whole.claims) != len(claims):
         whole_origin = _whole_case_origins(whole)
-        rows = claims.index.to_numpy()[orphans]
-        if not isinstance(whole.claims.index, pd.RangeIndex) or whole.claims.index.start != 0 or whole.claims.index.step != 1:
-            rows = whole.claims.index.get_indexer(rows)
-        theirs = w_ids.get_indexer(pd.Index(whole_origin[rows], dtype=object))
+        ids = claims["id"].to_numpy(dtype=object)[orphans]
+        # the subset keeps the whole case's row labels; a claim not found there by label and id
+        # (a table edited since, a claim added) is looked up by its id, and one not in the whole
+        # case at all keeps its own line
+        rows = whole.claims.index.get_indexer(claims.index[orphans])
+        whole_ids = whole.claims["id"].to_numpy(dtype=object)
+        moved = (rows < 0) | (whole_ids[np.maximum(rows, 0)] != ids)
+        if moved.any():
+            rows[moved] = pd.Index(whole_ids).get_indexer(pd.Index(ids[moved], dtype=object))
+        theirs = w_ids.get_indexer(pd.Index(np.where(rows >= 0, whole_origin[np.maximum(rows, 0)], None), dtype=object))
         for pos, o in zip(orphans, theirs.tolist()):
             if o >= 0:
                 origin[pos] = o

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SrccritError
+from .evidence import positions
 from .reliability import Reliability
 from .support import support
 
@@ -50,7 +51,10 @@ def _estimate(case, without, as_of, priors) -> tuple[object, Reliability]:
         unknown = [w for w in without if w not in case.witnesses.index]
         if unknown:
             raise SrccritError(f"what-if: no witness {unknown[0]!r} in case {case.id!r}")
-        claims = claims[~claims["witness"].astype(object).isin(set(without)).to_numpy()]
+        # each dropped witness goes with the claims on his lines (copies of him in derived works)
+        origin = positions(work.with_claims(claims))["origin"].astype(object).to_numpy()
+        gone = set(without)
+        claims = claims[~(claims["witness"].astype(object).isin(gone).to_numpy() | pd.Index(origin).isin(gone))]
     return work, Reliability(as_of=as_of).fit(work, claims)
 
 
