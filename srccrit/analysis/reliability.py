@@ -150,7 +150,8 @@ class Reliability:
     Parameters
     ----------
     n_iter, tol:
-        EM iterations at most, and the change in every skill below which it stops.
+        EM iterations at most (with copy detection, over all its refits together: ``n_iter_``
+        is their sum), and the change in every skill below which it stops.
     strength, document_strength:
         Beta pseudo-counts of the source-critical prior (documents get the stronger prior).
     interval:
