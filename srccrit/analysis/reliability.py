@@ -602,11 +602,16 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.Da
 def _derived_in_his_name(ev: pd.DataFrame, counted) -> dict[str, str]:
     """witness -> the sources (joined with ", ") of the counted claims of others on his lines:
     works that derive from his when his own claim is out of view (as of a date)."""
-    origin, witness = counted(ev["origin"].to_numpy()), counted(ev["witness"].to_numpy())
-    theirs = np.flatnonzero(np.asarray(origin != witness, dtype=bool))
+    (o_code, o_ids), (w_code, w_ids) = codes_of(ev["origin"]), codes_of(ev["witness"])
+    if o_ids is w_ids or o_ids.equals(w_ids):  # the usual case: integer codes over the same ids
+        theirs = np.flatnonzero(counted(o_code) != counted(w_code))
+    else:
+        theirs = np.flatnonzero(np.asarray(counted(ev["origin"].to_numpy()) != counted(ev["witness"].to_numpy()), dtype=bool))
     if not len(theirs):
         return {}
-    pairs = pd.DataFrame({"origin": np.asarray(origin[theirs], dtype=object), "source": np.asarray(counted(ev["source"].to_numpy())[theirs], dtype=object)})
+    origin = np.asarray(o_ids, dtype=object)[counted(o_code)[theirs]]
+    s_code, s_ids = codes_of(ev["source"])
+    pairs = pd.DataFrame({"origin": origin, "source": np.asarray(s_ids, dtype=object)[counted(s_code)[theirs]]})
     return {str(o): ", ".join(sorted(set(map(str, g)))) for o, g in pairs.groupby("origin", sort=True)["source"]}
 
 
