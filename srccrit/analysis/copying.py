@@ -206,9 +206,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
         per_option = v.per_option
         false_slot = (post < 0.5) & (per_option >= 2) & (per_option <= MAX_SIDE)
         rows = np.flatnonzero(false_slot[v.slot])
-        slots = v.slot[rows]
-        # the votes are laid out in option order (build_votes): then they are sorted already
-        order = rows if len(slots) < 2 or not np.any(slots[1:] < slots[:-1]) else rows[np.argsort(slots, kind="stable")]
+        order = rows if v.option_order is None else rows[np.argsort(v.slot[rows], kind="stable")]
         left, right = _pairs_within(v.slot[order])
         wa, wb = v.voter[order[left]], v.voter[order[right]]
         key = np.minimum(wa, wb).astype(np.int64) * n_w + np.maximum(wa, wb)

@@ -87,6 +87,14 @@ class Votes:
         return np.bincount(self.voter, minlength=len(self.witnesses))
 
     @cached_property
+    def option_order(self) -> np.ndarray | None:
+        """The votes in option order: None where they already are (as :func:`build_votes` lays
+        them out), else a stable argsort of ``slot``."""
+        if len(self.slot) < 2 or not np.any(self.slot[1:] < self.slot[:-1]):
+            return None
+        return np.argsort(self.slot, kind="stable")
+
+    @cached_property
     def per_item(self) -> np.ndarray:
         """Votes (independent lines) on each proposition."""
         return np.bincount(self.item, minlength=len(self.k))
@@ -578,9 +586,7 @@ class _OptionProducts:
         from scipy.sparse import csr_matrix
 
         n_slots = len(v.slot_item)
-        self._order = None
-        if len(v.slot) > 1 and np.any(v.slot[1:] < v.slot[:-1]):
-            self._order = np.argsort(v.slot, kind="stable")
+        self._order = v.option_order
         k = np.asarray(v.k, dtype=np.int64)
         n_kk = int(k.max(initial=2)) + 1
         pair, uniques = pd.factorize(cls * n_kk + k[v.item])
@@ -588,7 +594,8 @@ class _OptionProducts:
         self.pair_log_other = np.log((uniques % n_kk) - 1.0)
         indptr = np.r_[0, np.cumsum(np.bincount(v.slot, minlength=n_slots))].astype(np.int64)
         pair = pair.astype(np.int64) if self._order is None else pair[self._order].astype(np.int64)
-        self.count = csr_matrix((np.ones(len(pair)), pair, indptr), shape=(n_slots, len(uniques)))
+        self._layout = (pair, indptr, (n_slots, len(uniques)))
+        self.count = csr_matrix((np.ones(len(pair)), pair, indptr), shape=self._layout[2])
         self.weigh = self.count
         self._independence = None
 
@@ -600,8 +607,11 @@ class _OptionProducts:
         if independence is None:
             self.weigh = self.count
         else:
-            self.weigh = self.count.copy()
-            self.weigh.data = np.asarray(independence if self._order is None else independence[self._order], dtype=float)
+            from scipy.sparse import csr_matrix
+
+            pair, indptr, shape = self._layout  # the same layout, the factors as its values
+            data = np.asarray(independence if self._order is None else independence[self._order], dtype=float)
+            self.weigh = csr_matrix((data, pair, indptr), shape=shape)
 
     def scores(self, lo: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Each option's score, the classes' log-odds ``lo`` and informativeness ``weight``."""
