@@ -80,6 +80,7 @@ class Votes:
     testimony: Testimony | None = None   # each vote's testimony (None: plain votes)
     temperature: float = 1.0             # what each vote's weight is multiplied by in the reported posterior (see fit_temperature)
     implied: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (from slot, to slot, weight): one value's support of another (see imply)
+    slot_label: np.ndarray | None = None  # per option: what it says across propositions (see option_labels; -1: its own)
 
     @cached_property
     def per_witness(self) -> np.ndarray:
@@ -152,7 +153,49 @@ def build_votes(case, evidence: pd.DataFrame, lines: LineKeys | None = None) -> 
         item_rows=item_rows,
     )
     votes.implied = implications(evidence, votes)
+    votes.slot_label = option_labels(evidence, votes, item_bool)
     return votes
+
+
+def _keyed(ev: pd.DataFrame) -> np.ndarray | None:
+    """Which evidence rows are counted claims of a ``text`` or ``names`` proposition (None: none)."""
+    types = ev["type"]
+    if isinstance(types.dtype, pd.CategoricalDtype):  # most cases: no text nor names at all, said by the codes alone
+        codes, cats = types.array.codes, types.array.categories
+        wanted = [i for i, c in enumerate(cats) if c in ("names", "text")]
+        if not wanted or not np.bincount(codes + 1, minlength=len(cats) + 1)[np.asarray(wanted) + 1].any():
+            return None
+    kind = np.asarray(types, dtype=object)
+    keyed = ((kind == "names") | (kind == "text")) & (ev["side"].to_numpy() >= 0)
+    return keyed if keyed.any() else None
+
+
+def option_labels(ev: pd.DataFrame, v: Votes, item_bool: np.ndarray) -> np.ndarray:
+    """Per option, a code for what it says that recurs across propositions (-1: nothing that
+    does): on yes/no propositions, affirming (0) and denying (1); on ``text`` and ``names``
+    propositions, a folded value that is an option of at least ``VOCABULARY_SHARE`` of them (a
+    label of a classification task, "L0", is an answer to every item). The copy test reads each witness's habits by them: a witness who denies
+    whatever he is asked agrees with another such witness without copying him."""
+    label = np.where(item_bool[v.slot_item] & (v.slot_side >= 0), v.slot_side, -1)
+    keyed = _keyed(ev)
+    if keyed is None:
+        return label
+    keyed = np.flatnonzero(keyed)
+    item = v.items.get_indexer(pd.Index(np.asarray(ev["proposition"], dtype=object)[keyed], dtype=object))
+    known = item >= 0
+    slot = v.offsets[item[known]] + ev["side"].to_numpy()[keyed[known]]
+    slot, first = np.unique(slot, return_index=True)
+    fold_code, _ = pd.factorize(np.asarray(ev["side_fold"], dtype=object)[keyed[known]][first], sort=True)
+    # a vocabulary's labels are options of many propositions; a value found in a few (two books
+    # by the same authors) is that value, not a habit
+    common = np.bincount(fold_code) >= max(2, VOCABULARY_SHARE * len(np.unique(v.slot_item[slot])))
+    label[slot[common[fold_code]]] = fold_code[common[fold_code]] + 2
+    return label
+
+
+#: a text value is a label of a vocabulary (see option_labels) when it is an option of at least
+#: this share of the text and names propositions
+VOCABULARY_SHARE = 0.1
 
 
 def _categories(column: pd.Series) -> pd.Index:
@@ -346,16 +389,10 @@ def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray, np
     from ..normalisers import part_of
 
     side = ev["side"].to_numpy()
-    types = ev["type"]
-    if isinstance(types.dtype, pd.CategoricalDtype):  # most cases: no text nor names at all, said by the codes alone
-        codes, cats = types.array.codes, types.array.categories
-        wanted = [i for i, c in enumerate(cats) if c in ("names", "text")]
-        if not wanted or not np.bincount(codes + 1, minlength=len(cats) + 1)[np.asarray(wanted) + 1].any():
-            return None
-    kind = np.asarray(types, dtype=object)
-    keyed = ((kind == "names") | (kind == "text")) & (side >= 0)
-    if not keyed.any():
+    keyed = _keyed(ev)
+    if keyed is None:
         return None
+    kind = np.asarray(ev["type"], dtype=object)
     sides = pd.DataFrame({"proposition": np.asarray(ev["proposition"], dtype=object)[keyed], "side": side[keyed],
                           "fold": np.asarray(ev["side_fold"], dtype=object)[keyed], "type": kind[keyed]}).drop_duplicates(["proposition", "side"])
     item = pd.Series(v.items.get_indexer(pd.Index(sides["proposition"], dtype=object)), index=sides.index)
