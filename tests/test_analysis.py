@@ -626,3 +626,16 @@ def test_a_subset_with_claims_the_whole_case_lacks_keeps_their_own_lines(zinovie
     ev = srccrit.positions(zinoviev.with_claims(sub_claims)).set_index("claim")
     assert ev.at["ba-1", "origin"] == "sis"
     assert ev.at["ba-new", "origin"] == "baldwin"  # ba-1's label but not its id: not in the whole case, its own line
+
+
+def test_the_estimators_propositions_carry_the_values_propositions_gives(bundled):
+    """``Reliability().fit(case).propositions_`` is the table ``srccrit.propositions`` gives (with
+    ``best_side``): a valued proposition's ``value`` was missing there (NaN) and only the
+    function filled it in."""
+    est = srccrit.Reliability().fit(bundled)
+    table = srccrit.propositions(bundled, estimator=est)
+    assert "best_side" in est.propositions_ and "best_side" not in table
+    valued = table["type"] != "boolean"
+    assert valued.any() and table.loc[valued, "value"].notna().all()
+    assert est.propositions_["value"].tolist() == table["value"].tolist()
+    assert est.propositions_.at["treaty-breakthrough-date", "value"] == table.at["treaty-breakthrough-date", "value"]

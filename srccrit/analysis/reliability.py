@@ -237,7 +237,7 @@ class Reliability:
             self.prior_ = pri
             self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
             self.kind_shifts_ = _kind_shifts(votes, shifts)
-            self.propositions_ = _resolve(sub, votes, post)
+            self._propositions, self._propositions_valued = _resolve(sub, votes, post), None
             self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
             self._whole_case = case if given_claims is None and self.as_of is None else None  # see fitted_on_whole
@@ -245,6 +245,16 @@ class Reliability:
             if criteria is not None:
                 self._claim_shift = _claim_shifts(criteria, votes, shifts)
         return self
+
+    @property
+    def propositions_(self) -> pd.DataFrame:
+        """Each proposition resolved (see :func:`propositions`), with ``best_side`` (the side the
+        value is, -1 for "some other value"); a valued proposition's ``value`` is read off the
+        evidence the first time it is asked for (its written label: at a million claims, a pass
+        a fit that only wants the probabilities does not pay for)."""
+        if self._propositions_valued is None:
+            self._propositions_valued = _with_values(self._propositions, self.evidence_)
+        return self._propositions_valued
 
     @property
     def reliability_(self) -> pd.DataFrame:
@@ -814,10 +824,15 @@ def propositions(case, as_of: str | None = None, estimator: "Reliability | None"
     written) and ``probability`` (of that value), with ``sides``, ``lines`` and, for a valued
     proposition, ``p_unclaimed``: the probability left for a value nobody claimed."""
     est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
-    table = est.propositions_.copy()
+    return est.propositions_.drop(columns="best_side")
+
+
+def _with_values(resolved: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
+    """The resolved propositions with each valued proposition's best-supported value as its
+    claims write it ("(another value)" where the best is a value nobody claimed)."""
+    table = resolved.copy()
     valued = ((table["type"] != "boolean") & table["best_side"].notna()).to_numpy()
     if valued.any():
-        ev = est.evidence_
         side = ev["side"].to_numpy()
         p_code, p_ids = codes_of(ev["proposition"])
         n_side = int(side.max()) + 2
@@ -833,4 +848,4 @@ def propositions(case, as_of: str | None = None, estimator: "Reliability | None"
         col = table["value"].to_numpy(dtype=object).copy()
         col[valued] = vals
         table["value"] = pd.Series(col, index=table.index, dtype=object).array
-    return table.drop(columns="best_side")
+    return table
