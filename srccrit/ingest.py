@@ -65,7 +65,16 @@ _NOTES_HEADING = re.compile(r"^\s*(?:(?:end\s*|foot\s*)?notes(?:\s+to\s+.{1,60})
                             r"przypisy|notas)\s*:?\s*$", re.IGNORECASE)
 #: one note: "7. Eden, ...", "7 Eden", "[7] Eden", and a web page's "7. ^ Eden" or "^ a b Eden"
 #: (Wikipedia's links back to the text, left out of the note)
-_NOTE_LINE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]?\s+(?:\^\s*(?:[a-z]{1,2}\s+)*)?(\S.*)$")
+#: and a footnote printed with a superscript number, as a PDF or a word processor gives it ("¹ Amtliches Material")
+_NOTE_LINE = re.compile(r"^\s*(?:\[?(\d{1,3})[.)\]]?\s+|([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\s*)(?:\^\s*(?:[a-z]{1,2}\s+)*)?(\S.*)$")
+
+
+def _note_line(line: str) -> tuple[int, str] | None:
+    """A note's number and text, if ``line`` is one (see ``_NOTE_LINE``)."""
+    m = _NOTE_LINE.match(line)
+    if not m:
+        return None
+    return int((m.group(1) or m.group(2)).translate(_SUPERSCRIPT_DIGITS)), m.group(3)
 #: a web page's bracketed marker fused to what it notes, "Mukden.[2][3]" (Wikipedia); one after a
 #: space ("as shown in [5]") is the sentence's own words and stays
 _NOTE_BRACKET = re.compile(r"(?:(?<=[^\W\d_])|(?<=[.,;:!?\"”’')\]]))\[(\d{1,3})\]")
@@ -126,17 +135,17 @@ def _take_endnotes(text: str) -> tuple[str, dict[int, str]]:
         markers_before.setdefault(number, start)
     offset, current, in_section, first = 0, None, False, False
     for i, line in enumerate(lines):
-        m = _NOTE_LINE.match(line)
+        m = _note_line(line)
         stripped = line.strip()
         if blank[i]:  # a Markdown footnote's definition, taken above
             current = None
         elif _NOTES_HEADING.match(line):
             in_section, current, blank[i] = True, None, True
-        elif m and (in_section or (int(m.group(1)) in markers_before and markers_before[int(m.group(1))] < offset)):
-            current = int(m.group(1))
+        elif m and (in_section or (m[0] in markers_before and markers_before[m[0]] < offset)):
+            current = m[0]
             first = current not in notes  # a later note of the same number (another chapter) is not kept
             if first:
-                notes[current] = m.group(2).strip()
+                notes[current] = m[1].strip()
             blank[i] = True
         elif stripped and current is not None:
             if lines[i - 1].strip() and (in_section or line[:1].isspace()):  # a footnote runs on indented
@@ -147,7 +156,7 @@ def _take_endnotes(text: str) -> tuple[str, dict[int, str]]:
                 in_section, current = False, None  # a new paragraph of text: the notes are over
         elif not stripped:
             current = None if not in_section else current
-            if in_section and i + 1 < len(lines) and lines[i + 1].strip() and not _NOTE_LINE.match(lines[i + 1]):
+            if in_section and i + 1 < len(lines) and lines[i + 1].strip() and not _note_line(lines[i + 1]):
                 in_section, current = False, None
         offset += len(line) + 1
     if not notes:
@@ -181,6 +190,9 @@ def _take_markdown_notes(lines: list[str], notes: dict[int, str], blank: list[bo
                 current = None
 
 
+#: a heading is at most six words and this many characters (a paragraph of Chinese or Japanese
+#: has no spaces between its words: its length tells it from a heading)
+_HEADING_CHARS = 80
 _SIGNATURE_DASH = re.compile(r"(?:—|–|--|―)\s*([A-Z][\w.'’ -]{2,60}?)(?:,\s*([^—\n]{2,80}))?\s*$")
 _REVIEWER_LINE = re.compile(r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]*)+)\s+(?:Reviewer|Review)\s*$")
 
@@ -620,7 +632,9 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
                 j -= 1
             attributions[i] = current or who
             continue
-        if len(words) <= 6 and not re.search(r"[.!?\"”]$", s):
+        if len(words) <= 6 and len(s) <= _HEADING_CHARS and not re.search(r"[.!?\"”。！？]$", s):
+            if i == 0:
+                continue  # the text's first line is its title ("L'affaire Dreyfus"), no reviewer
             heading = re.split(r"\s+-\s+", s)[0]
             neutral = heading.lower() in ("from the critics", "from the publisher", "editorial reviews")
             current = None if neutral else heading

@@ -387,8 +387,12 @@ def _trim(run: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
 
 
 #: in a text in another language than English, a capitalised word at least this common in it
-#: (wordfreq's Zipf scale) is no unknown name: German nouns, words that begin sentences
+#: (wordfreq's Zipf scale) is no unknown name: German nouns, words that begin sentences; outside
+#: German, only before the run's first rarer word (a first name or a surname is a common word
+#: too: Henry is 4.4 in French)
 OTHER_LANGUAGE_COMMON_ZIPF = 4.0
+#: languages that capitalise their nouns
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 
 def _unknown(sentence: str, words: list[tuple[int, int, bool]], language: str = "en") -> list[Mention]:
@@ -398,7 +402,15 @@ def _unknown(sentence: str, words: list[tuple[int, int, bool]], language: str = 
     if language != "en":
         from wordfreq import zipf_frequency
 
-        words = [w for w in words if w[2] or zipf_frequency(sentence[w[0]:w[1]].lower(), language) < OTHER_LANGUAGE_COMMON_ZIPF]
+        common = [zipf_frequency(sentence[w[0]:w[1]].lower(), language) >= OTHER_LANGUAGE_COMMON_ZIPF for w in words]
+        if language in NOUNS_CAPITALISED:
+            words = [w for w, c in zip(words, common) if w[2] or not c]
+        else:
+            # a common word after a rare one is part of a name ("Hubert-Joseph Henry"); common
+            # words before the first rare one are titles, articles, prepositions ("Le Président
+            # Félix Faure", "D'après Zola")
+            first_rare = next((k for k, (w, c) in enumerate(zip(words, common)) if not c and not w[2]), len(words))
+            words = [w for k, (w, c) in enumerate(zip(words, common)) if k >= first_rare or w[2] or not c]
         while words and words[0][2]:
             words = words[1:]
     if len(words) == 1 and _common_word(sentence[words[0][0]:words[0][1]]):

@@ -459,3 +459,51 @@ def test_a_web_page_keeps_its_numbered_references_as_notes(tmp_path):
     other = cands[cands["quote"].str.startswith("The Mukden incident was")].iloc[0]  # its note cites no case source
     assert (other["witness"], other["source"]) == ("ogata", "ogata1964")
     assert not any("Main page" in s.text or "last edited" in s.text for s in r.sentences)
+
+
+def test_footnotes_printed_with_superscript_numbers_are_read_as_notes():
+    """A text copied from a PDF or a word processor prints its footnotes as "¹ Amtliches
+    Material ...": those lines were not read as notes, so every note_text was empty, and in a
+    case that names a witness in a note ("² Komunikat TASS") the note became a candidate claim."""
+    import srccrit
+
+    katyn = srccrit.load_case(CASES / "katyn-1940")
+    de = ingest.read_text(LANGUAGES / "katyn-de.txt", case=katyn)
+    assert de.note_texts == {1: "Amtliches Material zum Massenmord von Katyn, Berlin 1943, S. 12.", 2: "Soviet War News, 24. Januar 1944."}
+    pl = ingest.candidates(ingest.read_text(LANGUAGES / "katyn-pl.txt", case=katyn), katyn)
+    assert not pl["quote"].str.startswith(("¹", "²", "³")).any()  # the notes are no claims
+    tass = pl[pl["quote"].str.contains("TASS")].iloc[0]
+    assert tass["witness"] == "tass" and tass["note_text"] == "Komunikat TASS, 13 IV 1990." and tass["date"] == "1990-04-13"
+    fr = ingest.candidates(ingest.read_text(LANGUAGES / "dreyfus-fr.txt"))
+    assert fr["note_text"].tolist() == ["Rapport d'Ormescheville, 3 décembre 1894.", "É. Zola, « J'accuse… ! », L'Aurore, 13 janvier 1898.",
+                                        "J.-D. Bredin, L'Affaire, Paris, Julliard, 1983."]
+
+
+def test_a_texts_title_is_no_reviewer_and_a_japanese_paragraph_no_heading():
+    """A short first line ("L'affaire Dreyfus") was taken for a review block's heading, so every
+    sentence was "attributed" to the title; a paragraph of Japanese, with no spaces between its
+    words, counted as a heading of one word, and its sentences came out as one."""
+    fr = ingest.read_text(LANGUAGES / "dreyfus-fr.txt")
+    assert all(s.attribution is None for s in fr.sentences) and not fr.blocks
+    ja = ingest.read_text(LANGUAGES / "mukden-ja.txt")
+    assert ja.language == "ja" and all(s.attribution is None for s in ja.sentences)
+    texts = [s.text for s in ja.sentences]
+    assert "関東軍はこれを中国軍の仕業であると発表した。" in texts and len(texts) == 5  # the title and four sentences
+    assert ja.sentences[1].dates == ["1931-09-18"] and ja.note_texts[2].startswith("花谷正")
+    # a review page's headings still attribute their blocks (test_boilerplate_dropped_and_the_five_reviews_kept)
+
+
+def test_a_common_word_after_a_rare_one_stays_in_an_unknown_name():
+    """Outside German, capitalised words common in the text's language were dropped from unknown
+    names, and first names and surnames are common words too: "Hubert-Joseph Henry" was listed as
+    "Hubert-Joseph" (Henry: Zipf 4.4 in French). Titles and articles before the name still go."""
+    fr = ingest.read_text(LANGUAGES / "dreyfus-fr.txt", case=srccrit_case("katyn-1940"))
+    unknown = {m.spelling for s in fr.sentences for m in s.names if m.witness is None}
+    assert {"Hubert-Joseph Henry", "Ferdinand Walsin Esterhazy", "Zola", "Alfred Dreyfus"} <= unknown
+    assert not {"D'après Zola", "Selon", "Le", "La Cour"} & unknown
+
+
+def srccrit_case(name: str):
+    import srccrit
+
+    return srccrit.load_case(CASES / name)
