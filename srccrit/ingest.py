@@ -429,6 +429,10 @@ _MONTH_YEAR = re.compile(r"(?<![\w.])([^\W\d_]+)\.?\s+(?:de\s+|del\s+)?(\d{4})(?
 _DAY_MONTH = re.compile(_DAY + r"\s+(?:de\s+)?([^\W\d_]+)")
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
 _ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})(?:-(\d{2}))?(?![\d-])")
+#: a day, a month in Roman numerals and a year, as Polish, Czech, Italian or Romanian sources
+#: write dates ("15 IV 1943", "15.IV.1943")
+_ROMAN_DATE = re.compile(r"(?<![\w.])(\d{1,2})\.?\s*(XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)\.?\s*(\d{4})(?!\d)")
+_ROMAN_MONTHS = {r: k for k, r in enumerate("I II III IV V VI VII VIII IX X XI XII".split(), start=1)}
 _CJK_DATE = re.compile(r"(?<!\d)(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?")
 _ANY_YEAR = re.compile(rf"(?<!\d)({_YEAR})(?!\d)")
 
@@ -444,6 +448,7 @@ def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tu
     """:func:`find_dates` for a text in another language than English: a day, month name and year
     in the language's order ("5 марта 1940 года", "13. April 1990", "5 de marzo de 1940"), a month
     name and year ("im März 1940", "в марте 1959"), numeric dates (``05.03.1940``, ``1940-03-05``),
+    a month in Roman numerals (``15 IV 1943``, ``15.IV.1943``),
     Chinese and Japanese dates (``1950年2月14日``), a day and month with the year of the text so
     far, and years. Month names come from :func:`srccrit.language.month_of` (CLDR's, inflected
     forms of Slavic languages by their stems)."""
@@ -460,6 +465,8 @@ def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tu
         take(m, _day(y, mo, int(d)) if d else (f"{y:04d}-{mo:02d}" if 1 <= mo <= 12 else None))
     for m in _NUMERIC_DATE.finditer(sentence):
         take(m, _day(int(m.group(3)), int(m.group(2)), int(m.group(1))))
+    for m in _ROMAN_DATE.finditer(sentence):
+        take(m, _day(int(m.group(3)), _ROMAN_MONTHS[m.group(2)], int(m.group(1))))
     for m in _DAY_MONTH_YEAR.finditer(sentence):
         month = month_of(m.group(2), language)
         if month:

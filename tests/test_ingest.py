@@ -507,3 +507,12 @@ def srccrit_case(name: str):
     import srccrit
 
     return srccrit.load_case(CASES / name)
+
+
+def test_dates_with_a_month_in_roman_numerals():
+    """Polish, Czech or Italian sources write "15 IV 1943": only the year was read."""
+    assert ingest.find_dates("Komunikat Sowinformbiura, 15 IV 1943.", None, "pl")[0] == ["1943-04-15"]
+    assert ingest.find_dates("Dne 15.IV.1943 oznámilo", None, "cs")[0] == ["1943-04-15"]
+    assert ingest.find_dates("dnia 5 XII 1940 r.", None, "pl")[0] == ["1940-12-05"]
+    assert ingest.find_dates("dnia 5 XIII 1940", None, "pl")[0] == ["1940"]  # no thirteenth month
+    assert ingest.find_dates("II wojna światowa, 1939", None, "pl")[0] == ["1939"]  # a numeral with no day is no month
