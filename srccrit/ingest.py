@@ -63,18 +63,10 @@ _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NOTES_HEADING = re.compile(r"^\s*(?:(?:end\s*|foot\s*)?notes(?:\s+to\s+.{1,60})?|references|citations|notes\s+(?:and|&)\s+references|"
                             r"anmerkungen|einzelnachweise|fu(?:ß|ss)noten|notes\s+et\s+r[ée]f[ée]rences|r[ée]f[ée]rences|примечания|сноски|"
                             r"przypisy|notas)\s*:?\s*$", re.IGNORECASE)
-#: one note: "7. Eden, ...", "7 Eden", "[7] Eden", and a web page's "7. ^ Eden" or "^ a b Eden"
-#: (Wikipedia's links back to the text, left out of the note)
-#: and a footnote printed with a superscript number, as a PDF or a word processor gives it ("¹ Amtliches Material")
+#: one note: "7. Eden, ...", "7 Eden", "[7] Eden", a web page's "7. ^ Eden" or "^ a b Eden"
+#: (Wikipedia's links back to the text, left out of the note), and "¹ Amtliches Material" (a
+#: superscript number, as a PDF or a word processor prints a footnote)
 _NOTE_LINE = re.compile(r"^\s*(?:\[?(\d{1,3})[.)\]]?\s+|([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\s*)(?:\^\s*(?:[a-z]{1,2}\s+)*)?(\S.*)$")
-
-
-def _note_line(line: str) -> tuple[int, str] | None:
-    """A note's number and text, if ``line`` is one (see ``_NOTE_LINE``)."""
-    m = _NOTE_LINE.match(line)
-    if not m:
-        return None
-    return int((m.group(1) or m.group(2)).translate(_SUPERSCRIPT_DIGITS)), m.group(3)
 #: a web page's bracketed marker fused to what it notes, "Mukden.[2][3]" (Wikipedia); one after a
 #: space ("as shown in [5]") is the sentence's own words and stays
 _NOTE_BRACKET = re.compile(r"(?:(?<=[^\W\d_])|(?<=[.,;:!?\"”’')\]]))\[(\d{1,3})\]")
@@ -87,6 +79,14 @@ _NOTE_BRACKET = re.compile(r"(?:(?<=[^\W\d_])|(?<=[.,;:!?\"”’')\]]))\[(\d{1,
 _MD_NOTE_REF = re.compile(r"\[\^([^\]\s]{1,40})\](?!:)")
 _MD_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]{1,40})\]:[ \t]*(.*)$")
 _MD_NOTE_DEFS = re.compile(_MD_NOTE_DEF.pattern, re.MULTILINE)
+
+
+def _note_line(line: str) -> tuple[int, str] | None:
+    """A note's number and text, if ``line`` is one (see ``_NOTE_LINE``)."""
+    m = _NOTE_LINE.match(line)
+    if not m:
+        return None
+    return int((m.group(1) or m.group(2)).translate(_SUPERSCRIPT_DIGITS)), m.group(3)
 
 
 def _markdown_note_numbers(text: str) -> dict[str, int]:

@@ -174,8 +174,9 @@ def option_labels(ev: pd.DataFrame, v: Votes, item_bool: np.ndarray) -> np.ndarr
     """Per option, a code for what it says that recurs across propositions (-1: nothing that
     does): on yes/no propositions, affirming (0) and denying (1); on ``text`` and ``names``
     propositions, a folded value that is an option of at least ``VOCABULARY_SHARE`` of them (a
-    label of a classification task, "L0", is an answer to every item). The copy test reads each witness's habits by them: a witness who denies
-    whatever he is asked agrees with another such witness without copying him."""
+    label of a classification task, "L0", is an answer to every item). The copy test reads each
+    witness's habits by them: a witness who denies whatever he is asked agrees with another such
+    witness without copying him."""
     label = np.where(item_bool[v.slot_item] & (v.slot_side >= 0), v.slot_side, -1)
     keyed = _keyed(ev)
     if keyed is None:
