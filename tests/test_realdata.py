@@ -42,3 +42,23 @@ def test_the_converted_cases_load_and_say_what_they_left_out(tmp_path):
     assert set(case.propositions["type"]) == {"time"}
     assert key("4:30 p.m.", "time") == key("16:30", "time") == "16:30"
     assert key("Han, Jiawei and Kamber, Micheline", "names") == key("J. Han; M. Kamber", "names")
+
+
+def test_the_crowd_script_reads_the_collections_layout(tmp_path, capsys):
+    """benchmarks/realdata/crowd.py runs on a clone of the crowdsourcing collection it cites
+    (answer.csv and truth.csv per data set; not in this repository): a toy set in that layout
+    gives one row per system, and a folder holding no data set exits 2."""
+    import crowd
+
+    toy = tmp_path / "datasets" / "d_Toy Set"
+    toy.mkdir(parents=True)
+    rows = ["question,worker,answer"] + [f"{q},{w},{(q + (w == 'w3')) % 2}" for q in range(12) for w in ("w1", "w2", "w3")]
+    (toy / "answer.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (toy / "truth.csv").write_text("question,truth\n" + "".join(f"{q},{q % 2}\n" for q in range(12)), encoding="utf-8")
+    assert crowd.main([str(tmp_path / "datasets")]) == 0
+    out = capsys.readouterr().out
+    assert "d_Toy-Set" in out and "majority vote" in out and "srccrit, no copying" in out
+    result = crowd.run(crowd.load(toy), tmp_path / "work")
+    by = {r["system"]: r for r in result}
+    assert by["srccrit"]["accuracy"] == by["majority vote"]["accuracy"] == 1.0  # two of three right on every item
+    assert crowd.main([str(tmp_path / "empty")]) == 2
