@@ -406,11 +406,17 @@ def _unknown(sentence: str, words: list[tuple[int, int, bool]], language: str = 
         if language in NOUNS_CAPITALISED:
             words = [w for w, c in zip(words, common) if w[2] or not c]
         else:
-            # a common word after a rare one is part of a name ("Hubert-Joseph Henry"); common
-            # words before the first rare one are titles, articles, prepositions ("Le Président
-            # Félix Faure", "D'après Zola")
-            first_rare = next((k for k, (w, c) in enumerate(zip(words, common)) if not c and not w[2]), len(words))
-            words = [w for k, (w, c) in enumerate(zip(words, common)) if k >= first_rare or w[2] or not c]
+            if words and common[0] and not sentence[:words[0][0]].strip(" \"'“‘«¿¡(—–-"):
+                words, common = words[1:], common[1:]  # a sentence's first word ("Según", "La")
+            names = [w for w in words if not w[2]]
+            if len(names) >= 2 and all(common[k] for k, w in enumerate(words) if not w[2]):
+                pass  # common words only, two or more inside a sentence: a name ("Francisco Franco", "Lech Wałęsa")
+            else:
+                # a common word after a rare one is part of a name ("Hubert-Joseph Henry"); common
+                # words before the first rare one are titles, articles, prepositions ("Le Président
+                # Félix Faure", "D'après Zola")
+                first_rare = next((k for k, (w, c) in enumerate(zip(words, common)) if not c and not w[2]), len(words))
+                words = [w for k, (w, c) in enumerate(zip(words, common)) if k >= first_rare or w[2] or not c]
         while words and words[0][2]:
             words = words[1:]
     if len(words) == 1 and _common_word(sentence[words[0][0]:words[0][1]]):

@@ -503,6 +503,22 @@ def test_a_common_word_after_a_rare_one_stays_in_an_unknown_name():
     assert not {"D'après Zola", "Selon", "Le", "La Cour"} & unknown
 
 
+@pytest.mark.parametrize("language, sentence, name", [
+    ("es", "Según el general Francisco Franco, la villa había sido incendiada.", "Francisco Franco"),
+    ("pl", "W 1992 roku prezydent Lech Wałęsa otrzymał dokumenty.", "Lech Wałęsa"),
+    ("it", "Il 3 gennaio 1925 Benito Mussolini parlò alla Camera.", "Benito Mussolini"),
+])
+def test_a_name_of_common_words_inside_a_sentence_is_an_unknown_name(language, sentence, name):
+    """A name all of whose words are common in the text's language (francisco 5.0 and franco
+    4.5 in Spanish, lech and wałęsa over 4 in Polish) was dropped whole; two or more capitalised
+    words inside a sentence are a name, and a sentence's common first word is not part of it."""
+    from srccrit.mentions import NameFinder
+
+    found = [m.spelling for m in NameFinder(srccrit_case("katyn-1940"), language).find(sentence) if m.witness is None]
+    assert name in found
+    assert not any(f.split()[0] in ("Según", "W", "Il") for f in found)
+
+
 def srccrit_case(name: str):
     import srccrit
 
