@@ -45,3 +45,18 @@ def make_case(tmp_path):
         return folder / "case.yaml"
 
     return _make
+
+
+def write_witness_case(folder: Path, case_id: str, witnesses: list[str], propositions: list[str], claims: list[str],
+                       source=lambda w: f"src-{w}", name=lambda w: f"Witness {w}") -> Path:
+    """A generated case: each witness a historian with one monograph of his own (``source(w)``,
+    in refs.bib), the given proposition and claim lines (YAML, indented) after them; returns the
+    case.yaml path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = [f"case: {case_id}", "bibliography: refs.bib", "sources:"]
+    out += [f"  {source(w)}: {{kind: monograph, date: 2000, author: {w}}}" for w in witnesses]
+    out += ["witnesses:"] + [f"  {w}: {{name: {name(w)}, proximity: historian}}" for w in witnesses]
+    out += ["propositions:", *propositions, "claims:", *claims]
+    (folder / "case.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
+    (folder / "refs.bib").write_text("".join(f"@book{{{source(w)}, title = {{Book of {w}}}, year = {{2000}}}}\n" for w in witnesses), encoding="utf-8")
+    return folder / "case.yaml"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import srccrit
+from conftest import write_witness_case
 
 
 def correlated_case(folder: Path, seed: int, n_items: int = 150, clusters: int = 4, size: int = 4, follow: float = 0.7) -> Path:
@@ -17,23 +18,17 @@ def correlated_case(folder: Path, seed: int, n_items: int = 150, clusters: int =
     Errors are correlated within a circle but no two members are identical: nothing for the
     copy detector, everything for the temperature."""
     rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
     ws = [f"w{c}-{k}" for c in range(clusters) for k in range(size)]
-    out = ["case: correlated", "bibliography: refs.bib", "sources:"]
-    out += [f"  s-{w}: {{kind: monograph, date: 2000, author: {w}}}" for w in ws]
-    out += ["witnesses:"] + [f"  {w}: {{name: {w}, proximity: historian}}" for w in ws]
-    out += ["propositions:"] + [f"  p{i}: {{text: item {i}, type: text}}" for i in range(n_items)]
-    out += ["claims:"]
+    claims = []
     for i in range(n_items):
         for c in range(clusters):
             rumour = 0 if rng.random() < 0.7 else int(rng.integers(1, 5))
             for k in range(size):
                 own = 0 if rng.random() < 0.75 else int(rng.integers(1, 5))
                 value = rumour if rng.random() < follow else own
-                out.append(f"  - {{id: c{i}-{c}-{k}, source: s-w{c}-{k}, proposition: p{i}, value: v{value}}}")
-    (folder / "case.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
-    (folder / "refs.bib").write_text("".join(f"@book{{s-{w}, title = {{Book {w}}}, year = {{2000}}}}\n" for w in ws), encoding="utf-8")
-    return folder / "case.yaml"
+                claims.append(f"  - {{id: c{i}-{c}-{k}, source: s-w{c}-{k}, proposition: p{i}, value: v{value}}}")
+    return write_witness_case(folder, "correlated", ws, [f"  p{i}: {{text: item {i}, type: text}}" for i in range(n_items)], claims,
+                              source=lambda w: f"s-{w}", name=lambda w: w)
 
 
 def calibration(props) -> tuple[float, float, int]:

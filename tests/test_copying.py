@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import srccrit
+from conftest import write_witness_case
 from srccrit.analysis.copying import COPYING_COLUMNS, _pairs_within
 
 
@@ -20,24 +21,18 @@ def copy_case(folder: Path, accuracy: dict, copies: dict, n_items: int = 40, n_v
     values are its own (``v0-7`` on item 7), as web sources' values of a flight's time are: no
     value is an answer to many items (see test_habits_are_not_copying for those)."""
     rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
     witnesses = list(accuracy) + list(copies)
     said = {}
-    out = ["case: copying", "bibliography: refs.bib", "sources:"]
-    out += [f"  src-{w}:\n    kind: monograph\n    date: 2000\n    author: {w}" for w in witnesses]
-    out += ["witnesses:"] + [f"  {w}:\n    name: Witness {w}\n    proximity: historian" for w in witnesses]
-    out += ["propositions:"] + [f"  p{i}:\n    text: Value of item {i}\n    type: text" for i in range(n_items)]
-    out += ["claims:"]
+    claims = []
     for i in range(n_items):
         for w, a in accuracy.items():
             said[w, i] = 0 if rng.random() < a else int(rng.integers(1, n_values))
         for c, original in copies.items():
             # (no draw at fidelity 1: the other tests' cases stay as their seeds made them)
             said[c, i] = said[original, i] if fidelity >= 1 or rng.random() < fidelity else int(rng.integers(0, n_values))
-        out += [f"  - id: {w}-{i}\n    source: src-{w}\n    proposition: p{i}\n    value: v{said[w, i]}-{i}" for w in witnesses]
-    (folder / "case.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
-    (folder / "refs.bib").write_text("\n".join(f"@book{{src-{w}, title = {{Book of {w}}}, year = {{2000}}}}" for w in witnesses), encoding="utf-8")
-    return folder / "case.yaml", said
+        claims += [f"  - id: {w}-{i}\n    source: src-{w}\n    proposition: p{i}\n    value: v{said[w, i]}-{i}" for w in witnesses]
+    path = write_witness_case(folder, "copying", witnesses, [f"  p{i}:\n    text: Value of item {i}\n    type: text" for i in range(n_items)], claims)
+    return path, said
 
 
 def right_share(est) -> float:
@@ -139,7 +134,8 @@ def test_copying_by_declared_dependence_is_not_found_again(tmp_path):
     path, _ = copy_case(tmp_path / "decl", *MINORITY, seed=2)
     text = path.read_text(encoding="utf-8")
     for c in ("c1", "c2"):
-        text = text.replace(f"  src-{c}:\n    kind: monograph\n", f"  src-{c}:\n    kind: monograph\n    derives_from: [src-bad]\n")
+        text = text.replace(f"  src-{c}: {{kind: monograph,", f"  src-{c}: {{kind: monograph, derives_from: [src-bad],")
+    assert text.count("derives_from") == 2
     path.write_text(text, encoding="utf-8")
     est = srccrit.Reliability(copying=True).fit(srccrit.load_case(path))
     assert est.copying_.empty
@@ -256,24 +252,17 @@ def _habit_case(folder: Path, n_items: int = 150, seed: int = 3) -> Path:
     """Yes/no propositions, half of them true: six witnesses right 80% of the time, two who deny
     nine times in ten whatever they are asked (each on his own), and one who repeats h0."""
     rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
     honest = [f"h{k}" for k in range(6)]
     witnesses = honest + ["denier1", "denier2", "copier"]
-    out = ["case: habits", "bibliography: refs.bib", "sources:"]
-    out += [f"  src-{w}: {{kind: monograph, date: 2000, author: {w}}}" for w in witnesses]
-    out += ["witnesses:"] + [f"  {w}: {{name: Witness {w}, proximity: historian}}" for w in witnesses]
-    out += ["propositions:"] + [f"  p{i}: {{text: Statement {i}}}" for i in range(n_items)]
-    out += ["claims:"]
+    claims = []
     for i in range(n_items):
         truth = bool(rng.random() < 0.5)
         said = {w: truth if rng.random() < 0.8 else not truth for w in honest}
         said |= {w: bool(rng.random() < 0.1) for w in ("denier1", "denier2")}
         said["copier"] = said["h0"]
-        out += [f"  - {{id: {w}-{i}, witness: {w}, source: src-{w}, proposition: p{i}, stance: {'affirms' if said[w] else 'denies'}}}"
-                for w in witnesses]
-    (folder / "case.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
-    (folder / "refs.bib").write_text("\n".join(f"@book{{src-{w}, title = {{Book of {w}}}, year = {{2000}}}}" for w in witnesses), encoding="utf-8")
-    return folder / "case.yaml"
+        claims += [f"  - {{id: {w}-{i}, witness: {w}, source: src-{w}, proposition: p{i}, stance: {'affirms' if said[w] else 'denies'}}}"
+                   for w in witnesses]
+    return write_witness_case(folder, "habits", witnesses, [f"  p{i}: {{text: Statement {i}}}" for i in range(n_items)], claims)
 
 
 def test_habits_are_not_copying(tmp_path):
