@@ -202,3 +202,14 @@ def test_lex_order_of_floats_spanning_the_whole_range():
 
     key = np.array([0.0] * 5 + [2.7043636194195453e+294, -1.7976931348622888e+308, 0.0])
     assert lex_order(key).tolist() == np.lexsort((key,)).tolist()
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 2**62), max_size=60), st.sampled_from([1, 16, 33, 47, 58, 62]))
+def test_radix_order_is_a_stable_argsort(keys, bits):
+    """Options, pairs and propositions are grouped by radix_order, in both of its ways (one
+    packed sort where key and position fit in 63 bits, radix passes where they do not)."""
+    from srccrit._arrays import radix_order
+
+    arr = np.array(keys, dtype=np.int64) & ((1 << bits) - 1)
+    assert radix_order(arr, bits).tolist() == np.argsort(arr, kind="stable").tolist()
