@@ -306,3 +306,24 @@ def test_only_answers_of_a_vocabulary_are_habits(tmp_path):
     assert label_of["p3", "cat"] == label_of["p5", "cat"] >= 2 and label_of["p0", "dog"] >= 2
     assert label_of["p0", "rare value"] == label_of["p1", "rare value"] == -1
     assert (v.slot_label[v.slot_side < 0] == -1).all()  # "some other value" says nothing across propositions
+
+
+@pytest.mark.parametrize("n_witnesses, n_pairs, at_least", [(30, 5000, 1), (30, 5000, 18), (2000, 20000, 2), (2000, 20000, 5)])
+def test_frequent_pairs_counts_exactly_what_a_plain_count_gives(n_witnesses, n_pairs, at_least):
+    """The hashed pre-count only chooses what to count exactly: whatever collides in a bucket,
+    the pairs and counts are those of counting every unordered pair of distinct witnesses."""
+    from collections import Counter
+
+    from srccrit.analysis.copying import frequent_pairs
+
+    rng = np.random.default_rng(n_witnesses + at_least)
+    wa = rng.integers(0, n_witnesses, n_pairs)
+    wb = rng.integers(0, n_witnesses, n_pairs)
+    wa[:40], wb[:40] = 3, 7  # one pair recurs in both orders, and a witness with himself
+    wb[:20], wa[:20] = 3, 7
+    wa[40:80], wb[40:80] = 5, 5
+    plain = Counter((min(x, y), max(x, y)) for x, y in zip(wa.tolist(), wb.tolist()) if x != y)
+    expected = sorted((x * n_witnesses + y, c) for (x, y), c in plain.items() if c >= at_least)
+    keys, counts = frequent_pairs(wa, wb, n_witnesses, at_least)
+    assert list(zip(keys.tolist(), counts.tolist())) == expected
+    assert 3 * n_witnesses + 7 in keys.tolist() and 5 * n_witnesses + 5 not in keys.tolist()
