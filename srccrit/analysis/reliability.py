@@ -59,6 +59,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -212,18 +213,24 @@ class Reliability:
         # the ten thousand, none in a cycle: no collector passes over the case meanwhile
         with codes_memo(), paused_gc():
             ev, lines = positions_and_lines(sub)
-            pri = prior(sub, ev, self.strength, self.document_strength)
             votes = build_votes(sub, ev, lines)
             criteria = None
-            if self.testimony:
-                criteria = testimony_of(sub, ev)
-                votes.testimony = votes_testimony(votes, ev, criteria)
-            rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
-            a = take(pri["a"].to_numpy(), rows, np.nan)
-            b = take(pri["b"].to_numpy(), rows, np.nan)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                # which witnesses agree on nearly everything needs the votes only: it runs on the
+                # second core while the priors and testimonies are read (a sixth of the fit at a
+                # million claims)
+                agreement = pool.submit(pair_agreement, votes, min_agreement=EXAMINE_AGREEMENT) if self.copying else None
+                pri = prior(sub, ev, self.strength, self.document_strength)
+                if self.testimony:
+                    criteria = testimony_of(sub, ev)
+                    votes.testimony = votes_testimony(votes, ev, criteria)
+                rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
+                a = take(pri["a"].to_numpy(), rows, np.nan)
+                b = take(pri["b"].to_numpy(), rows, np.nan)
+                agreement = agreement.result() if agreement is not None else None
             copying = None
             if self.copying:
-                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol)
+                r, post, it, ok, shifts, copying = _fit_copying(votes, a, b, self.n_iter, self.tol, agreement)
             else:
                 r, post, it, ok, shifts = run_em(votes, a, b, self.n_iter, self.tol)
             self.copying_ = copying.pairs if copying is not None else pd.DataFrame({c: [] for c in COPYING_COLUMNS})
@@ -322,14 +329,15 @@ class Reliability:
         return self.fit(case).reliability_
 
 
-def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float):
+def _fit_copying(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np.ndarray, np.ndarray]):
     """Refit with each copier's agreeing votes discounted until the pairs found to copy settle
     (see :mod:`srccrit.analysis.copying`). Returns the fit and the last :class:`Copying`.
 
     Pairs who agree on nearly every contested proposition are first counted once (a fit in
     which a majority of copiers cannot make itself the truth); from that fit on, every pair is
-    judged by the false values it shares, and every pair that agrees nearly always too."""
-    examined, agreement = pair_agreement(votes, min_agreement=EXAMINE_AGREEMENT)
+    judged by the false values it shares, and every pair that agrees nearly always too.
+    ``agreement``: :func:`pair_agreement` of the votes at ``EXAMINE_AGREEMENT``."""
+    examined, agreement = agreement
     suspects = examined[agreement >= MIN_AGREEMENT]
     group = near_identical_groups(examined, len(votes.witnesses))
     found = None
