@@ -60,7 +60,7 @@ def case_dir(n: int) -> Path:
     import synth
 
     folder = DATA / f"synth-{n}"
-    if not (folder / "case.yaml").exists():
+    if not all((folder / name).exists() for name in ("case.yaml", "case-csv.yaml", "claims.csv")):  # a folder left half-made is made again
         synth.generate(n, folder, seed=0)
     return folder
 
