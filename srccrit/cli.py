@@ -16,7 +16,7 @@ import warnings
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from . import analysis
-from .cli_common import COMMANDS, as_of_arg, case_arg, copying_arg, emit, fmt_arg, load, print_warnings, register, show_table
+from .cli_common import COMMANDS, as_of_arg, case_arg, copying_arg, emit, fmt_arg, habits_arg, load, model_params, print_warnings, register, show_table
 from .errors import CaseError, SrccritError, SrccritWarning
 from .io import output
 from .io.atomic import forget_inputs
@@ -77,28 +77,28 @@ def cmd_dependence(args) -> int:
 
 def cmd_reliability(args) -> int:
     case = load(args.case)
-    table = analysis.reliability(case, as_of=args.as_of, copying=args.copying)
+    table = analysis.reliability(case, as_of=args.as_of, **model_params(args))
     show_table(args, table, output.reliability_records)
     return 0
 
 
 def cmd_testimonies(args) -> int:
     case = load(args.case)
-    table = analysis.testimonies(case, as_of=args.as_of, copying=args.copying)
+    table = analysis.testimonies(case, as_of=args.as_of, **model_params(args))
     show_table(args, table, lambda t: output.records(t), index=False)
     return 0
 
 
 def cmd_propositions(args) -> int:
     case = load(args.case)
-    table = analysis.propositions(case, as_of=args.as_of, copying=args.copying)
+    table = analysis.propositions(case, as_of=args.as_of, **model_params(args))
     show_table(args, table, lambda t: output.records(t, "proposition"))
     return 0
 
 
 def cmd_support(args) -> int:
     case = load(args.case)
-    table = analysis.support(case, as_of=args.as_of, fragility=not args.no_fragility, copying=args.copying)
+    table = analysis.support(case, as_of=args.as_of, fragility=not args.no_fragility, **model_params(args))
     show_table(args, table, output.support_records)
     return 0
 
@@ -128,6 +128,7 @@ def _cfg_table_as_of(p):
 def _cfg_model(p):
     _cfg_table_as_of(p)
     copying_arg(p)
+    habits_arg(p)
 
 
 def _cfg_table(p):

@@ -53,6 +53,20 @@ def copying_arg(p: argparse.ArgumentParser) -> None:
                         "their agreement once (the default); --no-copying: only declared dependence counts")
 
 
+HABITS = {"auto": "auto", "on": True, "off": False}
+
+
+def habits_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--habits", choices=list(HABITS), default="auto",
+                   help="read each witness's habits with answers that recur (yes/no, class labels): auto (the default) "
+                        "where they explain the votes better than they cost (BIC), on, off")
+
+
+def model_params(args) -> dict:
+    """The reliability model's parameters the command line sets."""
+    return {"copying": args.copying, "habits": HABITS[args.habits]}
+
+
 def case_path(given: str | None) -> str | Path:
     """The case a command works on: the one named, else ``./case.yaml`` (said on stderr), else
     ``$SRCCRIT_CASE`` or the bundled case."""

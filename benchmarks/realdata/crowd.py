@@ -10,9 +10,9 @@ folder.
     python benchmarks/realdata/crowd.py PATH/crowd_truth_infer/datasets [--only "d_Duck Identification"]
 
 Each answer is a claim of a ``text`` proposition (the question) by its worker; srccrit runs
-with its defaults and without copy detection, beside majority vote (ties: the smaller label)
+with its defaults, without copy detection and without habits, beside majority vote (ties: the smaller label)
 and crowd-kit's one-coin and full Dawid-Skene. Printed: accuracy on gold, the answers given
-p >= .99 and the share of them right, the pairs of workers srccrit finds copying. What it
+p >= .99 and the share of them right, the pairs of workers srccrit finds copying, whether it read habits. What it
 showed is in the README (*Habits are not copying*, *Accuracy on real data*).
 """
 
@@ -73,12 +73,12 @@ def run(ds: Dataset, tmp: Path) -> list[dict]:
     write_case(ds, "raw", tmp / ds.name)
     case = srccrit.load_case(tmp / ds.name / "case.yaml", cache=False)
     rows = []
-    for system, params in (("srccrit", {}), ("srccrit, no copying", {"copying": False})):
+    for system, params in (("srccrit", {}), ("srccrit, no copying", {"copying": False}), ("srccrit, no habits", {"habits": False})):
         est = srccrit.Reliability(**params).fit(case)
         props = srccrit.propositions(case, estimator=est)
         item = case.propositions["text"].reindex(props.index).to_numpy()
         row = score(pd.Series(props["value"].to_numpy(dtype=object), index=item), pd.Series(props["probability"].to_numpy(), index=item), ds.gold)
-        rows.append({"data": ds.name, "system": system, **row, "copying_pairs": len(est.copying_)})
+        rows.append({"data": ds.name, "system": system, **row, "copying_pairs": len(est.copying_), "habits": est.habit_test_["read"]})
     t = ds.triples
     counts = t.groupby(["item", "value"]).size().rename("n").reset_index().sort_values(["item", "n", "value"], ascending=[True, False, True])
     best = counts.drop_duplicates("item")

@@ -212,7 +212,7 @@ def _interval(est: Reliability, rows: pd.DataFrame, mine: np.ndarray, n_rests: i
     weight = np.ones(len(idx))
     if t is not None:
         kind_shift = np.r_[est.kind_shifts_["shift"].to_numpy(), 0.0][t.kind[idx]] if len(est.kind_shifts_) else 0.0
-        lo_vote = lo_vote + (t.shift[idx] + kind_shift)[None, :]
+        lo_vote = lo_vote + (t.shift[idx] + kind_shift + (t.habit[idx] if t.habit is not None else 0.0))[None, :]
         weight = t.weight[idx] * (t.independence[idx] if t.independence is not None else 1.0)
     gain = np.maximum(lo_vote + np.log(v.k - 1)[v.item[idx]][None, :], 0.0) * (weight * v.temperature)[None, :]
     # per draw, the score of every option of these propositions, then a softmax per proposition

@@ -17,6 +17,7 @@ its witness). Without one every vote is its witness's plain vote.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -43,6 +44,8 @@ class Testimony:
     weight: np.ndarray       # per vote: informativeness in (0, 1]
     claim_row: np.ndarray    # per vote: the evidence row of the testimony that speaks for the line
     independence: np.ndarray | None = None  # per vote: AccuCopy's independence factor (E-step only; None: 1)
+    habit: np.ndarray | None = None  # per vote: what its witness's habit with the label it names adds to its log-odds (E-step only; see habits)
+    habit_rates: np.ndarray | None = None  # per vote: his chance of naming its option where true and where false under his habit (NaN: none)
     classes: tuple | None = field(default=None, repr=False)  # the votes' classes (see _vote_classes), made by the first EM
     products: "_OptionProducts | None" = field(default=None, repr=False)  # the EM's sparse layout of the votes, made by the first EM
 
@@ -55,10 +58,13 @@ class Testimony:
 
     def option_products(self, v: "Votes") -> "_OptionProducts":
         """The EM's sums over the votes as sparse products (see :class:`_OptionProducts`),
-        made once and given the current independence factors."""
-        if self.products is None:
-            self.products = _OptionProducts(v, self.vote_classes(v)[0])
+        made once (again, by label, when habits come in) and given the current independence
+        factors and habits."""
+        by_label = self.habit is not None and v.slot_label is not None
+        if self.products is None or (by_label and not self.products.by_label):
+            self.products = _OptionProducts(v, self.vote_classes(v)[0], v.slot_label if by_label else None)
         self.products.discount(self.independence)
+        self.products.set_habit(self.habit)
         return self.products
 
 
@@ -81,6 +87,7 @@ class Votes:
     temperature: float = 1.0             # what each vote's weight is multiplied by in the reported posterior (see fit_temperature)
     implied: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (from slot, to slot, weight): one value's support of another (see imply)
     slot_label: np.ndarray | None = None  # per option: what it says across propositions (see option_labels; -1: its own)
+    label_names: list = field(default_factory=lambda: ["affirms", "denies"])  # what each label says (see option_labels)
 
     @cached_property
     def per_witness(self) -> np.ndarray:
@@ -186,11 +193,12 @@ def option_labels(ev: pd.DataFrame, v: Votes, item_bool: np.ndarray) -> np.ndarr
     known = item >= 0
     slot = v.offsets[item[known]] + ev["side"].to_numpy()[keyed[known]]
     slot, first = np.unique(slot, return_index=True)
-    fold_code, _ = pd.factorize(np.asarray(ev["side_fold"], dtype=object)[keyed[known]][first], sort=True)
+    fold_code, folds = pd.factorize(np.asarray(ev["side_fold"], dtype=object)[keyed[known]][first], sort=True)
     # a vocabulary's labels are options of many propositions; a value found in a few (two books
     # by the same authors) is that value, not a habit
     common = np.bincount(fold_code) >= max(2, VOCABULARY_SHARE * len(np.unique(v.slot_item[slot])))
     label[slot[common[fold_code]]] = fold_code[common[fold_code]] + 2
+    v.label_names = ["affirms", "denies", *[str(x) for x in folds]]
     return label
 
 
@@ -308,7 +316,10 @@ def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np
 def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
     """Each vote's weight for the option it names: ``max(0, log(rho (K - 1) / (1 - rho)))``
     for its testimony's reliability rho, times its informativeness."""
-    gain = np.maximum(vote_logits(v, r, shifts) + np.log(v.k - 1)[v.item], 0.0)
+    lo = vote_logits(v, r, shifts)
+    if v.testimony is not None and v.testimony.habit is not None:
+        lo = lo + v.testimony.habit
+    gain = np.maximum(lo + np.log(v.k - 1)[v.item], 0.0)
     if v.testimony is not None:
         gain *= v.testimony.weight
         if v.testimony.independence is not None:
@@ -433,7 +444,8 @@ def _softmax(v: Votes, score: np.ndarray) -> np.ndarray:
 
 
 def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float = 1e-8,
-           start: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
+           start: tuple[np.ndarray, np.ndarray] | None = None,
+           refresh: Callable[[np.ndarray, np.ndarray, np.ndarray], float] | None = None) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
     """Fit the skills. Returns (r, posterior per option, EM steps taken, converged, the kinds'
     shifts).
 
@@ -456,7 +468,11 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
     EM does, when one EM step moves no reliability by ``tol`` or more (with testimony: a skill's
     log-odds step times the logistic's slope there, a kind's shift's times 1/4, its largest);
     ``n_iter`` bounds the EM steps. ``start``: skills and kinds' shifts to start from (a refit after a small change)
-    instead of the prior means."""
+    instead of the prior means. ``refresh(posterior, skills, shifts)``: parameters outside the
+    skills that the E-step reads and each step re-estimates (the witnesses' habits, see
+    :mod:`srccrit.analysis.habits`), returning how far they moved; with it the steps are plain EM
+    (an extrapolation of the skills alone would leave them behind) and the fit converges when
+    both move less than ``tol``."""
     design = _Design(v)
     n_w = len(a)
     t = v.testimony
@@ -577,6 +593,16 @@ def run_em(v: Votes, a: np.ndarray, b: np.ndarray, n_iter: int = 200, tol: float
         return _sigmoid(x[:n_w]), post, steps, converged, x[n_w:]
 
     p0 = e_step(x0)
+    if refresh is not None and t is not None:
+        while steps < n_iter:
+            r0, d0 = split(x0)
+            change = refresh(p0, _sigmoid(r0), d0)
+            x1 = m_step(p0, x0)
+            p1 = e_step(x1)
+            if moved(x1, x0) < tol and change < tol:
+                return result(x1, p1, True)
+            x0, p0 = x1, p1
+        return result(x0, p0, False)
     while steps < n_iter:
         x1 = m_step(p0, x0)
         if moved(x1, x0) < tol:
@@ -620,16 +646,26 @@ class _OptionProducts:
     shape with the posterior. Sparse products over the votes laid out in option order (as
     :func:`build_votes` lays them) cost a third of gathering and counting per vote."""
 
-    def __init__(self, v: Votes, cls: np.ndarray):
+    def __init__(self, v: Votes, cls: np.ndarray, slot_label: np.ndarray | None = None):
         from scipy.sparse import csr_matrix
 
         n_slots = len(v.slot_item)
         self._order = v.option_order
         k = np.asarray(v.k, dtype=np.int64)
         n_kk = int(k.max(initial=2)) + 1
-        pair, uniques = pd.factorize(cls * n_kk + k[v.item])
+        key = cls * n_kk + k[v.item]
+        self.by_label = slot_label is not None
+        if self.by_label:  # where habits are read, a witness's votes for different labels weigh differently
+            label = slot_label[v.slot].astype(np.int64) + 1
+            key = key * (int(label.max(initial=0)) + 1) + label
+        pair, uniques = pd.factorize(key)
+        self.pair_vote = np.zeros(len(uniques), dtype=np.int64)
+        self.pair_vote[pair] = np.arange(len(pair))  # a vote of each pair (its habit is the pair's)
+        if self.by_label:
+            uniques = uniques // (int(label.max(initial=0)) + 1)
         self.pair_class = uniques // n_kk
         self.pair_log_other = np.log((uniques % n_kk) - 1.0)
+        self.pair_habit: np.ndarray | None = None
         indptr = np.r_[0, np.cumsum(np.bincount(v.slot, minlength=n_slots))].astype(np.int64)
         pair = pair.astype(np.int64) if self._order is None else pair[self._order].astype(np.int64)
         self._layout = (pair, indptr, (n_slots, len(uniques)))
@@ -651,9 +687,15 @@ class _OptionProducts:
             data = np.asarray(independence if self._order is None else independence[self._order], dtype=float)
             self.weigh = csr_matrix((data, pair, indptr), shape=shape)
 
+    def set_habit(self, habit: np.ndarray | None) -> None:
+        """Add each vote's habit term (None: none) to its log-odds in the option scores."""
+        self.pair_habit = None if habit is None or not self.by_label else habit[self.pair_vote]
+
     def scores(self, lo: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Each option's score, the classes' log-odds ``lo`` and informativeness ``weight``."""
         gain = lo[self.pair_class] + self.pair_log_other
+        if self.pair_habit is not None:
+            gain += self.pair_habit
         np.maximum(gain, 0.0, out=gain)
         gain *= weight[self.pair_class]
         return self.weigh @ gain
@@ -741,6 +783,11 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -
     k1 = np.maximum(v.k[item] - 1, 1)
     rho_u = np.clip(1.0 / (1.0 + np.exp(-logits[use])), 1e-9, 1 - 1e-9)
     wrong = (1 - rho_u) / k1
+    rates = v.testimony.habit_rates if v.testimony is not None else None
+    if rates is not None:  # where a habit is read, his chances of naming the option are its own
+        habitual = ~np.isnan(rates[use, 0])
+        rho_u = np.where(habitual, np.clip(rates[use, 0], 1e-9, 1 - 1e-9), rho_u)
+        wrong = np.where(habitual, np.clip(rates[use, 1], 1e-9, 1 - 1e-9), wrong)
     # the options of the held-out votes' propositions only (a sample of them in a large case)
     held_item = np.zeros(len(v.offsets), dtype=bool)
     held_item[item] = True

@@ -1,0 +1,122 @@
+"""Witnesses' habits with recurring answers (srccrit.analysis.habits): a crowd of annotators
+with biases, the bundled historian's case, and the parameter's and command line's contracts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import srccrit
+from conftest import write_witness_case
+from srccrit.errors import SrccritError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def biased_crowd(folder: Path, seed: int = 3, n_items: int = 120, n_workers: int = 24):
+    """Annotators answering yes/no questions: a third deny most things (they affirm a true
+    statement 30% of the time, deny a false one 97%), a third affirm most (the mirror), a third
+    are fair (85% either way); each answers every question. Returns (case path, truth per
+    proposition)."""
+    rng = np.random.default_rng(seed)
+    truth = rng.random(n_items) < 0.5
+    workers = [f"a{j:02d}" for j in range(n_workers)]
+    kind = np.arange(n_workers) % 3  # 0 deniers, 1 affirmers, 2 fair
+    sens = np.array([0.30, 0.97, 0.85])[kind]  # P(affirms | true)
+    spec = np.array([0.97, 0.30, 0.85])[kind]  # P(denies | false)
+    props = [f"  q{i}: {{text: Item {i}}}" for i in range(n_items)]
+    claims = []
+    for j, w in enumerate(workers):
+        affirms = np.where(truth, rng.random(n_items) < sens[j], rng.random(n_items) >= spec[j])
+        claims += [f"  - {{id: c{j}-{i}, witness: {w}, source: src-{w}, proposition: q{i}, stance: {'affirms' if a else 'denies'}}}"
+                   for i, a in enumerate(affirms)]
+    path = write_witness_case(folder, "biased-crowd", workers, props, claims)
+    return path, {f"q{i}": bool(t) for i, t in enumerate(truth)}
+
+
+def accuracy(est: srccrit.Reliability, truth: dict) -> float:
+    p = est.propositions_["p_true"]
+    return float(np.mean([(p[q] >= 0.5) == t for q, t in truth.items()]))
+
+
+def majority(case, truth: dict) -> float:
+    c = case.claims
+    yes = c.assign(y=c["stance"].eq("affirms")).groupby("proposition")["y"].mean()
+    return float(np.mean([(yes[q] > 0.5) == t for q, t in truth.items()]))
+
+
+def test_a_crowd_with_habits_is_read_by_them(tmp_path):
+    path, truth = biased_crowd(tmp_path / "crowd", n_workers=6)
+    case = srccrit.load_case(path)
+    with_habits = srccrit.Reliability().fit(case)
+    without = srccrit.Reliability(habits=False).fit(case)
+    test = with_habits.habit_test_
+    assert test["read"] and test["statistic"] > test["threshold"] > 0
+    assert without.habit_test_["read"] is False and without.habits_.empty
+    table = with_habits.habits_
+    assert list(table.columns) == ["witness", "label", "votes", "hit", "false_hit", "habit"]
+    denier = table[(table["witness"] == "a00")].set_index("label")
+    assert denier.at["denies", "habit"] < 0 < denier.at["affirms", "habit"]  # his "no" is cheap, his "yes" dear
+    assert denier.at["affirms", "false_hit"] < 0.15
+    reasons = with_habits.reliability_.at["a00", "reasons"]
+    assert any(r.startswith("habit: names ‘denies’") and "weighs less" in r for r in reasons)
+    assert accuracy(with_habits, truth) > accuracy(without, truth) + 0.1  # 88% against 68% on this crowd
+
+
+def test_habits_are_right_more_often_and_as_sure_as_they_should_be(tmp_path):
+    """Eight crowds of six (two deniers, two affirmers, two fair annotators): reading habits is
+    right more often than the one-coin model (measured: 90.5% against 82.9%), and the answers it
+    gives p >= .99 are right (measured: 305 of 307)."""
+    right = {"auto": [], False: []}
+    sure = wrong = 0
+    for seed in range(3, 11):
+        path, truth = biased_crowd(tmp_path / f"crowd{seed}", seed=seed, n_workers=6)
+        case = srccrit.load_case(path)
+        for habits in right:
+            est = srccrit.Reliability(habits=habits).fit(case)
+            right[habits].append(accuracy(est, truth))
+            if habits == "auto":
+                p = est.propositions_["p_true"]
+                certain = [q for q in truth if p[q] >= 0.99 or p[q] <= 0.01]
+                sure += len(certain)
+                wrong += sum((p[q] >= 0.5) != truth[q] for q in certain)
+    assert np.mean(right["auto"]) >= np.mean(right[False]) + 0.05
+    assert sure >= 200 and wrong <= 0.02 * sure
+
+
+def test_habits_true_reads_them_and_false_never(tmp_path):
+    path, _ = biased_crowd(tmp_path / "crowd", n_items=40, n_workers=9)
+    case = srccrit.load_case(path)
+    assert srccrit.Reliability(habits=True).fit(case).habit_test_["read"] is True
+    assert srccrit.Reliability(habits=False).fit(case).habit_test_["read"] is False
+    with pytest.raises(SrccritError, match="habits must be True, False or 'auto'"):
+        srccrit.Reliability(habits="yes")
+
+
+def test_a_historians_case_is_not_read_by_habits():
+    """A handful of claims per witness: no habit can be read off them, and the bundled case's
+    results are those of the model without habits."""
+    case = srccrit.load_case(ROOT / "data" / "sino-soviet-korea")
+    est = srccrit.Reliability().fit(case)
+    assert est.habit_test_["read"] is False and est.habits_.empty
+    plain = srccrit.Reliability(habits=False).fit(case)
+    assert est.propositions_["p_true"].equals(plain.propositions_["p_true"])
+
+
+def test_the_command_line_switches_habits(tmp_path):
+    path, _ = biased_crowd(tmp_path / "crowd", n_items=40, n_workers=9)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "srccrit.cli", *args], capture_output=True, text=True)
+
+    auto = json.loads(run("reliability", str(path), "--format", "json").stdout)
+    off = json.loads(run("reliability", str(path), "--format", "json", "--habits", "off").stdout)
+    assert any(r.startswith("habit: ") for w in auto for r in w["reasons"])
+    assert not any(r.startswith("habit: ") for w in off for r in w["reasons"])
+    bad = run("reliability", str(path), "--habits", "maybe")
+    assert bad.returncode == 2 and "--habits" in bad.stderr
