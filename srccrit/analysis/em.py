@@ -62,7 +62,7 @@ class Testimony:
         factors and habits."""
         by_label = self.habit is not None and v.slot_label is not None
         if self.products is None or (by_label and not self.products.by_label):
-            self.products = _OptionProducts(v, self.vote_classes(v)[0], v.slot_label if by_label else None)
+            self.products = _OptionProducts(v, self.vote_classes(v)[0], disputed_labels(v) if by_label else None)
         self.products.discount(self.independence)
         self.products.set_habit(self.habit)
         return self.products
@@ -205,6 +205,19 @@ def option_labels(ev: pd.DataFrame, v: Votes, item_bool: np.ndarray) -> np.ndarr
 #: a text value is a label of a vocabulary (see option_labels) when it is an option of at least
 #: this share of the text and names propositions
 VOCABULARY_SHARE = 0.1
+
+
+def disputed_labels(v: Votes) -> np.ndarray:
+    """Per vote, the recurring answer (``option_labels``) it names where its proposition has two
+    or more of them named, else -1: the votes a witness's habits are read off and weigh (see
+    :mod:`srccrit.analysis.habits`; elsewhere a habit would only make a unanimous answer surer)."""
+    if v.slot_label is None:
+        return np.full(len(v.voter), -1, dtype=np.int64)
+    labelled = np.flatnonzero(v.slot_label >= 0)
+    named = np.bincount(v.slot_item[labelled], v.per_option[labelled] > 0, minlength=len(v.k))
+    label = v.slot_label[v.slot].astype(np.int64)
+    label[named[v.item] < 2] = -1
+    return label
 
 
 def _categories(column: pd.Series) -> pd.Index:
@@ -646,7 +659,7 @@ class _OptionProducts:
     shape with the posterior. Sparse products over the votes laid out in option order (as
     :func:`build_votes` lays them) cost a third of gathering and counting per vote."""
 
-    def __init__(self, v: Votes, cls: np.ndarray, slot_label: np.ndarray | None = None):
+    def __init__(self, v: Votes, cls: np.ndarray, vote_label: np.ndarray | None = None):
         from scipy.sparse import csr_matrix
 
         n_slots = len(v.slot_item)
@@ -654,14 +667,14 @@ class _OptionProducts:
         k = np.asarray(v.k, dtype=np.int64)
         n_kk = int(k.max(initial=2)) + 1
         key = cls * n_kk + k[v.item]
-        self.by_label = slot_label is not None
+        self.by_label = vote_label is not None
         if self.by_label:  # where habits are read, a witness's votes for different labels weigh differently
-            label = slot_label[v.slot].astype(np.int64) + 1
+            label = vote_label.astype(np.int64) + 1
             key = key * (int(label.max(initial=0)) + 1) + label
         pair, uniques = pd.factorize(key)
-        self.pair_vote = np.zeros(len(uniques), dtype=np.int64)
-        self.pair_vote[pair] = np.arange(len(pair))  # a vote of each pair (its habit is the pair's)
         if self.by_label:
+            self.pair_vote = np.zeros(len(uniques), dtype=np.int64)
+            self.pair_vote[pair] = np.arange(len(pair))  # a vote of each pair (its habit is the pair's)
             uniques = uniques // (int(label.max(initial=0)) + 1)
         self.pair_class = uniques // n_kk
         self.pair_log_other = np.log((uniques % n_kk) - 1.0)

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .em import Votes, vote_logits
+from .em import Votes, disputed_labels, vote_logits
 
 __all__ = ["Habits", "read_habits", "HABIT_PRIOR", "HABIT_COLUMNS"]
 
@@ -153,7 +153,7 @@ def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | 
     statistic = 2.0 * float(loglik(mle_hit, mle_false) - loglik(np.clip(model_hit, 1e-9, 1 - 1e-9), np.clip(model_false, 1e-9, 1 - 1e-9)))
     present = keys[(true_ + false_) > 0]
     parameters = 2 * len(present) - len(np.unique(present // n_labels))
-    use = np.flatnonzero((code_of_slot[v.slot] >= 0) & disputed[v.item])  # the votes a habit may weigh
+    use = np.flatnonzero(disputed_labels(v) >= 0)  # the votes a habit weighs (on propositions where two labels are named)
     threshold = parameters * float(np.log(max(len(use), 2)))
     per_witness = np.bincount(v.voter[use], minlength=len(v.witnesses))
     if np.median(per_witness[per_witness > 0]) < MIN_VOTES:
@@ -164,10 +164,9 @@ def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | 
     # a vote's term: his habit's likelihood ratio for the label he names, less what the model
     # gives his votes naming it on average (the testimony's own shifts stay)
     use_key = v.voter[use].astype(np.int64) * n_labels + code_of_slot[v.slot[use]]
-    at = use_key if dense else np.searchsorted(keys, use_key)
-    model_gain = lo[use] + np.log(k1[use])
+    at = use_key if dense else np.searchsorted(keys, use_key)  # each used vote's own option is in its group
     votes = np.bincount(at, minlength=n_groups)
-    habit = log_ratio - np.bincount(at, model_gain, minlength=n_groups) / np.maximum(votes, 1)
+    habit = log_ratio - np.bincount(at, lo[use] + np.log(k1[use]), minlength=n_groups) / np.maximum(votes, 1)
     vote_term = np.zeros(len(v.voter))
     vote_term[use] = habit[at]
     # and its chances of naming its option, read without the vote itself (they predict it: the
@@ -176,7 +175,7 @@ def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | 
     vote_rates = np.full((len(v.voter), 2), np.nan)
     vote_rates[use, 0] = (true_hits[at] - q_own + prior * model_hit[at]) / (true_[at] - q_own + prior)
     vote_rates[use, 1] = (false_hits[at] - (1 - q_own) + prior * model_false[at]) / (false_[at] - (1 - q_own) + prior)
-    spoken = np.flatnonzero(votes > 0)  # the groups he has votes in
+    spoken = np.flatnonzero(votes > 0)  # the groups he has disputed votes in
     ids = np.asarray(v.witnesses, dtype=object)
     names = np.asarray(v.label_names, dtype=object)
     table = pd.DataFrame({"witness": ids[keys[spoken] // n_labels], "label": names[labels[keys[spoken] % n_labels]], "votes": votes[spoken].astype(int),
