@@ -120,3 +120,17 @@ def test_the_command_line_switches_habits(tmp_path):
     assert not any(r.startswith("habit: ") for w in off for r in w["reasons"])
     bad = run("reliability", str(path), "--habits", "maybe")
     assert bad.returncode == 2 and "--habits" in bad.stderr
+
+
+def test_the_test_on_a_sample_of_witnesses_decides_as_on_all(tmp_path, monkeypatch):
+    """Beyond TEST_VOTES disputed votes the test reads an evenly spaced sample of the witnesses
+    (a million claims: an eighth): the decision is the same, on fewer parameters."""
+    import srccrit.analysis.habits as habits
+
+    path, _ = biased_crowd(tmp_path / "crowd", n_workers=12)
+    case = srccrit.load_case(path)
+    whole = srccrit.Reliability().fit(case).habit_test_
+    monkeypatch.setattr(habits, "TEST_VOTES", 400)
+    sampled = srccrit.Reliability().fit(case).habit_test_
+    assert whole["read"] and sampled["read"]
+    assert sampled["parameters"] < whole["parameters"] and sampled["statistic"] > sampled["threshold"]

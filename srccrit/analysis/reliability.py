@@ -179,9 +179,9 @@ class Reliability:
         by how well each line is predicted from the others); ``False``: the untempered posterior.
     habits:
         Read each witness's habits with answers that recur across propositions (a "yes" that
-        means less from one who affirms everything) and how common each answer is (see
-        :mod:`srccrit.analysis.habits`): ``"auto"`` (default) where they explain the votes
-        better than their number of parameters costs (BIC), ``True`` always, ``False`` never.
+        means less from one who affirms everything; see :mod:`srccrit.analysis.habits`):
+        ``"auto"`` (default) where they explain the votes better than their number of
+        parameters costs (BIC), ``True`` always, ``False`` never.
 
     Learned attributes
     ------------------
@@ -432,7 +432,6 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
         fit = run_em(votes, a, b, n_iter - steps, tol, start=(fit[0], fit[4]), refresh=refresh)
         steps, converged = steps + fit[2], fit[3]
     return (fit[0], fit[1], steps, converged, fit[4], found, None if test is None else (last, test))
-
 
 
 #: how far the fits made to find the copies are carried (the last is then carried to ``tol``)
