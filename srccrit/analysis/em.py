@@ -207,16 +207,22 @@ def option_labels(ev: pd.DataFrame, v: Votes, item_bool: np.ndarray) -> np.ndarr
 VOCABULARY_SHARE = 0.1
 
 
+def disputed_items(v: Votes) -> np.ndarray:
+    """Per proposition, whether two or more recurring answers (``option_labels``) are named on
+    it: where a witness's habits are read off and weigh (see :mod:`srccrit.analysis.habits`;
+    elsewhere a habit would only make a unanimous answer surer)."""
+    if v.slot_label is None:
+        return np.zeros(len(v.k), dtype=bool)
+    labelled = np.flatnonzero(v.slot_label >= 0)
+    return np.bincount(v.slot_item[labelled], v.per_option[labelled] > 0, minlength=len(v.k)) >= 2
+
+
 def disputed_labels(v: Votes) -> np.ndarray:
-    """Per vote, the recurring answer (``option_labels``) it names where its proposition has two
-    or more of them named, else -1: the votes a witness's habits are read off and weigh (see
-    :mod:`srccrit.analysis.habits`; elsewhere a habit would only make a unanimous answer surer)."""
+    """Per vote, the recurring answer it names on a proposition of :func:`disputed_items`, else -1."""
     if v.slot_label is None:
         return np.full(len(v.voter), -1, dtype=np.int64)
-    labelled = np.flatnonzero(v.slot_label >= 0)
-    named = np.bincount(v.slot_item[labelled], v.per_option[labelled] > 0, minlength=len(v.k))
     label = v.slot_label[v.slot].astype(np.int64)
-    label[named[v.item] < 2] = -1
+    label[~disputed_items(v)[v.item]] = -1
     return label
 
 

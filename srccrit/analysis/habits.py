@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .em import Votes, disputed_labels, vote_logits
+from .em import Votes, disputed_items, disputed_labels, vote_logits
 
 __all__ = ["Habits", "read_habits", "HABIT_PRIOR", "HABIT_COLUMNS"]
 
@@ -76,16 +76,10 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x * np.log(np.maximum(y, 1e-300)), 0.0)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p) - np.log1p(-p)
-
-
 #: the test is made on the votes of a sample of the witnesses beyond this many votes
 TEST_VOTES = 100_000
 #: habits are read only where the median witness has this many votes on disputed recurring answers
 MIN_VOTES = 2 * HABIT_PRIOR
-
 
 
 def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | None = None,
@@ -101,8 +95,7 @@ def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | 
     if not len(labelled_slot) or not (v.slot_label[v.slot] >= 0).any():
         return None
     # only where two or more labels are named does a habit move anything: it is read there
-    named_labels = np.bincount(v.slot_item[labelled_slot], v.per_option[labelled_slot] > 0, minlength=len(v.k))
-    disputed = named_labels >= 2
+    disputed = disputed_items(v)
     labelled_slot = labelled_slot[disputed[v.slot_item[labelled_slot]]]
     if not len(labelled_slot):
         return None
@@ -153,6 +146,7 @@ def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | 
     hit = (true_hits + prior * model_hit) / (true_ + prior)
     false_hit = (false_hits + prior * model_false) / (false_ + prior)
     log_ratio = np.log(np.clip(hit, 1e-9, 1.0)) - np.log(np.clip(false_hit, 1e-9, 1.0))
+
     # the test: the namings' likelihood with each group's own rates against the model's rates
     def loglik(h, f):
         return (_xlogy(true_hits, h) + _xlogy(true_ - true_hits, 1 - h) + _xlogy(false_hits, f) + _xlogy(false_ - false_hits, 1 - f)).sum()
