@@ -595,7 +595,7 @@ def test_sigterm_stops_the_report_and_leaves_nothing_behind(tmp_path):
     assert proc.returncode == 143, "".join(lines) + rest
     assert "stopped by SIGTERM" in rest and "Traceback" not in rest
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no hidden build folder
-    assert set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) == before
+    assert not set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) - before  # none of its own left (another run's may come and go)
 
 
 # ---------------------------------------------------------------- the README's promises
@@ -712,7 +712,7 @@ def test_a_report_failing_while_its_kernels_start_leaves_no_kernel_and_no_output
     with pytest.raises(RuntimeError, match="analysis failed"):
         report.build_report(srccrit.load_case(), tmp_path / "out")
     assert list(tmp_path.iterdir()) == []  # nothing written, no hidden build folder
-    assert set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) == before  # every kernel's sockets removed
+    assert not set(Path(tempfile.gettempdir()).glob("srccrit-kernel-*")) - before  # every kernel's sockets removed (another run's may come and go)
     assert kernels() <= running  # and their processes gone
 
 
