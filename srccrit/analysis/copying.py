@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import radix_order
-from .em import Votes, vote_gain
+from .em import Votes, each_option, vote_gain
 
 __all__ = ["COPY_RATE", "pair_agreement", "near_identical_groups", "EXAMINE_AGREEMENT", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
 
@@ -333,10 +333,8 @@ def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, who: np.ndarray):
     asked = np.zeros(len(v.witnesses), dtype=bool)
     asked[who] = True
     mine = np.flatnonzero(asked[v.voter])
-    item = v.item[mine]
-    k = v.k[item]
-    vote = np.repeat(np.arange(len(mine)), k)  # each of these votes, once per option of its proposition
-    option = v.offsets[item][vote] + np.arange(len(vote)) - np.repeat(np.cumsum(k) - k, k)
+    vote, option = each_option(v, mine)
+    k = v.k[v.item[mine]]
     on = label[option] >= 0
     vote, option = vote[on], option[on]
     witness = v.voter[mine][vote]

@@ -207,6 +207,15 @@ def option_labels(ev: pd.DataFrame, v: Votes, item_bool: np.ndarray) -> np.ndarr
 VOCABULARY_SHARE = 0.1
 
 
+def each_option(v: Votes, votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of these ``votes`` (positions in ``v``) once per option of its proposition:
+    (position in ``votes``, option). What a witness's habits are counted over: where each
+    option was true or false, did he name it?"""
+    k = v.k[v.item[votes]]
+    at = np.repeat(np.arange(len(votes)), k)
+    return at, v.offsets[v.item[votes]][at] + np.arange(len(at)) - np.repeat(np.cumsum(k) - k, k)
+
+
 def disputed_items(v: Votes) -> np.ndarray:
     """Per proposition, whether two or more recurring answers (``option_labels``) are named on
     it: where a witness's habits are read off and weigh (see :mod:`srccrit.analysis.habits`;

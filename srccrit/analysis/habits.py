@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .em import Votes, disputed_items, disputed_labels, vote_logits
+from .em import Votes, disputed_items, disputed_labels, each_option, vote_logits
 
 __all__ = ["Habits", "read_habits", "HABIT_PRIOR", "HABIT_COLUMNS"]
 
@@ -112,9 +112,8 @@ def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | 
         # parameter is as well read off a hundred thousand votes as off a million
         every = int(np.ceil(len(contested) / TEST_VOTES))
         contested = contested[v.voter[contested] % every == 0]
-    k = v.k[v.item[contested]]
-    vote = np.repeat(contested, k)
-    option = v.offsets[v.item[vote]] + np.arange(len(vote)) - np.repeat(np.cumsum(k) - k, k)
+    at, option = each_option(v, contested)
+    vote = contested[at]
     on = code_of_slot[option] >= 0
     vote, option = vote[on], option[on]
     if not len(vote):
