@@ -329,15 +329,15 @@ def _logit(r: np.ndarray) -> np.ndarray:
     return np.log(rw) - np.log1p(-rw)
 
 
-def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
+def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """Each vote's testimony reliability as log-odds: its witness's skill, shifted by its
-    testimony (fixed shift plus its kind's shift)."""
-    lo = _logit(r)[v.voter]
+    testimony (fixed shift plus its kind's shift). ``rows``: of these votes only."""
+    lo = _logit(r)[v.voter if rows is None else v.voter[rows]]
     t = v.testimony
     if t is not None:
-        lo = lo + t.shift
+        lo = lo + (t.shift if rows is None else t.shift[rows])
         if shifts is not None and len(shifts):
-            lo += np.r_[shifts, 0.0][t.kind]  # kind -1: no kind, no shift
+            lo += np.r_[shifts, 0.0][t.kind if rows is None else t.kind[rows]]  # kind -1: no kind, no shift
     return lo
 
 
@@ -355,6 +355,39 @@ def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.n
     if v.temperature != 1.0:
         gain *= v.temperature
     return gain
+
+
+def log_likelihood(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, false_chance: np.ndarray | None = None) -> float:
+    """The votes' log-likelihood under the skills ``r``, the kinds' ``shifts`` and the
+    witnesses' habits (``v.testimony.habit``; ``false_chance``: per vote, his chance of naming
+    its option where it is false, NaN where he has no habit), every option of a proposition
+    equally likely beforehand: the sum over propositions of ``log (1/K) sum_o prod_v P(v | o)``.
+
+    A vote's chance where its option is false is ``(1 - rho) / (K - 1)`` (or his habit's), and
+    where it is true that times ``exp(gain)`` (see :func:`vote_gain`); a vote the E-step
+    disregards (gain 0) is as likely whatever is true (``1 / K``). A vote weighed down
+    (informativeness, independence, temperature) weighs its log the same. What two fits of the
+    same votes are compared by (see ``_fit_rounds`` in :mod:`srccrit.analysis.reliability`)."""
+    if not len(v.slot_item):
+        return 0.0
+    gain = vote_gain(v, r, shifts)
+    factor = np.full(len(v.voter), float(v.temperature))
+    t = v.testimony
+    if t is not None:
+        factor *= t.weight
+        if t.independence is not None:
+            factor *= t.independence
+    k = v.k[v.item].astype(float)
+    lo = vote_logits(v, r, shifts)
+    base = -np.logaddexp(0.0, lo) - np.log(k - 1)  # log((1 - rho) / (K - 1))
+    if false_chance is not None:
+        habit = ~np.isnan(false_chance)
+        base[habit] = np.log(np.clip(false_chance[habit], 1e-300, 1.0))
+    base = np.where(gain > 0, base, -np.log(k))
+    score = imply(v, np.bincount(v.slot, gain, minlength=len(v.slot_item)))
+    top = np.maximum.reduceat(score, v.offsets)
+    spread = np.log(np.add.reduceat(np.exp(score - top[v.slot_item]), v.offsets))
+    return float((top + spread - np.log(v.k)).sum() + (factor * base).sum())
 
 
 def _posterior(v: Votes, r: np.ndarray, design: _Design | None = None, shifts: np.ndarray | None = None) -> np.ndarray:

@@ -77,8 +77,8 @@ from .._text import share_text
 from ..errors import SrccritError
 from .copying import (COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, EXAMINE_AGREEMENT, MIN_AGREEMENT, find_copying, near_identical_groups,
                       pair_agreement)
-from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, run_em, vote_logits
-from .habits import HABIT_COLUMNS, read_habits
+from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, log_likelihood, run_em, vote_logits
+from .habits import HABIT_COLUMNS, read_habits, test_habits
 from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
 from .evidence import claim_flags, codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
@@ -191,7 +191,7 @@ class Reliability:
     ``testimonies_``, ``copying_`` (pairs found to copy: ``COPYING_COLUMNS``), ``temperature_``
     (1: untempered), ``habits_`` (per witness and recurring answer, ``HABIT_COLUMNS``: empty
     where habits were not read) and ``habit_test_`` (the BIC test: statistic, parameters,
-    threshold, read).
+    threshold, read; under the first fit, or under majority vote where only that one passes).
     """
 
     def __init__(self, n_iter: int = 500, tol: float = 1e-8, strength: float = 4.0, document_strength: float = 12.0,
@@ -373,8 +373,9 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
     which a majority of copiers cannot make itself the truth); from that fit on, every pair is
     judged by the false values it shares, and every pair that agrees nearly always too.
     ``agreement``: :func:`pair_agreement` of the votes at ``EXAMINE_AGREEMENT``. Whether habits
-    are read (``"auto"``) is decided once, on the first fit, by their test; once read they are
-    read again at every EM step (a Dawid-Skene EM), and the copy test sees their posterior."""
+    are read (``"auto"``) is decided once, by their test under the first fit and under majority
+    vote; once read they are read again at every EM step (a Dawid-Skene EM) from both starts,
+    the likelier fit (:func:`log_likelihood`) is kept, and the copy test sees its posterior."""
     found = None
     previous = np.ones(len(votes.voter))
     examined = group = None
@@ -396,12 +397,15 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
     test = last = refresh = None
     copy_round = None  # the first copy round's finding, made beside the habits' test on the same fit
     if habits is not False:
+        majority = _majority_start(votes, a, b)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            tested = pool.submit(read_habits, votes, fit[1], fit[0], fit[4], test_only=True)
+            tested = pool.submit(test_habits, votes, [(fit[0], fit[1]), majority], fit[4])
             if copying:
                 copy_round = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
-            test = tested.result()
-        if test is not None and (habits is True or test.telling):
+            test, test_majority = tested.result()
+        telling = [t for t in (test, test_majority) if t is not None and (habits is True or t.telling)]
+        if telling:
+            test = telling[0]
             copy_round = None  # the habits move the posterior the copy test reads
             _neutral_testimony(votes)
 
@@ -416,9 +420,21 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
                 votes.testimony.option_products(votes)  # the E-step's sums take the new terms
                 return float(np.abs(read.vote_term - was).max(initial=0.0)) if was is not None else np.inf
 
-            refresh(fit[1], fit[0], fit[4])
-            fit = run_em(votes, a, b, n_iter - steps, round_tol, start=(fit[0], fit[4]), refresh=refresh)
-            steps += fit[2]
+            # two starts, the likelier kept: the first fit's and majority vote's. A bloc of
+            # witnesses who share one habit (half a crowd that denies most things) agree with
+            # each other as a reliable bloc would, and the one-coin fit may take them for it; read
+            # from there, their habit is explained away. Majority vote is not fooled by them the
+            # same way, and the data tell which of the two fixed points explains the votes better
+            tried = []
+            for r0, post0 in ((fit[0], fit[1]), majority):
+                votes.testimony.habit = votes.testimony.habit_rates = None
+                refresh(post0, r0, fit[4])
+                got = run_em(votes, a, b, n_iter - steps, round_tol, start=(r0, fit[4]), refresh=refresh)
+                steps += got[2]
+                ll = log_likelihood(votes, got[0], got[4], last.vote_false if last is not None else None)
+                tried.append((ll, got, last, votes.testimony.habit, votes.testimony.habit_rates))
+            ll, fit, last, votes.testimony.habit, votes.testimony.habit_rates = max(tried, key=lambda x: x[0])
+            votes.testimony.option_products(votes)
     for _ in range(COPY_ROUNDS if copying else 0):
         found = copy_round or find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
         copy_round = None
@@ -432,6 +448,20 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
         fit = run_em(votes, a, b, n_iter - steps, tol, start=(fit[0], fit[4]), refresh=refresh)
         steps, converged = steps + fit[2], fit[3]
     return (fit[0], fit[1], steps, converged, fit[4], found, None if test is None else (last, test))
+
+
+def _majority_start(votes: Votes, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Majority vote as a fit: the most-named option of each proposition true (ties share), each
+    witness's skill the share of his votes naming it (with his prior). Not each option's share
+    of the votes: under so soft a posterior every witness seems to name false values often, and
+    the habits' test passed on text values where the truth was nearly always one of five (and
+    reading habits there halved the answers right)."""
+    count = votes.per_option.astype(float)
+    top = np.maximum.reduceat(count, votes.offsets)[votes.slot_item] if len(count) else count
+    post = (count == top).astype(float)
+    post /= np.bincount(votes.slot_item, post, minlength=len(votes.offsets))[votes.slot_item]
+    r = (a + np.bincount(votes.voter, post[votes.slot], minlength=len(a))) / (a + b + votes.per_witness)
+    return r, post
 
 
 #: how far the fits made to find the copies are carried (the last is then carried to ``tol``)
