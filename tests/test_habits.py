@@ -180,3 +180,15 @@ def test_the_test_on_a_sample_of_witnesses_decides_as_on_all(tmp_path, monkeypat
     sampled = srccrit.Reliability().fit(case).habit_test_
     assert whole["read"] and sampled["read"]
     assert sampled["parameters"] < whole["parameters"] and sampled["statistic"] > sampled["threshold"]
+
+
+def test_a_label_never_true_keeps_the_models_chance_of_naming_it_rightly(tmp_path):
+    """Text values v0-v4 where v0 is true on every item (tests/test_calibration's circles),
+    habits read by force: a value that the fit never holds true has no count of where it was,
+    and the habit starts from the model's own chance (the witness's reliability), not from 0 —
+    which made ``hit`` 0.000 and his every naming of it a habit never to be right (−20.9)."""
+    from test_calibration import correlated_case
+
+    case = srccrit.load_case(correlated_case(tmp_path / "circles", seed=0))
+    table = srccrit.Reliability(habits=True).fit(case).habits_
+    assert len(table) and table["hit"].min() > 0.3 and table["habit"].min() > -3

@@ -80,6 +80,9 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x * np.log(np.maximum(y, 1e-300)), 0.0)
 
 
+#: posterior weight below which a label counts as never true (or never false) in a group
+_NEVER = 1e-9
+
 #: the test is made on the votes of a sample of the witnesses beyond this many votes
 TEST_VOTES = 100_000
 #: habits are read only where the median witness has this many votes on disputed recurring answers
@@ -188,9 +191,11 @@ def _read(v: Votes, n: _Namings, post: np.ndarray, r: np.ndarray, shifts: np.nda
     true_, false_ = total(q), total(1 - q)
     true_hits, false_hits = total(q * named), total((1 - q) * named)
     # the model's own chances, which a habit starts from: naming a true option rho, a false one
-    # (1 - rho) / (K - 1)
-    model_hit = total(q * rho) / np.maximum(true_, 1e-12)
-    model_false = total((1 - q) * (1 - rho) / k1) / np.maximum(false_, 1e-12)
+    # (1 - rho) / (K - 1); where a label is never true (or never false) under the posterior, his
+    # votes' average chances: not 0, which would make it a habit never to be right with it
+    count = np.maximum(total(None), 1)
+    model_hit = np.where(true_ > _NEVER, total(q * rho) / np.maximum(true_, _NEVER), total(rho) / count)
+    model_false = np.where(false_ > _NEVER, total((1 - q) * (1 - rho) / k1) / np.maximum(false_, _NEVER), total((1 - rho) / k1) / count)
     hit = (true_hits + prior * model_hit) / (true_ + prior)
     false_hit = (false_hits + prior * model_false) / (false_ + prior)
     log_ratio = np.log(np.clip(hit, 1e-9, 1.0)) - np.log(np.clip(false_hit, 1e-9, 1.0))
