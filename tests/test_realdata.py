@@ -62,3 +62,26 @@ def test_the_crowd_script_reads_the_collections_layout(tmp_path, capsys):
     by = {r["system"]: r for r in result}
     assert by["srccrit"]["accuracy"] == by["majority vote"]["accuracy"] == 1.0  # two of three right on every item
     assert crowd.main([str(tmp_path / "empty")]) == 2
+
+
+def test_the_crowd_script_reads_the_spectral_methods_layout(tmp_path, capsys):
+    """Zhang et al.'s file pairs (NAME_crowd.txt: "item worker label", NAME_truth.txt: "item
+    label"), as in their repository's src/ folder: each pair is a data set by its name; a
+    crowd file whose lines are not three fields is refused."""
+    import crowd
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "toy_crowd.txt").write_text("".join(f"{q}\t{w}\t{1 + (q + (w == 3)) % 2}\n" for q in range(1, 13) for w in (1, 2, 3)), encoding="utf-8")
+    (src / "toy_truth.txt").write_text("".join(f"{q}\t{1 + q % 2}\n" for q in range(1, 13)), encoding="utf-8")
+    (src / "lonely_crowd.txt").write_text("1 1 1\n", encoding="utf-8")  # no truth file: not a data set
+    assert sorted(crowd.collection(src)) == ["toy"]
+    ds = crowd.load_pairs(src / "toy_crowd.txt", src / "toy_truth.txt")
+    assert len(ds.triples) == 36 and ds.gold["q1"] == "label-2" and set(ds.triples["source"]) == {"worker-1", "worker-2", "worker-3"}
+    assert crowd.main([str(src), "--only", "toy"]) == 0
+    out = capsys.readouterr().out
+    assert "toy" in out and "majority vote" in out
+    (src / "bad_crowd.txt").write_text("1 1\n", encoding="utf-8")
+    (src / "bad_truth.txt").write_text("1 1\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="item worker label"):
+        crowd.load_pairs(src / "bad_crowd.txt", src / "bad_truth.txt")

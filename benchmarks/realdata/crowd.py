@@ -9,6 +9,14 @@ folder.
 
     python benchmarks/realdata/crowd.py PATH/crowd_truth_infer/datasets [--only "d_Duck Identification"]
 
+It reads the same way the data of Zhang, Chen, Zhou and Jordan, *Spectral methods meet EM: a
+provably optimal algorithm for crowdsourcing*, JMLR 17, 2016 (GitHub
+``zhangyuc/SpectralMethodsMeetEM``, folder ``src/``: ``NAME_crowd.txt`` with one "item worker
+label" per line, ``NAME_truth.txt`` with "item label"; bird, dog, RTE, TREC relevance, web
+search relevance; licence not stated either):
+
+    python benchmarks/realdata/crowd.py PATH/SpectralMethodsMeetEM/src [--only trec]
+
 Each answer is a claim of a ``text`` proposition (the question) by its worker; srccrit runs
 with its defaults, without copy detection and without habits, beside majority vote (ties: the smaller label)
 and crowd-kit's one-coin and full Dawid-Skene. Printed: accuracy on gold, the answers given
@@ -56,6 +64,34 @@ def load(folder: Path) -> Dataset:
     return Dataset(name, "text", triples.reset_index(drop=True), gold, f"Zheng et al. 2017 ({folder.name})")
 
 
+def load_pairs(crowd: Path, gold_file: Path) -> Dataset:
+    """One data set of Zhang et al.'s: ``NAME_crowd.txt`` (item, worker, label per line) and
+    ``NAME_truth.txt`` (item, label), whitespace-separated."""
+    answers = pd.read_csv(crowd, sep=r"\s+", header=None, dtype=str, names=["question", "worker", "answer"])
+    truth = pd.read_csv(gold_file, sep=r"\s+", header=None, dtype=str, names=["question", "truth"])
+    if answers.isna().any().any() or truth.isna().any().any():
+        raise SystemExit(f"{crowd}: expected 'item worker label' per line (and 'item label' in {gold_file.name})")
+    name = crowd.name[: -len("_crowd.txt")]
+    truth = truth.drop_duplicates("question")  # the dog breeds' gold lists each item ten times
+    triples = pd.DataFrame({"source": "worker-" + answers["worker"], "item": "q" + answers["question"],
+                            "value": "label-" + answers["answer"]}).drop_duplicates(["source", "item"])
+    gold = pd.Series(("label-" + truth["truth"]).to_numpy(), index=pd.Index("q" + truth["question"], name="item"))
+    return Dataset(name, "text", triples.reset_index(drop=True), gold, f"Zhang et al. 2016 ({name})")
+
+
+def collection(root: Path) -> dict[str, callable]:
+    """Each data set under ``root`` by name: Zheng et al.'s folders (answer.csv, truth.csv) or
+    Zhang et al.'s file pairs (NAME_crowd.txt, NAME_truth.txt)."""
+    if not root.is_dir():
+        return {}
+    found = {f.name: (lambda f=f: load(f)) for f in sorted(root.iterdir()) if (f / "answer.csv").is_file() and (f / "truth.csv").is_file()}
+    for crowd in sorted(root.glob("*_crowd.txt")):
+        truth = crowd.with_name(crowd.name[: -len("_crowd.txt")] + "_truth.txt")
+        if truth.is_file():
+            found[crowd.name[: -len("_crowd.txt")]] = lambda c=crowd, t=truth: load_pairs(c, t)
+    return found
+
+
 def score(answer: pd.Series, p: pd.Series | None, gold: pd.Series) -> dict:
     """Accuracy on the gold items answered; with probabilities, the answers given p >= .99 and
     the share of them right."""
@@ -99,19 +135,20 @@ def run(ds: Dataset, tmp: Path) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("datasets", help="the collection's datasets folder (one folder per data set, each with answer.csv and truth.csv)")
-    ap.add_argument("--only", action="append", default=[], help="a data set's folder name (repeatable; default: every folder with both files)")
+    ap.add_argument("datasets", help="the collection's datasets folder (one folder per data set, each with answer.csv and truth.csv; "
+                                     "or NAME_crowd.txt and NAME_truth.txt pairs)")
+    ap.add_argument("--only", action="append", default=[], help="a data set's name (repeatable; default: every one found)")
     args = ap.parse_args(argv)
     root = Path(args.datasets)
-    folders = sorted(f for f in root.iterdir() if (f / "answer.csv").is_file() and (f / "truth.csv").is_file()) if root.is_dir() else []
-    folders = [f for f in folders if f.name in args.only] if args.only else [f for f in folders if f.name not in RATINGS]
-    if not folders:
-        print(f"{root}: no data set (a folder with answer.csv and truth.csv)", file=sys.stderr)
+    found = collection(root)
+    names = [n for n in found if n in args.only] if args.only else [n for n in found if n not in RATINGS]
+    if not names:
+        print(f"{root}: no data set (a folder with answer.csv and truth.csv, or NAME_crowd.txt with NAME_truth.txt)", file=sys.stderr)
         return 2
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for folder in folders:
-            rows += run(load(folder), Path(tmp))
+        for name in names:
+            rows += run(found[name](), Path(tmp))
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.round(4).to_string(index=False))
