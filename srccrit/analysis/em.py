@@ -341,11 +341,12 @@ def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, rows:
     return lo
 
 
-def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
+def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits: bool = True) -> np.ndarray:
     """Each vote's weight for the option it names: ``max(0, log(rho (K - 1) / (1 - rho)))``
-    for its testimony's reliability rho, times its informativeness."""
+    for its testimony's reliability rho, times its informativeness. ``habits``: with its
+    witness's habit (where one is read)."""
     lo = vote_logits(v, r, shifts)
-    if v.testimony is not None and v.testimony.habit is not None:
+    if habits and v.testimony is not None and v.testimony.habit is not None:
         lo = lo + v.testimony.habit
     gain = np.maximum(lo + np.log(v.k - 1)[v.item], 0.0)
     if v.testimony is not None:
@@ -798,7 +799,7 @@ TEMPERATURE_PRIOR_SD = 0.5
 _TEMPERATURE_VOTES = 100_000
 
 
-def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -> float:
+def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits: bool = True) -> float:
     """The temperature tau in (0, 1] of the reported posterior ``softmax(tau * score)``, chosen
     to best predict each line from the others.
 
@@ -817,13 +818,14 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -
     lines agree as independent lines would, that is tau = 1 (no change); where held-out lines
     contradict confident majorities, tau falls. Golden-section search on log tau over
     [MIN_TEMPERATURE, 1]; beyond ``_TEMPERATURE_VOTES`` votes, on the propositions of a fixed
-    evenly spaced sample (deterministic)."""
+    evenly spaced sample (deterministic). ``habits``: with the witnesses' habits where they are
+    read (their terms and their own chances of naming each option), else as if none were."""
     n = len(v.voter)
     if n < 2:
         return 1.0
     saved, v.temperature = v.temperature, 1.0
     try:
-        gain = vote_gain(v, r, shifts)
+        gain = vote_gain(v, r, shifts, habits)
     finally:
         v.temperature = saved
     logits = vote_logits(v, r, shifts)
@@ -844,7 +846,7 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None) -
     k1 = np.maximum(v.k[item] - 1, 1)
     rho_u = np.clip(1.0 / (1.0 + np.exp(-logits[use])), 1e-9, 1 - 1e-9)
     wrong = (1 - rho_u) / k1
-    rates = v.testimony.habit_rates if v.testimony is not None else None
+    rates = v.testimony.habit_rates if habits and v.testimony is not None else None
     if rates is not None:  # where a habit is read, his chances of naming the option are its own
         habitual = ~np.isnan(rates[use, 0])
         rho_u = np.where(habitual, np.clip(rates[use, 0], 1e-9, 1 - 1e-9), rho_u)

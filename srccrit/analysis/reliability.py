@@ -264,10 +264,7 @@ class Reliability:
                     # votes then look better foretold than the case warrants (on a crowd's face
                     # sentiment labels the temperature rose from 0.39 to 0.97, and 401 answers given
                     # p >= .99 were right 74% of the time): the bolder of the two is not taken
-                    saved = votes.testimony.habit, votes.testimony.habit_rates
-                    votes.testimony.habit = votes.testimony.habit_rates = None
-                    self.temperature_ = min(self.temperature_, fit_temperature(votes, r, shifts))
-                    votes.testimony.habit, votes.testimony.habit_rates = saved
+                    self.temperature_ = min(self.temperature_, fit_temperature(votes, r, shifts, habits=False))
                 votes.temperature = self.temperature_
                 if self.temperature_ != 1.0:
                     post = _posterior(votes, r, shifts=shifts)
