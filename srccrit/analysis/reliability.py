@@ -430,7 +430,7 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
                 steps += got[2]
                 ll = log_likelihood(votes, got[0], got[4], last.vote_false if last is not None else None)
                 tried.append((ll, got, last, votes.testimony.habit, votes.testimony.habit_rates))
-            ll, fit, last, votes.testimony.habit, votes.testimony.habit_rates = max(tried, key=lambda x: x[0])
+            _, fit, last, votes.testimony.habit, votes.testimony.habit_rates = max(tried, key=lambda x: x[0])
             votes.testimony.option_products(votes)
     for _ in range(COPY_ROUNDS if copying else 0):
         found = copy_round or find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
