@@ -53,7 +53,7 @@ import pandas as pd
 
 from .em import Votes, disputed_items, disputed_labels, each_option, vote_logits
 
-__all__ = ["Habits", "read_habits", "test_habits", "HABIT_PRIOR", "HABIT_COLUMNS"]
+__all__ = ["Habits", "Namings", "namings_of", "read_habits", "test_habits", "HABIT_PRIOR", "HABIT_COLUMNS"]
 
 #: a witness's habit with a label starts from this many votes' worth of the model's reliability
 HABIT_PRIOR = 10.0
@@ -66,13 +66,18 @@ class Habits:
     """What :func:`read_habits` found: per (witness, label) ``table`` (``HABIT_COLUMNS``), the
     term each vote's log-odds receives and its chances, and the test."""
 
-    table: pd.DataFrame
+    columns: dict  # the table's columns (``HABIT_COLUMNS``), made into a DataFrame only when asked
     vote_term: np.ndarray
     vote_rates: np.ndarray  # per vote: its chance of naming its option where that is true, and where false (NaN: no habit)
     vote_false: np.ndarray  # per vote: its witness's chance of naming its option where that is false (NaN: no habit)
     statistic: float
     parameters: int
     threshold: float
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Per (witness, label) his habit: ``HABIT_COLUMNS``."""
+        return pd.DataFrame(self.columns, columns=HABIT_COLUMNS)
 
     @property
     def telling(self) -> bool:
@@ -94,11 +99,11 @@ MIN_VOTES = 2 * HABIT_PRIOR
 
 
 @dataclass
-class _Namings:
+class Namings:
     """What a witness's habits are counted over (see :func:`read_habits`), whatever the fit:
     every vote on a disputed proposition once per labelled option of it (``counted``, its
     ``option``), each (witness, label) group numbered (``group``, ``keys``), and the votes a
-    habit weighs (``use``); sampled (see :func:`_namings`) or whole."""
+    habit weighs (``use``); sampled (see :func:`namings_of`) or whole."""
 
     counted: np.ndarray   # per row: the vote (position in the votes)
     option: np.ndarray    # per row: the option it is counted for
@@ -115,8 +120,8 @@ class _Namings:
         return len(self.labels)
 
 
-def _namings(v: Votes, sample: bool) -> _Namings | None:
-    """The layout of :class:`_Namings` (None where no vote names a recurring label on a
+def namings_of(v: Votes, sample: bool) -> Namings | None:
+    """The layout of :class:`Namings` (None where no vote names a recurring label on a
     disputed proposition); ``sample``: of an evenly spaced sample of the witnesses beyond
     ``TEST_VOTES`` votes (deterministic: a statistic per parameter is as well read off a
     hundred thousand votes as off a million)."""
@@ -159,7 +164,7 @@ def _namings(v: Votes, sample: bool) -> _Namings | None:
     else:
         group, keys = pd.factorize(key, sort=True)
     use = contested[v.slot_label[v.slot[contested]] >= 0]  # the votes a habit weighs (on propositions where two labels are named)
-    return _Namings(vote, option, named, group, np.asarray(keys), dense, code_of_slot, labels, use)
+    return Namings(vote, option, named, group, np.asarray(keys), dense, code_of_slot, labels, use)
 
 
 def _median_vote_witness(per_witness: np.ndarray) -> float:
@@ -173,23 +178,26 @@ def _median_vote_witness(per_witness: np.ndarray) -> float:
 
 
 def read_habits(v: Votes, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | None = None,
-                prior: float | None = None, test_only: bool = False) -> Habits | None:
+                prior: float | None = None, test_only: bool = False, namings: Namings | None = None) -> Habits | None:
     """Each witness's habits with the recurring labels under the posterior ``post`` (per
     option), the skills ``r`` and the kinds' ``shifts`` of a fit without them (see the
     module); None where no vote names a recurring label. ``test_only``: the test alone (no
-    vote's term, rates nor table: at a million votes they cost as much as the test)."""
-    namings = _namings(v, sample=test_only)
+    vote's term, rates nor table: at a million votes they cost as much as the test).
+    ``namings``: :func:`namings_of` the votes (whole), where the caller reads habits again and
+    again (every EM step) and lays them out once."""
+    if namings is None:
+        namings = namings_of(v, sample=test_only)
     return None if namings is None else _read(v, namings, post, r, shifts, HABIT_PRIOR if prior is None else prior, test_only)
 
 
 def test_habits(v: Votes, fits: list[tuple[np.ndarray, np.ndarray]], shifts: np.ndarray | None = None) -> list[Habits | None]:
     """The habits' test (see :func:`read_habits`, ``test_only``) under each of several fits,
     ``(skills, posterior)``, of the same votes: what is counted is laid out once."""
-    namings = _namings(v, sample=True)
+    namings = namings_of(v, sample=True)
     return [None if namings is None else _read(v, namings, post, r, shifts, HABIT_PRIOR, True) for r, post in fits]
 
 
-def _read(v: Votes, n: _Namings, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | None, prior: float,
+def _read(v: Votes, n: Namings, post: np.ndarray, r: np.ndarray, shifts: np.ndarray | None, prior: float,
           test_only: bool) -> Habits:
     vote, option, named, code, keys = n.counted, n.option, n.named, n.group, n.keys
     n_groups, n_labels = len(keys), n.n_labels
@@ -229,7 +237,7 @@ def _read(v: Votes, n: _Namings, post: np.ndarray, r: np.ndarray, shifts: np.nda
     if _median_vote_witness(per_witness) < MIN_VOTES:
         threshold = np.inf  # too few votes apiece to read a habit off, whatever the test says
     if test_only:
-        return Habits(pd.DataFrame({c: [] for c in HABIT_COLUMNS}), np.zeros(0), np.zeros((0, 2)), np.zeros(0), statistic, parameters, threshold)
+        return Habits({c: [] for c in HABIT_COLUMNS}, np.zeros(0), np.zeros((0, 2)), np.zeros(0), statistic, parameters, threshold)
 
     # a vote's term: his habit's likelihood ratio for the label he names, less what the model
     # gives his votes naming it on average (the testimony's own shifts stay)
@@ -251,6 +259,6 @@ def _read(v: Votes, n: _Namings, post: np.ndarray, r: np.ndarray, shifts: np.nda
     spoken = np.flatnonzero(votes > 0)  # the groups he has disputed votes in
     ids = np.asarray(v.witnesses, dtype=object)
     names = np.asarray(v.label_names, dtype=object)
-    table = pd.DataFrame({"witness": ids[keys[spoken] // n_labels], "label": names[n.labels[keys[spoken] % n_labels]], "votes": votes[spoken].astype(int),
-                          "hit": hit[spoken], "false_hit": false_hit[spoken], "habit": habit[spoken]})
-    return Habits(table, vote_term, vote_rates, vote_false, statistic, parameters, threshold)
+    columns = {"witness": ids[keys[spoken] // n_labels], "label": names[n.labels[keys[spoken] % n_labels]], "votes": votes[spoken].astype(int),
+               "hit": hit[spoken], "false_hit": false_hit[spoken], "habit": habit[spoken]}
+    return Habits(columns, vote_term, vote_rates, vote_false, statistic, parameters, threshold)

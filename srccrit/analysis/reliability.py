@@ -78,7 +78,7 @@ from ..errors import SrccritError
 from .copying import (COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, EXAMINE_AGREEMENT, MIN_AGREEMENT, find_copying, near_identical_groups,
                       pair_agreement)
 from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, log_likelihood, run_em, vote_logits
-from .habits import HABIT_COLUMNS, read_habits, test_habits
+from .habits import HABIT_COLUMNS, namings_of, read_habits, test_habits
 from .testimony import KIND_MEAN, KIND_NAMES, _first_best, describe_kind, testimony_of, votes_testimony
 from .evidence import claim_flags, codes_memo, codes_of, group_codes, lex_order, positions, positions_and_lines, sorted_unique, table_values
 
@@ -405,11 +405,12 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
             test = telling[0]
             copy_round = None  # the habits move the posterior the copy test reads
             _neutral_testimony(votes)
+            namings = namings_of(votes, sample=False)  # what the habits are counted over, whatever the fit
 
             def refresh(post: np.ndarray, r: np.ndarray, shifts: np.ndarray) -> float:
                 nonlocal last
                 was = votes.testimony.habit
-                read = read_habits(votes, post, r, shifts)
+                read = read_habits(votes, post, r, shifts, namings=namings)
                 if read is None:
                     return 0.0
                 last = read
