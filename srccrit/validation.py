@@ -557,6 +557,8 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     frame["value"] = pd.Series(written, index=frame.index, dtype=object, copy=False)
     frame["value_low"], frame["value_high"] = low, high
     frame["value_fold"] = pd.Series(fold, index=frame.index, dtype=object, copy=False)
+    if valued.any():
+        _lookalike_values(ck, frame, prop_code, np.flatnonzero(valued & (type_code == types.index("text")) & ~np.equal(fold, None)))
 
     # claim date, defaulting to the source's date
     dlo, dhi, _ = _parse_date_column(ck, frame, "date", "claim")
@@ -654,6 +656,45 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
                 ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{_hint(other, ids)}", "hostile_to")
             elif other == wid:
                 ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
+
+
+#: look-alike text values warned about, at most (then one line says how many more)
+_MAX_LOOKALIKES = 20
+
+
+def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, rows: np.ndarray) -> None:
+    """Warn where two claims give one text proposition values that differ only in punctuation,
+    "and"/"&" or word order ("Texas, New Mexico and Arizona" and "Texas, New Mexico, Arizona"):
+    the format compares text after folding case, accents and spaces only, so they are two
+    conflicting values, and a hand-typed variant splits the evidence for one value in two."""
+    if len(rows) < 2:
+        return
+    table = pd.DataFrame({"prop": prop_code[rows], "fold": frame["value_fold"].to_numpy(dtype=object)[rows], "pos": rows})
+    table = table.drop_duplicates(["prop", "fold"])  # the first claim of each spelling
+    words = pd.Series(table["fold"].to_numpy(dtype=object), dtype="str").str.replace(r"[\W_]+", " ", regex=True).str.split()
+    table["loose"] = words.map(lambda w: " ".join(sorted(x for x in w if x not in _CONJUNCTIONS))).to_numpy(dtype=object)
+    table = table[table["loose"] != ""]
+    spellings = table.groupby(["prop", "loose"], sort=False)["fold"].transform("size")
+    table = table[spellings.to_numpy() > 1]
+    if not len(table):
+        return
+    first = table.groupby(["prop", "loose"], sort=False)["pos"].transform("first").to_numpy()
+    later = table[table["pos"].to_numpy() != first]
+    later_first = first[table["pos"].to_numpy() != first]
+    ids, values, props = frame["id"], frame["value"], frame["proposition"]
+    for pos, other in list(zip(later["pos"].tolist(), later_first.tolist()))[:_MAX_LOOKALIKES]:
+        ck.warn(frame, pos, f"claim {ids.iat[pos]!r}: text value {values.iat[pos]!r} of proposition {props.iat[pos]!r} differs from "
+                f"{values.iat[other]!r} (claim {ids.iat[other]!r}, line {ck.line(frame, other)}) only in punctuation, \"and\" or word "
+                "order: they count as two conflicting values (text is compared after folding case, accents and spaces); "
+                "write them alike if they mean the same")
+    if len(later) > _MAX_LOOKALIKES:
+        pos = int(later["pos"].iat[_MAX_LOOKALIKES])
+        ck.warn(frame, pos, f"{len(later) - _MAX_LOOKALIKES} more text values differ from another value of their proposition only in "
+                "punctuation, \"and\" or word order")
+
+
+#: words a list of names or places may join with or leave out (not one-letter words: "Louis I")
+_CONJUNCTIONS = frozenset({"and", "und", "et", "и"})
 
 
 def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_ids: set) -> None:

@@ -205,3 +205,36 @@ def test_unknown_via_names_stop_after_two_hundred_with_a_count(make_case):
     via = [p for p in err.value.problems if "via" in p.message]
     assert len(via) == 201
     assert (via[-1].line, via[-1].message) == (202, "... and 5 more unknown via names")
+
+
+def _text_case(folder: Path, values: list[str]) -> Path:
+    """A case whose claims (a CSV table) give the text proposition ``offer`` these values."""
+    (folder / "refs.bib").write_text("".join(f"@misc{{s{i}, title = {{S{i}}}, year = {{1917}}}}\n" for i in range(len(values))), encoding="utf-8")
+    (folder / "case.yaml").write_text(
+        "case: lookalike\nbibliography: [refs.bib]\nsources:\n"
+        + "".join(f"  s{i}: {{kind: newspaper, date: 1917}}\n" for i in range(len(values)))
+        + "witnesses:\n" + "".join(f"  w{i}: {{name: W{i}, proximity: contemporary}}\n" for i in range(len(values)))
+        + "propositions:\n  offer: {text: What Mexico was offered, type: text}\nclaims: claims.csv\n", encoding="utf-8")
+    rows = [f'c{i},w{i},s{i},offer,"{v}"' for i, v in enumerate(values)]
+    (folder / "claims.csv").write_text("id,witness,source,proposition,value\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_text_values_differing_only_in_punctuation_or_order_are_warned_about_and_still_conflict(tmp_path):
+    case = srccrit.load_case(_text_case(tmp_path, ["Texas, New Mexico and Arizona", "Texas and California", "Texas, New Mexico, Arizona",
+                                                   "Arizona; Texas & New Mexico", "texas, new mexico and arizona"]))
+    warned = [f"{Path(w.file).name}:{w.line}: {w.message}" for w in case.warnings if "differs from" in w.message]
+    # the second and the fourth spelling, each against the first (its CSV line 2); the same
+    # text in other case is one value already, and "Texas and California" is another offer
+    assert [w.split(": text value")[0] for w in warned] == ["claims.csv:4: claim 'c2'", "claims.csv:5: claim 'c3'"]
+    assert "'Texas, New Mexico and Arizona' (claim 'c0', line 2)" in warned[0] and "two conflicting values" in warned[0]
+    # a warning, not a change of the format's rule: the spellings stay apart
+    sides = srccrit.contradictions(case).query("proposition == 'offer'")["position"].tolist()
+    assert len(sides) == 4
+
+
+def test_many_lookalike_values_are_summed_up_in_one_line(tmp_path):
+    values = [v for i in range(30) for v in (f"Place {i} and Town {i}", f"Town {i}, Place {i}")]
+    case = srccrit.load_case(_text_case(tmp_path, values))
+    warned = [str(w) for w in case.warnings if "differ" in str(w)]
+    assert len(warned) == 21 and "10 more text values differ" in warned[-1]
