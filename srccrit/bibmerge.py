@@ -127,8 +127,19 @@ def _person(fields: dict[str, str]) -> str | None:
     first = re.split(r"\s+and\s+", names.strip())[0].strip().strip("{}") if names.strip() else ""
     if not first:
         return None
-    family = first.split(",")[0] if "," in first else first.split()[-1]
+    parts = [p.strip() for p in first.split(",")]
+    if len(parts) > 1:  # "Stiff Jr, Henry A" (Google Scholar), "Stiff, Jr., Henry A." (BibTeX's von Last, Jr, First)
+        family = parts[0]
+    else:
+        words = [w for w in first.split() if fold_text(w).strip(".") not in _SUFFIXES] or first.split()
+        family = words[-1]
+    words = family.split()
+    family = " ".join(w for w in words if fold_text(w).strip(".") not in _SUFFIXES) or family
     return fold_text(family)
+
+
+#: generational suffixes, which some exporters glue to the family name ("Stiff Jr")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "jun", "sen"})
 
 
 _ISBN_LIKE = re.compile(r"[0-9][0-9\s\-]{8,}[0-9Xx]\b")
@@ -173,16 +184,29 @@ def _same_numbers(name: str, a: str, b: str) -> bool:
     """Whether two values of ``volume``, ``pages``... agree: equal, dashes and spaces aside --
     and for pages, a first page alone agrees with the range it begins (Mendeley and many journals'
     exports give ``8920``, Zotero ``8920--8923``: one article)."""
-    if name == "pages":  # "pp. 12-15", "S. 12-15"
-        a, b = (re.sub(r"^\s*(?:pp?\.?|s\.)\s*", "", v, flags=re.IGNORECASE) for v in (a, b))
-    a, b = (re.sub(r"[\s\-–—]+", "-", v.strip().lower()).strip("-") for v in (a, b))
-    if a == b:
-        return True
     if name != "pages":
-        return False
+        return _dashed(a) == _dashed(b)
+    a, b = _pages(a), _pages(b)
     first_a, _, rest_a = a.partition("-")
     first_b, _, rest_b = b.partition("-")
     return a == b or (first_a == first_b and bool(first_a) and not (rest_a and rest_b))
+
+
+def _dashed(value: str) -> str:
+    return re.sub(r"[\s\-–—]+", "-", value.strip().lower()).strip("-")
+
+
+def _pages(pages: str) -> str:
+    """Pages as ``first-last`` or ``first``: "pp." or "S." and the kind of dash aside, ``1234-56``
+    written out (``1234-1256``), and a range that cannot be one (``15-3``, as Mendeley exports
+    some) its first page alone."""
+    pages = _dashed(re.sub(r"^\s*(?:pp?\.?|s\.)\s*", "", pages, flags=re.IGNORECASE))
+    first, dash, last = pages.partition("-")
+    if not (dash and first.isdigit() and last.isdigit()):
+        return pages
+    if len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return f"{first}-{last}" if int(last) >= int(first) else first
 
 
 def same_work(a: _Work, b: _Work) -> tuple[bool, str]:
@@ -390,8 +414,10 @@ def _merge_into(target: Entry, entry: Entry, work: _Work, kept: _Work, prefer: s
         if name == "isbn" and isbns(a) and isbns(a) == isbns(b):  # one ISBN, hyphenated or not, 10 or 13 digits
             continue
         if name == "pages" and _same_numbers(name, a, b):  # a first page and the range it begins: the range is kept
-            if "-" not in re.sub(r"[–—]", "-", a) and "-" in re.sub(r"[–—]", "-", b):
+            if "-" not in _pages(a) and "-" in _pages(b):
                 target.set_field(Field(name, f.value))
+                if "-" in _dashed(a):  # a range that could not be one ("15--3") is dropped: said so
+                    conflicts.append({"field": name, "kept": b, "dropped": a})
             continue
         if prefer == "last":
             conflicts.append({"field": name, "kept": b, "dropped": a})

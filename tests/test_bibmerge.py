@@ -164,6 +164,63 @@ def test_a_first_page_is_the_range_it_begins_across_exporters(tmp_path):
     assert keys(lib) == ["a"]
 
 
+MENDELEY_STIFF = """@article{Stiff1951,
+author = {Stiff, Henry A.},
+doi = {10.2118/951376-G},
+file = {:C$\\backslash$:/Users/USER/AppData/Local/Mendeley Ltd./Mendeley Desktop/Downloaded/Stiff - 1951.pdf:pdf},
+journal = {Journal of Petroleum Technology},
+month = {oct},
+number = {10},
+pages = {15--3},
+title = {{The Interpretation of Chemical Water Analysis by Means of Patterns}},
+volume = {3},
+year = {1951}
+}
+"""
+SCHOLAR_STIFF = """@article{stiff1951interpretation,
+  title={The interpretation of chemical water analysis by means of patterns},
+  author={Stiff Jr, Henry A},
+  journal={Journal of petroleum technology},
+  volume={3},
+  number={10},
+  pages={15--17},
+  year={1951},
+  publisher={OnePetro}
+}
+"""
+
+
+def test_a_google_scholar_junior_and_a_mendeley_page_range_that_cannot_be_one(tmp_path):
+    """Google Scholar glues "Jr" to the family name ("Stiff Jr, Henry A"); Mendeley exported the
+    same article's pages as "15--3", a range that cannot be one. One article: the first page
+    agrees, the range is kept and the dropped value is reported."""
+    _, lib, report = merged(tmp_path, MENDELEY_STIFF, SCHOLAR_STIFF)
+    assert keys(lib) == ["Stiff1951"]
+    stiff = lib.entries_dict["Stiff1951"]
+    assert stiff["pages"] == "15--17" and stiff["ids"] == "stiff1951interpretation"
+    (decision,) = [d for d in report.decisions if d["action"] == "merged"]
+    assert {"field": "pages", "kept": "15–17", "dropped": "15–3"} in decision["conflicts"]  # decoded, as every value there
+
+
+@pytest.mark.parametrize("a,b,one", [
+    ("1234--56", "1234--1256", True),     # an abbreviated range written out
+    ("1234--56", "1234--1260", False),    # the same first page, another last: two works
+    ("15--3", "16--20", False),           # an impossible range is its first page, not any page
+    ("pp. 101-9", "101--109", True),
+])
+def test_abbreviated_and_impossible_page_ranges(tmp_path, a, b, one):
+    _, lib, _ = merged(tmp_path, f"@article{{a, author={{Roe, R.}}, title={{Notes on Ranges}}, journal={{J}}, year=2000, pages={{{a}}}}}",
+                       f"@article{{b, author={{Roe, R.}}, title={{Notes on Ranges}}, journal={{J}}, year=2000, pages={{{b}}}}}")
+    assert keys(lib) == (["a"] if one else ["a", "b"])
+
+
+def test_a_junior_is_not_his_father_by_family_name_alone(tmp_path):
+    """Stripping "Jr" from a family name must not make two different families one."""
+    _, lib, _ = merged(tmp_path, "@article{a, author={Stiff Jr, Henry}, title={Water Patterns}, journal={J}, year=1951}",
+                       "@article{b, author={Staff, Henry}, title={Water Patterns}, journal={J}, year=1951}")
+    assert keys(lib) == ["a", "b"]
+
+
 def test_nothing_is_lost_comments_strings_preamble_fields_and_keys(tmp_path):
     first = """% my reading list
 @preamble{"\\newcommand{\\noop}[1]{}"}
