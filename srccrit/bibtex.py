@@ -210,14 +210,23 @@ def _library(case, dialect: str, annotate: bool, share: bool, warn=None, est=Non
             e = _copy_entry(e)
         if annotate and e.key in sources:
             note, keywords = annotation(e.key)
-            field_name = "annotation" if dialect == "biblatex" else "annote"
-            e.set_field(Field(field_name, _braced(latex_escape(note))))
-            existing = e.fields_dict.get("keywords")
+            # the user's own annotation (under either name) comes first, srccrit's after it
+            own = _field(e, "annotation") or _field(e, "annote")
+            if own is None:
+                e.set_field(Field("annotation" if dialect == "biblatex" else "annote", _braced(latex_escape(note))))
+            else:
+                e.set_field(Field(own.key, _braced(_strip_enclosing(_raw_value(own)) + "; " + latex_escape(note))))
+            existing = _field(e, "keywords")
             kw = latex_escape(keywords) if existing is None else _strip_enclosing(_raw_value(existing)) + "," + latex_escape(keywords)
-            e.set_field(Field("keywords", _braced(kw)))
+            e.set_field(Field(existing.key if existing is not None else "keywords", _braced(kw)))
         return e
 
     return convert(entries, strings, preambles, dialect, warn, annotate_entry)
+
+
+def _field(e: Entry, name: str) -> Field | None:
+    """The entry's field of this name in any case (JabRef and older tools write ``Keywords``)."""
+    return next((f for f in e.fields if f.key.lower() == name), None)
 
 
 def convert(entries: list[Entry], strings: list, preambles: list, dialect: str = "biblatex", warn=None, each=None) -> Library:
@@ -244,6 +253,10 @@ def _to_bibtex(e: Entry, warn=None) -> Entry:
     new_type = _TYPE_MAP.get(etype, etype if etype in _STANDARD_BIBTEX else "misc")
     fields: dict[str, str] = {}
     extra_notes = []
+    # a biblatex name is renamed only where the entry has no field of the BibTeX name already: an
+    # ACM export gives the publisher's `address` and the conference's `location`, and renaming
+    # would write one over the other (the unrenamed field stays, ignored by BibTeX styles)
+    written = {f.key.lower() for f in e.fields}
     for f in e.fields:
         key = f.key.lower()
         value = _raw_value(f)
@@ -270,7 +283,8 @@ def _to_bibtex(e: Entry, warn=None) -> Entry:
             if key == "titleaddon":
                 extra_notes.append(_strip_enclosing(value))
             continue
-        key = _FIELD_MAP.get(key, key)
+        if _FIELD_MAP.get(key, key) not in written:
+            key = _FIELD_MAP[key]
         fields[key] = value
     if new_type == "misc" and etype not in ("misc",):
         extra_notes.insert(0, f"{etype}")

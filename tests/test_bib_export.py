@@ -106,3 +106,58 @@ def test_a_biber_that_says_nothing_useful_leaves_the_built_in_types(tmp_path, mo
         assert bibtex.biber_entry_types() == frozenset(bibtex._BIBLATEX_TYPES)
     finally:
         bibtex.biber_entry_types.cache_clear()
+
+
+ACM = """@inproceedings{10.1145/1281192.1281309,
+author = {Yin, Xiaoxin and Han, Jiawei and Yu, Philip S.},
+title = {Truth discovery with multiple conflicting information providers on the web},
+year = {2007},
+publisher = {Association for Computing Machinery},
+address = {New York, NY, USA},
+booktitle = {Proceedings of the 13th ACM SIGKDD International Conference on Knowledge Discovery and Data Mining},
+pages = {1048–1057},
+location = {San Jose, California, USA},
+series = {KDD '07}
+}
+@book{notes1990, title = {Annotated}, year = {1990}, Annote = {My own note: read chapter 3}, Keywords = {cold war}}
+@book{notes1991, title = {Annotated too}, year = {1991}, annotation = {Borrowed from the library}}
+"""
+
+
+@pytest.fixture
+def annotated_case(make_case):
+    yaml = """\
+    case: annotated
+    sources:
+      10.1145/1281192.1281309: {kind: article, date: 2007}
+      notes1990: {kind: monograph, date: 1990}
+      notes1991: {kind: monograph, date: 1991}
+    witnesses:
+      w: {name: W, proximity: historian}
+    propositions:
+      p: {text: P}
+    claims:
+      - {id: c1, witness: w, source: 10.1145/1281192.1281309, proposition: p, stance: affirms}
+      - {id: c2, witness: w, source: notes1990, proposition: p, stance: affirms}
+      - {id: c3, witness: w, source: notes1991, proposition: p, stance: affirms}
+    """
+    return srccrit.load_case(make_case(yaml, bib=ACM))
+
+
+def test_the_bibtex_dialect_never_writes_a_biblatex_field_over_its_bibtex_namesake(annotated_case):
+    """An ACM Digital Library export gives the publisher's `address` and the conference's
+    `location` (biblatex's name for address): renamed, one would be written over the other."""
+    acm = reparse(bibtex.export(annotated_case, dialect="bibtex")).entries_dict["10.1145/1281192.1281309"].fields_dict
+    assert acm["address"].value == "New York, NY, USA" and acm["location"].value == "San Jose, California, USA"
+
+
+@pytest.mark.parametrize("dialect", ["biblatex", "bibtex"])
+def test_annotating_keeps_the_users_own_annotation_and_keywords(annotated_case, dialect):
+    lib = reparse(bibtex.export(annotated_case, dialect=dialect, annotate=True))
+    for key, own in (("notes1990", "My own note: read chapter 3"), ("notes1991", "Borrowed from the library")):
+        fields = {f.key.lower(): f.value for f in lib.entries_dict[key].fields}
+        note = fields.get("annotation", fields.get("annote"))
+        assert note.startswith(own + "; monograph; W: reliability")
+        assert len([f for f in lib.entries_dict[key].fields if f.key.lower() in ("annotation", "annote")]) == 1
+    words = [f for f in lib.entries_dict["notes1990"].fields if f.key.lower() == "keywords"]
+    assert len(words) == 1 and words[0].value.startswith("cold war,srccrit,")
