@@ -412,14 +412,23 @@ def find_dates(sentence: str, context_year=None, language: str = "en") -> tuple[
         if not name[0].isupper():
             continue
         month = MONTHS[name.lower()]
-        if month < last_month:  # a date without a year follows the previous one in the narrative
-            year, last_month = year + 1, 0
-        last_month = max(last_month, month)
+        year, last_month = _narrative_year(year, last_month, month)
         if day:
             take(m, _day(year, month, int(day)))
         else:
             take(m, _month_range(year, month, (part or "").lower() or None))
     return found.values(), (year, last_month)
+
+
+def _narrative_year(year: int, last_month: int, month: int) -> tuple[int, int]:
+    """The year of a month named without one, after the text has reached ``last_month`` of
+    ``year`` (0: no month yet), and the month reached then: the nearer reading. January after
+    December is the next year (a narrative crossing New Year); March after April is the same
+    year (a narrative looking back: "Carranza refused on 14 April 1917 ... but on 3 March
+    Zimmermann had admitted it", which a next-year rule read as March 1918)."""
+    if last_month - month > 6:
+        return year + 1, month
+    return year, max(last_month, month)
 
 
 #: a day as other languages write it: "13.", "1er", "1º", "1-го"
@@ -487,9 +496,7 @@ def _dates_in(sentence: str, context_year, language: str) -> tuple[list[str], tu
             month = month_of(m.group(2), language)
             if not month:
                 continue
-            if month < last_month:  # a date without a year follows the previous one in the narrative
-                year, last_month = year + 1, 0
-            last_month = max(last_month, month)
+            year, last_month = _narrative_year(year, last_month, month)
             take(m, _day(year, month, int(m.group(1))))
     return found.values(), (year, last_month)
 

@@ -104,6 +104,22 @@ def test_date_phrases(text, expected):
     assert ingest.find_dates(text)[0] == expected
 
 
+@pytest.mark.parametrize("sentences,language,expected", [
+    # across New Year: the next year
+    (["Mao reached Moscow on 16 December 1949.", "On 2 January he asked for Zhou Enlai."], "en", ["1949-12-16", "1950-01-02"]),
+    (["Mao llegó a Moscú el 16 de diciembre de 1949.", "El 2 de enero pidió que viniera Zhou Enlai."], "es", ["1949-12-16", "1950-01-02"]),
+    # looking back a month or two: the same year (was read as the next)
+    (["Carranza refused on 14 April 1917.", "On 3 March Zimmermann had admitted it."], "en", ["1917-04-14", "1917-03-03"]),
+    (["Carranza rechazó la propuesta el 14 de abril de 1917.", "El 3 de marzo Zimmermann lo había admitido."], "es", ["1917-04-14", "1917-03-03"]),
+])
+def test_a_day_without_a_year_takes_the_nearer_year_of_the_narrative(sentences, language, expected):
+    found, context = [], None
+    for sentence in sentences:
+        dates, context = ingest.find_dates(sentence, context, language)
+        found += dates
+    assert found == expected
+
+
 def test_candidates_in_the_claims_schema(bundled, page):
     cands = ingest.candidates(page, bundled, source="madonreview")
     assert {"id", "witness", "source", "locator", "quote", "date", "sentence", "notes", "mentions", "confidence"} <= set(cands.columns)
