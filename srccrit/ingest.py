@@ -771,7 +771,7 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
         return a if isinstance(a, str) else None
 
     author = author_of(source)
-    works = _work_matcher(case)
+    works = _work_matcher(case, reading.language)
     cites: dict[int, str | None] = {}  # note number -> the case's source it cites; "Ibid." repeats the note before
     previous = None
     for number in sorted(reading.note_texts):
@@ -807,10 +807,11 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
 NOTE_TITLE_THRESHOLD = 85
 
 
-def _work_matcher(case):
+def _work_matcher(case, language: str = "en"):
     """A function from a note's text to the citekey of the case's source it cites, or None: the
     citekey itself, or an author's family name and the title (fuzzy, rapidfuzz partial ratio of
-    the folded title against the note) -- the best-scoring source wins."""
+    the folded title against the note) -- the best-scoring source wins; else a periodical named
+    with a date ("New York Times, 4 March 1917"), see :func:`_issue_matcher`."""
     if case is None or case.bibliography is None or not len(case.sources):
         return lambda text: None
     from rapidfuzz import fuzz
@@ -818,6 +819,7 @@ def _work_matcher(case):
     from .dates import fold_text
 
     works = []
+    issue = _issue_matcher(case, language)
     for key in case.sources.index:
         rec = case.bibliography.records.get(key)
         if rec is None:
@@ -841,7 +843,55 @@ def _work_matcher(case):
             score = max(fuzz.partial_ratio(short, folded), fuzz.partial_ratio(title, folded) if len(title) <= len(folded) else 0)
             if score >= NOTE_TITLE_THRESHOLD and score > best_score:
                 best, best_score = key, score
-        return best
+        return best or issue(text)
+
+    return match
+
+
+def _issue_matcher(case, language: str):
+    """A function from a note's text to the case's source it cites by periodical and date, as
+    newspapers are cited ("The Times, 12 March 1940, p. 5"; "New York Times, 4 de marzo de
+    1917"), or None: the sources whose ``journaltitle``/``journal`` the note names (folded, whole
+    words) and whose date -- the bibliography's or the case's -- holds a date the note gives;
+    of several, the one dated most narrowly, and none where that is not one."""
+    from .dates import ValueError_, fold_text, parse_date
+
+    def interval(raw) -> tuple[float, float] | None:
+        try:
+            v = parse_date(raw)
+        except ValueError_:
+            return None
+        return v.low, v.high
+
+    issues = []
+    for key in case.sources.index:
+        rec = case.bibliography.records.get(key)
+        if rec is None:
+            continue
+        periodical = fold_text(re.sub(r"[{}]", "", rec.get("journaltitle") or rec.get("journal") or ""))
+        if len(periodical) < 3:
+            continue
+        spans = [interval(rec.get("date"))] if rec.get("date") else []
+        written = case.sources.at[key, "date"] if "date" in case.sources.columns else None
+        if isinstance(written, str) and written:
+            spans.append(interval(written))
+        spans = [x for x in spans if x is not None]
+        if spans:
+            issues.append((key, re.compile(rf"(?<![\w]){re.escape(periodical)}(?![\w])"), spans))
+    if not issues:
+        return lambda text: None
+
+    def match(text: str) -> str | None:
+        folded = fold_text(text)
+        named = [(key, spans) for key, pattern, spans in issues if pattern.search(folded)]
+        if not named:
+            return None
+        given = [x for x in (interval(d) for d in find_dates(text, None, language)[0]) if x is not None]
+        fits = sorted((hi - lo, key) for key, spans in named for lo, hi in spans
+                      if any(lo <= a and b <= hi for a, b in given))
+        if not fits or (len(fits) > 1 and fits[1][0] == fits[0][0] and fits[1][1] != fits[0][1]):
+            return None
+        return fits[0][1]
 
     return match
 

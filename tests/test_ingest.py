@@ -548,3 +548,40 @@ def test_dates_with_a_month_in_roman_numerals():
     assert ingest.find_dates("dnia 5 XII 1940 r.", None, "pl")[0] == ["1940-12-05"]
     assert ingest.find_dates("dnia 5 XIII 1940", None, "pl")[0] == ["1940"]  # no thirteenth month
     assert ingest.find_dates("II wojna światowa, 1939", None, "pl")[0] == ["1939"]  # a numeral with no day is no month
+
+
+PRESS_BIB = """@article{nyt1917a, title = {Zimmermann admits the note}, journal = {New York Times}, date = {1917-03-04}}
+@article{nyt1917b, title = {Mexico silent}, journal = {New York Times}, date = {1917-03-10}}
+@article{times1940, title = {Finland signs}, journaltitle = {The Times}, year = {1940}}
+"""
+PRESS_CASE = """\
+case: press
+sources:
+  nyt1917a: {kind: newspaper, date: 1917-03-04}
+  nyt1917b: {kind: newspaper, date: 1917-03-10}
+  times1940: {kind: newspaper, date: 1940-03-13}
+witnesses:
+  w: {name: Walter Lippmann, proximity: contemporary}
+propositions:
+  p: {text: P}
+claims:
+  - {id: c1, witness: w, source: nyt1917a, proposition: p, stance: affirms}
+  - {id: c2, witness: w, source: nyt1917b, proposition: p, stance: affirms}
+  - {id: c3, witness: w, source: times1940, proposition: p, stance: affirms}
+"""
+
+
+@pytest.mark.parametrize("note,language,cited", [
+    ("New York Times, 4 March 1917, p. 1.", "en", "nyt1917a"),
+    ("New York Times, 4 de marzo de 1917.", "es", "nyt1917a"),
+    ("Cf. the New York Times of 10 March 1917.", "en", "nyt1917b"),
+    ("The Times, 13 March 1940, p. 8.", "en", "times1940"),   # the case's date where the .bib has a year only
+    ("New York Times, 1917.", "en", None),                     # two issues of that year: neither
+    ("New York Times, 5 March 1917.", "en", None),             # no issue of that day
+    ("Le Temps, 4 mars 1917.", "fr", None),                    # another paper
+])
+def test_a_note_citing_a_newspaper_issue_by_its_date_names_that_source(make_case, note, language, cited):
+    case = srccrit.load_case(make_case(PRESS_CASE, bib=PRESS_BIB))
+    reading = ingest.read_text(case=case, text=f"On that day the note was admitted.[1]\n\nNotes\n1. {note}\n")
+    reading.language = language
+    assert ingest.candidates(reading, case, source="other")["source"].tolist() == [cited or "other"]
