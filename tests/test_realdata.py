@@ -85,3 +85,31 @@ def test_the_crowd_script_reads_the_spectral_methods_layout(tmp_path, capsys):
     (src / "bad_truth.txt").write_text("1 1\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="item worker label"):
         crowd.load_pairs(src / "bad_crowd.txt", src / "bad_truth.txt")
+
+
+def test_the_population_script_reads_the_edit_history_layout(tmp_path, capsys):
+    """benchmarks/realdata/population.py on a clone of the Wikipedia population data it cites
+    (not in this repository): "city_year TAB contributor TAB figure TAB year" per claim, Latin-1
+    names, gold as "city, state, year, figure"; figures with separators are numbers, and a
+    folder without the files is refused."""
+    import population
+
+    folder = tmp_path / "population"
+    folder.mkdir()
+    claims = []
+    for i in range(10):
+        city = f"town {i}, ohio_2000"
+        claims += [f"{city}\tcontributor #1: bot\t{1000 + i}\t2000", f"{city}\tcontributor #2: alice\t{1000 + i:,}\t2000",
+                   f"{city}\tcontributor #0 (10.0.0.{i})\t{9000 + i}\t2000"]
+    claims.append("gmina ojrze\xf1_2006\tcontributor #3: kotbot\t4393\t2006")  # not UTF-8 in the original
+    (folder / "population-new.txt").write_bytes(("\n".join(claims) + "\n").encode("latin-1"))
+    (folder / "population-gd.txt").write_text("".join(f"town {i}, ohio, 2000, {1000 + i}\n" for i in range(10)), encoding="utf-8")
+    ds = population.load(folder)
+    assert len(ds.triples) == 31 and ds.type == "number" and ds.gold["town 3, ohio_2000"] == "1003"
+    rows = {r["system"]: r for r in population.compare(ds)}
+    # "1,003" and "1003" are one figure: two of three on every town, every town right
+    assert rows["srccrit"]["right"] == rows["majority vote"]["right"] == 10
+    assert population.main([str(folder)]) == 0
+    assert "srccrit, no copying" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="population-new.txt"):
+        population.load(tmp_path / "nothing")

@@ -80,9 +80,14 @@ def key(value: str, type_: str) -> str | None:
         return None
     if v.fold is not None:
         return v.fold
-    from srccrit.normalisers import format_minutes
+    if type_ == "time":
+        from srccrit.normalisers import format_minutes
 
-    return format_minutes(v.low) if v.low == v.high else f"{format_minutes(v.low)}/{format_minutes(v.high)}"
+        write = format_minutes
+    else:  # a number ("478,403" and "478403" are one), a date (days)
+        def write(x: float) -> str:
+            return f"{x:.15g}"
+    return write(v.low) if v.low == v.high else f"{write(v.low)}/{write(v.high)}"
 
 
 def keys_of(ds: Dataset) -> pd.Series:
@@ -122,6 +127,8 @@ def write_case(ds: Dataset, variant: str, out: Path) -> dict:
         sid = {s: f"w{i}-{_id(s, '')}" for i, s in enumerate(sources)}
     items = sorted(t["item"].unique())
     pid = {p: _id(p, "p-") for p in items}
+    if len(set(pid.values())) < len(pid):  # two items folding to one id ("dub\xe1_2006", "dub\xed_2006"): number them
+        pid = {p: f"p{i}-{_id(p, '')}" for i, p in enumerate(items)}
     ptype = ds.type if variant == "normalised" else "text"
     pd.DataFrame({"id": [sid[s] for s in sources], "name": sources, "proximity": "secondhand"}).to_csv(out / "witnesses.csv", index=False)
     pd.DataFrame({"id": [sid[s] for s in sources], "kind": "other", "author": [sid[s] for s in sources]}).to_csv(out / "sources.csv", index=False)
