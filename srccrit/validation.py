@@ -571,6 +571,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         s_hi = take(sources["date_end"].to_numpy(dtype="datetime64[s]"), src_rows, nat)
         start[miss], end[miss] = s_lo[src_code[miss]], s_hi[src_code[miss]]
     frame["date_start"], frame["date_end"] = start, end
+    _date_order(ck, frame, sources, props, take(np.asarray(src_rows, dtype=np.int64), src_code, -1), prop_rows, prop_code, ~np.isnan(dlo))
 
     # via chains: witness ids or citekeys, as Arrow lists (no Python list per claim)
     via = id_lists(frame["via"])
@@ -646,6 +647,45 @@ def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFr
         cycle = nx.find_cycle(graph.subgraph(component), source=start)
         path = [edge[0] for edge in cycle] + [cycle[-1][1]]
         ck.error(sources, pos_of[start], "cycle in derives_from: " + " -> ".join(path), "derives_from")
+
+
+def _date_order(ck: _Checker, claims: pd.DataFrame, sources: pd.DataFrame, props: pd.DataFrame, src_row: np.ndarray,
+                prop_rows: np.ndarray, prop_code: np.ndarray, dated: np.ndarray) -> None:
+    """Warn where dates cannot be in that order: a source available before it was made, a claim
+    dated after the source that holds it, a claim made before the events it speaks of (date
+    intervals that do not overlap at all; a year overlaps each of its days)."""
+    nat = np.datetime64("NaT")
+    s_start = sources["date_start"].to_numpy(dtype="datetime64[s]")
+    s_end = sources["date_end"].to_numpy(dtype="datetime64[s]")
+    early = sources["available_end"].to_numpy(dtype="datetime64[s]") < s_start  # NaT compares False
+    for pos in np.flatnonzero(early)[:_MAX_LOOKALIKES].tolist():
+        ck.warn(sources, pos, f"source {sources['id'].iat[pos]!r}: available {sources['available'].iat[pos]} is before its date "
+                f"{sources['date'].iat[pos]}: a source cannot be read before it was made (the two the other way round?)")
+    c_start = claims["date_start"].to_numpy(dtype="datetime64[s]")
+    c_end = claims["date_end"].to_numpy(dtype="datetime64[s]")
+    src_row = np.asarray(src_row, dtype=np.int64)
+    has_source = (src_row >= 0) & (src_row < len(s_end))
+    holder_end = np.where(has_source, s_end[np.where(has_source, src_row, 0)] if len(s_end) else nat, nat).astype("datetime64[s]")
+    later = dated & (c_start > holder_end)
+    _warn_rows(ck, claims, later, lambda pos: f"claim {claims['id'].iat[pos]!r} is dated {claims['date'].iat[pos]}, after its source "
+               f"{claims['source'].iat[pos]!r} ({sources['date'].iat[int(src_row[pos])]}), which can hold only what was said by then "
+               "(for a later edition, cite that edition)", "claims dated after their sources")
+    prop_row = take(np.asarray(prop_rows, dtype=np.int64), prop_code, -1)
+    p_start = props["date_start"].to_numpy(dtype="datetime64[s]")
+    has_prop = (prop_row >= 0) & (prop_row < len(p_start))
+    event_start = np.where(has_prop, p_start[np.where(has_prop, prop_row, 0)] if len(p_start) else nat, nat).astype("datetime64[s]")
+    before = c_end < event_start
+    _warn_rows(ck, claims, before, lambda pos: f"claim {claims['id'].iat[pos]!r} is dated {claims['date'].iat[pos] or 'by its source'} "
+               f"({str(c_end[pos])[:10]} at the latest), before the events of proposition {claims['proposition'].iat[pos]!r} "
+               f"({props['date'].iat[int(prop_row[pos])]}): testimony cannot precede what it tells of", "claims dated before their events")
+
+
+def _warn_rows(ck: _Checker, frame: pd.DataFrame, where: np.ndarray, message, what: str) -> None:
+    rows = np.flatnonzero(where)
+    for pos in rows[:_MAX_LOOKALIKES].tolist():
+        ck.warn(frame, pos, message(pos))
+    if len(rows) > _MAX_LOOKALIKES:
+        ck.warn(frame, int(rows[_MAX_LOOKALIKES]), f"{len(rows) - _MAX_LOOKALIKES} more {what}")
 
 
 def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:

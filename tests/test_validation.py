@@ -238,3 +238,31 @@ def test_many_lookalike_values_are_summed_up_in_one_line(tmp_path):
     case = srccrit.load_case(_text_case(tmp_path, values))
     warned = [str(w) for w in case.warnings if "differ" in str(w)]
     assert len(warned) == 21 and "10 more text values differ" in warned[-1]
+
+
+def test_dates_that_cannot_be_in_that_order_are_warned_about(make_case):
+    """A source available before it was made, a claim dated after the source that holds it, a
+    claim dated before the events it tells of: warnings with their lines (a year overlaps its
+    days, so a claim of 1950 about 25 June 1950 is none of these)."""
+    case = srccrit.load_case(make_case("""\
+        case: order
+        sources:
+          a: {kind: memoir, date: 1990, available: 1985}
+          b: {kind: monograph, date: 1995, available: 1996}
+        witnesses:
+          w: {name: W, proximity: participant}
+        propositions:
+          p: {text: P happened, date: 1950-06-25}
+          q: {text: Q happened}
+        claims:
+          - {id: later, witness: w, source: a, proposition: p, stance: affirms, date: 1993}
+          - {id: prophecy, witness: w, source: a, proposition: p, stance: affirms, date: 1949-12}
+          - {id: same-year, witness: w, source: a, proposition: p, stance: affirms, date: 1950}
+          - {id: undated-event, witness: w, source: b, proposition: q, stance: affirms, date: 1900}
+        """, bib="@book{a, title={A}, year={1990}}\n@book{b, title={B}, year={1995}}\n"))
+    warned = [f"{w.line}: {w.message}" for w in case.warnings if "before" in w.message or "after its source" in w.message]  # (line 1: bibliography)
+    assert warned == [
+        "4: source 'a': available 1985 is before its date 1990: a source cannot be read before it was made (the two the other way round?)",
+        "12: claim 'later' is dated 1993, after its source 'a' (1990), which can hold only what was said by then (for a later edition, cite that edition)",
+        "13: claim 'prophecy' is dated 1949-12 (1949-12-31 at the latest), before the events of proposition 'p' (1950-06-25): testimony cannot precede what it tells of",
+    ]
