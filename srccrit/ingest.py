@@ -516,6 +516,68 @@ def _extract_html(raw: str) -> str:
     return re.sub(r"(?m)^(\s*)- (\d{1,3}\. )", r"\1\2", text)
 
 
+#: what marks a LaTeX source: a footnote, a citation command, a sectioning command, a document
+_LATEX = re.compile(r"\\(?:footnote|(?:auto|paren|foot|text|full|smart|super)?cite[pt]?|section|chapter|subsection|begin\{document\})\*?\s*[\[{]")
+#: the highest note number the reader takes (a longer number is a year or a page)
+_MAX_NOTES = 999
+#: the citation commands of natbib and biblatex read as notes (their keys are the case's citekeys)
+_CITE_COMMANDS = ("cite", "citep", "citet", "autocite", "parencite", "footcite", "textcite", "fullcite", "smartcite", "supercite", "footcitetext")
+
+
+def _extract_latex(raw: str, where: str = "the text") -> str:
+    """A LaTeX source as the plain text the reader takes, by pylatexenc: the document's body
+    (where it has one) as text, each ``\\footnote{...}`` and each citation command
+    (``\\cite[p.~146]{tuchman1958}``, ``\\autocite``, ``\\footcite``, natbib's ``\\citep``...) a
+    note marker ``[n]``, and the notes' texts in a closing "Notes" list -- a citation's note is
+    its keys and its page, so a note names the case's source by its citekey."""
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
+    from pylatexenc.latex2text import get_default_latex_context_db as text_context
+    from pylatexenc.latexwalker import LatexWalker, LatexWalkerError, get_default_latex_context_db
+    from pylatexenc.macrospec import MacroSpec
+
+    body = re.search(r"\\begin\{document\}(.*?)(?:\\end\{document\}|\Z)", raw, re.S)
+    source = body.group(1) if body else raw
+    notes: list[str] = []
+
+    def text_of(node, l2tobj) -> str:
+        return " ".join(l2tobj.nodelist_to_text([node]).split()) if node is not None else ""
+
+    def footnote(n, l2tobj):
+        notes.append(text_of(n.nodeargd.argnlist[-1], l2tobj))
+        return f"[{len(notes)}]"
+
+    def cite(n, l2tobj):
+        args = n.nodeargd.argnlist
+        keys = "; ".join(k.strip() for k in text_of(args[-1], l2tobj).split(",") if k.strip())
+        pre, post = text_of(args[1], l2tobj), text_of(args[2], l2tobj)
+        if pre and not post:  # one optional argument is the page ("\\cite[146]{key}")
+            pre, post = "", pre
+        notes.append(" ".join(x for x in (pre, keys + ("," if post else ""), post) if x))
+        return f"[{len(notes)}]"
+
+    walker_context = get_default_latex_context_db()
+    walker_context.add_context_category("srccrit-notes", prepend=True,
+                                        macros=[MacroSpec(m, "*[[{") for m in _CITE_COMMANDS] + [MacroSpec("footnote", "[{")])
+    context = text_context()
+    context.add_context_category("srccrit-notes", prepend=True,
+                                 macros=[MacroTextSpec(m, simplify_repl=cite) for m in _CITE_COMMANDS] + [MacroTextSpec("footnote", simplify_repl=footnote)])
+    try:
+        nodes = LatexWalker(source, latex_context=walker_context, tolerant_parsing=True).get_latex_nodes()[0]
+        text = LatexNodes2Text(latex_context=context, math_mode="verbatim").nodelist_to_text(nodes)
+    except RecursionError:
+        raise SrccritError(f"{where}: cannot read the LaTeX source: braces or environments nested too deeply") from None
+    except LatexWalkerError as exc:
+        raise SrccritError(f"{where}: cannot read the LaTeX source: {exc}") from None
+    if len(notes) > _MAX_NOTES:
+        raise SrccritError(f"{where}: the LaTeX source has {len(notes):,} notes and citations; notes are numbered up to {_MAX_NOTES}: "
+                           "read its chapters one by one")
+    # a citation written after a space or a tie ("elsewhere~\\cite{key}") is marked where the word ends
+    text = re.sub(r"[ \t\xa0]+(\[\d+\])", r"\1", text).replace("\xa0", " ")
+    if notes:
+        text = text.rstrip() + "\n\nNotes\n" + "".join(f"{i}. {note}\n" for i, note in enumerate(notes, start=1))
+    return text
+
+
 def _numbered_lists(raw: str) -> str:
     """The page with each item of an ordered list beginning with its number ("1. "), as a browser
     shows it: the extractor writes list items as "- ", and a page's notes (Wikipedia's
@@ -541,7 +603,7 @@ def _numbered_lists(raw: str) -> str:
 
 def read_text(path: str | Path | None = None, case=None, text: str | None = None, html: bool | None = None,
               language: str = "auto") -> Reading:
-    """Read a document (plain text or HTML) into sentences with notes, names, dates and attributions.
+    """Read a document (plain text, HTML or LaTeX) into sentences with notes, names, dates and attributions.
 
     ``language``: the text's, as an ISO 639-1 code, or ``"auto"`` (the default:
     :func:`srccrit.language.detect_language`). It chooses pySBD's sentence rules and the dates'
@@ -564,6 +626,8 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         html = bool(re.search(r"<(html|body|p|div)\b", text[:5000], re.I))
     if html:
         text = _extract_html(text)
+    elif _LATEX.search(text[:20000]) or (path is not None and Path(path).suffix.lower() in (".tex", ".ltx")):
+        text = _extract_latex(text, str(path) if path is not None else "the text")
     text = text.replace("\r\n", "\n")
     from .language import SEGMENTER_LANGUAGES, detect_language
 

@@ -585,3 +585,50 @@ def test_a_note_citing_a_newspaper_issue_by_its_date_names_that_source(make_case
     reading = ingest.read_text(case=case, text=f"On that day the note was admitted.[1]\n\nNotes\n1. {note}\n")
     reading.language = language
     assert ingest.candidates(reading, case, source="other")["source"].tolist() == [cited or "other"]
+
+
+LATEX_CHAPTER = r"""\documentclass{article}
+\usepackage[style=verbose]{biblatex}
+\title{Notes nobody should read as text}
+\begin{document}
+\section{The telegram}
+
+On 4 March 1917 the \emph{New York Times} printed the admission.\footnote{See \textit{Zimmermann
+admits the note}, p.~1; the editorial of 5 March.} % a comment the reader must not see
+Walter Lippmann wrote of it~\autocite[12]{nyt1917b} and \cite[see][p.~3]{times1940,nyt1917a}.
+It was denied in Berlin.\footcite{nyt1917a}
+\end{document}
+Anything after the document is not read.
+"""
+
+
+def test_a_latex_chapter_gives_its_footnotes_and_citations_as_notes(make_case, tmp_path):
+    """Historians who keep BibTeX write LaTeX: its footnotes and citation commands are notes (a
+    citation's note holds its keys, the case's citekeys, and its page), the preamble, comments
+    and what follows the document are not text, and LaTeX's markup is read as the words it prints."""
+    case = srccrit.load_case(make_case(PRESS_CASE, bib=PRESS_BIB))
+    path = tmp_path / "chapter.tex"
+    path.write_text(LATEX_CHAPTER, encoding="utf-8")
+    reading = ingest.read_text(path, case=case)
+    assert reading.note_texts == {1: "See Zimmermann admits the note, p. 1; the editorial of 5 March.", 2: "nyt1917b, 12",
+                                  3: "see times1940; nyt1917a, p. 3", 4: "nyt1917a"}
+    assert not any(w in reading.text for w in ("Notes nobody", "comment", "Anything after", "\\emph", "~"))
+    cands = ingest.candidates(reading, case, source="chapter").set_index("quote")
+    admission = cands.loc["On 4 March 1917 the New York Times printed the admission."]
+    assert admission["notes"] == "1" and admission["date"] == "1917-03-04"
+    lippmann = cands.loc[[q for q in cands.index if q.startswith("Walter Lippmann wrote of it")][0]]
+    assert lippmann["notes"] == "2;3" and lippmann["source"] == "nyt1917b"  # the first note that names a source
+    assert cands.loc["It was denied in Berlin.", "source"] == "nyt1917a"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("\\section{x} " + "{" * 20000 + "a" + "}" * 20000, "nested too deeply"),
+    ("\\section{x}\n" + "Said so.\\footnote{A note.} " * 1000, "1,000 notes and citations; notes are numbered up to 999"),
+])
+def test_latex_the_reader_cannot_take_is_refused_with_the_file_named(tmp_path, capsys, text, message):
+    path = tmp_path / "chapter.tex"
+    path.write_text(text, encoding="utf-8")
+    assert main(["ingest", str(path), "-o", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "chapter.tex: " in err and message in err and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
