@@ -492,12 +492,24 @@ def citing_sources(case, conclusion: str, against: bool = False, est=None) -> li
     return list(dict.fromkeys(best["source"]))
 
 
+#: a citation key as pandoc reads it bare: a letter, digit or _ first, then word characters with
+#: single punctuation marks between them
+_PANDOC_BARE_KEY = re.compile(r"[^\W][\w]*(?:[:.#$%&\-+?<>~/][\w]+)*")
+
+
+def pandoc_key(key: str) -> str:
+    """``@key``, or ``@{key}`` where pandoc would end the key early: an ADS key such as
+    ``2010A&A...512A..54F`` has consecutive punctuation, and ``[@2010A&A...512A..54F]`` cites
+    ``2010A&A``."""
+    return "@" + key if _PANDOC_BARE_KEY.fullmatch(key) else "@{" + key + "}"
+
+
 def cite(case, conclusion: str, against: bool = False, style: str = "latex", est=None) -> str:
     keys = citing_sources(case, conclusion, against, est)
     if style == "latex":
         return "\\cite{" + ",".join(keys) + "}\n" if keys else "% no independent line " + ("against" if against else "for") + f" {conclusion}\n"
     if style == "pandoc":
-        return "[" + "; ".join("@" + k for k in keys) + "]\n" if keys else ""
+        return "[" + "; ".join(pandoc_key(k) for k in keys) + "]\n" if keys else ""
     if style == "bib":
         lib = export_library(case)
         keep = Library()

@@ -226,3 +226,20 @@ def test_export_annotates_from_a_given_fit_as_from_its_own():
     est = srccrit.Reliability().fit(case)
     for dialect in ("biblatex", "bibtex"):
         assert bibtex.export(case, dialect=dialect, annotate=True, est=est) == bibtex.export(case, dialect=dialect, annotate=True)
+
+
+@pytest.mark.parametrize("key,written", [
+    ("zubok2007failed", "@zubok2007failed"), ("DBLP:conf/kdd/YinHY07", "@DBLP:conf/kdd/YinHY07"),
+    ("10.1145/1281192.1281309", "@10.1145/1281192.1281309"), ("2010A&A...512A..54F", "@{2010A&A...512A..54F}"),
+    ("smith2000-", "@{smith2000-}"), ("Müller1990", "@Müller1990"),
+])
+def test_pandoc_citations_are_read_by_pandoc_as_the_whole_key(tmp_path, key, written):
+    """An ADS key (consecutive dots) or a key ending in punctuation is braced, or pandoc cites
+    what comes before the first such mark (``[@2010A&A...]`` cited ``2010A&A``)."""
+    assert bibtex.pandoc_key(key) == written
+    if shutil.which("pandoc") is None:
+        pytest.fail("pandoc is not installed: run `make test` or apt-get install pandoc")
+    (tmp_path / "refs.bib").write_text(f"@book{{{key}, author = {{Roe, Richard}}, title = {{A Book}}, year = {{1990}}}}\n", encoding="utf-8")
+    run = subprocess.run(["pandoc", "--citeproc", "--bibliography", str(tmp_path / "refs.bib"), "-t", "plain"],
+                         input=f"Said [{written}].\n", capture_output=True, text=True, timeout=60)
+    assert "Roe 1990" in run.stdout and "not found" not in run.stderr
