@@ -548,7 +548,8 @@ def _extract_latex(raw: str, where: str = "the text") -> str:
 
     def cite(n, l2tobj):
         args = n.nodeargd.argnlist
-        keys = "; ".join(k.strip() for k in text_of(args[-1], l2tobj).split(",") if k.strip())
+        written = args[-1].latex_verbatim() if args[-1] is not None else ""  # keys as written: "a&b", "o~k" are keys, not markup
+        keys = "; ".join(k.strip() for k in written.strip().strip("{}").split(",") if k.strip())
         pre, post = text_of(args[1], l2tobj), text_of(args[2], l2tobj)
         if pre and not post:  # one optional argument is the page ("\\cite[146]{key}")
             pre, post = "", pre

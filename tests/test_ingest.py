@@ -596,7 +596,7 @@ LATEX_CHAPTER = r"""\documentclass{article}
 On 4 March 1917 the \emph{New York Times} printed the admission.\footnote{See \textit{Zimmermann
 admits the note}, p.~1; the editorial of 5 March.} % a comment the reader must not see
 Walter Lippmann wrote of it~\autocite[12]{nyt1917b} and \cite[see][p.~3]{times1940,nyt1917a}.
-It was denied in Berlin.\footcite{nyt1917a}
+It was denied in Berlin.\footcite{nyt1917a} Keys are not markup.\cite{a_b, c&d}
 \end{document}
 Anything after the document is not read.
 """
@@ -611,7 +611,7 @@ def test_a_latex_chapter_gives_its_footnotes_and_citations_as_notes(make_case, t
     path.write_text(LATEX_CHAPTER, encoding="utf-8")
     reading = ingest.read_text(path, case=case)
     assert reading.note_texts == {1: "See Zimmermann admits the note, p. 1; the editorial of 5 March.", 2: "nyt1917b, 12",
-                                  3: "see times1940; nyt1917a, p. 3", 4: "nyt1917a"}
+                                  3: "see times1940; nyt1917a, p. 3", 4: "nyt1917a", 5: "a_b; c&d"}
     assert not any(w in reading.text for w in ("Notes nobody", "comment", "Anything after", "\\emph", "~"))
     cands = ingest.candidates(reading, case, source="chapter").set_index("quote")
     admission = cands.loc["On 4 March 1917 the New York Times printed the admission."]
