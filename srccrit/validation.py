@@ -26,7 +26,15 @@ from .model import CASE_FIELDS, FIELDS, PROXIMITIES, SOURCE_KINDS, STANCES, BASE
 
 __all__ = ["build_case", "ID_PATTERN"]
 
-ID_PATTERN = r"[A-Za-z0-9_.\-]+"
+ID_PATTERN = r"[A-Za-z0-9_.\-]+"  # the common case, checked at once; see valid_id for the rest
+_ID_MESSAGE = "use letters (of any script), digits, '-', '_' and '.'"
+
+
+def valid_id(text: str) -> bool:
+    """Whether ``text`` is an id: letters of any script and digits (``катынь``, ``満州事変``,
+    ``müller``), ``-``, ``_`` and ``.`` -- no spaces, no marks standing alone (a decomposed
+    accent, a direction override), nothing else."""
+    return bool(text) and all(ch.isalnum() or ch in "_.-" for ch in text)
 _EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 _MAX_ROW_ERRORS = 200  # per check: a broken million-row table must not print a million lines
 
@@ -121,7 +129,10 @@ def _check_ids(ck: _Checker, frame: pd.DataFrame, what: str, syntax: bool = True
         ids = ids.astype("str")
     if syntax:
         bad = ~missing & ~ids.str.fullmatch(ID_PATTERN).fillna(False).to_numpy(dtype=bool)
-        ck.errors_where(frame, bad, lambda pos: f"invalid {what} id {frame['id'].iat[pos]!r}: use letters, digits, '-', '_' and '.'")
+        if bad.any():  # not ASCII: letters of other scripts are letters too
+            at = np.flatnonzero(bad)
+            bad[at] = [not valid_id(str(x)) for x in ids.to_numpy(dtype=object)[at]]
+        ck.errors_where(frame, bad, lambda pos: f"invalid {what} id {frame['id'].iat[pos]!r}: {_ID_MESSAGE}")
     dup = _repeated(ids) & ~missing
     ck.errors_where(frame, dup, lambda pos: f"duplicate {what} id {frame['id'].iat[pos]!r}")
 
@@ -767,7 +778,7 @@ def _field_checks(ck: _Checker, raw) -> None:
     mapping where one value belongs is an error, and the cell is dropped before it is parsed."""
     data = raw.doc.data
     for key in data:
-        if key not in CASE_FIELDS:
+        if key not in CASE_FIELDS and not str(key).startswith(("x-", "_")):  # x-defaults: the user's own, for YAML anchors
             ck.warnings.append(Problem(raw.display, raw.doc.line(key), f"unknown top-level field {str(key)!r}{_hint(key, CASE_FIELDS)}",
                                        "warning"))
     for name, known in FIELDS.items():
@@ -831,8 +842,8 @@ def build_case(raw) -> Case:
     if _blank(case_id):
         ck.problems.append(Problem(raw.display, 1, "the case has no id (add 'case: <id>' at the top)"))
         case_id = raw.path.parent.name
-    elif not pd.Series([str(case_id)]).str.fullmatch(ID_PATTERN).iat[0]:
-        ck.problems.append(Problem(raw.display, raw.doc.line("case"), f"invalid case id {case_id!r}: use letters, digits, '-', '_' and '.'"))
+    elif not valid_id(str(case_id)):
+        ck.problems.append(Problem(raw.display, raw.doc.line("case"), f"invalid case id {case_id!r}: {_ID_MESSAGE}"))
     title = _text(data.get("title")) or str(case_id)
 
     sources = _sources(ck, raw)

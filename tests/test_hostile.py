@@ -865,3 +865,12 @@ def test_a_file_saved_in_latin1_or_utf16_names_its_line_and_what_it_is(tmp_path,
         target = tmp_path / ("x.bib" if kind == "bibliography" else "t.txt")
         target.write_bytes("\ufeffone".encode("utf-16"))
         assert_bad_input(capsys, [str(a) for a in args], "is UTF-16")
+
+
+def test_a_merge_key_bomb_is_refused_quickly(tmp_path, capsys):
+    """Merge keys ("<<: *defaults") are read since this round; their aliases count against the
+    same expansion limit as any other."""
+    bomb = ["x-a0: &a0 {k0: lol}"] + [f"x-a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * 9)}], k{i}: x}}" for i in range(1, 10)]
+    path = write_case(tmp_path / "c", MINI + "\n".join(bomb) + "\n")
+    assert len(path.read_bytes()) < 3000
+    assert_bad_input(capsys, ["validate", path], "aliases expand the document")

@@ -266,3 +266,49 @@ def test_dates_that_cannot_be_in_that_order_are_warned_about(make_case):
         "12: claim 'later' is dated 1993, after its source 'a' (1990), which can hold only what was said by then (for a later edition, cite that edition)",
         "13: claim 'prophecy' is dated 1949-12 (1949-12-31 at the latest), before the events of proposition 'p' (1950-06-25): testimony cannot precede what it tells of",
     ]
+
+
+UNICODE_CASE = """\
+case: катынь-1940
+x-defaults: &document {kind: document}
+sources:
+  beria1940: {<<: *document, date: 1940-03-05, author: берия}
+  tass1990: {<<: *document, kind: newspaper, date: 1990-04-13}
+witnesses:
+  берия: {name: Лаврентий Берия, aliases: [Beria], proximity: official}
+  тасс: {name: ТАСС, proximity: official}
+propositions:
+  нквд: {text: НКВД расстрелял польских офицеров, date: 1940}
+  no.1: {text: A dotted id, date: 1940}
+conclusions:
+  вина-нквд: {text: Вина НКВД, rests_on: {нквд: true}}
+  no.1-holds: {text: A dotted conclusion, rests_on: {no.1: true}}
+claims:
+  - {id: к1, source: beria1940, proposition: нквд, stance: affirms}
+  - {id: к2, witness: тасс, source: tass1990, proposition: нквд, stance: affirms}
+  - {id: к3, witness: тасс, source: tass1990, proposition: no.1, stance: affirms}
+"""
+
+
+def test_ids_in_other_scripts_and_merge_keys(make_case, tmp_path):
+    """Letters are letters in any script (a Russian case's ids were refused as "not letters"),
+    its conclusions' notebooks are valid (nbformat wants ASCII cell ids: a Cyrillic or dotted
+    conclusion id crashed the report), YAML merge keys share fields (explicit ones win) and an
+    `x-` top-level key holding the anchors is the user's own."""
+    from srccrit.io.notebooks import conclusion_notebook
+
+    case = srccrit.load_case(make_case(UNICODE_CASE, bib="@misc{beria1940, title={Записка}, year={1940}}\n@misc{tass1990, title={ТАСС}, year={1990}}\n"))
+    assert not case.warnings
+    assert case.sources.loc["beria1940", "kind"] == "document" and case.sources.loc["tass1990", "kind"] == "newspaper"
+    assert srccrit.support(case).loc["вина-нквд", "lines_for"] == 2
+    ids = set()
+    for conclusion in ("вина-нквд", "no.1-holds"):
+        nb = conclusion_notebook(case, conclusion, tmp_path)  # validated by nbformat as it is made
+        ids |= {cell["id"] for cell in nb.cells}
+    assert len(ids) == sum(len(conclusion_notebook(case, c, tmp_path).cells) for c in ("вина-нквд", "no.1-holds"))  # none shared
+
+
+@pytest.mark.parametrize("bad", ["two words", "a/b", "bad\u202eid", "e\u0301", "a:b"])
+def test_ids_that_are_not_letters_digits_or_marks_are_refused(make_case, bad):
+    with pytest.raises(srccrit.CaseError, match="use letters \\(of any script\\), digits"):
+        srccrit.load_case(make_case(f"case: c\nsources:\n  s: {{kind: other}}\nwitnesses:\n  '{bad}': {{name: W}}\n", bib="@misc{s, title={S}}\n"))

@@ -8,6 +8,7 @@ by a path relative to the notebook, so the same case gives byte-identical notebo
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import queue
@@ -52,6 +53,16 @@ def _code(text: str) -> str:
 
 def notebook_name(conclusion: str) -> str:
     return f"conclusion-{conclusion}.ipynb"
+
+
+def _cell_prefix(conclusion: str) -> str:
+    """The conclusion's id as the start of its cells' ids, which nbformat wants in ASCII letters,
+    digits, ``-`` and ``_`` (64 at most): other characters (``.``, ``вина``) become ``_`` and a
+    digest of the id keeps two such ids apart."""
+    slug = re.sub(r"[^A-Za-z0-9_-]", "_", conclusion)[:40]
+    if slug != conclusion:
+        slug += "-" + hashlib.blake2b(conclusion.encode("utf-8"), digest_size=4).hexdigest()
+    return "c-" + slug
 
 
 class _Cells:
@@ -164,7 +175,7 @@ VERDICT_NOTE = ("**Verdicts**: probability ≥ 0.90 *well-supported*, ≥ 0.70 *
 def conclusion_notebook(case, conclusion: str, out_dir: Path, support_row=None, case_file: Path | None = None, link: str = "ipynb"):
     row = case.conclusions.loc[conclusion]
     rests = case.rests_on[case.rests_on["conclusion"] == conclusion]
-    c = _Cells(f"c-{conclusion}")
+    c = _Cells(_cell_prefix(conclusion))
     verdict_line = ""
     if support_row is not None:
         verdict_line = f"\n\n**{_md(support_row['verdict'])}** (probability {share_text(float(support_row['probability']))})."

@@ -82,6 +82,8 @@ class CaseYamlLoader(_BaseLoader):
 
 
 CaseYamlLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+# the merge key ("<<: *defaults"), with which a YAML file shares fields between rows
+CaseYamlLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 
 
 def _short(node: yaml.Node) -> str:
