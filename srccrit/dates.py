@@ -28,6 +28,7 @@ __all__ = [
     "parse_number",
     "parse_value",
     "fold_text",
+    "spelling_key",
     "conflict",
     "format_date_interval",
 ]
@@ -331,6 +332,18 @@ def fold_text(text: object) -> str:
         s = unicodedata.normalize("NFKD", s.translate(_UNDECOMPOSED))
         s = "".join(ch for ch in s if not unicodedata.combining(ch))
     return " ".join(s.casefold().split())
+
+
+#: words a list may join its items with or leave out ("Texas, New Mexico and Arizona" is
+#: "Texas, New Mexico, Arizona"): not part of what a spelling says
+JOINING_WORDS = frozenset({"and", "und", "et", "и"})
+
+
+def spelling_key(fold: str) -> str:
+    """What a folded text value says, its spelling aside: its words in order of the alphabet,
+    punctuation and joining words ("and", "und", "et", "и") left out. Two text values with one
+    key are two spellings of one value (see ``SPELLING_SUPPORT`` in :mod:`srccrit.analysis.em`)."""
+    return " ".join(sorted(w for w in re.findall(r"\w+", fold) if w not in JOINING_WORDS))
 
 
 def parse_value(raw: object, type_: str, unit: str | None = None) -> Value:

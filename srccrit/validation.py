@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from .dates import ValueError_, check_unit, fold_text, parse_date, parse_value
+from .dates import ValueError_, check_unit, fold_text, parse_date, parse_value, spelling_key
 from ._arrays import has_repeats, id_lists, list_column, positions_in, take
 from .errors import CaseError, Problem
 from .io.tables import CSV_LINES, LIST_FIELDS
@@ -715,15 +715,15 @@ _MAX_LOOKALIKES = 20
 
 def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, rows: np.ndarray) -> None:
     """Warn where two claims give one text proposition values that differ only in punctuation,
-    "and"/"&" or word order ("Texas, New Mexico and Arizona" and "Texas, New Mexico, Arizona"):
-    the format compares text after folding case, accents and spaces only, so they are two
-    conflicting values, and a hand-typed variant splits the evidence for one value in two."""
+    "and" or word order ("Texas, New Mexico and Arizona" and "Texas, New Mexico, Arizona", one
+    :func:`spelling_key`): the format compares text after folding case, accents and spaces only,
+    so they are two values, each lending the other half its weight -- a hand-typed variant
+    splits the evidence for one value."""
     if len(rows) < 2:
         return
     table = pd.DataFrame({"prop": prop_code[rows], "fold": frame["value_fold"].to_numpy(dtype=object)[rows], "pos": rows})
     table = table.drop_duplicates(["prop", "fold"])  # the first claim of each spelling
-    words = pd.Series(table["fold"].to_numpy(dtype=object), dtype="str").str.replace(r"[\W_]+", " ", regex=True).str.split()
-    table["loose"] = words.map(lambda w: " ".join(sorted(x for x in w if x not in _CONJUNCTIONS))).to_numpy(dtype=object)
+    table["loose"] = [spelling_key(f) for f in table["fold"].tolist()]
     table = table[table["loose"] != ""]
     spellings = table.groupby(["prop", "loose"], sort=False)["fold"].transform("size")
     table = table[spellings.to_numpy() > 1]
@@ -736,16 +736,14 @@ def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, 
     for pos, other in list(zip(later["pos"].tolist(), later_first.tolist()))[:_MAX_LOOKALIKES]:
         ck.warn(frame, pos, f"claim {ids.iat[pos]!r}: text value {values.iat[pos]!r} of proposition {props.iat[pos]!r} differs from "
                 f"{values.iat[other]!r} (claim {ids.iat[other]!r}, line {ck.line(frame, other)}) only in punctuation, \"and\" or word "
-                "order: they count as two conflicting values (text is compared after folding case, accents and spaces); "
-                "write them alike if they mean the same")
+                "order: they stay two values, each lending the other half its weight (text is compared after folding case, "
+                "accents and spaces); write them alike if they mean the same")
     if len(later) > _MAX_LOOKALIKES:
         pos = int(later["pos"].iat[_MAX_LOOKALIKES])
         ck.warn(frame, pos, f"{len(later) - _MAX_LOOKALIKES} more text values differ from another value of their proposition only in "
                 "punctuation, \"and\" or word order")
 
 
-#: words a list of names or places may join with or leave out (not one-letter words: "Louis I")
-_CONJUNCTIONS = frozenset({"and", "und", "et", "и"})
 
 
 def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_ids: set) -> None:

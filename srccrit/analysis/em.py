@@ -16,7 +16,6 @@ its witness). Without one every vote is its witness's plain vote.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import take
+from ..dates import spelling_key
 from .evidence import LineKeys, codes_of, rank_in, sorted_unique
 
 __all__ = ["Votes", "Testimony", "build_votes", "run_em", "vote_gain", "fit_temperature", "MIN_TEMPERATURE", "SUBSET_SUPPORT",
@@ -451,10 +451,6 @@ def imply(v: Votes, score: np.ndarray, slots: np.ndarray | None = None) -> np.nd
     return out
 
 
-def _word_key(fold: str) -> str:
-    return " ".join(sorted(re.findall(r"\w+", fold)))
-
-
 def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(from slot, to slot, weight): every side of a ``names`` proposition whose list is a strict
     part of another side's (:func:`srccrit.normalisers.part_of`) gives it ``SUBSET_SUPPORT``; every
@@ -473,7 +469,7 @@ def implications(ev: pd.DataFrame, v: Votes) -> tuple[np.ndarray, np.ndarray, np
     sides = sides[item >= 0].assign(first=v.offsets[item[item >= 0]])  # a proposition's first option
     is_text = sides["type"].eq("text")
     # text: every pair of sides with the same words, in one self-join
-    text = sides[is_text].assign(words=lambda t: t["fold"].map(_word_key))
+    text = sides[is_text].assign(words=lambda t: t["fold"].map(spelling_key))
     same = text.merge(text, on=["proposition", "words", "first"])
     same = same[same["side_x"] != same["side_y"]]
     src = [(same["first"] + same["side_x"]).to_numpy()]
