@@ -723,6 +723,7 @@ def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, 
         return
     table = pd.DataFrame({"prop": prop_code[rows], "fold": frame["value_fold"].to_numpy(dtype=object)[rows], "pos": rows})
     table = table.drop_duplicates(["prop", "fold"])  # the first claim of each spelling
+    table = table[table.groupby("prop", sort=False)["fold"].transform("size").to_numpy() > 1]  # one value: nothing to compare
     table["loose"] = [spelling_key(f) for f in table["fold"].tolist()]
     table = table[table["loose"] != ""]
     spellings = table.groupby(["prop", "loose"], sort=False)["fold"].transform("size")
