@@ -937,9 +937,9 @@ def _issue_matcher(case, language: str):
         if len(periodical) < 3:
             continue
         spans = [interval(rec.get("date"))] if rec.get("date") else []
-        written = case.sources.at[key, "date"] if "date" in case.sources.columns else None
-        if isinstance(written, str) and written:
-            spans.append(interval(written))
+        start, end = (case.sources.at[key, c] if c in case.sources.columns else None for c in ("date_start", "date_end"))
+        if pd.notna(start) and pd.notna(end):  # the case's date of the source, as validation read it
+            spans.append((pd.Timestamp(start).toordinal(), pd.Timestamp(end).toordinal()))
         spans = [x for x in spans if x is not None]
         if spans:
             issues.append((key, re.compile(rf"(?<![\w]){re.escape(periodical)}(?![\w])"), spans))

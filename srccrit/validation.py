@@ -669,9 +669,9 @@ def _date_order(ck: _Checker, claims: pd.DataFrame, sources: pd.DataFrame, props
     s_start = sources["date_start"].to_numpy(dtype="datetime64[s]")
     s_end = sources["date_end"].to_numpy(dtype="datetime64[s]")
     early = sources["available_end"].to_numpy(dtype="datetime64[s]") < s_start  # NaT compares False
-    for pos in np.flatnonzero(early)[:_MAX_LOOKALIKES].tolist():
-        ck.warn(sources, pos, f"source {sources['id'].iat[pos]!r}: available {sources['available'].iat[pos]} is before its date "
-                f"{sources['date'].iat[pos]}: a source cannot be read before it was made (the two the other way round?)")
+    _warn_rows(ck, sources, early, lambda pos: f"source {sources['id'].iat[pos]!r}: available {sources['available'].iat[pos]} is before "
+               f"its date {sources['date'].iat[pos]}: a source cannot be read before it was made (the two the other way round?)",
+               "sources available before their dates")
     c_start = claims["date_start"].to_numpy(dtype="datetime64[s]")
     c_end = claims["date_end"].to_numpy(dtype="datetime64[s]")
     src_row = np.asarray(src_row, dtype=np.int64)
@@ -693,10 +693,10 @@ def _date_order(ck: _Checker, claims: pd.DataFrame, sources: pd.DataFrame, props
 
 def _warn_rows(ck: _Checker, frame: pd.DataFrame, where: np.ndarray, message, what: str) -> None:
     rows = np.flatnonzero(where)
-    for pos in rows[:_MAX_LOOKALIKES].tolist():
+    for pos in rows[:_MAX_ROW_WARNINGS].tolist():
         ck.warn(frame, pos, message(pos))
-    if len(rows) > _MAX_LOOKALIKES:
-        ck.warn(frame, int(rows[_MAX_LOOKALIKES]), f"{len(rows) - _MAX_LOOKALIKES} more {what}")
+    if len(rows) > _MAX_ROW_WARNINGS:
+        ck.warn(frame, int(rows[_MAX_ROW_WARNINGS]), f"{len(rows) - _MAX_ROW_WARNINGS} more {what}")
 
 
 def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
@@ -709,8 +709,9 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
                 ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
 
 
-#: look-alike text values warned about, at most (then one line says how many more)
-_MAX_LOOKALIKES = 20
+#: warnings of one kind about rows (look-alike values, dates out of order), at most: then one
+#: line says how many more
+_MAX_ROW_WARNINGS = 20
 
 
 def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, rows: np.ndarray) -> None:
@@ -731,20 +732,17 @@ def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, 
     if not len(table):
         return
     first = table.groupby(["prop", "loose"], sort=False)["pos"].transform("first").to_numpy()
-    later = table[table["pos"].to_numpy() != first]
-    later_first = first[table["pos"].to_numpy() != first]
+    later = table["pos"].to_numpy() != first
+    other = dict(zip(table["pos"].to_numpy()[later].tolist(), first[later].tolist()))  # each later spelling's first
+    where = np.zeros(len(frame), dtype=bool)
+    where[list(other)] = True
     ids, values, props = frame["id"], frame["value"], frame["proposition"]
-    for pos, other in list(zip(later["pos"].tolist(), later_first.tolist()))[:_MAX_LOOKALIKES]:
-        ck.warn(frame, pos, f"claim {ids.iat[pos]!r}: text value {values.iat[pos]!r} of proposition {props.iat[pos]!r} differs from "
-                f"{values.iat[other]!r} (claim {ids.iat[other]!r}, line {ck.line(frame, other)}) only in punctuation, \"and\" or word "
-                "order: they stay two values, each lending the other half its weight (text is compared after folding case, "
-                "accents and spaces); write them alike if they mean the same")
-    if len(later) > _MAX_LOOKALIKES:
-        pos = int(later["pos"].iat[_MAX_LOOKALIKES])
-        ck.warn(frame, pos, f"{len(later) - _MAX_LOOKALIKES} more text values differ from another value of their proposition only in "
-                "punctuation, \"and\" or word order")
-
-
+    _warn_rows(ck, frame, where, lambda pos: (
+        f"claim {ids.iat[pos]!r}: text value {values.iat[pos]!r} of proposition {props.iat[pos]!r} differs from "
+        f"{values.iat[other[pos]]!r} (claim {ids.iat[other[pos]]!r}, line {ck.line(frame, other[pos])}) only in punctuation, \"and\" "
+        "or word order: they stay two values, each lending the other half its weight (text is compared after folding case, "
+        "accents and spaces); write them alike if they mean the same"),
+        "text values differ from another value of their proposition only in punctuation, \"and\" or word order")
 
 
 def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_ids: set) -> None:
