@@ -341,18 +341,22 @@ def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, rows:
     return lo
 
 
-def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits: bool = True) -> np.ndarray:
+def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits: bool = True, rows: np.ndarray | None = None) -> np.ndarray:
     """Each vote's weight for the option it names: ``max(0, log(rho (K - 1) / (1 - rho)))``
     for its testimony's reliability rho, times its informativeness. ``habits``: with its
-    witness's habit (where one is read)."""
-    lo = vote_logits(v, r, shifts)
+    witness's habit (where one is read). ``rows``: of these votes only."""
+
+    def of(x: np.ndarray) -> np.ndarray:
+        return x if rows is None else x[rows]
+
+    lo = vote_logits(v, r, shifts, rows)
     if habits and v.testimony is not None and v.testimony.habit is not None:
-        lo = lo + v.testimony.habit
-    gain = np.maximum(lo + np.log(v.k - 1)[v.item], 0.0)
+        lo = lo + of(v.testimony.habit)
+    gain = np.maximum(lo + np.log(v.k - 1)[of(v.item)], 0.0)
     if v.testimony is not None:
-        gain *= v.testimony.weight
+        gain *= of(v.testimony.weight)
         if v.testimony.independence is not None:
-            gain *= v.testimony.independence
+            gain *= of(v.testimony.independence)
     if v.temperature != 1.0:
         gain *= v.temperature
     return gain
@@ -819,12 +823,6 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, h
     n = len(v.voter)
     if n < 2:
         return 1.0
-    saved, v.temperature = v.temperature, 1.0
-    try:
-        gain = vote_gain(v, r, shifts, habits)
-    finally:
-        v.temperature = saved
-    logits = vote_logits(v, r, shifts)
     # a held-out vote tells of the way lines combine only where two or more others remain
     per_item = v.per_item
     use = np.flatnonzero(per_item[v.item] >= 3)
@@ -833,14 +831,21 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, h
         use = use[v.item[use] % step == 0]
     if not len(use):
         return 1.0
-    score = np.bincount(v.slot, gain, minlength=len(v.slot_item))
+    # every vote of a held-out vote's proposition is held out in turn: the scores of those
+    # propositions need the gains of these votes only
+    saved, v.temperature = v.temperature, 1.0
+    try:
+        gain = vote_gain(v, r, shifts, habits, rows=use)
+    finally:
+        v.temperature = saved
+    score = np.bincount(v.slot[use], gain, minlength=len(v.slot_item))
     top = np.maximum.reduceat(score, v.offsets) if len(v.offsets) else np.zeros(0)
     rel = score - top[v.slot_item]  # <= 0 within each proposition
     slot, item = v.slot[use], v.item[use]
     own = rel[slot]
-    held = own - gain[use]
+    held = own - gain
     k1 = np.maximum(v.k[item] - 1, 1)
-    rho_u = np.clip(1.0 / (1.0 + np.exp(-logits[use])), 1e-9, 1 - 1e-9)
+    rho_u = np.clip(1.0 / (1.0 + np.exp(-vote_logits(v, r, shifts, use))), 1e-9, 1 - 1e-9)
     wrong = (1 - rho_u) / k1
     rates = v.testimony.habit_rates if habits and v.testimony is not None else None
     if rates is not None:  # where a habit is read, his chances of naming the option are its own
