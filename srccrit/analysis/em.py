@@ -341,10 +341,12 @@ def vote_logits(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, rows:
     return lo
 
 
-def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits: bool = True, rows: np.ndarray | None = None) -> np.ndarray:
+def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits: bool = True, rows: np.ndarray | None = None,
+              tempered: bool = True) -> np.ndarray:
     """Each vote's weight for the option it names: ``max(0, log(rho (K - 1) / (1 - rho)))``
     for its testimony's reliability rho, times its informativeness. ``habits``: with its
-    witness's habit (where one is read). ``rows``: of these votes only."""
+    witness's habit (where one is read). ``rows``: of these votes only. ``tempered``: times
+    the votes' temperature (where one is set)."""
 
     def of(x: np.ndarray) -> np.ndarray:
         return x if rows is None else x[rows]
@@ -357,7 +359,7 @@ def vote_gain(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, habits:
         gain *= of(v.testimony.weight)
         if v.testimony.independence is not None:
             gain *= of(v.testimony.independence)
-    if v.temperature != 1.0:
+    if tempered and v.temperature != 1.0:
         gain *= v.temperature
     return gain
 
@@ -833,11 +835,7 @@ def fit_temperature(v: Votes, r: np.ndarray, shifts: np.ndarray | None = None, h
         return 1.0
     # every vote of a held-out vote's proposition is held out in turn: the scores of those
     # propositions need the gains of these votes only
-    saved, v.temperature = v.temperature, 1.0
-    try:
-        gain = vote_gain(v, r, shifts, habits, rows=use)
-    finally:
-        v.temperature = saved
+    gain = vote_gain(v, r, shifts, habits, rows=use, tempered=False)
     score = np.bincount(v.slot[use], gain, minlength=len(v.slot_item))
     top = np.maximum.reduceat(score, v.offsets) if len(v.offsets) else np.zeros(0)
     rel = score - top[v.slot_item]  # <= 0 within each proposition
