@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .io import output
-from .io.atomic import write_text
+from .io.atomic import write_bytes, write_text
 from .io.case_file import default_case_path, load_case
 
 __all__ = ["COMMANDS", "register", "case_arg", "fmt_arg", "as_of_arg", "copying_arg", "emit", "print_warnings", "show_table", "load", "case_path"]
@@ -84,9 +84,22 @@ def load(given: str | None):
     return load_case(case_path(given))
 
 
-def emit(args, text: str) -> None:
+def emit(args, text: str | bytes) -> None:
+    """Write a command's output to ``--output`` (atomically) or to standard output; ``bytes``
+    are UTF-8 text (a large JSON table is not decoded only to be encoded again)."""
     if getattr(args, "output", None):
-        write_text(args.output, text)
+        if isinstance(text, bytes):
+            write_bytes(args.output, text)
+        else:
+            write_text(args.output, text)
+    elif isinstance(text, bytes):
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None or (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            sys.stdout.write(text.decode("utf-8"))
+        else:
+            sys.stdout.flush()  # what was written as text goes first
+            out.write(text)
+            out.flush()
     else:
         sys.stdout.write(text)
 
@@ -98,7 +111,7 @@ def print_warnings(case) -> None:
 
 def show_table(args, frame, json_records: Callable, index: bool = True) -> None:
     if args.format == "json":
-        emit(args, output.dumps(json_records(frame)))
+        emit(args, output.dumps_table(json_records(frame)))
     elif args.format == "csv":
         emit(args, output.table_csv(frame, index=index))
     else:

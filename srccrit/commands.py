@@ -264,7 +264,7 @@ def cmd_notes(args) -> int:
     reading = ingest.read_text(args.text, case=case, language=args.language)
     report = ingest.citation_report(reading)
     if args.format == "json":
-        emit(args, output.dumps(output.records(report)))
+        emit(args, output.dumps_table(output.records(report)))
     elif args.format == "csv":
         emit(args, output.table_csv(report, index=False))
     else:

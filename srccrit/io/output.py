@@ -18,7 +18,7 @@ from .._arrays import arrow_text, joined_lists, python_values
 from .._gc import paused_gc
 from .._text import share_text  # noqa: F401 (re-exported: the I/O edge's formatting)
 
-__all__ = ["to_jsonable", "dumps", "dumps_records", "write_records_json", "write_csv", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record", "share_text"]
+__all__ = ["to_jsonable", "dumps", "dumps_table", "dumps_records", "write_records_json", "write_csv", "table_text", "table_csv", "escape_cell", "unescape_cell", "records", "reliability_records", "support_records", "info_record", "share_text"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -52,6 +52,20 @@ def to_jsonable(value: Any) -> Any:
 
 def dumps(obj: Any) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2) + "\n"
+
+
+def dumps_table(records: list) -> bytes:
+    """Plain records (as :func:`records` and the analyses' ``*_records`` make them: text,
+    numbers already rounded, booleans, None, lists and dicts of them) as :func:`dumps` writes
+    them (indented by two spaces), in UTF-8, written by orjson: the JSON module took 25 of the
+    29 seconds of ``srccrit testimonies --format json`` at a hundred thousand claims (and 5.8 GB
+    at a million), orjson a fiftieth of that. The same values; a small number's exponent is
+    written ``8e-6`` where the JSON module writes ``8e-06`` (as the report's JSON files always
+    did). Records that are not plain go through :func:`dumps`."""
+    try:
+        return orjson.dumps(records, option=_ORJSON_OPTIONS | orjson.OPT_INDENT_2) + b"\n"
+    except TypeError:  # orjson.JSONEncodeError too: a date, a numpy value, a key that is not text
+        return dumps(records).encode("utf-8")
 
 
 def dumps_records(records: list[dict]) -> str:
