@@ -8,7 +8,7 @@ tell which independent lines of evidence support each conclusion.
 >>> srccrit.contradictions(case)          # doctest: +SKIP
 """
 
-from .errors import CaseError, OutputError, Problem, SrccritError, SrccritWarning
+from .errors import CaseError, OutputError, Problem, SrccritError, SrccritWarning, UsageError
 from .io.case_file import load_and_fit, load_case
 from .model import Case, UnknownName
 from .io.display import readable
@@ -40,6 +40,7 @@ __all__ = [
     "SrccritError",
     "SrccritWarning",
     "OutputError",
+    "UsageError",
     "UnknownName",
     "contradictions",
     "lines",

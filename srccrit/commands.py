@@ -91,10 +91,9 @@ def chart_format(path: str) -> str:
 
 def _known_conclusion(case, conclusion: str) -> str:
     if conclusion not in case.conclusions.index:
-        from rapidfuzz import process
+        from .validation import did_you_mean
 
-        best = process.extractOne(conclusion, list(case.conclusions.index))
-        raise SrccritError(f"no conclusion {conclusion!r} in case {case.id!r}" + (f"; did you mean {best[0]!r}?" if best else ""))
+        raise SrccritError(f"no conclusion {conclusion!r} in case {case.id!r}" + did_you_mean(conclusion, case.conclusions.index))
     return conclusion
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SrccritError", "CaseError", "Problem", "OutputError", "SrccritWarning", "not_utf8"]
+__all__ = ["SrccritError", "CaseError", "Problem", "OutputError", "UsageError", "SrccritWarning", "not_utf8"]
 
 
 @dataclass(frozen=True, order=True)
@@ -23,6 +23,11 @@ class Problem:
 
 class SrccritError(Exception):
     """Base class of every error srccrit raises on purpose; the CLI turns it into exit status 2."""
+
+
+class UsageError(SrccritError, ValueError):
+    """A call of the Python API with an argument srccrit cannot use: a parameter out of its
+    range, an id the case does not have (also a ``ValueError``, as Python's own functions raise)."""
 
 
 class CaseError(SrccritError):

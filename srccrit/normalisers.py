@@ -38,6 +38,7 @@ import re
 from typing import Callable
 
 from .dates import fold_text
+from .errors import UsageError
 
 __all__ = ["parse_time", "name_list_key", "register_value_type", "value_types", "format_minutes",
            "TEXT_LIKE_TYPES", "RANGE_TYPES", "LIST_SEPARATOR", "OPEN_LIST_MARK"]
@@ -64,11 +65,11 @@ def register_value_type(name: str, normalise: Callable[[str], str]) -> None:
     >>> register_value_type("isbn", lambda s: s.replace("-", "").strip().upper())
     """
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
-        raise ValueError(f"a value type's name is lower-case letters, digits, '-' and '_', starting with a letter: {name!r}")
+        raise UsageError(f"a value type's name is lower-case letters, digits, '-' and '_', starting with a letter: {name!r}")
     if name in _BUILT_IN:
-        raise ValueError(f"{name!r} is a built-in proposition type")
+        raise UsageError(f"{name!r} is a built-in proposition type")
     if not callable(normalise):
-        raise TypeError(f"the normaliser of {name!r} must be callable")
+        raise UsageError(f"the normaliser of {name!r} must be callable (a function from the written value to its key), not {normalise!r}")
     _USER_TYPES[name] = normalise
 
 

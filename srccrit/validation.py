@@ -24,7 +24,7 @@ from .io.tables import CSV_LINES, LIST_FIELDS
 from .normalisers import value_types
 from .model import CASE_FIELDS, FIELDS, PROXIMITIES, SOURCE_KINDS, STANCES, BASES, Case
 
-__all__ = ["build_case", "ID_PATTERN"]
+__all__ = ["build_case", "ID_PATTERN", "did_you_mean"]
 
 ID_PATTERN = r"[A-Za-z0-9_.\-]+"  # the common case, checked at once; see valid_id for the rest
 _ID_MESSAGE = "use letters (of any script), digits, '-', '_' and '.'"
@@ -101,7 +101,9 @@ class _Checker:
             self.error(frame, int(positions[_MAX_ROW_ERRORS]), f"... and {len(positions) - _MAX_ROW_ERRORS} more rows with the same problem")
 
 
-def _hint(value: str, choices: Iterable[str], aliases: dict[str, str] | None = None) -> str:
+def did_you_mean(value: str, choices: Iterable[str], aliases: dict[str, str] | None = None) -> str:
+    """``"; did you mean 'x'?"`` for the choice nearest ``value`` (folded for case and accents),
+    or nothing where none is near: the tail of an unknown-id message."""
     value = str(value)
     if aliases:
         hit = aliases.get(fold_text(value))
@@ -258,7 +260,7 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     kind = _text_column(frame["kind"])
     frame["kind"] = kind.where(kind.notna(), "other")
     bad_kind = ~frame["kind"].isin(SOURCE_KINDS).to_numpy()
-    ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{_hint(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})", "kind")
+    ck.errors_where(frame, bad_kind, lambda pos: f"source {frame['id'].iat[pos]!r}: unknown kind {frame['kind'].iat[pos]!r}{did_you_mean(frame['kind'].iat[pos], SOURCE_KINDS)} (kinds: {', '.join(SOURCE_KINDS)})", "kind")
     _str_list_column(frame, "derives_from")
     lo, hi, unc = _parse_date_column(ck, frame, "date", "source")
     alo, ahi, _ = _parse_date_column(ck, frame, "available", "source")
@@ -279,7 +281,7 @@ def _sources(ck: _Checker, raw) -> pd.DataFrame:
     keys = frame["id"].tolist()
     for pos, key in enumerate(keys):
         if not _blank(key) and key not in bib.records:
-            ck.error(frame, pos, f"citekey {key!r} is not in the bibliography ({names}){_hint(key, bib.records)}")
+            ck.error(frame, pos, f"citekey {key!r} is not in the bibliography ({names}){did_you_mean(key, bib.records)}")
     none = (None,) * len(BIB_COLUMNS)
     rows = [none if r is None else _bib_row(r) for r in (None if _blank(k) else bib.records.get(k) for k in keys)]
     for col, values in zip(BIB_COLUMNS, zip(*rows) if rows else [()] * len(BIB_COLUMNS)):
@@ -309,7 +311,7 @@ def _witnesses(ck: _Checker, raw) -> pd.DataFrame:
         frame[col] = _text_column(frame[col])
     frame["proximity"] = _text_column(frame["proximity"])
     bad = frame["proximity"].notna().to_numpy() & ~frame["proximity"].isin(PROXIMITIES).to_numpy()
-    ck.errors_where(frame, bad, lambda pos: f"witness {frame['id'].iat[pos]!r}: unknown proximity {frame['proximity'].iat[pos]!r}{_hint(frame['proximity'].iat[pos], PROXIMITIES)} (closest first: {', '.join(PROXIMITIES)})", "proximity")
+    ck.errors_where(frame, bad, lambda pos: f"witness {frame['id'].iat[pos]!r}: unknown proximity {frame['proximity'].iat[pos]!r}{did_you_mean(frame['proximity'].iat[pos], PROXIMITIES)} (closest first: {', '.join(PROXIMITIES)})", "proximity")
     for col, lo, hi in (("prior", 0.0, 1.0), ("prior_strength", 0.0, float("inf"))):
         codes, uniques = _distinct(frame[col])  # parsed once per distinct value
         parsed = np.full(len(uniques), np.nan)
@@ -348,7 +350,7 @@ def _propositions(ck: _Checker, raw) -> pd.DataFrame:
     frame["type"] = _strip_or_none(frame["type"]).astype(object).fillna("boolean")
     types = value_types()
     bad = ~frame["type"].isin(types).to_numpy()
-    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(types)}){_hint(frame['type'].iat[pos], types)}", "type")
+    ck.errors_where(frame, bad, lambda pos: f"proposition {frame['id'].iat[pos]!r}: unknown type {frame['type'].iat[pos]!r} (types: {', '.join(types)}){did_you_mean(frame['type'].iat[pos], types)}", "type")
     frame["unit"] = _strip_or_none(frame["unit"]) if "unit" in frame else pd.Series(None, index=frame.index, dtype=object)
     has_unit = frame["unit"].notna().to_numpy()
     for pos in np.flatnonzero(has_unit)[:_MAX_ROW_ERRORS]:
@@ -402,7 +404,7 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
         cid = ids[pos]
         for holder in holders[pos]:
             if holder not in known_holders:
-                ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{_hint(holder, known_holders)}", "held_by")
+                ck.error(frame, pos, f"conclusion {cid!r}: held_by names unknown source or witness {holder!r}{did_you_mean(holder, known_holders)}", "held_by")
         mapping = parsed[pos] = _parse_mapping(rests_on[pos])
         if mapping is None:
             ck.error(frame, pos, f"conclusion {cid!r}: rests_on must map propositions to the value the conclusion needs")
@@ -412,7 +414,7 @@ def _conclusions(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFra
         for prop, required in mapping.items():
             prop = str(prop)
             if prop not in ptype:
-                ck.error(frame, pos, f"conclusion {cid!r}: rests_on names unknown proposition {prop!r}{_hint(prop, ptype)}", "rests_on")
+                ck.error(frame, pos, f"conclusion {cid!r}: rests_on names unknown proposition {prop!r}{did_you_mean(prop, ptype)}", "rests_on")
                 continue
             try:
                 v = parse_value(required, ptype[prop], punit.get(prop))
@@ -435,7 +437,7 @@ def _reference_column(ck: _Checker, frame: pd.DataFrame, col: str, known: pd.Ind
     missing = values.isna().to_numpy()
     ck.errors_where(frame, missing, lambda pos: f"claim {frame['id'].iat[pos]!r} {missing_text}")
     unknown = ~missing & (codes < 0)
-    ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown {col} {values.iat[pos]!r}{_hint(values.iat[pos], known)}", col)
+    ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown {col} {values.iat[pos]!r}{did_you_mean(values.iat[pos], known)}", col)
     return codes
 
 
@@ -495,7 +497,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     ck.errors_where(frame, still, lambda pos: f"claim {frame['id'].iat[pos]!r} names no witness and its source {src.iat[pos]!r} has no author")
     wit_code = _encode(wit, wit_ids)
     unknown_w = wit.notna().to_numpy() & (wit_code < 0)
-    ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{_hint(wit.iat[pos], wit_ids, aliases)}", "witness")
+    ck.errors_where(frame, unknown_w, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown witness {wit.iat[pos]!r}{did_you_mean(wit.iat[pos], wit_ids, aliases)}", "witness")
 
     # proposition
     prop = frame["proposition"]
@@ -529,7 +531,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     no_value = ~has_stance & ~has_value & known_type & ~is_bool
     ck.errors_where(frame, no_value, lambda pos: f"claim {frame['id'].iat[pos]!r} on {ptype.iat[pos]} proposition {prop.iat[pos]!r} has no value")
     bad_stance = has_stance & ~stance.isin(STANCES).to_numpy()
-    ck.errors_where(frame, bad_stance, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown stance {stance.iat[pos]!r}{_hint(stance.iat[pos], STANCES)} (affirms, denies or uncertain)", "stance")
+    ck.errors_where(frame, bad_stance, lambda pos: f"claim {frame['id'].iat[pos]!r}: unknown stance {stance.iat[pos]!r}{did_you_mean(stance.iat[pos], STANCES)} (affirms, denies or uncertain)", "stance")
 
     low = np.full(n, np.nan)
     high = np.full(n, np.nan)
@@ -594,7 +596,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
         is_bad = pc.is_in(hops, value_set=pa.array(sorted(hop_ids - known), type=hops.type))
         rows, named = pc.list_parent_indices(via).filter(is_bad).to_pylist(), hops.filter(is_bad).to_pylist()
         for pos, hop in list(zip(rows, named))[:_MAX_ROW_ERRORS]:
-            ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{_hint(hop, known, aliases)}", "via")
+            ck.error(frame, pos, f"claim {frame['id'].iat[pos]!r}: via names unknown witness or source {hop!r}{did_you_mean(hop, known, aliases)}", "via")
         if len(rows) > _MAX_ROW_ERRORS:
             ck.error(frame, rows[_MAX_ROW_ERRORS], f"... and {len(rows) - _MAX_ROW_ERRORS} more unknown via names")
     for col in ("locator", "quote", "note"):
@@ -628,7 +630,7 @@ def _criteria(ck: _Checker, frame: pd.DataFrame) -> None:
     basis = _strip_or_none(frame["basis"])
     folded = basis.str.lower() if len(basis) and basis.notna().any() else basis
     unknown = folded.notna().to_numpy() & ~folded.isin(BASES).to_numpy()
-    ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: basis {basis.iat[pos]!r} is not one of {', '.join(BASES)}{_hint(basis.iat[pos], BASES)}", "basis")
+    ck.errors_where(frame, unknown, lambda pos: f"claim {frame['id'].iat[pos]!r}: basis {basis.iat[pos]!r} is not one of {', '.join(BASES)}{did_you_mean(basis.iat[pos], BASES)}", "basis")
     default = np.where(frame["quote"].notna().to_numpy(), "quoted", "paraphrased")
     values = np.where(folded.notna().to_numpy() & ~unknown, folded.to_numpy(dtype=object), default)
     frame["basis"] = pd.Categorical(values, categories=list(BASES))
@@ -642,10 +644,10 @@ def _derivation_checks(ck: _Checker, sources: pd.DataFrame, witnesses: pd.DataFr
     wit_ids = set(witnesses["id"].dropna().tolist())
     for pos, (sid, parents, author) in enumerate(zip(source_ids, sources["derives_from"].tolist(), sources["author"].tolist())):
         if not _blank(author) and author not in wit_ids:
-            ck.error(sources, pos, f"source {sid!r}: author {author!r} is not a witness id{_hint(author, wit_ids)}", "author")
+            ck.error(sources, pos, f"source {sid!r}: author {author!r} is not a witness id{did_you_mean(author, wit_ids)}", "author")
         for parent in parents:
             if parent not in ids:
-                ck.error(sources, pos, f"source {sid!r}: derives_from names unknown source {parent!r}{_hint(parent, ids)}", "derives_from")
+                ck.error(sources, pos, f"source {sid!r}: derives_from names unknown source {parent!r}{did_you_mean(parent, ids)}", "derives_from")
                 continue
             graph.add_edge(sid, parent)
             child_end, parent_start = sources["date_end"].iat[pos], sources["date_start"].iat[pos_of[parent]]
@@ -704,7 +706,7 @@ def _reference_checks(ck: _Checker, witnesses: pd.DataFrame) -> None:
     for pos, (wid, hostile) in enumerate(zip(witnesses["id"].tolist(), witnesses["hostile_to"].tolist())):
         for other in hostile:
             if other not in ids:
-                ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{_hint(other, ids)}", "hostile_to")
+                ck.error(witnesses, pos, f"witness {wid!r}: hostile_to names unknown witness {other!r}{did_you_mean(other, ids)}", "hostile_to")
             elif other == wid:
                 ck.error(witnesses, pos, f"witness {wid!r} is listed as hostile to himself")
 
@@ -776,7 +778,7 @@ def _field_checks(ck: _Checker, raw) -> None:
     data = raw.doc.data
     for key in data:
         if key not in CASE_FIELDS and not str(key).startswith(("x-", "_")):  # x-defaults: the user's own, for YAML anchors
-            ck.warnings.append(Problem(raw.display, raw.doc.line(key), f"unknown top-level field {str(key)!r}{_hint(key, CASE_FIELDS)}",
+            ck.warnings.append(Problem(raw.display, raw.doc.line(key), f"unknown top-level field {str(key)!r}{did_you_mean(key, CASE_FIELDS)}",
                                        "warning"))
     for name, known in FIELDS.items():
         frame = raw.tables.get(name)
@@ -805,7 +807,7 @@ def _field_checks(ck: _Checker, raw) -> None:
                     continue
             if len(frame):
                 ck.warnings.append(Problem(str(frame["_file"].iat[first]), ck.field_line(frame, first, col),
-                                           f"{name}: unknown field {str(col)!r}{_hint(col, known)} (kept, not used)", "warning"))
+                                           f"{name}: unknown field {str(col)!r}{did_you_mean(col, known)} (kept, not used)", "warning"))
         for col in [c for c in known if c not in LIST_FIELDS and c != "rests_on"]:
             if col not in frame.columns or frame[col].dtype != object:
                 continue

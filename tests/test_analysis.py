@@ -639,3 +639,33 @@ def test_the_estimators_propositions_carry_the_values_propositions_gives(bundled
     assert valued.any() and table.loc[valued, "value"].notna().all()
     assert est.propositions_["value"].tolist() == table["value"].tolist()
     assert est.propositions_.at["treaty-breakthrough-date", "value"] == table.at["treaty-breakthrough-date", "value"]
+
+
+def test_what_if_names_witnesses_as_the_case_does(bundled):
+    """A witness set aside (or given a prior) by id, name or alias, one or a list, as
+    ``case.witness`` reads them: ``without="kovalev"`` set aside the witnesses 'k', 'o', ... (an
+    error), and ``"Shih Che"`` was unknown."""
+    by_id = srccrit.what_if(bundled, without=["shi-zhe"])
+    assert srccrit.what_if(bundled, without="Shih Che").equals(by_id)
+    assert srccrit.what_if(bundled, without="kovalev").equals(srccrit.what_if(bundled, without=["kovalev"]))
+    assert srccrit.what_if(bundled, priors={"Shih Che": 0.3}).equals(srccrit.what_if(bundled, priors={"shi-zhe": 0.3}))
+    with pytest.raises(srccrit.UsageError, match="did you mean 'kovalev'"):
+        srccrit.what_if(bundled, without=["kovalv"])
+    with pytest.raises(srccrit.UsageError, match="between 0 and 1"):
+        srccrit.what_if(bundled, priors={"kovalev": 2})
+
+
+def test_api_arguments_out_of_range_are_usage_errors(bundled):
+    """Clear errors, also ValueErrors, for arguments srccrit cannot use (they passed silently or
+    raised a bare TypeError)."""
+    for params, words in [({"interval": 90}, "strictly between 0 and 1"), ({"n_iter": 2.5}, "whole number"), ({"strength": -1}, "above 0"),
+                          ({"tol": 0}, "above 0"), ({"copying": "yes"}, "True or False"), ({"habits": "maybe"}, "'auto'")]:
+        with pytest.raises(srccrit.UsageError, match=words):
+            srccrit.Reliability(**params)
+    assert isinstance(srccrit.UsageError("x"), ValueError)
+    with pytest.raises(srccrit.UsageError, match="did you mean 'gao-manchuria-proposal'"):
+        srccrit.contradictions(bundled, propositions=["gao-manchuria-proposl"])
+    with pytest.raises(srccrit.UsageError, match="not from a dict"):
+        srccrit.load_case({"case": "x"})
+    with pytest.raises(srccrit.UsageError, match="must be callable"):
+        srccrit.register_value_type("isbn-like", 3)

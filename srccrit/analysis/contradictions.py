@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._gc import paused_gc
+from ..errors import UsageError
 from .._arrays import as_arrow_text, list_column, list_lengths, python_values, take
 from .evidence import codes_of, ids_at, line_labels, object_labels, positions, rank_in, sorted_unique
 
@@ -63,9 +64,16 @@ def contradictions(case, evidence: pd.DataFrame | None = None, propositions=None
 
     >>> contradictions(load_case())  # doctest: +SKIP
     """
+    if propositions is not None:
+        propositions = [propositions] if isinstance(propositions, str) else list(propositions)
+        unknown = [p for p in propositions if not isinstance(p, str) or p not in case.propositions.index]
+        if unknown:
+            from ..validation import did_you_mean
+
+            raise UsageError(f"no proposition {unknown[0]!r} in case {case.id!r}" + did_you_mean(str(unknown[0]), case.propositions.index))
     ev = positions(case) if evidence is None else evidence
     if propositions is not None:
-        ev = ev[ev["proposition"].isin([propositions] if isinstance(propositions, str) else list(propositions))]
+        ev = ev[ev["proposition"].isin(propositions)]
     with paused_gc():
         return _contradictions(case, ev)
 

@@ -74,7 +74,7 @@ from scipy.special import betaincinv
 from .._arrays import as_arrow_text, take
 from .._gc import paused_gc
 from .._text import share_text
-from ..errors import SrccritError
+from ..errors import UsageError
 from .copying import (COPY_ROUNDS, COPY_SETTLED, COPYING_COLUMNS, EXAMINE_AGREEMENT, MIN_AGREEMENT, find_copying, near_identical_groups,
                       pair_agreement)
 from .em import Testimony, Votes, _posterior, build_votes, fit_temperature, log_likelihood, run_em, vote_logits
@@ -198,7 +198,9 @@ class Reliability:
                  interval: float = 0.9, as_of: str | None = None, testimony: bool = True, copying: bool = True,
                  temper: bool = True, habits: bool | str = "auto"):
         if habits not in (True, False, "auto"):
-            raise SrccritError(f"habits must be True, False or 'auto', not {habits!r}")
+            raise UsageError(f"habits must be True, False or 'auto', not {habits!r}")
+        _check_params(n_iter=n_iter, tol=tol, strength=strength, document_strength=document_strength, interval=interval,
+                      testimony=testimony, copying=copying, temper=temper)
         self.habits = habits
         self.n_iter = n_iter
         self.copying = copying
@@ -357,6 +359,25 @@ class Reliability:
 
     def fit_predict(self, case) -> pd.DataFrame:
         return self.fit(case).reliability_
+
+
+def _check_params(**params) -> None:
+    """The estimator's parameters in their ranges, else a :class:`UsageError` naming the one
+    that is not (a 90% interval given as 90, a negative prior strength...)."""
+    def real(x) -> bool:
+        return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) and np.isfinite(x)
+
+    n_iter = params["n_iter"]
+    if not (isinstance(n_iter, (int, np.integer)) and not isinstance(n_iter, bool) and n_iter >= 0):
+        raise UsageError(f"n_iter must be a whole number of EM steps, 0 or more, not {n_iter!r}")
+    for name in ("tol", "strength", "document_strength"):
+        if not (real(params[name]) and params[name] > 0):
+            raise UsageError(f"{name} must be a number above 0, not {params[name]!r}")
+    if not (real(params["interval"]) and 0 < params["interval"] < 1):
+        raise UsageError(f"interval must be a probability strictly between 0 and 1 (0.9 for a 90% interval), not {params['interval']!r}")
+    for name in ("testimony", "copying", "temper"):
+        if not isinstance(params[name], (bool, np.bool_)):
+            raise UsageError(f"{name} must be True or False, not {params[name]!r}")
 
 
 def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np.ndarray, np.ndarray] | None, copying: bool,

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..errors import SrccritError
+from ..errors import SrccritError, UsageError
 from .evidence import positions
 from .reliability import Reliability
 from .support import support
@@ -25,17 +25,37 @@ __all__ = ["what_if", "WHAT_IF_COLUMNS", "with_priors"]
 WHAT_IF_COLUMNS = ["text", "probability", "verdict", "baseline", "baseline_verdict", "change", "lines_for", "lines_against"]
 
 
+def witness_ids(case, names) -> list[str]:
+    """The ids of the witnesses ``names`` stands for: one name or several, each an id, a name or
+    an alias (as :meth:`Case.witness` reads them); an unknown one is an error that suggests the
+    nearest."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = [names]
+    out = []
+    for name in names:
+        if not isinstance(name, str):
+            raise UsageError(f"what-if: a witness is named by his id, name or alias (text), not {name!r}")
+        try:
+            out.append(name if name in case.witnesses.index else case.resolve_witness(name))
+        except SrccritError as e:
+            raise UsageError(f"what-if: {e}") from None
+    return out
+
+
 def with_priors(case, priors: dict[str, float] | None):
-    """The case with these witnesses' priors set (as a case's ``prior:`` field sets them)."""
+    """The case with these witnesses' priors set (as a case's ``prior:`` field sets them); a
+    witness is named by his id, name or alias."""
     if not priors:
         return case
-    unknown = [w for w in priors if w not in case.witnesses.index]
-    if unknown:
-        raise SrccritError(f"what-if: no witness {unknown[0]!r} in case {case.id!r}")
+    if not isinstance(priors, dict):
+        raise UsageError(f"what-if: priors are a dict from witness to prior, not {type(priors).__name__}")
+    priors = dict(zip(witness_ids(case, list(priors)), priors.values()))
     bad = {w: p for w, p in priors.items() if not (isinstance(p, (int, float)) and 0 < float(p) < 1)}
     if bad:
         w, p = next(iter(bad.items()))
-        raise SrccritError(f"what-if: the prior of {w!r} must be a number strictly between 0 and 1, not {p!r}")
+        raise UsageError(f"what-if: the prior of {w!r} must be a number strictly between 0 and 1, not {p!r}")
     witnesses = case.witnesses.copy()
     prior = witnesses["prior"].astype(float).to_numpy(copy=True)
     for w, p in priors.items():
@@ -48,9 +68,6 @@ def _estimate(case, without, as_of, priors) -> tuple[object, Reliability]:
     work = with_priors(case, priors)
     claims = work.available_claims(as_of)
     if without:
-        unknown = [w for w in without if w not in case.witnesses.index]
-        if unknown:
-            raise SrccritError(f"what-if: no witness {unknown[0]!r} in case {case.id!r}")
         # each dropped witness goes with the claims on his lines (copies of him in derived works)
         origin = positions(work.with_claims(claims))["origin"].astype(object).to_numpy()
         gone = set(without)
@@ -60,11 +77,12 @@ def _estimate(case, without, as_of, priors) -> tuple[object, Reliability]:
 
 def what_if(case, without=(), as_of: str | None = None, priors: dict[str, float] | None = None,
             baseline: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each conclusion re-estimated without the ``without`` witnesses' claims, with only the
+    """Each conclusion re-estimated without the ``without`` witnesses' claims (one witness or a
+    list; ids, names or aliases: ``without="Shih Che"``), with only the
     sources available by ``as_of``, and with the ``priors`` given (witness id -> prior in (0, 1));
     beside it the unchanged case's probability and verdict (``baseline``: a support table of the
     unchanged case to reuse)."""
-    work, est = _estimate(case, list(without), as_of, priors)
+    work, est = _estimate(case, witness_ids(case, without), as_of, priors)
     return _compare(work, est, as_of, baseline if baseline is not None else support(case, fragility=False))
 
 

@@ -57,8 +57,10 @@ def default_case_path() -> Path:
 
 
 def _case_file(path: str | os.PathLike | None) -> Path:
-    from ..errors import SrccritError
+    from ..errors import SrccritError, UsageError
 
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"a case is loaded from the path of its case.yaml (or of the folder holding it), not from a {type(path).__name__}")
     p = Path(path) if path is not None else default_case_path()
     if p.is_dir():
         candidates = [p / "case.yaml", p / "case.yml"]
