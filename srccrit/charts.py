@@ -23,6 +23,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from ._text import share_text  # noqa: E402
 from .analysis import Reliability, positions, timeline  # noqa: E402
+from .analysis.reliability import fitted_for  # noqa: E402
 
 __all__ = ["notes_chart", "reliability_chart", "support_matrix", "timeline_chart", "contradictions_chart", "evidence_chart", "all_charts"]
 
@@ -104,7 +105,7 @@ def _case_side_styles(case) -> dict[str, tuple]:
 def reliability_chart(case, estimator: Reliability | None = None, as_of: str | None = None, max_rows: int = 40) -> Figure:
     """Forest plot: one row per witness, posterior mean and 90% interval, prior marked (|),
     claims counted on the right, colour and marker by the witness's side."""
-    est = estimator or Reliability(as_of=as_of).fit(case)
+    est = fitted_for(estimator, case, as_of) if estimator is not None else Reliability(as_of=as_of).fit(case)
     table = est.reliability_
     unheard = table[table["claims"] == 0]  # known only by their prior: not ranked among the estimates
     table = table[table["claims"] > 0]
@@ -153,7 +154,7 @@ def support_cells(case, estimator: Reliability | None = None) -> pd.DataFrame:
     contradicts it; each line counted once."""
     from .analysis.support import _requirement_slots
 
-    est = estimator or Reliability().fit(case)
+    est = fitted_for(estimator, case) if estimator is not None else Reliability().fit(case)
     rows = _requirement_slots(case, est)
     ev = est.evidence_[est.evidence_["side"] >= 0].drop_duplicates("line")
     m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin", "line"]], on=["proposition", "side"])
@@ -169,7 +170,7 @@ def support_sides(case, estimator: Reliability | None = None) -> dict[str, pd.Da
     of the propositions a conclusion rests on; ``lines_for`` and ``lines_against`` count them."""
     from .analysis.support import _requirement_slots
 
-    est = estimator or Reliability().fit(case)
+    est = fitted_for(estimator, case) if estimator is not None else Reliability().fit(case)
     rows = _requirement_slots(case, est)
     ev = est.evidence_[est.evidence_["side"] >= 0].drop_duplicates("line")
     m = rows.dropna(subset=["side"]).merge(ev[["proposition", "side", "origin", "line"]], on=["proposition", "side"])
@@ -208,7 +209,7 @@ def support_matrix(case, estimator: Reliability | None = None, max_rows: int = M
 
     from .analysis import support
 
-    est = estimator or Reliability().fit(case)
+    est = fitted_for(estimator, case) if estimator is not None else Reliability().fit(case)
     sides = support_sides(case, est)
     sup = support(case, estimator=est, fragility=False)
     pro, con = sides["for"], sides["against"]
@@ -305,8 +306,8 @@ def evidence_chart(case, conclusion: str, estimator: Reliability | None = None, 
     (Data: :func:`srccrit.conclusion_evidence`.)"""
     from .analysis import VERDICTS, conclusion_evidence
 
-    est = estimator or Reliability(as_of=as_of).fit(case)
-    ce = conclusion_evidence(case, conclusion, estimator=est)
+    est = fitted_for(estimator, case, as_of) if estimator is not None else Reliability(as_of=as_of).fit(case)
+    ce = conclusion_evidence(case, conclusion, as_of=as_of, estimator=est)
     rows: list[tuple] = []  # (kind, label, value, low, high, right-hand text)
     for prem in ce.premises.itertuples(index=False):
         rows.append(("premise", _wrap(f"{prem.text} — needs {prem.required}", 60), prem.probability, None, None,
@@ -609,7 +610,7 @@ def _short_text(text, width: int) -> str:
 
 
 def all_charts(case, estimator: Reliability | None = None) -> dict[str, Figure]:
-    est = estimator or Reliability().fit(case)
+    est = fitted_for(estimator, case) if estimator is not None else Reliability().fit(case)
     return {name: build(case, est) for name, build in CHARTS.items()}
 
 
@@ -625,7 +626,7 @@ def write_evidence_charts(case, conclusions, folder, estimator: Reliability | No
     import matplotlib.style
 
     folder = Path(folder)
-    est = estimator if estimator is not None else Reliability().fit(case)
+    est = fitted_for(estimator, case) if estimator is not None else Reliability().fit(case)
     written = []
     for cid in conclusions:
         with matplotlib.style.context("default"):

@@ -46,6 +46,10 @@ class Explorer:
         from .charts import _short_text, most_telling_conclusions
 
         self.case = case
+        if estimator is not None:
+            from .analysis.reliability import fitted_for
+
+            fitted_for(estimator, case, None, "explore")  # another case's fit, or no fit, says so
         self._whole = estimator if estimator is not None and estimator.fitted_on_whole(case) else None
         if estimator is not None and self._whole is None:
             from .errors import SrccritError

@@ -200,11 +200,13 @@ def test_bundled_contradictions_include_gao_gang_and_manchuria(bundled):
     assert manch.at["affirms", "sources"] == ["madonreview"]
     assert manch.at["affirms", "witnesses"] == ["goncharov-lewis-xue"]
     # a conclusion's notebook asks for its own propositions only: the same rows as the whole table's
-    some = ["gao-manchuria-proposal", "ussr-kept-manchurian-concessions", "not-a-proposition"]
+    some = ["gao-manchuria-proposal", "ussr-kept-manchurian-concessions", "archives-support-book"]  # the last uncontested
     mine = srccrit.contradictions(bundled, propositions=some)
     whole = table[table["proposition"].isin(some)].reset_index(drop=True)
     assert len(mine) == len(whole) > 0
     pd.testing.assert_frame_equal(mine.astype(object).reset_index(drop=True), whole.astype(object))
+    with pytest.raises(srccrit.UsageError, match="no proposition 'not-a-proposition'"):  # a typo is not an empty table
+        srccrit.contradictions(bundled, propositions=[*some, "not-a-proposition"])
     one = srccrit.contradictions(bundled, propositions="gao-manchuria-proposal")  # one id, not its letters
     assert set(one["proposition"]) == {"gao-manchuria-proposal"}
 
@@ -669,3 +671,35 @@ def test_api_arguments_out_of_range_are_usage_errors(bundled):
         srccrit.load_case({"case": "x"})
     with pytest.raises(srccrit.UsageError, match="must be callable"):
         srccrit.register_value_type("isbn-like", 3)
+
+
+def test_an_estimator_fitted_on_another_case_is_refused(bundled):
+    """A notebook cell given the fit of another case (or of another version of this one) gave
+    that case's propositions and support without a word; now it says what the fit was of."""
+    from conftest import CASES
+
+    from srccrit import charts
+
+    tonkin = srccrit.load_case(CASES / "tonkin")
+    est = srccrit.Reliability().fit(bundled)
+    for call in (lambda: srccrit.propositions(tonkin, estimator=est), lambda: srccrit.support(tonkin, estimator=est),
+                 lambda: charts.reliability_chart(tonkin, estimator=est)):
+        with pytest.raises(srccrit.UsageError, match="fitted on case 'sino-soviet-korea', not on 'tonkin-1964'"):
+            call()
+    with pytest.raises(srccrit.UsageError, match="as of '1994'"):
+        srccrit.support(bundled, as_of="1994", estimator=est)
+    with pytest.raises(srccrit.UsageError, match="not str"):
+        srccrit.support(bundled, estimator="est")
+    with pytest.raises(srccrit.UsageError, match="unfitted"):
+        srccrit.propositions(bundled, estimator=srccrit.Reliability())
+    # the same case loaded again, a year as a number, some of its claims (what_if): accepted
+    again = srccrit.load_case(bundled.path)
+    assert srccrit.support(again, estimator=est, fragility=False)["probability"].equals(srccrit.support(bundled, fragility=False)["probability"])
+    early = srccrit.Reliability(as_of="1994").fit(bundled)
+    by_number = srccrit.support(bundled, as_of=1994, estimator=early, fragility=False)
+    by_default = srccrit.support(bundled, estimator=early, fragility=False)  # no date given: the estimator's
+    assert by_number["probability"].equals(by_default["probability"]) and set(by_default["as_of"]) == {"1994"}
+    # another version of the case: a claim the case does not have
+    fewer = bundled.with_claims(bundled.claims.iloc[1:])
+    with pytest.raises(srccrit.UsageError, match="claims case 'sino-soviet-korea' does not have"):
+        srccrit.propositions(fewer, estimator=est)

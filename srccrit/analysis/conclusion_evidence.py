@@ -34,7 +34,7 @@ import pandas as pd
 
 from .em import Votes, _logit, _sigmoid, imply
 from .evidence import claim_flags, codes_of, ids_at, object_index, object_labels
-from .reliability import Reliability
+from .reliability import Reliability, fitted_for
 from .support import _probabilities, _requirement_slots, verdict
 
 __all__ = ["conclusion_evidence", "ConclusionEvidence", "LINE_COLUMNS", "PREMISE_COLUMNS"]
@@ -72,7 +72,7 @@ def conclusion_evidence(case, conclusion: str, as_of: str | None = None, estimat
         raise UnknownName(f"no conclusion {conclusion!r} in case {case.id!r}")
     if draws < 1:
         raise ValueError("draws must be at least 1")
-    est = estimator if estimator is not None else Reliability(as_of=as_of).fit(case)
+    est = fitted_for(estimator, case, as_of, "conclusion_evidence") if estimator is not None else Reliability(as_of=as_of).fit(case)
     # kept on the fit for the same case object (a notebook draws the chart, then shows the premises)
     kept = est.kept_for(case)
     key = ("conclusion_evidence", conclusion, draws, seed)

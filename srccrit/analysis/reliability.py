@@ -325,6 +325,32 @@ class Reliability:
         mine = self.get_params()
         return getattr(self, "_whole_case", None) is case and all(mine[k] == v for k, v in (Reliability(**params).get_params() | {"as_of": None}).items())
 
+    def check_fitted_for(self, case, as_of=None, where: str = "") -> "Reliability":
+        """Self, where this is a fit of ``case`` (the same case, a copy of it loaded again, or some
+        of its claims, as ``what_if`` fits) as of ``as_of`` (None: as of whatever date it was
+        fitted); else a :class:`UsageError` saying what it was fitted on. A notebook cell run after the case was reloaded from other files,
+        or given the fit of another case, gave that case's results without a word."""
+        at = f"{where}: " if where else ""
+        fitted = getattr(self, "_case", None)
+        if fitted is None:
+            raise UsageError(f"{at}the estimator must be a Reliability fitted on the case (srccrit.Reliability().fit(case)), "
+                             f"not {'an unfitted one' if isinstance(self, Reliability) else type(self).__name__}")
+        if fitted.id != case.id:
+            raise UsageError(f"{at}the estimator was fitted on case {fitted.id!r}, not on {case.id!r}")
+        if as_of is not None and _as_of_key(self.as_of) != _as_of_key(as_of):
+            raise UsageError(f"{at}the estimator was fitted as of {self.as_of!r}, not as of {as_of!r}: fit one with "
+                             f"Reliability(as_of={as_of!r}) or leave it out")
+        if self._whole_case is case or fitted.claims is case.claims:
+            return self
+        if not (fitted.witnesses.index.equals(case.witnesses.index) and fitted.propositions.index.equals(case.propositions.index)):
+            raise UsageError(f"{at}the estimator was fitted on another version of case {case.id!r} (its witnesses or propositions "
+                             f"differ): fit it again on this one")
+        ids = fitted.claims["id"]
+        if len(ids) > len(case.claims) or not ids.isin(case.claims["id"]).all():
+            raise UsageError(f"{at}the estimator was fitted on claims case {case.id!r} does not have (another version of the "
+                             f"case?): fit it again on this one")
+        return self
+
     def kept_for(self, case) -> dict:
         """A dict for results derived from this fit and ``case`` (the requirement table, each
         conclusion's evidence: a notebook asks for them several times), emptied when asked for
@@ -359,6 +385,28 @@ class Reliability:
 
     def fit_predict(self, case) -> pd.DataFrame:
         return self.fit(case).reliability_
+
+
+def fitted_for(estimator, case, as_of=None, where: str = "") -> "Reliability":
+    """``estimator`` where it is a :class:`Reliability` fitted on ``case`` as of ``as_of`` (see
+    :meth:`Reliability.check_fitted_for`); else a :class:`UsageError`."""
+    if not isinstance(estimator, Reliability):
+        at = f"{where}: " if where else ""
+        raise UsageError(f"{at}the estimator must be a Reliability fitted on the case (srccrit.Reliability().fit(case)), not {type(estimator).__name__}")
+    return estimator.check_fitted_for(case, as_of, where)
+
+
+def _as_of_key(as_of):
+    """An as-of date as the day range it names (None for none), so that 1994 and "1994" match."""
+    if as_of is None:
+        return None
+    from ..dates import parse_date
+
+    try:
+        value = parse_date(as_of)
+    except ValueError:
+        return str(as_of)
+    return value.start, value.end
 
 
 def _check_params(**params) -> None:
@@ -970,7 +1018,7 @@ def propositions(case, as_of: str | None = None, estimator: "Reliability | None"
     """Each proposition resolved: ``p_true`` (boolean), ``value`` (the best-supported position as
     written) and ``probability`` (of that value), with ``sides``, ``lines`` and, for a valued
     proposition, ``p_unclaimed``: the probability left for a value nobody claimed."""
-    est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
+    est = fitted_for(estimator, case, as_of, "propositions") if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
     return est.propositions_.drop(columns="best_side")
 
 

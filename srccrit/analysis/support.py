@@ -41,7 +41,7 @@ from ..errors import SrccritError
 from ..normalisers import RANGE_TYPES
 from .evidence import claim_flags, codes_of, line_labels, object_index
 from .em import imply, vote_gain
-from .reliability import Reliability, Votes
+from .reliability import Reliability, Votes, fitted_for
 
 __all__ = ["support", "timeline", "verdict", "VERDICTS", "evidence_for"]
 
@@ -167,15 +167,17 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
     ``pivotal_witness``, ``pivotal_shift`` (signed change in probability when he is dropped),
     ``verdict_without`` and ``as_of`` (see the module's docstring).
 
-    ``estimator``: a :class:`Reliability` already fitted on this case with the same ``as_of``,
-    to reuse instead of fitting again. ``conclusions``: only these (in this order; fragility is
+    ``estimator``: a :class:`Reliability` already fitted on this case with the same ``as_of``
+    (with none given, the estimator's), to reuse instead of fitting again; the fit of another
+    case, of another version of this one or as of another date is a :class:`UsageError`. ``conclusions``: only these (in this order; fragility is
     then worked out for them alone)."""
     if as_of is not None:
         try:
             parse_date(as_of)
         except ValueError as exc:
             raise SrccritError(f"as_of: {exc}") from None
-    est = estimator if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
+    est = fitted_for(estimator, case, as_of, "support") if estimator is not None else Reliability(as_of=as_of, **params).fit(case)
+    as_of = est.as_of if as_of is None else as_of  # the estimator's date where none is given
     if estimator is not None and not params and hasattr(estimator, "get_params"):  # fragility's refits: the estimator's model
         params = {k: v for k, v in estimator.get_params().items() if k != "as_of"}
     table, rows = _conclusion_table(case, est)
@@ -397,6 +399,8 @@ def timeline(case, max_steps: int | None | str = "auto", estimator: Reliability 
     notebook's), taken for the steps at which every claim is available instead of a refit; an
     estimator fitted otherwise is an error.
     """
+    if estimator is not None and not isinstance(estimator, Reliability):
+        fitted_for(estimator, case, None, "timeline")  # says what it is
     if estimator is not None and not estimator.fitted_on_whole(case, **params):
         raise SrccritError("timeline: the estimator given was not fitted on this whole case with these parameters "
                            "(give Reliability(**params).fit(case), or none)")
@@ -475,7 +479,7 @@ def evidence_for(case, conclusion: str, as_of: str | None = None, est: Reliabili
         from ..model import UnknownName
 
         raise UnknownName(f"no conclusion {conclusion!r} in case {case.id!r}")
-    est = est or Reliability(as_of=as_of).fit(case)
+    est = fitted_for(est, case, as_of, "evidence_for") if est is not None else Reliability(as_of=as_of).fit(case)
     rows = _requirement_slots(case, est)
     rows = rows[rows["conclusion"] == conclusion]
     compat = {(p, s): c for p, s, c in zip(rows["proposition"], rows["side"], rows["compatible"]) if pd.notna(s)}
