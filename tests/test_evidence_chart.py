@@ -212,7 +212,7 @@ def test_what_if_refits_without_a_witness_and_compares_with_the_case(bundled):
     assert early.loc["stalin-approved-invasion", "probability"] == pytest.approx(srccrit.support(bundled, as_of="1994", fragility=False).at["stalin-approved-invasion", "probability"])
     trusting = srccrit.what_if(bundled, priors={"kovalev": 0.95})
     assert trusting.loc["gao-offered-manchuria", "probability"] > base.at["gao-offered-manchuria", "probability"]
-    with pytest.raises(srccrit.SrccritError, match="no witness 'nobody'"):
+    with pytest.raises(srccrit.SrccritError, match="no witness called 'nobody'"):
         srccrit.what_if(bundled, without=["nobody"])
     with pytest.raises(srccrit.SrccritError, match="strictly between 0 and 1"):
         srccrit.what_if(bundled, priors={"kovalev": 1.5})
