@@ -57,19 +57,32 @@ _NOTE_AFTER_YEAR = re.compile(r"(?<=\b(?:1\d|20)\d\d)([.,;:])(\d{1,3})(?=\s+[\"�
 _NOTE_SUPERSCRIPT = re.compile(r"(?<=[\w.,;:!?\"”’')\]])()([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})")
 _NOTE_FUSED = re.compile(r"(?<=[a-z]{3})()(\d{1,3})(?=[\s.,;:!?)]|$)")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def _note_number(mark: str) -> int:
+    """A note marker's number: digits, superscript digits or a circled number (① is 1)."""
+    if len(mark) == 1 and "①" <= mark <= "⑳":
+        return ord(mark) - ord("①") + 1
+    return int(mark.translate(_SUPERSCRIPT_DIGITS))
 #: the heading of a notes section, and one note in it ("7. Eden, Full Circle, p. 140.")
 #: (also a web page's or Wikipedia's: References, Footnotes, Citations; Anmerkungen,
 #: Einzelnachweise, Notes et références, Примечания, Przypisy...)
 _NOTES_HEADING = re.compile(r"^\s*(?:(?:end\s*|foot\s*)?notes(?:\s+to\s+.{1,60})?|references|citations|notes\s+(?:and|&)\s+references|"
                             r"anmerkungen|einzelnachweise|fu(?:ß|ss)noten|notes\s+et\s+r[ée]f[ée]rences|r[ée]f[ée]rences|примечания|сноски|"
-                            r"przypisy|notas)\s*:?\s*$", re.IGNORECASE)
+                            r"przypisy|notas|"
+                            # Chinese, Japanese and Korean: notes, footnotes, references, sources
+                            r"注|注释|注釋|注解|脚注|腳註|尾注|参考文献|參考文獻|出典|주|주석|각주|참고문헌)\s*[:：]?\s*$", re.IGNORECASE)
 #: one note: "7. Eden, ...", "7 Eden", "[7] Eden", a web page's "7. ^ Eden" or "^ a b Eden"
 #: (Wikipedia's links back to the text, left out of the note), and "¹ Amtliches Material" (a
 #: superscript number, as a PDF or a word processor prints a footnote)
-_NOTE_LINE = re.compile(r"^\s*(?:\[?(\d{1,3})[.)\]]?\s+|([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\s*)(?:\^\s*(?:[a-z]{1,2}\s+)*)?(\S.*)$")
+_NOTE_LINE = re.compile(r"^\s*(?:[\[［]?(\d{1,3})[.)\]］]?\s+|[\[［](\d{1,3})[\]］]\s*|([⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}|[①-⑳])\s*)"
+                        r"(?:\^\s*(?:[a-z]{1,2}\s+)*)?(\S.*)$")
 #: a web page's bracketed marker fused to what it notes, "Mukden.[2][3]" (Wikipedia); one after a
 #: space ("as shown in [5]") is the sentence's own words and stays
-_NOTE_BRACKET = re.compile(r"(?:(?<=[^\W\d_])|(?<=[.,;:!?\"”’')\]]))\[(\d{1,3})\]")
+_NOTE_BRACKET = re.compile(r"(?:(?<=[^\W\d_])|(?<=[.,;:!?\"”’')\]。，；：！？」』）》]))[\[［](\d{1,3})[\]］]")
+#: a circled number after the words it notes ("……分子。①"), as Chinese and Japanese books print
+#: their notes, with the note "① 师哲：……" below
+_NOTE_CIRCLED = re.compile(r"(?<=\S)()([①-⑳])")
 
 
 #: Markdown footnotes (Pandoc, Zettlr, Obsidian, GitHub): a reference ``[^label]`` and its
@@ -86,7 +99,7 @@ def _note_line(line: str) -> tuple[int, str] | None:
     m = _NOTE_LINE.match(line)
     if not m:
         return None
-    return int((m.group(1) or m.group(2)).translate(_SUPERSCRIPT_DIGITS)), m.group(3)
+    return _note_number(m.group(1) or m.group(2) or m.group(3)), m.group(4)
 
 
 def _markdown_note_numbers(text: str) -> dict[str, int]:
@@ -103,9 +116,9 @@ def _markdown_note_numbers(text: str) -> dict[str, int]:
 def _note_markers(text: str) -> list[tuple[int, int, int]]:
     """(start, end, number) of every note marker, in text order, not overlapping."""
     found = []
-    for rx in (_NOTE, _NOTE_AFTER_YEAR, _NOTE_SUPERSCRIPT, _NOTE_FUSED):
+    for rx in (_NOTE, _NOTE_AFTER_YEAR, _NOTE_SUPERSCRIPT, _NOTE_FUSED, _NOTE_CIRCLED):
         for m in rx.finditer(text):
-            found.append((m.start(2), m.end(2), int(m.group(2).translate(_SUPERSCRIPT_DIGITS))))
+            found.append((m.start(2), m.end(2), _note_number(m.group(2))))
     if "[" in text:
         found += [(m.start(), m.end(), int(m.group(1))) for m in _NOTE_BRACKET.finditer(text)]
     if "[^" in text:
@@ -193,6 +206,13 @@ def _take_markdown_notes(lines: list[str], notes: dict[int, str], blank: list[bo
 #: a heading is at most six words and this many characters (a paragraph of Chinese or Japanese
 #: has no spaces between its words: its length tells it from a heading)
 _HEADING_CHARS = 80
+#: a note that cites the work of the note before: Ibid., ibidem, ebd./ebenda, там же, tamże,
+#: 同上, 同前
+_IBID = re.compile(r"^\s*(?:ibid(?:em)?\b|ib[íi]d(?:em)?\b|ebd\.|ebenda\b|там\s+же\b|tamże\b|同上|同前)", re.IGNORECASE)
+#: note markers at the end of a paragraph, set aside before asking whether it ends as a sentence
+_TRAILING_MARKERS = re.compile(r"(?:[\[［]\d{1,3}[\]］]|\[\^[^\]\s]{1,40}\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[①-⑳]|\s)+$")
+#: a Chinese or Japanese clause mark inside a line: a sentence (no spaces between its words), not a heading
+_CJK_CLAUSE = re.compile(r"[，。；！？、]")
 _SIGNATURE_DASH = re.compile(r"(?:—|–|--|―)\s*([A-Z][\w.'’ -]{2,60}?)(?:,\s*([^—\n]{2,80}))?\s*$")
 _REVIEWER_LINE = re.compile(r"^\s*([A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]*)+)\s+(?:Reviewer|Review)\s*$")
 
@@ -711,7 +731,8 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
                 j -= 1
             attributions[i] = current or who
             continue
-        if len(words) <= 6 and len(s) <= _HEADING_CHARS and not re.search(r"[.!?\"”。！？]$", s):
+        bare = _TRAILING_MARKERS.sub("", s)  # "He denied it.[3]" ends as a sentence ends
+        if len(words) <= 6 and len(s) <= _HEADING_CHARS and not re.search(r"[.!?\"”。！？]$", bare) and not _CJK_CLAUSE.search(bare):
             if i == 0:
                 continue  # the text's first line is its title ("L'affaire Dreyfus"), no reviewer
             heading = re.split(r"\s+-\s+", s)[0]
@@ -841,7 +862,7 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
     previous = None
     for number in sorted(reading.note_texts):
         text = reading.note_texts[number]
-        previous = previous if re.match(r"^\s*ibid\b", text, re.IGNORECASE) else works(text)
+        previous = previous if _IBID.match(text) else works(text)
         cites[number] = previous
     rows = []
     for s in reading.sentences:

@@ -632,3 +632,34 @@ def test_latex_the_reader_cannot_take_is_refused_with_the_file_named(tmp_path, c
     err = capsys.readouterr().err
     assert "chapter.tex: " in err and message in err and "Traceback" not in err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("name", ["shizhe-zh.txt", "shizhe-zh-circled.txt"])
+def test_a_chinese_text_keeps_its_notes_and_no_sentence_becomes_a_heading(bundled, name):
+    """A Chinese text with its notes under 注释 (or 注), marked [1] after a full stop or ① as
+    Chinese books print them: no note was read (0 notes), the note lines became candidate claims,
+    and a paragraph ending in its note marker ("……分子。[2]") was taken for a block's heading,
+    so every later paragraph was "attributed" to it."""
+    reading = ingest.read_text(LANGUAGES / name, case=bundled)
+    assert reading.language == "zh" and sorted(reading.note_texts) == [1, 2]
+    assert reading.note_texts[1].startswith("师哲：《在历史巨人身边") and reading.note_texts[2].startswith("同上")
+    assert all(s.attribution is None for s in reading.sentences) and not reading.blocks
+    cands = ingest.candidates(reading, bundled)
+    assert not cands["quote"].str.contains("中央文献出版社").any()  # the notes are no claims
+    noted = cands[cands["notes"] != ""].set_index("notes")
+    assert noted.at["1", "witness"] == "shi-zhe" and noted.at["2", "quote"].startswith("据师哲回忆")
+    assert cands.set_index("witness").at["gao-gang", "date"] == "1949-07"
+
+
+def test_a_short_paragraph_ending_in_its_note_marker_is_no_heading(tmp_path):
+    text = "The report\n\nKovalev wrote a long report on the Chinese leaders for Stalin in December.\n\nShi Zhe denied it.[1]\n\n" \
+           "Mao later spoke of it to Khrushchev, who repeated it in his memoirs.\n\nNotes\n[1] Shi Zhe, Memoirs, p. 437.\n"
+    (tmp_path / "t.txt").write_text(text, encoding="utf-8")
+    reading = ingest.read_text(tmp_path / "t.txt")
+    assert all(s.attribution is None for s in reading.sentences) and reading.note_texts == {1: "Shi Zhe, Memoirs, p. 437."}
+
+
+@pytest.mark.parametrize("ibid", ["Ibid., p. 5.", "Ebd., S. 5.", "Там же. С. 5.", "同上，第5页。", "Ibídem, p. 5."])
+def test_ibid_in_other_languages_cites_the_work_of_the_note_before(ibid):
+    assert ingest._IBID.match(ibid)
+    assert not ingest._IBID.match("Idem, Memoirs, p. 5.") and not ingest._IBID.match("Ibiden Co., annual report")
