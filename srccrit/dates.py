@@ -203,7 +203,13 @@ def _ungrouped(text: str) -> str:
 
 #: words that multiply a number ("1.2 million", "3 thousand", "2.5bn")
 _SCALE_WORDS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "mio": 1e6, "billion": 1e9, "bn": 1e9,
-                "billions": 1e9, "trillion": 1e12, "hundred": 1e2, "thousands": 1e3}
+                "billions": 1e9, "trillion": 1e12, "hundred": 1e2, "thousands": 1e3,
+                # German, French, Spanish, Russian; India's lakh and crore
+                "tausend": 1e3, "tsd": 1e3, "millionen": 1e6, "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "mille": 1e3,
+                "milliard": 1e9, "milliards": 1e9, "mil": 1e3, "millón": 1e6, "millones": 1e6, "тыс": 1e3, "тысяч": 1e3, "тысячи": 1e3,
+                "млн": 1e6, "миллиона": 1e6, "миллионов": 1e6, "млрд": 1e9, "lakh": 1e5, "lakhs": 1e5, "crore": 1e7, "crores": 1e7,
+                # Chinese and Japanese: ten thousand (万), a hundred million (亿), a thousand (千)
+                "千": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8}
 _NUMBER_AND_UNIT = re.compile(r"^\s*(?P<num>[-+\u2212]?[\d.,\s\u00a0\u202f\u2009]*\d(?:[eE][-+]?\d+)?)\s*"
                               r"(?:(?:±|\+/-|\+-)\s*(?P<tol>\d[\d.,]*(?:[eE][-+]?\d+)?))?\s*(?P<rest>.*?)\s*$")
 
@@ -212,17 +218,50 @@ _UNIT_THEN_TOLERANCE = re.compile(r"^\s*(?P<num>[-+\u2212]?\d[\d.,\u00a0\u202f\u
                                   r"^\s*(?P<num2>[-+\u2212]?\d[\d.,]*)(?P<unit2>[^\W\d][^±]*?)\s*(?:±|\+/-|\+-)\s*(?P<tol2>\d[\d.,]*)\s*$")
 
 
+#: a range of two numbers: ``4000/5000`` (as a date interval is written), ``4,000–5,000``,
+#: ``4000-5000``, ``22,000 to 25,000``, ``between 22,000 and 25,000``
+_NUMBER_RANGE = re.compile(r"^\s*(?:between\s+)?(?P<a>[-+\u2212]?\d[^/–—]*?)\s*(?:/|–|—|(?<=[\w.])(?<![eE])-(?=\s*\d)|\s-\s|\s+(?:to|and|bis|à|a|до)\s+)\s*(?P<b>\d.*?)\s*$",
+                           re.IGNORECASE)
+#: words that make a number approximate ("about 30,000", "c. 4,000", "~300", "约3万"): which range
+#: they mean is the case author's to say
+_APPROXIMATE = re.compile(r"^\s*(?:c\.|ca\.?|circa|about|around|approx(?:\.|imately)?|some|roughly|nearly|almost|over|more\s+than|"
+                          r"less\s+than|under|at\s+least|at\s+most|up\s+to|etwa|rund|ungefähr|environ|près\s+de|unos|unas|около|примерно|"
+                          r"более|свыше|~|≈|约|大约|近|逾|超过|约有)\s*(?=[\d.])", re.IGNORECASE)
+
+
 def parse_number(raw: object, unit: str | None = None) -> Value:
-    """Parse ``12``, ``12±3``, ``12 +/- 3`` into the range ``[9, 15]``; thousands separators
-    are read as such (``10,000``, ``10 000``, ``1.234.567``; see :func:`_ungrouped`). A scale
-    word multiplies (``1.2 million``, ``3 thousand``, ``2.5bn``). ``unit`` (the proposition's
-    ``unit``): a value may then carry a unit that converts to it (``12 km`` for a proposition in
-    miles, by pint), and a bare number is in that unit; without one, a value with a unit is
-    refused (``12 km`` beside ``12`` would be ambiguous)."""
+    """Parse ``12``, ``12±3``, ``12 +/- 3`` into the range ``[9, 15]``, and a range written
+    ``4000/5000``, ``4,000–5,000``, ``4000-5000`` or ``22,000 to 25,000`` into ``[4000, 5000]``;
+    thousands separators are read as such (``10,000``, ``10 000``, ``1.234.567``; see
+    :func:`_ungrouped`). A scale word multiplies (``1.2 million``, ``3 thousand``, ``2.5bn``,
+    ``1,5 Mio.``, ``3万``). ``unit`` (the proposition's ``unit``): a value may then carry a unit
+    that converts to it (``12 km`` for a proposition in miles, by pint), and a bare number is in
+    that unit; without one, a value with a unit is refused (``12 km`` beside ``12`` would be
+    ambiguous). An approximate value ("about 30,000") is refused with the two ways to say which
+    range is meant."""
     if isinstance(raw, bool) or raw is None:
         raise ValueError_(f"unparseable number {raw!r}")
     if isinstance(raw, str):
         written = raw.strip()
+        approx = _APPROXIMATE.match(written)
+        if approx:
+            rest = written[approx.end():]
+            raise ValueError_(f"number {written!r} is approximate ({approx.group(0).strip()!r}): write the range you mean, "
+                              f"as {rest}±N or LOW/HIGH")
+        span = _NUMBER_RANGE.match(written) if "±" not in written and "+/-" not in written else None
+        if span:
+            first, second = span.group("a"), span.group("b")
+            words = _NUMBER_AND_UNIT.match(second)
+            if words and words.group("rest") and not _NUMBER_AND_UNIT.match(first).group("rest"):
+                first += " " + words.group("rest")  # "1-2 million", "3 to 4 km": the words are both numbers'
+            try:
+                a, b = parse_number(first, unit), parse_number(second, unit)
+            except ValueError_:
+                a = b = None
+            if a is not None:
+                if b.high < a.low:
+                    raise ValueError_(f"number {written!r}: the range ends before it starts")
+                return Value("number", written, a.low, b.high)
         after = _UNIT_THEN_TOLERANCE.match(raw)
         if after:  # "7.5 mi ± 0.1": the tolerance in the same unit ("3 thousand ± 100": not scaled)
             g = after.groupdict()

@@ -6,6 +6,7 @@ are built only for the rows that fail. Each problem names its file and line; the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typing import Any, Iterable
@@ -572,6 +573,7 @@ def _claims(ck: _Checker, raw, sources: pd.DataFrame, witnesses: pd.DataFrame, p
     frame["value_fold"] = pd.Series(fold, index=frame.index, dtype=object, copy=False)
     if valued.any():
         _lookalike_values(ck, frame, prop_code, np.flatnonzero(valued & (type_code == types.index("text")) & ~np.equal(fold, None)))
+        _one_dot_group(ck, frame, valued & (type_code == types.index("number")) & ~np.isnan(low))
 
     # claim date, defaulting to the source's date
     dlo, dhi, _ = _parse_date_column(ck, frame, "date", "claim")
@@ -745,6 +747,31 @@ def _lookalike_values(ck: _Checker, frame: pd.DataFrame, prop_code: np.ndarray, 
         "or word order: they stay two values, each lending the other half its weight (text is compared after folding case, "
         "accents and spaces); write them alike if they mean the same"),
         "text values differ from another value of their proposition only in punctuation, \"and\" or word order")
+
+
+#: a number whose only separator is one dot before three digits ("30.000"): a decimal point to
+#: English eyes, thirty thousand to German, Spanish or Italian ones
+_ONE_DOT_GROUP = re.compile(r"^\s*[-+]?\d{1,3}\.\d{3}(?![\d.,])")
+
+
+def _one_dot_group(ck: _Checker, frame: pd.DataFrame, where: np.ndarray) -> None:
+    """Warn where a number is written ``30.000``: it is read as 30 (see
+    :func:`srccrit.dates._ungrouped`); a German or Spanish author means thirty thousand."""
+    if not where.any():
+        return
+    values = frame["value"].to_numpy(dtype=object)
+    rows = np.flatnonzero(where)
+    uniques, inverse = np.unique(values[rows].astype(str), return_inverse=True)
+    hit = np.fromiter((bool(_ONE_DOT_GROUP.match(v)) for v in uniques.tolist()), dtype=bool, count=len(uniques))
+    if not hit.any():
+        return
+    flagged = np.zeros(len(frame), dtype=bool)
+    flagged[rows[hit[inverse]]] = True
+    ids, low = frame["id"], frame["value_low"].to_numpy(dtype=float)
+    _warn_rows(ck, frame, flagged, lambda pos: (
+        f"claim {ids.iat[pos]!r}: number {values[pos]!r} is read as {low[pos]:g} (one dot before three digits is a decimal "
+        f"point); write {int(round(low[pos] * 1000))} or {int(round(low[pos] * 1000)):,} if you meant {low[pos] * 1000:,.0f}"),
+        "numbers written with one dot before three digits are read with a decimal point")
 
 
 def _usage_warnings(ck: _Checker, sources, witnesses, props, codes: dict, hop_ids: set) -> None:

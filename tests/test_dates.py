@@ -199,3 +199,59 @@ def test_no_hint_where_there_is_no_such_date(written):
     with pytest.raises(ValueError_) as err:
         parse_date(written)
     assert "write" not in str(err.value)
+
+
+@pytest.mark.parametrize("written, low, high", [
+    ("4000/5000", 4000, 5000), ("4000 / 5000", 4000, 5000), ("4,000–5,000", 4000, 5000), ("4000-5000", 4000, 5000),
+    ("22,000 to 25,000", 22_000, 25_000), ("between 22,000 and 25,000", 22_000, 25_000), ("1-2 million", 1e6, 2e6),
+    ("3-4万", 30_000, 40_000), ("3万-4万", 30_000, 40_000), ("2 to 3 млн", 2e6, 3e6), ("-5-3", -5, 3), ("2e5-3e5", 2e5, 3e5),
+])
+def test_a_range_of_numbers_is_read_as_the_range(written, low, high):
+    """Casualty figures are given as ranges ("4,000–5,000 killed"): they were refused with a
+    misleading message ("has a unit ('–5,000')")."""
+    v = parse_number(written)
+    assert (v.low, v.high) == (pytest.approx(low), pytest.approx(high)) and v.written == written
+    assert not conflict(v, parse_number(str(int(high))))
+
+
+def test_a_range_in_a_unit_and_a_range_the_wrong_way_round():
+    assert (parse_number("12 km-15 km", "km").low, parse_number("12 km-15 km", "km").high) == (12, 15)
+    with pytest.raises(ValueError_, match="ends before it starts"):
+        parse_number("5000-4000")
+    assert parse_number("1e-5").low == pytest.approx(1e-5) and parse_number("-5").low == -5  # no range
+
+
+@pytest.mark.parametrize("written, value", [("3万", 30_000), ("1.5亿", 1.5e8), ("2 lakh", 2e5), ("1 crore", 1e7), ("30 mil", 30_000),
+                                            ("2 Milliarden", 2e9), ("5 тыс.", 5_000), ("1,5 Mio.", 1.5e6)])
+def test_scale_words_in_other_languages(written, value):
+    assert parse_number(written).low == pytest.approx(value)
+
+
+@pytest.mark.parametrize("written", ["about 30,000", "c. 4,000", "~300", "约3万", "at least 4,000", "около 5000", "etwa 200"])
+def test_an_approximate_number_is_refused_with_the_ways_to_say_it(written):
+    with pytest.raises(ValueError_, match=r"approximate .*write the range you mean, as .*±N or LOW/HIGH"):
+        parse_number(written)
+
+
+def test_a_number_with_one_dot_group_is_warned_about(make_case):
+    """'30.000' is read as 30 (the decimal point English writes); a German author means thirty
+    thousand: the case loads with a warning that says both ways to write it."""
+    import srccrit
+
+    path = make_case("""
+        case: dots
+        sources:
+          s1: {kind: monograph, date: 1990}
+          s2: {kind: monograph, date: 1991}
+        witnesses:
+          wa: {name: A, proximity: historian}
+          wb: {name: B, proximity: historian}
+        propositions:
+          dead: {text: The dead, type: number}
+        claims:
+          - {id: k1, witness: wa, source: s1, proposition: dead, value: "30.000"}
+          - {id: k2, witness: wb, source: s2, proposition: dead, value: "30.5"}
+    """)
+    case = srccrit.load_case(path)
+    dots = [str(w) for w in case.warnings if "one dot before three digits" in str(w)]
+    assert len(dots) == 1 and "'30.000' is read as 30" in dots[0] and "write 30000 or 30,000" in dots[0] and ":12:" in dots[0]
