@@ -277,9 +277,38 @@ _CONFUSIONS = [("T", "r"), ("l", "i"), ("1", "l"), ("0", "o"), ("rn", "m"), ("vv
 _TWO_LETTER_WORDS = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
 
 
-def repair_ocr(text: str, names: list[str] | None = None) -> tuple[str, list[Repair]]:
-    """Repair fused words and character confusions; return the new text and every repair made."""
-    repairs: list[Repair] = []
+#: a word broken at the end of a line by a hyphen, as a PDF's text gives it ("Kova-\nlev")
+_LINE_HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
+
+
+def _line_hyphens(text: str, language: str = "en") -> list[Repair]:
+    """Words broken by a hyphen at a line's end joined again: ``Febru-\nary`` -> ``February``,
+    ``Kova-\nlev`` -> ``Kovalev``; a compound keeps its hyphen (``well-\nknown`` -> ``well-known``,
+    ``Sino-\nSoviet`` -> ``Sino-Soviet``): the joined word where the word list of the text's
+    language (wordfreq) knows it at least as well as the hyphenated one (and where it knows
+    neither: a name's syllables), the hyphen kept where the second part is capitalised or the
+    hyphenated form is the commoner."""
+    from wordfreq import available_languages, zipf_frequency
+
+    known = language in available_languages()
+    out = []
+    for m in _LINE_HYPHEN.finditer(text):
+        a, b = m.group(1), m.group(2)
+        if b[:1].isupper():
+            fixed = f"{a}-{b}"
+        elif not known:
+            fixed = a + b
+        else:
+            joined, hyphened = zipf_frequency((a + b).lower(), language), zipf_frequency(f"{a}-{b}".lower(), language)
+            fixed = a + b if joined >= hyphened else f"{a}-{b}"
+        out.append(Repair(m.start(), m.end(), m.group(0), fixed, "line-break hyphen"))
+    return out
+
+
+def repair_ocr(text: str, names: list[str] | None = None, language: str = "en") -> tuple[str, list[Repair]]:
+    """Join words broken at a line's end (any language), and, in English, repair fused words and
+    character confusions; return the new text and every repair made."""
+    repairs: list[Repair] = _line_hyphens(text, language) if "-" in text else []
     names = names or []
     # names whose OCR form differs by l <-> I (Kim Il Sung printed as Kim II Sung)
     subs: list[tuple[str, str, str]] = []
@@ -294,7 +323,7 @@ def repair_ocr(text: str, names: list[str] | None = None) -> tuple[str, list[Rep
     for bad, good, kind in subs:
         for m in re.finditer(re.escape(bad), text):
             repairs.append(Repair(m.start(), m.end(), bad, good, "character confusion (name)"))
-    for m in token_re.finditer(text):
+    for m in token_re.finditer(text if language == "en" else ""):
         tok = m.group(0)
         if len(tok) < 4 or tok.isupper() or _zipf(tok) > 0 or "'" in tok or "’" in tok:
             continue  # only tokens no English word list knows are candidates
@@ -329,7 +358,7 @@ def repair_ocr(text: str, names: list[str] | None = None) -> tuple[str, list[Rep
                 fixed, kind = best[1], "fused words"
         if fixed:
             repairs.append(Repair(m.start(), m.end(), tok, fixed, kind))
-    repairs.sort(key=lambda r: r.start)
+    repairs.sort(key=lambda r: (r.start, r.kind != "line-break hyphen"))  # a broken word first: its parts are no words
     kept: list[Repair] = []
     for r in repairs:
         if kept and r.start < kept[-1].end:
@@ -674,7 +703,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     names = []
     if case is not None:
         names = sorted({n for _, row in case.witnesses.iterrows() for n in [row["name"], *row["aliases"]]})
-    text, repairs = repair_ocr(text, names) if language == "en" else (text, [])
+    text, repairs = repair_ocr(text, names if language == "en" else [], language)
 
     # 3. the notes the text carries (a Notes section, footnote lines), then the note markers out
     # of the text, remembered by position

@@ -663,3 +663,24 @@ def test_a_short_paragraph_ending_in_its_note_marker_is_no_heading(tmp_path):
 def test_ibid_in_other_languages_cites_the_work_of_the_note_before(ibid):
     assert ingest._IBID.match(ibid)
     assert not ingest._IBID.match("Idem, Memoirs, p. 5.") and not ingest._IBID.match("Ibiden Co., annual report")
+
+
+def test_words_broken_at_a_lines_end_are_joined_again(bundled, tmp_path):
+    """Text copied from a PDF breaks words at a line's end ("Kova-\\nlev", "Febru-\\nary"): the
+    quote read "According to Kova- lev" and the date was lost. A compound keeps its hyphen."""
+    text = ("In December 1949 Mao Zedong travelled to Moscow. According to Kova-\nlev, Gao Gang had proposed that Manchuria\n"
+            "join the Soviet Union.12 The well-\nknown Sino-\nSoviet treaty was signed on 14 Febru-\nary 1950.\n\n"
+            "12 I. V. Kovalev, \"Dialog Stalina s Mao Tszedunom,\" Problemy Dal'nego Vostoka 6 (1991): 83.\n")
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    reading = ingest.read_text(tmp_path / "p.txt", case=bundled)
+    texts = [s.text for s in reading.sentences]
+    assert "According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union." in texts
+    treaty = next(s for s in reading.sentences if "treaty" in s.text)
+    assert "The well-known Sino-Soviet treaty was signed on 14 February 1950." == treaty.text and treaty.dates == ["1950-02-14"]
+    assert {(r.original, r.replacement) for r in reading.repairs if r.kind == "line-break hyphen"} >= {
+        ("Kova-\nlev", "Kovalev"), ("Febru-\nary", "February"), ("well-\nknown", "well-known"), ("Sino-\nSoviet", "Sino-Soviet")}
+    # in German too (wordfreq's German list): "Machter-\ngreifung" is one word
+    de = tmp_path / "de.txt"
+    de.write_text("Die Machter-\ngreifung der Nationalsozialisten begann am 30. Januar 1933 in Berlin, und der Reichstag brannte im Februar.\n",
+                  encoding="utf-8")
+    assert "Machtergreifung" in ingest.read_text(de).sentences[0].text
