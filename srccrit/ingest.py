@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dates import MONTHS
+from .dates import MONTHS, fold_text
 from .errors import SrccritError, not_utf8
 from .io.atomic import note_input
 from .mentions import Mention, NameFinder
@@ -237,6 +237,7 @@ class Sentence:
     dates: list[str] = field(default_factory=list)
     attribution: str | None = None
     names: list[Mention] = field(default_factory=list)  # every name span, resolved or not
+    page: str | None = None  # the printed page it starts on, where the text has pages (see _pages)
 
 
 @dataclass
@@ -260,6 +261,82 @@ class Reading:
         return pd.DataFrame([r.__dict__ for r in self.repairs], columns=["start", "end", "original", "replacement", "kind"])
 
 
+# ---------------------------------------------------------------------------- pages
+
+#: a page's number printed alone (arabic or roman) or at one end of a running head or foot
+#: ("84 UNCERTAIN PARTNERS", "THE TREATY 85")
+_PAGE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
+_PAGE_HEAD = re.compile(r"^\s*(?:(\d{1,4})\s+(\D.{0,70}?)|(\D.{0,70}?)\s+(\d{1,4}))\s*$")
+
+
+def _pages(text: str) -> tuple[str, list[str | None]]:
+    """A text with pages (form feeds between them, as pdftotext and most PDF readers' "save as
+    text" give it): each page's furniture taken out -- its number printed alone, and a running
+    head or foot (a short line at a page's top or bottom whose words, numbers aside, open or close
+    two pages or more) -- and the printed page numbers returned, one per page (None where none
+    is printed and none can be counted from a neighbour). A page that ends inside a sentence runs
+    on into the next (joined by a form feed, which the sentences read as a space); other pages
+    are joined by a blank line holding a form feed. The form feeds stay: the page of a point of
+    the text is the number of form feeds before it."""
+    pages = text.split("\f")
+    if len(pages) > 1 and not pages[-1].strip():
+        pages = pages[:-1]  # pdftotext ends the last page with a form feed too
+    if len(pages) < 2:
+        return text, [None]
+
+    def ends(lines):
+        body = [i for i, line in enumerate(lines) if line.strip()]
+        return body[:2] + body[-2:] if body else []
+
+    split = [page.split("\n") for page in pages]
+    words_of = {}  # a furniture line's words without its number -> how many pages have it at an end
+    for lines in split:
+        seen = set()
+        for i in ends(lines):
+            m = _PAGE_HEAD.match(lines[i])
+            if m and len(lines[i].split()) <= 10:
+                seen.add(fold_text(m.group(2) or m.group(3)))
+        for key in seen:
+            words_of[key] = words_of.get(key, 0) + 1
+    numbers: list[str | None] = []
+    bodies = []
+    for lines in split:
+        number = None
+        heads = []
+        for i in ends(lines):
+            line = lines[i]
+            alone = _PAGE_NUMBER.match(line)
+            head = _PAGE_HEAD.match(line) if len(line.split()) <= 10 else None
+            if alone:
+                number = alone.group(1)
+                lines[i] = ""
+            elif head and words_of.get(fold_text(head.group(2) or head.group(3)), 0) >= 2:
+                number = number or head.group(1) or head.group(4)
+                lines[i] = ""
+            elif head:
+                heads.append((i, head.group(1) or head.group(4)))
+        for i, printed in heads:  # a head seen on this page only, with the page's own number ("THE TREATY 85")
+            if printed == number:
+                lines[i] = ""
+        numbers.append(number)
+        bodies.append("\n".join(lines).strip("\n"))
+    # pages with no printed number counted from a neighbour's (arabic numbers only)
+    for i in range(len(numbers)):
+        if numbers[i] is None:
+            before = next(((j, numbers[j]) for j in range(i - 1, -1, -1) if numbers[j] and numbers[j].isdigit()), None)
+            after = next(((j, numbers[j]) for j in range(i + 1, len(numbers)) if numbers[j] and numbers[j].isdigit()), None)
+            if before:
+                numbers[i] = str(int(before[1]) + i - before[0])
+            elif after and int(after[1]) - (after[0] - i) > 0:
+                numbers[i] = str(int(after[1]) - (after[0] - i))
+    out = [bodies[0]]
+    for body in bodies[1:]:
+        last = out[-1].rstrip()
+        runs_on = bool(last) and not re.search(r"[.!?\"”’)\]:。！？]$", last) and body.strip()[:1].isalpha()
+        out.append(("\f" if runs_on else "\n\f\n") + body.lstrip("\n"))
+    return "".join(out), numbers
+
+
 # ------------------------------------------------------------------------------ OCR
 
 
@@ -278,7 +355,7 @@ _TWO_LETTER_WORDS = frozenset("am an as at be by do go he if in is it me my no o
 
 
 #: a word broken at the end of a line by a hyphen, as a PDF's text gives it ("Kova-\nlev")
-_LINE_HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+)-[ \t]*\n[ \t]*([^\W\d_]+)")
+_LINE_HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+)-[ \t]*([\n\f])[ \t]*([^\W\d_]+)")
 
 
 def _line_hyphens(text: str, language: str = "en") -> list[Repair]:
@@ -293,7 +370,7 @@ def _line_hyphens(text: str, language: str = "en") -> list[Repair]:
     known = language in available_languages()
     out = []
     for m in _LINE_HYPHEN.finditer(text):
-        a, b = m.group(1), m.group(2)
+        a, b = m.group(1), m.group(3)
         if b[:1].isupper():
             fixed = f"{a}-{b}"
         elif not known:
@@ -301,7 +378,8 @@ def _line_hyphens(text: str, language: str = "en") -> list[Repair]:
         else:
             joined, hyphened = zipf_frequency((a + b).lower(), language), zipf_frequency(f"{a}-{b}".lower(), language)
             fixed = a + b if joined >= hyphened else f"{a}-{b}"
-        out.append(Repair(m.start(), m.end(), m.group(0), fixed, "line-break hyphen"))
+        # a word broken at a page's end keeps the page break after it (a sentence's page is counted by them)
+        out.append(Repair(m.start(), m.end(), m.group(0), fixed + ("\f" if m.group(2) == "\f" else ""), "line-break hyphen"))
     return out
 
 
@@ -688,6 +766,11 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     elif not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):
         raise SrccritError(f"language: {language!r} is no ISO 639-1 code (en, de, fr, ru, zh...) nor 'auto'")
 
+    # 0. a text with pages: their numbers and running heads out, kept as each sentence's page
+    page_numbers: list[str | None] = [None]
+    if "\f" in text:
+        text, page_numbers = _pages(text)
+
     # 1. drop shop boilerplate line by line
     dropped, kept_lines = [], []
     for line in text.split("\n"):
@@ -782,15 +865,18 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     import pysbd
 
     seg = pysbd.Segmenter(language=language if language in SEGMENTER_LANGUAGES else "en", clean=False, char_span=True)
+    page_breaks = [m.start() for m in re.finditer("\f", text)] if len(page_numbers) > 1 else None
     finder = NameFinder(case, language) if case is not None else None
     sentences: list[Sentence] = []
     year = None
     for pi, (pstart, para) in enumerate(paragraphs):
-        for at, sent_text in _sentences(seg, para.replace("\n", " ")):  # same length: offsets stay true
+        for at, sent_text in _sentences(seg, para.replace("\n", " ").replace("\f", " ")):  # same length: offsets stay true
             if not sent_text or not any(ch.isalpha() for ch in sent_text):  # letters of any script
                 continue
             start = pstart + at
             s = Sentence(len(sentences), pi, sent_text, start, attribution=attributions[pi])
+            if page_breaks is not None:
+                s.page = page_numbers[min(bisect.bisect_right(page_breaks, start), len(page_numbers) - 1)]
             s.dates, year = find_dates(sent_text, year, language)
             if finder is not None:
                 s.names = finder.find(sent_text)
@@ -907,7 +993,8 @@ def candidates(reading: Reading, case=None, source: str | None = None) -> pd.Dat
         resolved = [m for m in s.names if m.witness]
         rows.append({
             "id": f"cand-{s.index:04d}", "witness": witness, "source": cited or source,
-            "locator": (f"n. {', '.join(map(str, s.notes))}" if s.notes else f"para. {s.paragraph + 1}"),
+            "locator": ", ".join(filter(None, [f"p. {s.page}" if s.page else None, f"n. {', '.join(map(str, s.notes))}" if s.notes else None]))
+                       or f"para. {s.paragraph + 1}",
             "proposition": None, "stance": None, "value": None, "date": s.dates[0] if s.dates else None, "via": "",
             "quote": s.text, "note": "", "sentence": s.index, "notes": ";".join(map(str, s.notes)), "note_text": " | ".join(note_texts),
             "mentions": ";".join(s.mentions), "spellings": ";".join(m.spelling for m in resolved),

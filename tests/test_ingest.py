@@ -684,3 +684,37 @@ def test_words_broken_at_a_lines_end_are_joined_again(bundled, tmp_path):
     de.write_text("Die Machter-\ngreifung der Nationalsozialisten begann am 30. Januar 1933 in Berlin, und der Reichstag brannte im Februar.\n",
                   encoding="utf-8")
     assert "Machtergreifung" in ingest.read_text(de).sentences[0].text
+
+
+def test_a_text_with_pages_gives_page_locators_without_its_running_heads(bundled, tmp_path):
+    """Text from a PDF (pdftotext: form feeds between pages) carries running heads and page
+    numbers: they became sentences of their own, a sentence broken by a page break became two
+    (the second "attributed" to whoever it names), and a candidate's locator was a paragraph
+    number where a historian cites the printed page."""
+    pages = [
+        "84 UNCERTAIN PARTNERS\n\nIn December 1949 Mao Zedong travelled to Moscow, where Stalin kept him waiting for\n"
+        "weeks. According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet\nUnion.12\n\n"
+        "12 I. V. Kovalev, \"Dialog Stalina s Mao Tszedunom,\" Problemy Dal'nego Vostoka 6 (1991): 83.\n",
+        "THE TREATY\t85\n\nShi Zhe, Mao's interpreter, denied this in his memoirs. The treaty was signed\n"
+        "on 14 February 1950 after long nego-\n",
+        "86 UNCERTAIN PARTNERS\n\ntiations between Zhou Enlai and Vyshinsky, which Kovalev attended as\n",
+        "THE TREATY\t87\n\nStalin's envoy. Khrushchev later wrote that Stalin distrusted Mao.\n",
+    ]
+    (tmp_path / "book.txt").write_text("\f".join(pages) + "\f", encoding="utf-8")
+    reading = ingest.read_text(tmp_path / "book.txt", case=bundled)
+    got = [(s.page, s.text) for s in reading.sentences]
+    assert got[:3] == [("84", "In December 1949 Mao Zedong travelled to Moscow, where Stalin kept him waiting for weeks."),
+                       ("84", "According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union."),
+                       ("85", "Shi Zhe, Mao's interpreter, denied this in his memoirs.")]
+    treaty = got[3]
+    assert treaty[0] == "85" and " ".join(treaty[1].split()) == (
+        "The treaty was signed on 14 February 1950 after long negotiations between Zhou Enlai and Vyshinsky, "
+        "which Kovalev attended as Stalin's envoy.")
+    assert got[4] == ("87", "Khrushchev later wrote that Stalin distrusted Mao.") and len(got) == 5
+    assert reading.note_texts[12].startswith("I. V. Kovalev")
+    cands = ingest.candidates(reading, bundled).set_index("quote")
+    assert cands.at["According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union.", "locator"] == "p. 84, n. 12"
+    assert cands.at["Shi Zhe, Mao's interpreter, denied this in his memoirs.", "locator"] == "p. 85"
+    # a text without pages keeps its paragraph locators
+    (tmp_path / "plain.txt").write_text(pages[1].split("\n\n", 1)[1], encoding="utf-8")
+    assert ingest.candidates(ingest.read_text(tmp_path / "plain.txt", case=bundled), bundled)["locator"].str.startswith("para.").all()
