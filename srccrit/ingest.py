@@ -261,6 +261,40 @@ class Reading:
         return pd.DataFrame([r.__dict__ for r in self.repairs], columns=["start", "end", "original", "replacement", "kind"])
 
 
+# ---------------------------------------------------------------------------- PDF
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
+def _pdf_text(path: Path) -> str:
+    """The text layer of a PDF, page by page with a form feed after each (as ``pdftotext`` gives
+    it: :func:`_pages` then reads the printed page numbers), by pypdf. A scan without a text
+    layer, an encrypted or a damaged file is an error naming the file."""
+    import logging
+
+    import pypdf
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a slightly damaged file is read with warnings
+    try:
+        reader = pypdf.PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SrccritError(f"{path}: the PDF is encrypted: save an unprotected copy (or its text) and ingest that")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except SrccritError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on a damaged file
+        raise SrccritError(f"{path}: cannot read this PDF ({type(exc).__name__}: {str(exc)[:200]})") from None
+    if not any(page.strip() for page in pages):
+        raise SrccritError(f"{path}: this PDF has no text layer (a scan?): run OCR on it first (ocrmypdf, say) and ingest the result")
+    return "\f".join(pages) + "\f"
+
+
 # ---------------------------------------------------------------------------- pages
 
 #: a page's number printed alone (arabic or roman) or at one end of a running head or foot
@@ -745,10 +779,13 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         if p.is_dir():
             raise SrccritError(f"{p}: is a folder; give a text or HTML file")
         note_input(p)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise SrccritError(str(not_utf8(p, str(p), "the text"))) from None
+        if p.suffix.lower() == ".pdf" or _starts_with(p, b"%PDF-"):
+            text = _pdf_text(p)
+        else:
+            try:
+                text = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise SrccritError(str(not_utf8(p, str(p), "the text"))) from None
     original = text
     if html is None:
         html = bool(re.search(r"<(html|body|p|div)\b", text[:5000], re.I))
@@ -802,6 +839,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
     text = "".join(out)
 
     # 4. paragraphs and attributed blocks
+    paged = len(page_numbers) > 1
     # paragraphs: a line is a paragraph, except that a long line not ending a sentence runs on into
     # the next (hard-wrapped text); blank lines always separate
     paragraphs = []
@@ -813,7 +851,9 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
             start_at = offset
         if s_line:
             buf.append(line)
-        runs_on = (bool(s_line) and len(s_line) > 60 and not re.search(r"[.!?\"”’)\]:]$", s_line)
+        # (a page's lines are the layout's, however short: in a text with pages every line not
+        # ending a sentence runs on)
+        runs_on = (bool(s_line) and (len(s_line) > 60 or paged) and not re.search(r"[.!?\"”’)\]:]$", s_line)
                    and k + 1 < len(lines) and lines[k + 1].strip() != "")
         if buf and not runs_on:
             paragraphs.append((start_at, "\n".join(buf)))

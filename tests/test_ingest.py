@@ -718,3 +718,52 @@ def test_a_text_with_pages_gives_page_locators_without_its_running_heads(bundled
     # a text without pages keeps its paragraph locators
     (tmp_path / "plain.txt").write_text(pages[1].split("\n\n", 1)[1], encoding="utf-8")
     assert ingest.candidates(ingest.read_text(tmp_path / "plain.txt", case=bundled), bundled)["locator"].str.startswith("para.").all()
+
+
+def _pdf(path, pages, text=True):
+    """A PDF with these pages of text (matplotlib's PDF backend, TrueType fonts: a text layer),
+    or, with ``text`` False, with a drawing only (as a scan has no text layer)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with plt.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        for page in pages:
+            fig = plt.figure(figsize=(6, 8))
+            if text:
+                fig.text(0.08, 0.95, page, va="top", fontsize=9)
+            else:
+                ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+                ax.plot([0, 1], [1, 0])
+                ax.set_axis_off()  # no tick labels: no text at all
+            pdf.savefig(fig)
+            plt.close(fig)
+
+
+def test_a_pdf_is_read_by_its_text_layer_page_by_page(bundled, tmp_path, capsys):
+    """`srccrit ingest book.pdf` failed as a text that is not UTF-8: a PDF is read by pypdf, page
+    by page, and gives page locators; a scan without text and a damaged file are clear errors."""
+    _pdf(tmp_path / "book.pdf", [
+        "84 UNCERTAIN PARTNERS\n\nIn December 1949 Mao Zedong travelled to Moscow.\nAccording to Kovalev, Gao Gang had proposed that\n"
+        "Manchuria join the Soviet Union.",
+        "THE TREATY 85\n\nShi Zhe, Mao's interpreter, denied this in his memoirs,\npublished in 1991.\n\n85",
+        "86 UNCERTAIN PARTNERS\n\nThe treaty was signed on 14 Febru-\nary 1950.",
+    ])
+    reading = ingest.read_text(tmp_path / "book.pdf", case=bundled)
+    pages = {s.text: s.page for s in reading.sentences}
+    assert pages["According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union."] == "84"
+    assert pages["Shi Zhe, Mao's interpreter, denied this in his memoirs, published in 1991."] == "85"
+    assert pages["The treaty was signed on 14 February 1950."] == "86"
+    assert not any("UNCERTAIN" in t or "TREATY 85" in t for t in pages)
+    out = tmp_path / "cands.csv"
+    assert main(["ingest", str(tmp_path / "book.pdf"), "--case", str(bundled.path), "-o", str(out)]) == 0
+    assert "p. 85" in set(pd.read_csv(out)["locator"])
+    _pdf(tmp_path / "scan.pdf", ["x"], text=False)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage")
+    capsys.readouterr()
+    for name, words in (("scan.pdf", "no text layer"), ("broken.pdf", "cannot read this PDF")):
+        assert main(["ingest", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert name in err and words in err
