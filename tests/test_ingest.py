@@ -767,3 +767,60 @@ def test_a_pdf_is_read_by_its_text_layer_page_by_page(bundled, tmp_path, capsys)
         assert main(["ingest", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert name in err and words in err
+
+
+def _docx(path, paragraphs, footnotes, endnotes=None):
+    """A Word document as Word writes one (the parts the reader needs, in Word's XML): each
+    paragraph a list of runs, a run text or ("fn", id) / ("en", id) for a note reference or
+    ("del", text) for a tracked deletion; ``footnotes``/``endnotes``: id -> text."""
+    import zipfile
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def run(item):
+        if isinstance(item, tuple) and item[0] in ("fn", "en"):
+            tag = "footnoteReference" if item[0] == "fn" else "endnoteReference"
+            return f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:{tag} w:id="{item[1]}"/></w:r>'
+        if isinstance(item, tuple) and item[0] == "del":
+            return f'<w:del w:id="9" w:author="A"><w:r><w:delText>{item[1]}</w:delText></w:r></w:del>'
+        return f'<w:r><w:t xml:space="preserve">{item}</w:t></w:r>'
+
+    body = "".join(f"<w:p>{''.join(map(run, p))}</w:p>" for p in paragraphs)
+    notes = lambda kind, items: (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s {w}>'  # noqa: E731
+                                 f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+                                 f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:{kind}>'
+                                 + "".join(f'<w:{kind} w:id="{i}"><w:p><w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> {t}</w:t></w:r></w:p></w:{kind}>'
+                                           for i, t in items.items()) + f"</w:{kind}s>")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {w}><w:body>{body}</w:body></w:document>')
+        z.writestr("word/footnotes.xml", notes("footnote", footnotes))
+        if endnotes:
+            z.writestr("word/endnotes.xml", notes("endnote", endnotes))
+
+
+def test_a_word_document_keeps_its_footnotes(bundled, tmp_path, capsys):
+    """A draft chapter in Word (.docx) failed as a text that is not UTF-8; `srccrit notes` is for
+    drafts. Its footnotes are read as Word numbers them (by the order of their references, not
+    Word's internal ids), endnotes after them, and tracked deletions are left out."""
+    _docx(tmp_path / "chapter.docx", [
+        ["In December 1949 Mao Zedong travelled to Moscow."],
+        ["According to Kovalev, Gao Gang had ", ("del", "never "), "proposed that Manchuria join the Soviet Union.", ("fn", 7)],
+        ["Shi Zhe, Mao's interpreter, denied this in his memoirs.", ("fn", 3), " The treaty was signed on 14 February 1950.", ("en", 1)],
+        ["Khrushchev later wrote that Stalin distrusted Mao."],
+    ], footnotes={3: "Shi Zhe, Zai lishi juren shenbian (Beijing, 1991), 434.", 7: "Kovalev, \"Dialog Stalina s Mao\", 83."},
+        endnotes={1: "Treaty text in Pravda, 15 February 1950."})
+    reading = ingest.read_text(tmp_path / "chapter.docx", case=bundled)
+    assert reading.note_texts == {1: "Kovalev, \"Dialog Stalina s Mao\", 83.", 2: "Shi Zhe, Zai lishi juren shenbian (Beijing, 1991), 434.",
+                                  3: "Treaty text in Pravda, 15 February 1950."}
+    by_text = {s.text: s.notes for s in reading.sentences}
+    assert by_text["According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union."] == [1]
+    assert by_text["Shi Zhe, Mao's interpreter, denied this in his memoirs."] == [2]
+    assert by_text["The treaty was signed on 14 February 1950."] == [3]
+    assert main(["notes", str(tmp_path / "chapter.docx"), "--format", "json"]) == 0
+    report = __import__("json").loads(capsys.readouterr().out)
+    unsupported = [r["text"] for r in report if r["unsupported"]]  # factual, and no note
+    assert "In December 1949 Mao Zedong travelled to Moscow." in unsupported and not any("Gao Gang" in t for t in unsupported)
+    (tmp_path / "other.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    assert main(["ingest", str(tmp_path / "other.docx")]) == 2
+    assert "cannot read this Word document" in capsys.readouterr().err
