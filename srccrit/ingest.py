@@ -298,6 +298,8 @@ def _pdf_text(path: Path) -> str:
 # --------------------------------------------------------------------------- Word
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: files read as text whatever their first bytes (a zip's are "PK\x03\x04": a Word document's)
+_TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".tex", ".ltx")
 #: the most XML of one part of a Word file read (a zip bomb is refused, not unpacked)
 _DOCX_PART_LIMIT = 200_000_000
 
@@ -862,7 +864,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         note_input(p)
         if p.suffix.lower() == ".pdf" or _starts_with(p, b"%PDF-"):
             text = _pdf_text(p)
-        elif p.suffix.lower() in (".docx", ".docm") or (_starts_with(p, b"PK\x03\x04") and p.suffix.lower() not in (".txt", ".md", ".html", ".htm", ".tex")):
+        elif p.suffix.lower() in (".docx", ".docm") or (p.suffix.lower() not in _TEXT_SUFFIXES and _starts_with(p, b"PK\x03\x04")):
             text = _docx_text(p)
         else:
             try:

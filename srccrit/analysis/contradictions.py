@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._arrays import as_arrow_text, list_column, list_lengths, python_values, take
 from .._gc import paused_gc
 from ..errors import UsageError
-from .._arrays import as_arrow_text, list_column, list_lengths, python_values, take
 from .evidence import codes_of, ids_at, line_labels, object_labels, positions, rank_in, sorted_unique
 
 __all__ = ["contradictions", "contradictions_records", "lines", "undeclared_dependence"]

@@ -328,8 +328,9 @@ class Reliability:
     def check_fitted_for(self, case, as_of=None, where: str = "") -> "Reliability":
         """Self, where this is a fit of ``case`` (the same case, a copy of it loaded again, or some
         of its claims, as ``what_if`` fits) as of ``as_of`` (None: as of whatever date it was
-        fitted); else a :class:`UsageError` saying what it was fitted on. A notebook cell run after the case was reloaded from other files,
-        or given the fit of another case, gave that case's results without a word."""
+        fitted); else a :class:`UsageError` saying what it was fitted on. A notebook cell run
+        after the case was reloaded from other files, or given the fit of another case, gave
+        that case's results without a word."""
         at = f"{where}: " if where else ""
         fitted = getattr(self, "_case", None)
         if fitted is None:

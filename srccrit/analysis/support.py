@@ -169,8 +169,8 @@ def support(case, as_of: str | None = None, fragility: bool = True, exact_limit:
 
     ``estimator``: a :class:`Reliability` already fitted on this case with the same ``as_of``
     (with none given, the estimator's), to reuse instead of fitting again; the fit of another
-    case, of another version of this one or as of another date is a :class:`UsageError`. ``conclusions``: only these (in this order; fragility is
-    then worked out for them alone)."""
+    case, of another version of this one or as of another date is a :class:`UsageError`.
+    ``conclusions``: only these (in this order; fragility is then worked out for them alone)."""
     if as_of is not None:
         try:
             parse_date(as_of)
