@@ -247,7 +247,7 @@ def cmd_ingest(args) -> int:
 
 
 def _cfg_ingest(p):
-    p.add_argument("text", metavar="TEXT", help="a plain-text, HTML, LaTeX, PDF or Word (.docx) file (a PDF by its text layer, page by page; a .docx with its footnotes)")
+    p.add_argument("text", metavar="TEXT", help="a plain-text, HTML, LaTeX, PDF, Word (.docx) or OpenDocument (.odt) file (a PDF by its text layer, page by page; .docx and .odt with their notes)")
     p.add_argument("--case", metavar="CASE", default=None, help="resolve names against this case's witnesses")
     p.add_argument("--source", metavar="CITEKEY", default=None, help="the citekey of the text, for the candidates' source column")
     p.add_argument("-o", "--output", metavar="FILE", help="candidates CSV to write (or, with --append-to, the reviewed one to read)")
@@ -282,7 +282,7 @@ def cmd_notes(args) -> int:
 
 
 def _cfg_notes(p):
-    p.add_argument("text", metavar="TEXT", help="a plain-text, HTML, LaTeX, PDF or Word (.docx) file (a PDF by its text layer, page by page; a .docx with its footnotes)")
+    p.add_argument("text", metavar="TEXT", help="a plain-text, HTML, LaTeX, PDF, Word (.docx) or OpenDocument (.odt) file (a PDF by its text layer, page by page; .docx and .odt with their notes)")
     p.add_argument("--case", metavar="CASE", default=None, help="resolve names against this case's witnesses")
     p.add_argument("--format", "-f", choices=["table", "csv", "json"], default="table")
     p.add_argument("-o", "--output", metavar="FILE")

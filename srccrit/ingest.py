@@ -318,8 +318,11 @@ def _docx_text(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
+            if "word/document.xml" not in names and "content.xml" in names:
+                return _odt_text(path, z, parser)
             if "word/document.xml" not in names:
-                raise SrccritError(f"{path}: not a Word document (a zip without word/document.xml)")
+                raise SrccritError(f"{path}: neither a Word document nor an OpenDocument text (a zip without word/document.xml "
+                                   "or content.xml)")
 
             def part(name: str):
                 if name not in names:
@@ -375,6 +378,57 @@ def _docx_text(path: Path) -> str:
         note = (foot if tag == _W + "footnoteReference" else end).get(nid)
         if note:
             definitions.append(f"[^{renumber[old]}]: {note}")
+    return text + ("\n\n" + "\n".join(definitions) + "\n" if definitions else "\n")
+
+
+_ODT_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+
+
+def _odt_text(path: Path, z, parser) -> str:
+    """An OpenDocument text's (.odt: LibreOffice, OpenOffice) paragraphs and headings, with its
+    notes (``text:note``, foot- and endnotes, each where its citation stands) as Markdown
+    footnotes numbered in their order, as :func:`_docx_text` gives a Word document's."""
+    from lxml import etree
+
+    if z.getinfo("content.xml").file_size > _DOCX_PART_LIMIT:
+        raise SrccritError(f"{path}: content.xml unpacks to more than {_DOCX_PART_LIMIT // 1_000_000} MB: refused")
+    try:
+        root = etree.fromstring(z.read("content.xml"), parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise SrccritError(f"{path}: cannot read this OpenDocument text (XMLSyntaxError: {str(exc)[:200]})") from None
+    T = _ODT_TEXT
+    notes: list[str] = []
+
+    def flat(el, inside_note: bool = False) -> str:
+        parts = [el.text or ""]
+        for child in el:
+            tag = child.tag
+            if tag == T + "note":
+                body = child.find(T + "note-body")
+                text = " ".join(t for t in (flat(p, True).strip() for p in (body.iter(T + "p") if body is not None else ())) if t)
+                notes.append(text)
+                parts.append(f"[^{len(notes)}]")
+            elif tag == T + "s":
+                parts.append(" " * int(child.get(T + "c", "1") or 1))
+            elif tag == T + "tab":
+                parts.append("\t")
+            elif tag == T + "line-break":
+                parts.append(" ")
+            elif tag in (T + "tracked-changes", T + "note-citation"):
+                pass  # deleted text of tracked changes, a note's printed number
+            else:
+                parts.append(flat(child, inside_note))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    body = root.find("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}body")
+    paragraphs = []
+    for el in (body.iter(T + "p", T + "h") if body is not None else ()):
+        if any(a.tag in (T + "note-body", T + "tracked-changes") for a in el.iterancestors()):
+            continue  # a note's paragraph is the note's; a deleted one is gone
+        paragraphs.append(" ".join(flat(el).split()))
+    text = "\n\n".join(t for t in paragraphs if t)
+    definitions = [f"[^{i}]: {n}" for i, n in enumerate(notes, start=1) if n]
     return text + ("\n\n" + "\n".join(definitions) + "\n" if definitions else "\n")
 
 
@@ -864,7 +918,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         note_input(p)
         if p.suffix.lower() == ".pdf" or _starts_with(p, b"%PDF-"):
             text = _pdf_text(p)
-        elif p.suffix.lower() in (".docx", ".docm") or (p.suffix.lower() not in _TEXT_SUFFIXES and _starts_with(p, b"PK\x03\x04")):
+        elif p.suffix.lower() in (".docx", ".docm", ".odt") or (p.suffix.lower() not in _TEXT_SUFFIXES and _starts_with(p, b"PK\x03\x04")):
             text = _docx_text(p)
         else:
             try:

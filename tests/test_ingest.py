@@ -824,3 +824,34 @@ def test_a_word_document_keeps_its_footnotes(bundled, tmp_path, capsys):
     (tmp_path / "other.docx").write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["ingest", str(tmp_path / "other.docx")]) == 2
     assert "cannot read this Word document" in capsys.readouterr().err
+
+
+def test_an_opendocument_text_keeps_its_notes(bundled, tmp_path):
+    """A chapter written in LibreOffice (.odt): its notes stand where they are cited (text:note);
+    they are read as Markdown footnotes numbered in order, tracked deletions left out."""
+    import zipfile
+
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+    def note(i, body):
+        return (f'<text:note text:id="ftn{i}" text:note-class="footnote"><text:note-citation>{i}</text:note-citation>'
+                f'<text:note-body><text:p text:style-name="Footnote">{body}</text:p></text:note-body></text:note>')
+
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:text>'
+               '<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><text:p>Deleted words.</text:p>'
+               '</text:deletion></text:changed-region></text:tracked-changes>'
+               '<text:h text:outline-level="1">The Moscow talks</text:h>'
+               '<text:p>In December 1949 Mao Zedong travelled to Moscow.</text:p>'
+               f'<text:p>According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union.{note(1, "Kovalev, 83.")}'
+               f' Shi Zhe,<text:s/>Mao\'s interpreter, denied this.{note(2, "Shi Zhe, Memoirs, 434.")}</text:p>'
+               '</office:text></office:body></office:document-content>')
+    with zipfile.ZipFile(tmp_path / "chapter.odt", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content)
+    reading = ingest.read_text(tmp_path / "chapter.odt", case=bundled)
+    assert reading.note_texts == {1: "Kovalev, 83.", 2: "Shi Zhe, Memoirs, 434."}
+    by_text = {s.text: s.notes for s in reading.sentences}
+    assert by_text["According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union."] == [1]
+    assert by_text["Shi Zhe, Mao's interpreter, denied this."] == [2]
+    assert not any("Deleted" in t for t in by_text)
