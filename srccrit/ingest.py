@@ -470,7 +470,7 @@ def _pages(text: str) -> tuple[str, list[str | None]]:
         for key in seen:
             words_of[key] = words_of.get(key, 0) + 1
     numbers: list[str | None] = []
-    bodies = []
+    page_heads: list[list[tuple[int, str]]] = []  # per page: (line, its number) of heads seen on it alone
     for lines in split:
         number = None
         heads = []
@@ -486,11 +486,8 @@ def _pages(text: str) -> tuple[str, list[str | None]]:
                 lines[i] = ""
             elif head:
                 heads.append((i, head.group(1) or head.group(4)))
-        for i, printed in heads:  # a head seen on this page only, with the page's own number ("THE TREATY 85")
-            if printed == number:
-                lines[i] = ""
         numbers.append(number)
-        bodies.append("\n".join(lines).strip("\n"))
+        page_heads.append(heads)
     # pages with no printed number counted from a neighbour's (arabic numbers only)
     for i in range(len(numbers)):
         if numbers[i] is None:
@@ -500,6 +497,12 @@ def _pages(text: str) -> tuple[str, list[str | None]]:
                 numbers[i] = str(int(before[1]) + i - before[0])
             elif after and int(after[1]) - (after[0] - i) > 0:
                 numbers[i] = str(int(after[1]) - (after[0] - i))
+    bodies = []
+    for lines, heads, number in zip(split, page_heads, numbers):
+        for i, printed in heads:  # a head seen on this page only, with the page's own number ("THE TREATY 85")
+            if printed == number:
+                lines[i] = ""
+        bodies.append("\n".join(lines).strip("\n"))
     out = [bodies[0]]
     for body in bodies[1:]:
         last = out[-1].rstrip()

@@ -699,6 +699,7 @@ def test_a_text_with_pages_gives_page_locators_without_its_running_heads(bundled
         "on 14 February 1950 after long nego-\n",
         "86 UNCERTAIN PARTNERS\n\ntiations between Zhou Enlai and Vyshinsky, which Kovalev attended as\n",
         "THE TREATY\t87\n\nStalin's envoy. Khrushchev later wrote that Stalin distrusted Mao.\n",
+        "88 A HEAD PRINTED ONCE\n\nKim Il Sung came to Moscow in April 1950.\n",  # its number is the page's, counted
     ]
     (tmp_path / "book.txt").write_text("\f".join(pages) + "\f", encoding="utf-8")
     reading = ingest.read_text(tmp_path / "book.txt", case=bundled)
@@ -710,7 +711,8 @@ def test_a_text_with_pages_gives_page_locators_without_its_running_heads(bundled
     assert treaty[0] == "85" and " ".join(treaty[1].split()) == (
         "The treaty was signed on 14 February 1950 after long negotiations between Zhou Enlai and Vyshinsky, "
         "which Kovalev attended as Stalin's envoy.")
-    assert got[4] == ("87", "Khrushchev later wrote that Stalin distrusted Mao.") and len(got) == 5
+    assert got[4] == ("87", "Khrushchev later wrote that Stalin distrusted Mao.")
+    assert got[5] == ("88", "Kim Il Sung came to Moscow in April 1950.") and len(got) == 6
     assert reading.note_texts[12].startswith("I. V. Kovalev")
     cands = ingest.candidates(reading, bundled).set_index("quote")
     assert cands.at["According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union.", "locator"] == "p. 84, n. 12"
