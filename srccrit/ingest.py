@@ -34,8 +34,9 @@ from pathlib import Path
 import pandas as pd
 
 from .dates import MONTHS, fold_text
-from .errors import SrccritError, not_utf8
+from .errors import SrccritError
 from .io.atomic import note_input
+from .io.documents import read_document
 from .mentions import Mention, NameFinder
 
 __all__ = ["Reading", "Sentence", "read_text", "candidates", "citation_report", "find_dates", "repair_ocr"]
@@ -259,177 +260,6 @@ class Reading:
 
     def repairs_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.__dict__ for r in self.repairs], columns=["start", "end", "original", "replacement", "kind"])
-
-
-# ---------------------------------------------------------------------------- PDF
-
-
-def _starts_with(path: Path, magic: bytes) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(len(magic)) == magic
-    except OSError:
-        return False
-
-
-def _pdf_text(path: Path) -> str:
-    """The text layer of a PDF, page by page with a form feed after each (as ``pdftotext`` gives
-    it: :func:`_pages` then reads the printed page numbers), by pypdf. A scan without a text
-    layer, an encrypted or a damaged file is an error naming the file."""
-    import logging
-
-    import pypdf
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a slightly damaged file is read with warnings
-    try:
-        reader = pypdf.PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise SrccritError(f"{path}: the PDF is encrypted: save an unprotected copy (or its text) and ingest that")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except SrccritError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds on a damaged file
-        raise SrccritError(f"{path}: cannot read this PDF ({type(exc).__name__}: {str(exc)[:200]})") from None
-    if not any(page.strip() for page in pages):
-        raise SrccritError(f"{path}: this PDF has no text layer (a scan?): run OCR on it first (ocrmypdf, say) and ingest the result")
-    return "\f".join(pages) + "\f"
-
-
-# --------------------------------------------------------------------------- Word
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-#: files read as text whatever their first bytes (a zip's are "PK\x03\x04": a Word document's)
-_TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".tex", ".ltx")
-#: the most XML of one part of a Word file read (a zip bomb is refused, not unpacked)
-_DOCX_PART_LIMIT = 200_000_000
-
-
-def _docx_text(path: Path) -> str:
-    """A Word document's text (.docx), paragraph by paragraph, with its footnotes and endnotes as
-    Markdown footnotes (``[^3]`` where Word shows note 3, ``[^3]: text`` after the text: read by
-    :func:`_take_markdown_notes`), numbered as Word numbers them, in the order of their
-    references; endnotes after the footnotes. Deleted text of tracked changes and field codes are
-    left out. Read with the standard library's zip and lxml (no entities, no network)."""
-    import zipfile
-
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "word/document.xml" not in names and "content.xml" in names:
-                return _odt_text(path, z, parser)
-            if "word/document.xml" not in names:
-                raise SrccritError(f"{path}: neither a Word document nor an OpenDocument text (a zip without word/document.xml "
-                                   "or content.xml)")
-
-            def part(name: str):
-                if name not in names:
-                    return None
-                if z.getinfo(name).file_size > _DOCX_PART_LIMIT:
-                    raise SrccritError(f"{path}: {name} unpacks to more than {_DOCX_PART_LIMIT // 1_000_000} MB: refused")
-                return etree.fromstring(z.read(name), parser=parser)
-
-            document, footnotes, endnotes = part("word/document.xml"), part("word/footnotes.xml"), part("word/endnotes.xml")
-    except SrccritError:
-        raise
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, KeyError, ValueError) as exc:
-        raise SrccritError(f"{path}: cannot read this Word document ({type(exc).__name__}: {str(exc)[:200]})") from None
-
-    def notes_of(root, tag: str) -> dict[str, str]:
-        out = {}
-        for note in (root.iter(_W + tag) if root is not None else ()):
-            nid = note.get(_W + "id")
-            if note.get(_W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
-                continue
-            out[nid] = " ".join(t for t in (paragraph_text(p) for p in note.iter(_W + "p")) if t).strip()
-        return out
-
-    numbers: dict[tuple[str, str], int] = {}  # (kind, Word's id) -> the number Word shows
-
-    def paragraph_text(p) -> str:
-        parts = []
-        for el in p.iter():
-            tag = el.tag
-            if tag == _W + "t":
-                parts.append(el.text or "")
-            elif tag in (_W + "tab",):
-                parts.append("\t")
-            elif tag in (_W + "br", _W + "cr"):
-                parts.append(" ")
-            elif tag == _W + "noBreakHyphen":
-                parts.append("-")
-            elif tag in (_W + "footnoteReference", _W + "endnoteReference"):
-                key = (tag, el.get(_W + "id"))
-                parts.append(f"[^{numbers.setdefault(key, len(numbers) + 1)}]")
-        return "".join(parts).replace("\n", " ").strip()
-
-    # footnotes first met in the text, numbered in order; endnotes numbered after every footnote
-    body = document.find(_W + "body")
-    paragraphs = [paragraph_text(p) for p in (body.iter(_W + "p") if body is not None else ())]
-    foot, end = notes_of(footnotes, "footnote"), notes_of(endnotes, "endnote")
-    ordered = sorted(numbers.items(), key=lambda kv: (kv[0][0] != _W + "footnoteReference", kv[1]))
-    renumber = {old: new for new, (_, old) in enumerate(ordered, start=1)}
-    text = "\n\n".join(t for t in paragraphs if t)
-    text = re.sub(r"\[\^(\d+)\]", lambda m: f"[^{renumber.get(int(m.group(1)), int(m.group(1)))}]", text)
-    definitions = []
-    for (tag, nid), old in ordered:
-        note = (foot if tag == _W + "footnoteReference" else end).get(nid)
-        if note:
-            definitions.append(f"[^{renumber[old]}]: {note}")
-    return text + ("\n\n" + "\n".join(definitions) + "\n" if definitions else "\n")
-
-
-_ODT_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-
-
-def _odt_text(path: Path, z, parser) -> str:
-    """An OpenDocument text's (.odt: LibreOffice, OpenOffice) paragraphs and headings, with its
-    notes (``text:note``, foot- and endnotes, each where its citation stands) as Markdown
-    footnotes numbered in their order, as :func:`_docx_text` gives a Word document's."""
-    from lxml import etree
-
-    if z.getinfo("content.xml").file_size > _DOCX_PART_LIMIT:
-        raise SrccritError(f"{path}: content.xml unpacks to more than {_DOCX_PART_LIMIT // 1_000_000} MB: refused")
-    try:
-        root = etree.fromstring(z.read("content.xml"), parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise SrccritError(f"{path}: cannot read this OpenDocument text (XMLSyntaxError: {str(exc)[:200]})") from None
-    T = _ODT_TEXT
-    notes: list[str] = []
-
-    def flat(el, inside_note: bool = False) -> str:
-        parts = [el.text or ""]
-        for child in el:
-            tag = child.tag
-            if tag == T + "note":
-                body = child.find(T + "note-body")
-                text = " ".join(t for t in (flat(p, True).strip() for p in (body.iter(T + "p") if body is not None else ())) if t)
-                notes.append(text)
-                parts.append(f"[^{len(notes)}]")
-            elif tag == T + "s":
-                parts.append(" " * int(child.get(T + "c", "1") or 1))
-            elif tag == T + "tab":
-                parts.append("\t")
-            elif tag == T + "line-break":
-                parts.append(" ")
-            elif tag in (T + "tracked-changes", T + "note-citation"):
-                pass  # deleted text of tracked changes, a note's printed number
-            else:
-                parts.append(flat(child, inside_note))
-            parts.append(child.tail or "")
-        return "".join(parts)
-
-    body = root.find("{urn:oasis:names:tc:opendocument:xmlns:office:1.0}body")
-    paragraphs = []
-    for el in (body.iter(T + "p", T + "h") if body is not None else ()):
-        if any(a.tag in (T + "note-body", T + "tracked-changes") for a in el.iterancestors()):
-            continue  # a note's paragraph is the note's; a deleted one is gone
-        paragraphs.append(" ".join(flat(el).split()))
-    text = "\n\n".join(t for t in paragraphs if t)
-    definitions = [f"[^{i}]: {n}" for i, n in enumerate(notes, start=1) if n]
-    return text + ("\n\n" + "\n".join(definitions) + "\n" if definitions else "\n")
 
 
 # ---------------------------------------------------------------------------- pages
@@ -919,15 +749,7 @@ def read_text(path: str | Path | None = None, case=None, text: str | None = None
         if p.is_dir():
             raise SrccritError(f"{p}: is a folder; give a text or HTML file")
         note_input(p)
-        if p.suffix.lower() == ".pdf" or _starts_with(p, b"%PDF-"):
-            text = _pdf_text(p)
-        elif p.suffix.lower() in (".docx", ".docm", ".odt") or (p.suffix.lower() not in _TEXT_SUFFIXES and _starts_with(p, b"PK\x03\x04")):
-            text = _docx_text(p)
-        else:
-            try:
-                text = p.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise SrccritError(str(not_utf8(p, str(p), "the text"))) from None
+        text = read_document(p)
     original = text
     if html is None:
         html = bool(re.search(r"<(html|body|p|div)\b", text[:5000], re.I))
