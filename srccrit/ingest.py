@@ -65,6 +65,8 @@ def _note_number(mark: str) -> int:
     if len(mark) == 1 and "①" <= mark <= "⑳":
         return ord(mark) - ord("①") + 1
     return int(mark.translate(_SUPERSCRIPT_DIGITS))
+
+
 #: the heading of a notes section, and one note in it ("7. Eden, Full Circle, p. 140.")
 #: (also a web page's or Wikipedia's: References, Footnotes, Citations; Anmerkungen,
 #: Einzelnachweise, Notes et références, Примечания, Przypisy...)
@@ -266,7 +268,7 @@ class Reading:
 
 #: a page's number printed alone (arabic or roman) or at one end of a running head or foot
 #: ("84 UNCERTAIN PARTNERS", "THE TREATY 85")
-_PAGE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"^\s*(\d{1,4}|(?=[ivxlc]+\s*$)(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))\s*$", re.IGNORECASE)  # roman: to 99
 _PAGE_HEAD = re.compile(r"^\s*(?:(\d{1,4})\s+(\D.{0,70}?)|(\D.{0,70}?)\s+(\d{1,4}))\s*$")
 
 
