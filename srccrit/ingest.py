@@ -292,24 +292,19 @@ def _pages(text: str) -> tuple[str, list[str | None]]:
         return body[:2] + body[-2:] if body else []
 
     split = [page.split("\n") for page in pages]
+    # each page's first and last two lines: a number alone, or a head with its words (folded)
+    furniture = [[(i, _PAGE_NUMBER.match(lines[i]), _PAGE_HEAD.match(lines[i]) if len(lines[i].split()) <= 10 else None)
+                  for i in ends(lines)] for lines in split]
     words_of = {}  # a furniture line's words without its number -> how many pages have it at an end
-    for lines in split:
-        seen = set()
-        for i in ends(lines):
-            m = _PAGE_HEAD.match(lines[i])
-            if m and len(lines[i].split()) <= 10:
-                seen.add(fold_text(m.group(2) or m.group(3)))
-        for key in seen:
+    for found in furniture:
+        for key in {fold_text(head.group(2) or head.group(3)) for _, _, head in found if head}:
             words_of[key] = words_of.get(key, 0) + 1
     numbers: list[str | None] = []
     page_heads: list[list[tuple[int, str]]] = []  # per page: (line, its number) of heads seen on it alone
-    for lines in split:
+    for lines, found in zip(split, furniture):
         number = None
         heads = []
-        for i in ends(lines):
-            line = lines[i]
-            alone = _PAGE_NUMBER.match(line)
-            head = _PAGE_HEAD.match(line) if len(line.split()) <= 10 else None
+        for i, alone, head in found:
             if alone:
                 number = alone.group(1)
                 lines[i] = ""

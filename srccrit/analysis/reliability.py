@@ -325,33 +325,6 @@ class Reliability:
         mine = self.get_params()
         return getattr(self, "_whole_case", None) is case and all(mine[k] == v for k, v in (Reliability(**params).get_params() | {"as_of": None}).items())
 
-    def check_fitted_for(self, case, as_of=None, where: str = "") -> "Reliability":
-        """Self, where this is a fit of ``case`` (the same case, a copy of it loaded again, or some
-        of its claims, as ``what_if`` fits) as of ``as_of`` (None: as of whatever date it was
-        fitted); else a :class:`UsageError` saying what it was fitted on. A notebook cell run
-        after the case was reloaded from other files, or given the fit of another case, gave
-        that case's results without a word."""
-        at = f"{where}: " if where else ""
-        fitted = getattr(self, "_case", None)
-        if fitted is None:
-            raise UsageError(f"{at}the estimator must be a Reliability fitted on the case (srccrit.Reliability().fit(case)), "
-                             f"not {'an unfitted one' if isinstance(self, Reliability) else type(self).__name__}")
-        if fitted.id != case.id:
-            raise UsageError(f"{at}the estimator was fitted on case {fitted.id!r}, not on {case.id!r}")
-        if as_of is not None and _as_of_key(self.as_of) != _as_of_key(as_of):
-            raise UsageError(f"{at}the estimator was fitted as of {self.as_of!r}, not as of {as_of!r}: fit one with "
-                             f"Reliability(as_of={as_of!r}) or leave it out")
-        if self._whole_case is case or fitted.claims is case.claims:
-            return self
-        if not (fitted.witnesses.index.equals(case.witnesses.index) and fitted.propositions.index.equals(case.propositions.index)):
-            raise UsageError(f"{at}the estimator was fitted on another version of case {case.id!r} (its witnesses or propositions "
-                             f"differ): fit it again on this one")
-        ids = fitted.claims["id"]
-        if len(ids) > len(case.claims) or not ids.isin(case.claims["id"]).all():
-            raise UsageError(f"{at}the estimator was fitted on claims case {case.id!r} does not have (another version of the "
-                             f"case?): fit it again on this one")
-        return self
-
     def kept_for(self, case) -> dict:
         """A dict for results derived from this fit and ``case`` (the requirement table, each
         conclusion's evidence: a notebook asks for them several times), emptied when asked for
@@ -389,12 +362,31 @@ class Reliability:
 
 
 def fitted_for(estimator, case, as_of=None, where: str = "") -> "Reliability":
-    """``estimator`` where it is a :class:`Reliability` fitted on ``case`` as of ``as_of`` (see
-    :meth:`Reliability.check_fitted_for`); else a :class:`UsageError`."""
-    if not isinstance(estimator, Reliability):
-        at = f"{where}: " if where else ""
-        raise UsageError(f"{at}the estimator must be a Reliability fitted on the case (srccrit.Reliability().fit(case)), not {type(estimator).__name__}")
-    return estimator.check_fitted_for(case, as_of, where)
+    """``estimator``, where it is a :class:`Reliability` fitted on ``case`` (the same case, a copy
+    of it loaded again, or some of its claims, as ``what_if`` fits) as of ``as_of`` (None: as of
+    whatever date it was fitted); else a :class:`UsageError` saying what it was fitted on. A
+    notebook cell run after the case was reloaded from other files, or given the fit of another
+    case, gave that case's results without a word."""
+    at = f"{where}: " if where else ""
+    fitted = getattr(estimator, "_case", None) if isinstance(estimator, Reliability) else None
+    if fitted is None:
+        raise UsageError(f"{at}the estimator must be a Reliability fitted on the case (srccrit.Reliability().fit(case)), "
+                         f"not {'an unfitted one' if isinstance(estimator, Reliability) else type(estimator).__name__}")
+    if fitted.id != case.id:
+        raise UsageError(f"{at}the estimator was fitted on case {fitted.id!r}, not on {case.id!r}")
+    if as_of is not None and _as_of_key(estimator.as_of) != _as_of_key(as_of):
+        raise UsageError(f"{at}the estimator was fitted as of {estimator.as_of!r}, not as of {as_of!r}: fit one with "
+                         f"Reliability(as_of={as_of!r}) or leave it out")
+    if estimator._whole_case is case or fitted.claims is case.claims:
+        return estimator
+    if not (fitted.witnesses.index.equals(case.witnesses.index) and fitted.propositions.index.equals(case.propositions.index)):
+        raise UsageError(f"{at}the estimator was fitted on another version of case {case.id!r} (its witnesses or propositions "
+                         f"differ): fit it again on this one")
+    ids = fitted.claims["id"]
+    if len(ids) > len(case.claims) or not ids.isin(case.claims["id"]).all():
+        raise UsageError(f"{at}the estimator was fitted on claims case {case.id!r} does not have (another version of the "
+                         f"case?): fit it again on this one")
+    return estimator
 
 
 def _as_of_key(as_of):

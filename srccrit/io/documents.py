@@ -136,13 +136,16 @@ def _docx_text(path: Path) -> str:
     foot, end = notes_of(footnotes, "footnote"), notes_of(endnotes, "endnote")
     ordered = sorted(numbers.items(), key=lambda kv: (kv[0][0] != _W + "footnoteReference", kv[1]))
     renumber = {old: new for new, (_, old) in enumerate(ordered, start=1)}
+    paragraphs = [re.sub(r"\[\^(\d+)\]", lambda m: f"[^{renumber.get(int(m.group(1)), int(m.group(1)))}]", t) for t in paragraphs]
+    notes = [(renumber[old], (foot if tag == _W + "footnoteReference" else end).get(nid)) for (tag, nid), old in ordered]
+    return _with_footnotes(paragraphs, notes)
+
+
+def _with_footnotes(paragraphs: list[str], notes: list[tuple[int, str | None]]) -> str:
+    """Paragraphs separated by blank lines, then a Markdown footnote definition ``[^n]: text``
+    per note that has a text (what :func:`srccrit.ingest.read_text` reads as notes)."""
     text = "\n\n".join(t for t in paragraphs if t)
-    text = re.sub(r"\[\^(\d+)\]", lambda m: f"[^{renumber.get(int(m.group(1)), int(m.group(1)))}]", text)
-    definitions = []
-    for (tag, nid), old in ordered:
-        note = (foot if tag == _W + "footnoteReference" else end).get(nid)
-        if note:
-            definitions.append(f"[^{renumber[old]}]: {note}")
+    definitions = [f"[^{n}]: {note}" for n, note in notes if note]
     return text + ("\n\n" + "\n".join(definitions) + "\n" if definitions else "\n")
 
 
@@ -192,6 +195,4 @@ def _odt_text(path: Path, z, parser) -> str:
         if any(a.tag in (T + "note-body", T + "tracked-changes") for a in el.iterancestors()):
             continue  # a note's paragraph is the note's; a deleted one is gone
         paragraphs.append(" ".join(flat(el).split()))
-    text = "\n\n".join(t for t in paragraphs if t)
-    definitions = [f"[^{i}]: {n}" for i, n in enumerate(notes, start=1) if n]
-    return text + ("\n\n" + "\n".join(definitions) + "\n" if definitions else "\n")
+    return _with_footnotes(paragraphs, list(enumerate(notes, start=1)))
