@@ -771,13 +771,14 @@ def test_a_pdf_is_read_by_its_text_layer_page_by_page(bundled, tmp_path, capsys)
         assert name in err and words in err
 
 
-def _docx(path, paragraphs, footnotes, endnotes=None):
+def _docx(path, paragraphs, footnotes, endnotes=None, strict=False):
     """A Word document as Word writes one (the parts the reader needs, in Word's XML): each
     paragraph a list of runs, a run text or ("fn", id) / ("en", id) for a note reference or
     ("del", text) for a tracked deletion; ``footnotes``/``endnotes``: id -> text."""
     import zipfile
 
-    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    w = 'xmlns:w="http://purl.oclc.org/ooxml/wordprocessingml/main"' if strict else \
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
     def run(item):
         if isinstance(item, tuple) and item[0] in ("fn", "en"):
@@ -857,3 +858,12 @@ def test_an_opendocument_text_keeps_its_notes(bundled, tmp_path):
     assert by_text["According to Kovalev, Gao Gang had proposed that Manchuria join the Soviet Union."] == [1]
     assert by_text["Shi Zhe, Mao's interpreter, denied this."] == [2]
     assert not any("Deleted" in t for t in by_text)
+
+
+def test_a_strict_open_xml_word_document_is_read_too(tmp_path):
+    """Word's "Strict Open XML" format names its elements in another namespace: such a document
+    gave no sentence at all (found on docx2python's test file strict.docx)."""
+    _docx(tmp_path / "strict.docx", [["Shi Zhe denied it in 1991.", ("fn", 2)]], footnotes={2: "Shi Zhe, Memoirs, 434."}, strict=True)
+    reading = ingest.read_text(tmp_path / "strict.docx")
+    assert [(s.text, s.notes) for s in reading.sentences] == [("Shi Zhe denied it in 1991.", [1])]
+    assert reading.note_texts == {1: "Shi Zhe, Memoirs, 434."}

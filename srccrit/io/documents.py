@@ -63,6 +63,8 @@ def _pdf_text(path: Path) -> str:
 # --------------------------------------------------------------------------- Word
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: the namespace of Word's "Strict Open XML" documents (File > Save As > Strict Open XML)
+_W_STRICT = "{http://purl.oclc.org/ooxml/wordprocessingml/main}"
 #: files read as text whatever their first bytes (a zip's are "PK\x03\x04": a Word document's)
 _TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".tex", ".ltx")
 #: the most XML of one part of a Word file read (a zip bomb is refused, not unpacked)
@@ -102,13 +104,16 @@ def _docx_text(path: Path) -> str:
     except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, KeyError, ValueError) as exc:
         raise SrccritError(f"{path}: cannot read this Word document ({type(exc).__name__}: {str(exc)[:200]})") from None
 
+    # a Strict Open XML document has its own namespace, with the same names in it
+    W = _W_STRICT if document.tag.startswith(_W_STRICT) else _W
+
     def notes_of(root, tag: str) -> dict[str, str]:
         out = {}
-        for note in (root.iter(_W + tag) if root is not None else ()):
-            nid = note.get(_W + "id")
-            if note.get(_W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
+        for note in (root.iter(W + tag) if root is not None else ()):
+            nid = note.get(W + "id")
+            if note.get(W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
                 continue
-            out[nid] = " ".join(t for t in (paragraph_text(p) for p in note.iter(_W + "p")) if t).strip()
+            out[nid] = " ".join(t for t in (paragraph_text(p) for p in note.iter(W + "p")) if t).strip()
         return out
 
     numbers: dict[tuple[str, str], int] = {}  # (kind, Word's id) -> the number Word shows
@@ -117,27 +122,27 @@ def _docx_text(path: Path) -> str:
         parts = []
         for el in p.iter():
             tag = el.tag
-            if tag == _W + "t":
+            if tag == W + "t":
                 parts.append(el.text or "")
-            elif tag in (_W + "tab",):
+            elif tag in (W + "tab",):
                 parts.append("\t")
-            elif tag in (_W + "br", _W + "cr"):
+            elif tag in (W + "br", W + "cr"):
                 parts.append(" ")
-            elif tag == _W + "noBreakHyphen":
+            elif tag == W + "noBreakHyphen":
                 parts.append("-")
-            elif tag in (_W + "footnoteReference", _W + "endnoteReference"):
-                key = (tag, el.get(_W + "id"))
+            elif tag in (W + "footnoteReference", W + "endnoteReference"):
+                key = (tag, el.get(W + "id"))
                 parts.append(f"[^{numbers.setdefault(key, len(numbers) + 1)}]")
         return "".join(parts).replace("\n", " ").strip()
 
     # footnotes first met in the text, numbered in order; endnotes numbered after every footnote
-    body = document.find(_W + "body")
-    paragraphs = [paragraph_text(p) for p in (body.iter(_W + "p") if body is not None else ())]
+    body = document.find(W + "body")
+    paragraphs = [paragraph_text(p) for p in (body.iter(W + "p") if body is not None else ())]
     foot, end = notes_of(footnotes, "footnote"), notes_of(endnotes, "endnote")
-    ordered = sorted(numbers.items(), key=lambda kv: (kv[0][0] != _W + "footnoteReference", kv[1]))
+    ordered = sorted(numbers.items(), key=lambda kv: (kv[0][0] != W + "footnoteReference", kv[1]))
     renumber = {old: new for new, (_, old) in enumerate(ordered, start=1)}
     paragraphs = [re.sub(r"\[\^(\d+)\]", lambda m: f"[^{renumber.get(int(m.group(1)), int(m.group(1)))}]", t) for t in paragraphs]
-    notes = [(renumber[old], (foot if tag == _W + "footnoteReference" else end).get(nid)) for (tag, nid), old in ordered]
+    notes = [(renumber[old], (foot if tag == W + "footnoteReference" else end).get(nid)) for (tag, nid), old in ordered]
     return _with_footnotes(paragraphs, notes)
 
 
