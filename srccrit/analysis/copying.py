@@ -48,6 +48,7 @@ copiers are found and counted down.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,7 +209,7 @@ def _pair_votes(v: Votes, candidates: np.ndarray, rows: np.ndarray | None = None
 
 def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: np.ndarray | None = None,
                  copy_rate: float = COPY_RATE, prior: float = COPY_PRIOR, suspects: np.ndarray | None = None,
-                 shifts: np.ndarray | None = None, group: np.ndarray | None = None) -> Copying:
+                 shifts: np.ndarray | None = None, group: np.ndarray | None = None, memo: dict | None = None) -> Copying:
     """Pairs of witnesses whose shared false values make copying probable, under the current
     posterior ``post`` (per option) and skills ``r`` (per witness; ``shifts``: the kinds'
     shifts of the same fit), each shared value judged without the pair's own votes, or without
@@ -217,7 +218,10 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     (per witness, default ``r``) decides which of a pair is taken for the copier: the refits
     pass the first fit's skills, so the direction does not turn as the discount moves them.
     ``suspects`` (pair keys, see :func:`pair_agreement`) are examined too; with ``post`` None
-    they are taken for copies outright (the first fit's discount, direction by id)."""
+    they are taken for copies outright (the first fit's discount, direction by id). ``memo``: a
+    dict kept across the copy rounds of one fit of these votes, in which what depends on the
+    candidate pairs alone (their common votes, where their labels are counted) is kept while the
+    candidates stay the same (at a million claims they did in every round)."""
     n_votes = len(v.voter)
     factor = np.ones(n_votes)
     empty = Copying(pd.DataFrame({c: [] for c in COPYING_COLUMNS}), factor)
@@ -236,7 +240,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     if not len(candidates):
         return empty
     pa, pb = candidates // n_w, candidates % n_w
-    pair, vote_a, vote_b = _pair_votes(v, candidates)
+    pair, vote_a, vote_b = _kept(memo, "pair_votes", candidates, lambda: _pair_votes(v, candidates))
     slot_a, slot_b = v.slot[vote_a], v.slot[vote_b]
     same = slot_a == slot_b
     fitted = post is not None
@@ -255,7 +259,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     if fitted and v.slot_label is not None:
         labelled = same & (v.slot_label[slot_a] >= 0)
         if labelled.any():
-            rates = _label_rates(v, post, r, np.union1d(pa, pb))
+            rates = _label_rates(v, post, r, _kept(memo, "labels", candidates, lambda: _label_layout(v, np.union1d(pa, pb))))
             at = np.flatnonzero(labelled)
             hit_a, hit_b, false_a, false_b = hit_a.copy(), hit_b.copy(), false_a.copy(), false_b.copy()
             q_named = post[slot_a[at]]
@@ -272,13 +276,15 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
         # the probability that a shared value is true, without the pair's own two votes: read off
         # the posterior they helped make, their agreement makes their value look true, and that
         # explains their agreement away (the evidence counted twice)
-        gain = vote_gain(v, r, shifts)
-        drop = np.exp(-(gain[vote_a] + gain[vote_b]))
-        p = np.where(same, p * drop / np.maximum(1.0 - p + p * drop, 1e-300), p)
+        # (the votes' gains are worked out where needed only: the pairs' shared votes are a few
+        # of a million)
+        at = np.flatnonzero(same)
+        drop = np.exp(-(vote_gain(v, r, shifts, rows=vote_a[at]) + vote_gain(v, r, shifts, rows=vote_b[at])))
+        p[at] = p[at] * drop / np.maximum(1.0 - p[at] + p[at] * drop, 1e-300)
         if group is not None:  # a pair inside a group of near-identical witnesses: without the group
             within = same & (group[v.voter[vote_a]] == group[v.voter[vote_b]])
             if within.any():
-                p[within] = _without_group(v, post, gain, group, vote_a[within])
+                p[within] = _without_group(v, post, lambda rows: vote_gain(v, r, shifts, rows=rows), group, vote_a[within])
         np.clip(p, 0.0, 1.0, out=p)  # a probability renormalised without some votes may stray by a rounding
     c = copy_rate
     # with the one-coin rates, independent = p A_a A_b + (1 - p) (1 - A_a)(1 - A_b) / N and
@@ -318,17 +324,27 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
 LABEL_PRIOR = 10.0
 
 
-def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, who: np.ndarray):
-    """Each witness's habits with the labels that recur across propositions (``v.slot_label``:
-    affirming, denying, a class of a classification task): how often he names a label where it
-    is true (hit) and, per proposition, where it is false (false hit), counted over the
-    propositions he speaks to under the posterior ``post`` and drawn towards the one-coin model's
-    ``r`` and ``(1 - r) / N`` by ``LABEL_PRIOR`` propositions. Two witnesses who both answer
-    "no" to most questions share many false "no"s without copying each other: the one-coin model,
-    which spreads a witness's errors evenly over the false values, takes their habit for
-    copying (on a crowd's duck-identification task, 274 of 741 pairs of workers "copied", and
-    the answers fell from 76% right to 50%). Returns ``rates(witness, label) -> (hit, false
-    hit)`` for the witnesses ``who``, each vote's own proposition left out."""
+@dataclass
+class _LabelLayout:
+    """Where :func:`_label_rates` counts the witnesses ``who``'s labels: their votes' options
+    that carry a label, each option's (witness, label) key, and how a key is found."""
+
+    mine: np.ndarray  # the witnesses' votes
+    vote: np.ndarray  # per (vote, labelled option): the position in ``mine``
+    option: np.ndarray
+    witness: np.ndarray
+    named: np.ndarray  # did the vote name the option
+    n_false: np.ndarray  # the vote's proposition's false options (K - 1, at least 1)
+    code: np.ndarray  # the (witness, label) key's code
+    count: np.ndarray  # per code, its options
+    keys: np.ndarray  # each code's key, ``witness * n_labels + label``
+    n_labels: int
+    at_key: object  # key -> code, or None where the key is its own code
+
+
+def _label_layout(v: Votes, who: np.ndarray) -> _LabelLayout:
+    """What :func:`_label_rates` counts over for the witnesses ``who``: it depends on them and the
+    votes only, not on the fit (the copy rounds count over it again and again)."""
     label = v.slot_label
     asked = np.zeros(len(v.witnesses), dtype=bool)
     asked[who] = True
@@ -338,24 +354,42 @@ def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, who: np.ndarray):
     on = label[option] >= 0
     vote, option = vote[on], option[on]
     witness = v.voter[mine][vote]
-    q = np.clip(post[option], 0.0, 1.0)
     named = (v.slot[mine][vote] == option).astype(float)
-    acc = np.clip(r[witness], 1e-6, 1 - 1e-6)
     n_labels = int(label.max()) + 1
     key = witness.astype(np.int64) * n_labels + label[option]
     if len(v.witnesses) * n_labels <= max(4 * len(key), 1 << 20):  # few labels: (witness, label) indexes itself
         code, keys, at_key = key, np.arange(len(v.witnesses) * n_labels), None
     else:
         code, keys = pd.factorize(key)
+        keys = np.asarray(keys)
         order = np.argsort(keys)
-        sorted_keys = np.asarray(keys)[order]
+        sorted_keys = keys[order]
 
         def at_key(wanted: np.ndarray) -> np.ndarray:
             return order[np.searchsorted(sorted_keys, wanted)]
+    count = np.maximum(np.bincount(code, minlength=len(keys)), 1)
+    return _LabelLayout(mine, vote, option, witness, named, np.maximum(k[vote] - 1, 1), code, count, keys, n_labels, at_key)
+
+
+def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, layout: _LabelLayout):
+    """Each witness's habits with the labels that recur across propositions (``v.slot_label``:
+    affirming, denying, a class of a classification task): how often he names a label where it
+    is true (hit) and, per proposition, where it is false (false hit), counted over the
+    propositions he speaks to under the posterior ``post`` and drawn towards the one-coin model's
+    ``r`` and ``(1 - r) / N`` by ``LABEL_PRIOR`` propositions. Two witnesses who both answer
+    "no" to most questions share many false "no"s without copying each other: the one-coin model,
+    which spreads a witness's errors evenly over the false values, takes their habit for
+    copying (on a crowd's duck-identification task, 274 of 741 pairs of workers "copied", and
+    the answers fell from 76% right to 50%). Returns ``rates(witness, label) -> (hit, false
+    hit)`` for the witnesses of the ``layout`` (:func:`_label_layout`), each vote's own
+    proposition left out."""
+    code, keys, n_labels, at_key, named = layout.code, layout.keys, layout.n_labels, layout.at_key, layout.named
+    q = np.clip(post[layout.option], 0.0, 1.0)
+    acc = np.clip(r[layout.witness], 1e-6, 1 - 1e-6)
     n = len(keys)
     true_, false_ = np.bincount(code, q, minlength=n), np.bincount(code, 1 - q, minlength=n)
     k_acc = np.clip(r[keys // n_labels], 1e-6, 1 - 1e-6)
-    one_coin_false = np.bincount(code, (1 - acc) / np.maximum(k[vote] - 1, 1), minlength=n) / np.maximum(np.bincount(code, minlength=n), 1)
+    one_coin_false = np.bincount(code, (1 - acc) / layout.n_false, minlength=n) / layout.count
     true_hits, false_hits = np.bincount(code, q * named, minlength=n), np.bincount(code, (1 - q) * named, minlength=n)
 
     def rates(w: np.ndarray, lab: np.ndarray, q_named: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -374,6 +408,18 @@ def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, who: np.ndarray):
     return rates
 
 
+def _kept(memo: dict | None, name: str, candidates: np.ndarray, make):
+    """``make()``, or what it gave for the same ``candidates`` in an earlier round (``memo``)."""
+    if memo is None:
+        return make()
+    was = memo.get(name)
+    if was is not None and np.array_equal(was[0], candidates):
+        return was[1]
+    out = make()
+    memo[name] = (candidates, out)
+    return out
+
+
 def near_identical_groups(examined: np.ndarray, n_witnesses: int) -> np.ndarray:
     """A group label per witness: the connected groups of the pairs (keys ``a * n + b``) that
     agree on nearly everything they share (:func:`pair_agreement`); a witness in none is a group
@@ -385,23 +431,30 @@ def near_identical_groups(examined: np.ndarray, n_witnesses: int) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _without_group(v: Votes, post: np.ndarray, gain: np.ndarray, group: np.ndarray, vote: np.ndarray) -> np.ndarray:
+def _without_group(v: Votes, post: np.ndarray, gain_at: Callable[[np.ndarray], np.ndarray], group: np.ndarray,
+                   vote: np.ndarray) -> np.ndarray:
     """For each of these votes, the probability of its option with the votes of its voter's whole
     group taken out of every option of the proposition (the posterior is a softmax of summed
     gains: an option's probability without some votes is its own times ``exp(-their gain)``,
-    renormalised)."""
-    rows = np.arange(len(vote))
-    q = pd.DataFrame({"row": rows, "item": v.item[vote], "grp": group[v.voter[vote]]})
-    asked = np.zeros(int(group.max(initial=0)) + 1, dtype=bool)
-    asked[q["grp"].to_numpy()] = True
+    renormalised). ``gain_at(rows)``: those votes' gains (:func:`vote_gain`)."""
+    n_groups = int(group.max(initial=0)) + 1
+    asked = np.zeros(n_groups, dtype=bool)
+    asked[group[v.voter[vote]]] = True
     grp = group[v.voter]
     mine = np.flatnonzero(asked[grp])  # the votes of the groups asked about only
-    theirs = pd.DataFrame({"item": v.item[mine], "grp": grp[mine], "slot": v.slot[mine], "g": gain[mine]})
-    removed = q.merge(theirs, on=["item", "grp"]).groupby(["row", "slot"], sort=False)["g"].sum()
-    row = removed.index.get_level_values("row").to_numpy()
-    slot = removed.index.get_level_values("slot").to_numpy()
-    g = removed.to_numpy()
-    norm = 1.0 + np.bincount(row, np.clip(post[slot], 0.0, 1.0) * np.expm1(-g), minlength=len(rows))
+    # each (proposition, group, option) of theirs once, with the gain its votes give it
+    key = v.item[mine].astype(np.int64) * n_groups + grp[mine]
+    order = np.lexsort((v.slot[mine], key))
+    key, slot, g = key[order], v.slot[mine][order], gain_at(mine[order])
+    first = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (slot[1:] != slot[:-1])])
+    key, slot, g = key[first], slot[first], np.add.reduceat(g, first) if len(g) else g
+    # each vote asked about meets the options its (proposition, group) gave gains to
+    wanted = v.item[vote].astype(np.int64) * n_groups + group[v.voter[vote]]
+    lo, hi = np.searchsorted(key, wanted, "left"), np.searchsorted(key, wanted, "right")
+    row = np.repeat(np.arange(len(vote)), hi - lo)
+    at = np.arange(len(row)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo) + np.repeat(lo, hi - lo)
+    slot, g = slot[at], g[at]
+    norm = 1.0 + np.bincount(row, np.clip(post[slot], 0.0, 1.0) * np.expm1(-g), minlength=len(vote))
     own = slot == v.slot[vote][row]
-    g_own = np.bincount(row[own], g[own], minlength=len(rows))
+    g_own = np.bincount(row[own], g[own], minlength=len(vote))
     return np.clip(post[v.slot[vote]], 0.0, 1.0) * np.exp(-g_own) / np.maximum(norm, 1e-300)

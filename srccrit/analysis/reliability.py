@@ -438,6 +438,7 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
     found = None
     previous = np.ones(len(votes.voter))
     examined = group = None
+    memo: dict = {}  # what the copy rounds share (see find_copying)
     if copying:
         examined, share = agreement
         suspects = examined[share >= MIN_AGREEMENT]
@@ -460,7 +461,7 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
         with ThreadPoolExecutor(max_workers=1) as pool:
             tested = pool.submit(test_habits, votes, [(fit[0], fit[1]), majority], fit[4])
             if copying:
-                copy_round = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
+                copy_round = find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group, memo=memo)
             test, test_majority = tested.result()
         telling = [t for t in (test, test_majority) if t is not None and (habits is True or t.telling)]
         if telling:
@@ -496,7 +497,7 @@ def _fit_rounds(votes: Votes, a, b, n_iter: int, tol: float, agreement: tuple[np
             _, fit, last, votes.testimony.habit, votes.testimony.habit_rates = max(tried, key=lambda x: x[0])
             votes.testimony.option_products(votes)
     for _ in range(COPY_ROUNDS if copying else 0):
-        found = copy_round or find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group)
+        found = copy_round or find_copying(votes, fit[1], fit[0], rank=first, suspects=examined, shifts=fit[4], group=group, memo=memo)
         copy_round = None
         if np.abs(found.factor - previous).max(initial=0.0) < COPY_SETTLED or steps >= n_iter:
             break
