@@ -70,3 +70,18 @@ def test_the_bundled_case_is_not_tempered(bundled):
     """Few lines per proposition: the prior keeps the temperature at 1, the bundled case's
     conclusions are what they were."""
     assert srccrit.Reliability().fit(bundled).temperature_ == 1.0
+
+
+def test_the_search_is_skipped_only_where_it_would_find_no_tempering(tmp_path, monkeypatch):
+    """Where the held-out likelihood still rises at tau = 1 the temperature is 1 without a
+    search; made to search every time, the fit finds the same temperatures (independent
+    witnesses, correlated circles, the synthetic case at 1 when its lines are independent)."""
+    from srccrit.analysis import em
+
+    cases = [srccrit.load_case(correlated_case(tmp_path / "ind", seed=7, follow=0.0, n_items=60)),
+             srccrit.load_case(correlated_case(tmp_path / "cor", seed=1, n_items=60))]
+    quick = [srccrit.Reliability().fit(c).temperature_ for c in cases]
+    monkeypatch.setattr(em, "_RISING_AT", float("nan"))  # no likelihood is below loglik(0) there: never skipped
+    searched = [srccrit.Reliability().fit(c).temperature_ for c in cases]
+    assert quick == searched
+    assert quick[0] == 1.0 and quick[1] < 0.9  # one case of each: the skip was taken, and not taken
