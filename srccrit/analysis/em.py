@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .._arrays import take
+from .._arrays import factorize, take
 from ..dates import spelling_key
 from .evidence import LineKeys, codes_of, rank_in, sorted_unique
 
@@ -722,7 +722,7 @@ class _OptionProducts:
         if self.by_label:  # where habits are read, a witness's votes for different labels weigh differently
             label = vote_label.astype(np.int64) + 1
             key = key * (int(label.max(initial=0)) + 1) + label
-        pair, uniques = pd.factorize(key)
+        pair, uniques = factorize(key)
         if self.by_label:
             self.pair_vote = np.zeros(len(uniques), dtype=np.int64)
             self.pair_vote[pair] = np.arange(len(pair))  # a vote of each pair (its habit is the pair's)
@@ -772,12 +772,12 @@ class _OptionProducts:
 def _vote_classes(v: Votes, t: Testimony):
     """Votes grouped by (witness, kind, shift, informativeness): each vote's class and, per
     class, those four and its number of votes."""
-    shift_code, shift_values = pd.factorize(t.shift)
-    weight_code, weight_values = pd.factorize(t.weight)
+    shift_code, shift_values = factorize(t.shift)
+    weight_code, weight_values = factorize(t.weight)
     n_s, n_i, n_k = len(shift_values), len(weight_values), len(t.kinds) + 1
     key = v.voter.astype(np.int64) * n_s + shift_code
     key = (key * n_i + weight_code) * n_k + (t.kind + 1)
-    cls, uniques = pd.factorize(key)
+    cls, uniques = factorize(key)
     kind = uniques % n_k - 1
     rest = uniques // n_k
     weight = np.asarray(weight_values, dtype=float)[rest % n_i]

@@ -71,7 +71,7 @@ import pandas as pd
 import pyarrow.compute as pc
 from scipy.special import betaincinv
 
-from .._arrays import as_arrow_text, take
+from .._arrays import as_arrow_text, factorize, take
 from .._gc import paused_gc
 from .._text import share_text
 from ..errors import UsageError
@@ -676,7 +676,7 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
     rho = _sigmoid(_logit(r)[wv] + total[own])
     # one testimony per (witness, source, kind): the strongest, then ordered by witness,
     # strength and source
-    group, _ = pd.factorize((wv * (len(s_ids) + 1) + sc) * (len(KIND_NAMES) + 1) + kc)
+    group, _ = factorize((wv * (len(s_ids) + 1) + sc) * (len(KIND_NAMES) + 1) + kc)
     best = _first_best(group, rho, np.arange(len(own)), int(group.max()) + 1)
     pick = best[lex_order(wv[best], -rho[best], sc[best], kc[best])]
     w_pick = wv[pick]
