@@ -327,3 +327,26 @@ def test_frequent_pairs_counts_exactly_what_a_plain_count_gives(n_witnesses, n_p
     keys, counts = frequent_pairs(wa, wb, n_witnesses, at_least)
     assert list(zip(keys.tolist(), counts.tolist())) == expected
     assert 3 * n_witnesses + 7 in keys.tolist() and 5 * n_witnesses + 5 not in keys.tolist()
+
+
+def test_pair_votes_kept_from_an_earlier_round_are_those_found_afresh(tmp_path):
+    """The copy rounds keep the candidate pairs' common votes and find only the new pairs'. The
+    result must be what a fresh search gives, in its order (the sums over it are then the same
+    to the bit), whichever pairs come and go."""
+    from srccrit.analysis.copying import _pair_votes, _pair_votes_kept
+
+    accuracy = {f"w{k}": .6 + .04 * k for k in range(8)}
+    path, _ = copy_case(tmp_path / "pv", accuracy, {"c1": "w0", "c2": "w3"}, n_items=60, seed=4)
+    v = srccrit.Reliability(copying=False).fit(srccrit.load_case(path)).votes_
+    n = len(v.witnesses)
+    every = np.array([a * n + b for a in range(n) for b in range(a + 1, n)], dtype=np.int64)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        first = np.sort(rng.choice(every, size=len(every) * 2 // 3, replace=False))
+        later = np.union1d(first[rng.random(len(first)) < 0.9], rng.choice(every, size=4, replace=False))
+        memo: dict = {}
+        _pair_votes_kept(v, first, memo)
+        kept = _pair_votes_kept(v, later, memo)
+        fresh = _pair_votes(v, later)
+        assert all(np.array_equal(x, y) for x, y in zip(kept, fresh))
+        assert len(fresh[0]) and memo["pair_votes"][0] is later

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._arrays import factorize, radix_order
+from .._arrays import factorize, lex_order, radix_order
 from .em import Votes, each_option, vote_gain
 
 __all__ = ["COPY_RATE", "pair_agreement", "near_identical_groups", "EXAMINE_AGREEMENT", "COPY_PRIOR", "MIN_SHARED_FALSE", "MAX_SIDE", "COPY_ROUNDS", "COPY_SETTLED", "Copying", "find_copying", "COPYING_COLUMNS"]
@@ -240,7 +240,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     if not len(candidates):
         return empty
     pa, pb = candidates // n_w, candidates % n_w
-    pair, vote_a, vote_b = _kept(memo, "pair_votes", candidates, lambda: _pair_votes(v, candidates))
+    pair, vote_a, vote_b = _pair_votes_kept(v, candidates, memo)
     slot_a, slot_b = v.slot[vote_a], v.slot[vote_b]
     same = slot_a == slot_b
     fitted = post is not None
@@ -259,7 +259,8 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     if fitted and v.slot_label is not None:
         labelled = same & (v.slot_label[slot_a] >= 0)
         if labelled.any():
-            rates = _label_rates(v, post, r, _kept(memo, "labels", candidates, lambda: _label_layout(v, np.union1d(pa, pb))))
+            who = np.union1d(pa, pb)
+            rates = _label_rates(v, post, r, _kept(memo, "labels", who, lambda: _label_layout(v, who)))
             at = np.flatnonzero(labelled)
             hit_a, hit_b, false_a, false_b = hit_a.copy(), hit_b.copy(), false_a.copy(), false_b.copy()
             q_named = post[slot_a[at]]
@@ -408,15 +409,42 @@ def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, layout: _LabelLayout
     return rates
 
 
-def _kept(memo: dict | None, name: str, candidates: np.ndarray, make):
-    """``make()``, or what it gave for the same ``candidates`` in an earlier round (``memo``)."""
+def _kept(memo: dict | None, name: str, key: np.ndarray, make):
+    """``make()``, or what it gave for the same ``key`` in an earlier round (``memo``)."""
     if memo is None:
         return make()
     was = memo.get(name)
-    if was is not None and np.array_equal(was[0], candidates):
+    if was is not None and np.array_equal(was[0], key):
         return was[1]
     out = make()
-    memo[name] = (candidates, out)
+    memo[name] = (key, out)
+    return out
+
+
+def _pair_votes_kept(v: Votes, candidates: np.ndarray, memo: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pair_votes` of the ``candidates``, made from an earlier round's (``memo``) where
+    most candidates are the same: the votes of the pairs still there are kept, the new pairs'
+    found, and the whole put in the order :func:`_pair_votes` gives (by proposition, then the
+    pair's first vote, then its second), so that every sum over them is the same to the bit."""
+    if memo is None:
+        return _pair_votes(v, candidates)
+    was = memo.get("pair_votes")
+    if was is not None and np.array_equal(was[0], candidates):
+        return was[1]
+    if was is None or 2 * len(np.intersect1d(was[0], candidates, assume_unique=True)) < len(candidates):
+        out = _pair_votes(v, candidates)
+    else:
+        old, (pair, va, vb) = was
+        where = np.searchsorted(candidates, old)
+        still = (where < len(candidates)) & (candidates[np.minimum(where, len(candidates) - 1)] == old)
+        rows = still[pair]
+        fresh = candidates[~np.isin(candidates, old, assume_unique=True)]
+        f_pair, f_a, f_b = _pair_votes(v, fresh)
+        pair = np.r_[where[pair[rows]], np.searchsorted(candidates, fresh)[f_pair]]
+        va, vb = np.r_[va[rows], f_a], np.r_[vb[rows], f_b]
+        order = lex_order(v.item[va], np.minimum(va, vb), np.maximum(va, vb))
+        out = pair[order], va[order], vb[order]
+    memo["pair_votes"] = (candidates, out)
     return out
 
 
