@@ -127,7 +127,7 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
         delay = (told - event_end).astype("timedelta64[D]").astype(float) / 365.25
     delay[np.isnat(told) | np.isnat(event_end)] = np.nan
     if n:
-        dated_record = np.isin(kind_code, [KIND_NAMES.index(k) for k in _DATED_RECORDS])
+        dated_record = np.isin(np.arange(len(KIND_NAMES)), [KIND_NAMES.index(k) for k in _DATED_RECORDS])[kind_code]
         with np.errstate(invalid="ignore"):
             later = dated_record & (delay > RETROSPECTIVE_AFTER)
         kind_code = np.where(later, KIND_NAMES.index("retrospective"), kind_code)
@@ -152,7 +152,9 @@ def testimony_of(case, ev: pd.DataFrame) -> pd.DataFrame:
         basis_shift = np.zeros(n)
     against, serving = claim_flags(claims, "against_interest"), claim_flags(claims, "self_serving")
     hostile = _hostile_agreement(case, ev)
-    shift = delay_shift + basis_shift + against * AGAINST_INTEREST_SHIFT + serving * SELF_SERVING_SHIFT + hostile * HOSTILE_AGREEMENT_SHIFT
+    shift = delay_shift + basis_shift
+    for flag, by in ((against, AGAINST_INTEREST_SHIFT), (serving, SELF_SERVING_SHIFT), (hostile, HOSTILE_AGREEMENT_SHIFT)):
+        shift[flag] += by  # few claims carry a flag: no product over every claim
     kind_mean = np.array([KIND_MEAN[k] for k in KIND_NAMES])[kind_code]
     kind = pd.Categorical.from_codes(kind_code, dtype=KIND_DTYPE)
     return pd.DataFrame({"kind": kind, "kind_code": kind_code, "delay": delay, "delay_shift": delay_shift, "basis": basis, "against_interest": against,
