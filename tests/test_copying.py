@@ -350,3 +350,34 @@ def test_pair_votes_kept_from_an_earlier_round_are_those_found_afresh(tmp_path):
         fresh = _pair_votes(v, later)
         assert all(np.array_equal(x, y) for x, y in zip(kept, fresh))
         assert len(fresh[0]) and memo["pair_votes"][0] is later
+
+
+def test_the_last_fit_made_beside_the_copy_test_is_the_fit_made_after_it(tmp_path, monkeypatch):
+    """Where the copy rounds are settling, the fit carried on to ``tol`` is made on a second
+    thread while the last copy test runs: the estimates must be those of the rounds made one
+    after the other, to the bit, and the work ahead must really have been used."""
+    import importlib
+    import threading
+
+    R = importlib.import_module("srccrit.analysis.reliability")
+
+    accuracy = {"a": .9, "b": .85, "c": .8, "d": .6, "e": .6}
+    # (near copies: the rounds refit twice; the first fit made ahead is not needed, the second is)
+    path, _ = copy_case(tmp_path / "settle", accuracy, {"x": "d", "y": "d", "z": "e"}, n_items=80, seed=3, fidelity=0.9)
+    case = srccrit.load_case(path)
+    monkeypatch.setattr(R, "SETTLING_SHARE", 0.0)
+    one_by_one = srccrit.Reliability().fit(case)
+    made_aside = []
+    run_em = R.run_em
+
+    def counted(*args, **kwargs):
+        made_aside.append(threading.current_thread() is not threading.main_thread())
+        return run_em(*args, **kwargs)
+
+    monkeypatch.setattr(R, "run_em", counted)
+    monkeypatch.setattr(R, "SETTLING_SHARE", 1.0)
+    ahead = srccrit.Reliability().fit(case)
+    assert made_aside == [False, False, True, False, True]
+    assert np.array_equal(ahead.skills_.to_numpy(), one_by_one.skills_.to_numpy())
+    assert np.array_equal(ahead.posterior_, one_by_one.posterior_)
+    assert ahead.n_iter_ == one_by_one.n_iter_ and ahead.copying_.equals(one_by_one.copying_)
