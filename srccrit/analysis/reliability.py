@@ -275,8 +275,10 @@ class Reliability:
             self.prior_ = pri
             self.skills_ = pd.Series(r, index=votes.witnesses.rename(None), name="reliability")  # a copy of the index
             self.kind_shifts_ = _kind_shifts(votes, shifts)
-            self._propositions, self._propositions_valued = _resolve(sub, votes, post), None
-            self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, self.interval)
+            with ThreadPoolExecutor(max_workers=1) as pool:  # the intervals' inverse Betas beside the tables (a ufunc: no GIL)
+                bounds = pool.submit(_credible_interval, votes, r, post, a, b, self.interval)
+                self._propositions, self._propositions_valued = _resolve(sub, votes, post), None
+                self._reliability, self._write_reasons = _report(sub, ev, votes, pri, r, post, a, b, bounds.result)
             self._case, self._criteria, self._testimony_table = sub, criteria, None
             self._whole_case = case if given_claims is None and self.as_of is None else None  # see fitted_on_whole
             self._kept = None  # results derived from this fit, kept for one case object (see kept_for)
@@ -739,20 +741,26 @@ def _add_testimony_reasons(rel: pd.DataFrame, ev: pd.DataFrame, votes: Votes, r:
     rel["reasons"] = [list(rs) + lines_of[wid] if wid in lines_of else rs for wid, rs in zip(rel.index.tolist(), rel["reasons"].tolist())]
 
 
-def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.DataFrame, Callable[[pd.DataFrame], None]]:
-    w_rows = case.rows_of("witnesses", votes.witnesses)  # the tables are in file order, the votes in id order
+def _credible_interval(votes: Votes, r, post, a, b, interval) -> tuple[np.ndarray, np.ndarray]:
+    """Each witness's credible interval (low, high) at ``interval``. Its width comes from the Beta
+    posterior of his votes; it is centred on his skill (in log-odds), which the testimony model
+    sets apart from the plain vote count (kinds' shifts, informativeness): the plain model's
+    skill is that Beta's mean, where this is nothing."""
     right = np.bincount(votes.voter, post[votes.slot], minlength=len(a))  # expected correct votes
-    n_votes = votes.per_witness.astype(float)
     alpha = a + right
-    beta = b + n_votes - right
+    beta = b + votes.per_witness - right
     tail = (1 - interval) / 2
     low = betaincinv(alpha, beta, tail)
     high = betaincinv(alpha, beta, 1 - tail)
-    # the interval's width comes from the Beta posterior of his votes; it is centred on his skill
-    # (in log-odds), which the testimony model sets apart from the plain vote count (kinds'
-    # shifts, informativeness): the plain model's skill is that Beta's mean, where this is nothing
     centre = _logit(r) - _logit(alpha / (alpha + beta))
-    low, high = _sigmoid(_logit(low) + centre), _sigmoid(_logit(high) + centre)
+    return _sigmoid(_logit(low) + centre), _sigmoid(_logit(high) + centre)
+
+
+def _report(case, ev, votes: Votes, pri, r, post, a, b, bounds: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[pd.DataFrame, Callable[[pd.DataFrame], None]]:
+    """The reliability table and the writer of its reasons. ``bounds()``: the credible intervals
+    (:func:`_credible_interval`; the fit works them out on the second core meanwhile)."""
+    w_rows = case.rows_of("witnesses", votes.witnesses)  # the tables are in file order, the votes in id order
+    n_votes = votes.per_witness.astype(float)
 
     side = ev["side"].to_numpy()
     rows = np.flatnonzero(side >= 0)
@@ -775,6 +783,7 @@ def _report(case, ev, votes: Votes, pri, r, post, a, b, interval) -> tuple[pd.Da
     c_code, c_ids = codes_of(case.claims["witness"])
     n_claims = np.bincount(_as_voters(votes, c_ids, c_code), minlength=n_w) if len(c_code) else np.zeros(n_w, dtype=int)
 
+    low, high = bounds()
     table = pd.DataFrame({
         "name": take(case.witnesses["name"].to_numpy(dtype=object), w_rows, None),
         "reliability": r, "low": low, "high": high,
