@@ -703,3 +703,23 @@ def test_an_estimator_fitted_on_another_case_is_refused(bundled):
     fewer = bundled.with_claims(bundled.claims.iloc[1:])
     with pytest.raises(srccrit.UsageError, match="claims case 'sino-soviet-korea' does not have"):
         srccrit.propositions(fewer, estimator=est)
+
+
+def test_the_sides_labels_found_aside_are_those_found_inline(bundled, monkeypatch):
+    """In a large case the sides' written labels are found on a second thread while the lines
+    are numbered: the evidence must be the same as found in line (the bundled case has boolean,
+    date and text sides)."""
+    import importlib
+    import threading
+
+    evidence = importlib.import_module("srccrit.analysis.evidence")
+    inline = srccrit.positions(bundled)
+    monkeypatch.setattr(evidence, "_LABELS_ASIDE", 0)
+    made_aside = []
+    labels = evidence._labels
+    monkeypatch.setattr(evidence, "_labels", lambda *args: made_aside.append(threading.current_thread() is not threading.main_thread()) or labels(*args))
+    aside = srccrit.positions(bundled)
+    assert aside.equals(inline) and aside is not inline
+    assert made_aside == [True, True]  # text, then dates
+    valued = inline["type"].isin(["date", "text"]).to_numpy()
+    assert valued.any() and inline["position"][valued].notna().all()

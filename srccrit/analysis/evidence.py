@@ -27,6 +27,7 @@ because their original is out of view.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -274,67 +275,93 @@ def _positions(case, claims: pd.DataFrame) -> pd.DataFrame:
     s_high = s_low.copy()
     s_fold = np.full(n, None, dtype=object)
 
-    # text and every type held as a key (names, a user's own): sides by key
-    is_text = np.zeros(n, dtype=bool)
-    for t in t_ids:
-        if t not in RANGE_TYPES and t != "boolean":
-            is_text |= kind(t_ids, t_code, t)
-    if is_text.any():
-        idx = np.flatnonzero(is_text)
-        folds = claims["value_fold"].to_numpy(dtype=object)[idx]
-        f_code, f_uniques = pd.factorize(folds, sort=True)
-        # sides numbered by folded text order within each proposition (row order never matters)
-        inv, pairs = group_codes(p_code[idx] * len(f_uniques) + f_code)
-        pair_prop = pairs // len(f_uniques)
-        side[idx] = (np.arange(len(pairs)) - np.searchsorted(pair_prop, pair_prop))[inv]
-        s_fold[idx] = folds
-        label[idx] = _labels(p_code[idx], side[idx], _written(claims["value"], idx), np.zeros(len(idx)))
+    # the sides' written labels are for the tables, not for the lines: in a large case they are
+    # found on a second core (Arrow and numpy sorts, free of the GIL) while the lines are numbered
+    labelling: list[tuple[np.ndarray, Future | np.ndarray]] = []
+    with _aside(n >= _LABELS_ASIDE) as pool:
+        # text and every type held as a key (names, a user's own): sides by key
+        is_text = np.zeros(n, dtype=bool)
+        for t in t_ids:
+            if t not in RANGE_TYPES and t != "boolean":
+                is_text |= kind(t_ids, t_code, t)
+        if is_text.any():
+            idx = np.flatnonzero(is_text)
+            folds = claims["value_fold"].to_numpy(dtype=object)[idx]
+            f_code, f_uniques = pd.factorize(folds, sort=True)
+            # sides numbered by folded text order within each proposition (row order never matters)
+            inv, pairs = group_codes(p_code[idx] * len(f_uniques) + f_code)
+            pair_prop = pairs // len(f_uniques)
+            side[idx] = (np.arange(len(pairs)) - np.searchsorted(pair_prop, pair_prop))[inv]
+            s_fold[idx] = folds
+            labelling.append((idx, _labels_aside(pool, p_code[idx], side[idx], _written(claims["value"], idx), np.zeros(len(idx)))))
 
-    is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number") | kind(t_ids, t_code, "time")
-    if is_range.any():
-        idx = np.flatnonzero(is_range)
-        lo = claims["value_low"].to_numpy(dtype=float)[idx]
-        hi = claims["value_high"].to_numpy(dtype=float)[idx]
-        pr = p_code[idx]
-        order = lex_order(pr, hi, lo)
-        grp = np.empty(len(idx), dtype=np.int64)
-        grp[order] = _stab_groups(pr[order], lo[order], hi[order])
-        side[idx] = grp
-        # a side's value: the range all its claims accept
-        key = pr * (grp.max() + 1) + grp
-        inv, uk = group_codes(key)
-        common_lo = np.full(len(uk), -np.inf)
-        common_hi = np.full(len(uk), np.inf)
-        np.maximum.at(common_lo, inv, lo)
-        np.minimum.at(common_hi, inv, hi)
-        s_low[idx], s_high[idx] = common_lo[inv], common_hi[inv]
-        label[idx] = _labels(pr, grp, _written(claims["value"], idx), hi - lo)
+        is_range = kind(t_ids, t_code, "date") | kind(t_ids, t_code, "number") | kind(t_ids, t_code, "time")
+        if is_range.any():
+            idx = np.flatnonzero(is_range)
+            lo = claims["value_low"].to_numpy(dtype=float)[idx]
+            hi = claims["value_high"].to_numpy(dtype=float)[idx]
+            pr = p_code[idx]
+            order = lex_order(pr, hi, lo)
+            grp = np.empty(len(idx), dtype=np.int64)
+            grp[order] = _stab_groups(pr[order], lo[order], hi[order])
+            side[idx] = grp
+            # a side's value: the range all its claims accept
+            key = pr * (grp.max() + 1) + grp
+            inv, uk = group_codes(key)
+            common_lo = np.full(len(uk), -np.inf)
+            common_hi = np.full(len(uk), np.inf)
+            np.maximum.at(common_lo, inv, lo)
+            np.minimum.at(common_hi, inv, hi)
+            s_low[idx], s_high[idx] = common_lo[inv], common_hi[inv]
+            labelling.append((idx, _labels_aside(pool, pr, grp, _written(claims["value"], idx), hi - lo)))
 
-    origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, w_code)
-    counted = side >= 0
-    if n and counted.all():
-        line, line_keys = _line_ids(p_code, side, origin, len(p_ids), len(w_ids))
-    else:
-        line = np.full(n, -1, dtype=np.int64)
-        line[counted], line_keys = _line_ids(p_code[counted], side[counted], origin[counted], len(p_ids), len(w_ids))
-    witness = _categorical(claims["witness"], w_code, w_ids)
-    # copy=False: the numeric and object columns are this function's own (pandas would stack
-    # them into 2-D blocks, copying 60 MB at a million claims); the claims' columns are shared
-    # under copy-on-write, so writing into the evidence never reaches the case
-    return pd.DataFrame({
-        "claim": claims["id"].reset_index(drop=True),
-        "witness": witness,
-        "source": _categorical(claims["source"], s_code, s_ids),
-        "proposition": _categorical(claims["proposition"], p_code, p_ids),
-        "type": types.reset_index(drop=True),
-        "side": side,
-        "position": pd.Series(label, dtype=object, copy=False),  # a Series keeps dtype object (no Arrow copy)
-        "side_low": s_low, "side_high": s_high,
-        # text where there are text claims (pandas' str dtype), else all missing (not scanned)
-        "side_fold": pd.Series(s_fold, dtype="str" if is_text.any() else object, copy=False),
-        "origin": witness if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
-        "line": line,
-    }, copy=False), line_keys
+        origin = _attach_derived(case, claims, p_code, w_code, w_ids, s_code, s_ids, side, w_code)
+        counted = side >= 0
+        if n and counted.all():
+            line, line_keys = _line_ids(p_code, side, origin, len(p_ids), len(w_ids))
+        else:
+            line = np.full(n, -1, dtype=np.int64)
+            line[counted], line_keys = _line_ids(p_code[counted], side[counted], origin[counted], len(p_ids), len(w_ids))
+        witness = _categorical(claims["witness"], w_code, w_ids)
+        for idx, found in labelling:
+            label[idx] = found.result() if isinstance(found, Future) else found
+        # copy=False: the numeric and object columns are this function's own (pandas would stack
+        # them into 2-D blocks, copying 60 MB at a million claims); the claims' columns are shared
+        # under copy-on-write, so writing into the evidence never reaches the case
+        return pd.DataFrame({
+            "claim": claims["id"].reset_index(drop=True),
+            "witness": witness,
+            "source": _categorical(claims["source"], s_code, s_ids),
+            "proposition": _categorical(claims["proposition"], p_code, p_ids),
+            "type": types.reset_index(drop=True),
+            "side": side,
+            "position": pd.Series(label, dtype=object, copy=False),  # a Series keeps dtype object (no Arrow copy)
+            "side_low": s_low, "side_high": s_high,
+            # text where there are text claims (pandas' str dtype), else all missing (not scanned)
+            "side_fold": pd.Series(s_fold, dtype="str" if is_text.any() else object, copy=False),
+            "origin": witness if origin is w_code else pd.Categorical.from_codes(origin, dtype=witness.dtype, validate=False),
+            "line": line,
+        }, copy=False), line_keys
+
+
+#: claims from which the sides' labels are found on a second thread
+_LABELS_ASIDE = 50_000
+
+
+@contextmanager
+def _aside(wanted: bool):
+    """A one-thread pool for work done aside (None where not ``wanted``: a small case would pay
+    more for the thread than it saves), shut down on leaving."""
+    if not wanted:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool
+
+
+def _labels_aside(pool: ThreadPoolExecutor | None, *args) -> Future | np.ndarray:
+    """:func:`_labels` on the ``pool``'s thread (or here, without one)."""
+    return pool.submit(_labels, *args) if pool is not None else _labels(*args)
 
 
 def _line_ids(prop: np.ndarray, side: np.ndarray, origin: np.ndarray, n_props: int, n_witnesses: int) -> tuple[np.ndarray, LineKeys]:
