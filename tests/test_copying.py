@@ -324,7 +324,11 @@ def test_frequent_pairs_counts_exactly_what_a_plain_count_gives(n_witnesses, n_p
     wa[40:80], wb[40:80] = 5, 5
     plain = Counter((min(x, y), max(x, y)) for x, y in zip(wa.tolist(), wb.tolist()) if x != y)
     expected = sorted((x * n_witnesses + y, c) for (x, y), c in plain.items() if c >= at_least)
-    keys, counts = frequent_pairs(wa, wb, n_witnesses, at_least)
+    # the pairs as positions in a list of witnesses (each occurrence its own two, in a shuffled layout)
+    who = np.r_[wa, wb]
+    at = rng.permutation(len(who))
+    left, right = np.argsort(at)[:n_pairs], np.argsort(at)[n_pairs:]
+    keys, counts = frequent_pairs(who[at], left, right, n_witnesses, at_least)
     assert list(zip(keys.tolist(), counts.tolist())) == expected
     assert 3 * n_witnesses + 7 in keys.tolist() and 5 * n_witnesses + 5 not in keys.tolist()
 

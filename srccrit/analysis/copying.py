@@ -115,24 +115,27 @@ def _pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
-def frequent_pairs(wa: np.ndarray, wb: np.ndarray, n: int, at_least: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of distinct witnesses ``{wa[i], wb[i]}`` that occur at least ``at_least`` times,
-    as sorted keys ``a * n + b`` (a < b) with their counts. At a million claims there are millions
-    of co-occurrences and a few dozen pairs that recur: each occurrence is first hashed into a
-    bucket (a random code per witness, xor-ed: the same bucket for (a, b) and (b, a)), buckets are
-    counted with one ``bincount``, and only occurrences in buckets that reach ``at_least`` are
-    counted exactly (a bucket reaches it by chance at most 1% of the time, from the Poisson tail of
-    its expected load). The answer is exact, whatever the codes; about a third of the time of
-    counting every pair in a sparse matrix."""
+def frequent_pairs(who: np.ndarray, left: np.ndarray, right: np.ndarray, n: int, at_least: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of distinct witnesses ``{who[left[i]], who[right[i]]}`` (``who``: the witness at
+    each position; ``left``, ``right``: pairs of positions) that occur at least ``at_least``
+    times, as sorted keys ``a * n + b`` (a < b) with their counts. At a million claims there are
+    millions of co-occurrences and a few dozen pairs that recur: each occurrence is first hashed
+    into a bucket (a random code per witness, xor-ed: the same bucket for (a, b) and (b, a)),
+    buckets are counted with one ``bincount``, and only occurrences in buckets that reach
+    ``at_least`` are counted exactly (a bucket reaches it by chance at most 1% of the time, from
+    the Poisson tail of its expected load). The answer is exact, whatever the codes; about a third
+    of the time of counting every pair in a sparse matrix. The witnesses of an occurrence are
+    looked up only where it is counted exactly (the codes are gathered per position, once)."""
     none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if len(wa) < at_least or at_least < 1:
+    if len(left) < at_least or at_least < 1:
         return none
     load = next((x for x in (16.0, 8.0, 4.0, 2.0, 1.0, 0.5, 0.25) if _poisson_tail(at_least, x) <= 0.01), 0.125)
-    bits = int(np.clip(np.ceil(np.log2(len(wa) / load)), 8, 30))
+    bits = int(np.clip(np.ceil(np.log2(len(left) / load)), 8, 30))
     codes = np.random.default_rng(0x5EED).integers(0, 1 << 32, size=n, dtype=np.uint32)  # fixed: the answer does not depend on them
-    bucket = (codes[wa] ^ codes[wb]) >> np.uint32(32 - bits)
+    coded = codes[who] >> np.uint32(32 - bits)  # (xor commutes with the shift)
+    bucket = coded[left] ^ coded[right]
     hot = np.flatnonzero((np.bincount(bucket, minlength=1 << bits) >= at_least)[bucket])
-    a, b = wa[hot], wb[hot]
+    a, b = who[left[hot]], who[right[hot]]
     other = a != b
     key = np.minimum(a, b)[other].astype(np.int64) * n + np.maximum(a, b)[other]
     keys, counts = np.unique(key, return_counts=True)
@@ -169,10 +172,13 @@ def pair_agreement(v: Votes, min_common: int = MIN_COMMON, min_agreement: float 
     rows = np.flatnonzero(contested & (v.per_option[v.slot] <= MAX_SIDE))
     if len(rows) < 2:
         return none
-    slots = v.slot[rows].astype(np.int64)
-    order = rows[radix_order(slots, max(int(slots.max()), 1).bit_length())]  # by option, stable
+    if v.option_order is None:  # the votes are laid out by option already
+        order = rows
+    else:
+        slots = v.slot[rows].astype(np.int64)
+        order = rows[radix_order(slots, max(int(slots.max()), 1).bit_length())]  # by option, stable
     left, right = _pairs_within(v.slot[order])
-    candidates, _ = frequent_pairs(v.voter[order[left]], v.voter[order[right]], n_w, int(np.ceil(min_agreement * min_common)))
+    candidates, _ = frequent_pairs(v.voter[order], left, right, n_w, int(np.ceil(min_agreement * min_common)))
     if not len(candidates):
         return none
     # every contested proposition each candidate pair both speak to (a witness with two lines
@@ -235,7 +241,7 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
         rows = np.flatnonzero(false_slot[v.slot])
         order = rows if v.option_order is None else rows[np.argsort(v.slot[rows], kind="stable")]
         left, right = _pairs_within(v.slot[order])
-        keys, _ = frequent_pairs(v.voter[order[left]], v.voter[order[right]], n_w, MIN_SHARED_FALSE)
+        keys, _ = frequent_pairs(v.voter[order], left, right, n_w, MIN_SHARED_FALSE)
         candidates = np.union1d(candidates, keys)
     if not len(candidates):
         return empty

@@ -243,6 +243,8 @@ class Reliability:
                 if self.testimony:
                     criteria = testimony_of(sub, ev)
                     votes.testimony = votes_testimony(votes, ev, criteria)
+                    if agreement is not None:
+                        votes.testimony.option_products(votes)  # the EM's layout, made while the pairs are still counted
                 rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
                 a = take(pri["a"].to_numpy(), rows, np.nan)
                 b = take(pri["b"].to_numpy(), rows, np.nan)
