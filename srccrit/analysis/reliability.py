@@ -1002,10 +1002,11 @@ def _resolve(case, votes: Votes, post: np.ndarray) -> pd.DataFrame:
     p_true[is_bool & np.isnan(p_true)] = 0.5
     holds = p_true >= 0.5
     probability[is_bool] = np.where(holds, p_true, 1 - p_true)[is_bool]
-    value = np.array([None, "false", "true"], dtype=object)[np.where(is_bool, 1 + holds, 0)]
+    value = pd.array([None, "false", "true"], dtype="str").take(np.where(is_bool, 1 + holds, 0))
+    type_code, types = pd.factorize(ptype)  # a few types: each converted once, then taken
     # text columns made as pandas' str arrays at once (not inferred from objects, then converted)
-    table = pd.DataFrame({"text": pd.array(props["text"].to_numpy(dtype=object), dtype="str"), "type": pd.array(ptype, dtype="str"),
-                          "p_true": p_true, "value": pd.array(value, dtype="str"),
+    table = pd.DataFrame({"text": pd.array(props["text"].to_numpy(dtype=object), dtype="str"), "type": pd.array(types, dtype="str").take(type_code),
+                          "p_true": p_true, "value": value,
                           "probability": np.where(np.isnan(probability), 0.5, probability),
                           "sides": n_sides, "lines": n_lines, "p_unclaimed": p_unclaimed, "best_side": best_side}, index=props.index.rename("proposition"), copy=False)
     return table
