@@ -239,13 +239,15 @@ class Reliability:
                 # second core while the priors and testimonies are read (a sixth of the fit at a
                 # million claims)
                 agreement = pool.submit(pair_agreement, votes, min_agreement=EXAMINE_AGREEMENT) if self.copying else None
-                pri = prior(sub, ev, self.strength, self.document_strength)
+                # (the priors after it on that core: the testimonies here take longer)
+                priors = pool.submit(prior, sub, ev, self.strength, self.document_strength)
                 if self.testimony:
                     criteria = testimony_of(sub, ev)
                     votes.testimony = votes_testimony(votes, ev, criteria)
                     if agreement is not None:
                         votes.testimony.option_products(votes)  # the EM's layout, made while the pairs are still counted
                 rows = sub.rows_of("witnesses", votes.witnesses)  # the prior is in table order, the votes' in id order
+                pri = priors.result()
                 a = take(pri["a"].to_numpy(), rows, np.nan)
                 b = take(pri["b"].to_numpy(), rows, np.nan)
                 agreement = agreement.result() if agreement is not None else None
