@@ -337,7 +337,11 @@ def test_pair_votes_kept_from_an_earlier_round_are_those_found_afresh(tmp_path):
     """The copy rounds keep the candidate pairs' common votes and find only the new pairs'. The
     result must be what a fresh search gives, in its order (the sums over it are then the same
     to the bit), whichever pairs come and go."""
-    from srccrit.analysis.copying import _pair_votes, _pair_votes_kept
+    from srccrit.analysis.copying import _kept, _pair_votes, _pair_votes_again
+
+    def _pair_votes_kept(v, candidates, memo):  # as find_copying keeps them
+        return _kept(memo, "pair_votes", candidates, lambda: _pair_votes(v, candidates),
+                     lambda old, votes: _pair_votes_again(v, candidates, old, votes))
 
     accuracy = {f"w{k}": .6 + .04 * k for k in range(8)}
     path, _ = copy_case(tmp_path / "pv", accuracy, {"c1": "w0", "c2": "w3"}, n_items=60, seed=4)

@@ -247,7 +247,8 @@ def find_copying(v: Votes, post: np.ndarray | None, r: np.ndarray | None, rank: 
     if not len(candidates):
         return empty
     pa, pb = candidates // n_w, candidates % n_w
-    pair, vote_a, vote_b = _pair_votes_kept(v, candidates, memo)
+    pair, vote_a, vote_b = _kept(memo, "pair_votes", candidates, lambda: _pair_votes(v, candidates),
+                                 lambda old, votes: _pair_votes_again(v, candidates, old, votes))
     slot_a, slot_b = v.slot[vote_a], v.slot[vote_b]
     same = slot_a == slot_b
     fitted = post is not None
@@ -416,43 +417,40 @@ def _label_rates(v: Votes, post: np.ndarray, r: np.ndarray, layout: _LabelLayout
     return rates
 
 
-def _kept(memo: dict | None, name: str, key: np.ndarray, make):
-    """``make()``, or what it gave for the same ``key`` in an earlier round (``memo``)."""
+def _kept(memo: dict | None, name: str, key: np.ndarray, make, again=None):
+    """``make()``, or what it gave for the same ``key`` in an earlier round (``memo``).
+    ``again(old_key, old_value)``: the value for this key made from the earlier one (None where
+    it cannot be: ``make()`` then)."""
     if memo is None:
         return make()
     was = memo.get(name)
     if was is not None and np.array_equal(was[0], key):
         return was[1]
-    out = make()
+    out = again(*was) if was is not None and again is not None else None
+    if out is None:
+        out = make()
     memo[name] = (key, out)
     return out
 
 
-def _pair_votes_kept(v: Votes, candidates: np.ndarray, memo: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_pair_votes` of the ``candidates``, made from an earlier round's (``memo``) where
-    most candidates are the same: the votes of the pairs still there are kept, the new pairs'
-    found, and the whole put in the order :func:`_pair_votes` gives (by proposition, then the
-    pair's first vote, then its second), so that every sum over them is the same to the bit."""
-    if memo is None:
-        return _pair_votes(v, candidates)
-    was = memo.get("pair_votes")
-    if was is not None and np.array_equal(was[0], candidates):
-        return was[1]
-    if was is None or 2 * len(np.intersect1d(was[0], candidates, assume_unique=True)) < len(candidates):
-        out = _pair_votes(v, candidates)
-    else:
-        old, (pair, va, vb) = was
-        where = np.searchsorted(candidates, old)
-        still = (where < len(candidates)) & (candidates[np.minimum(where, len(candidates) - 1)] == old)
-        rows = still[pair]
-        fresh = candidates[~np.isin(candidates, old, assume_unique=True)]
-        f_pair, f_a, f_b = _pair_votes(v, fresh)
-        pair = np.r_[where[pair[rows]], np.searchsorted(candidates, fresh)[f_pair]]
-        va, vb = np.r_[va[rows], f_a], np.r_[vb[rows], f_b]
-        order = lex_order(v.item[va], np.minimum(va, vb), np.maximum(va, vb))
-        out = pair[order], va[order], vb[order]
-    memo["pair_votes"] = (candidates, out)
-    return out
+def _pair_votes_again(v: Votes, candidates: np.ndarray, old: np.ndarray, old_votes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_pair_votes` of the ``candidates``, made from those of an earlier round's ``old``
+    candidates where most are the same (else None): the votes of the pairs still there are kept,
+    the new pairs' found, and the whole put in the order :func:`_pair_votes` gives (by
+    proposition, then the pair's first vote, then its second), so that every sum over them is the
+    same to the bit."""
+    if 2 * len(np.intersect1d(old, candidates, assume_unique=True)) < len(candidates):
+        return None
+    pair, va, vb = old_votes
+    where = np.searchsorted(candidates, old)
+    still = (where < len(candidates)) & (candidates[np.minimum(where, len(candidates) - 1)] == old)
+    rows = still[pair]
+    fresh = candidates[~np.isin(candidates, old, assume_unique=True)]
+    f_pair, f_a, f_b = _pair_votes(v, fresh)
+    pair = np.r_[where[pair[rows]], np.searchsorted(candidates, fresh)[f_pair]]
+    va, vb = np.r_[va[rows], f_a], np.r_[vb[rows], f_b]
+    order = lex_order(v.item[va], np.minimum(va, vb), np.maximum(va, vb))
+    return pair[order], va[order], vb[order]
 
 
 def near_identical_groups(examined: np.ndarray, n_witnesses: int) -> np.ndarray:
